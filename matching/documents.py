@@ -1,0 +1,165 @@
+"""What matching knows of a profile and a vacancy, and their embeddings."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from .encoders import Encoder, content_key
+
+__all__ = ["Job", "ProfileDoc", "VacancyDoc", "Embedding", "embed_profile", "embed_vacancy",
+           "profile_key", "vacancy_key", "normalise_phrase"]
+
+# Texts are cut before encoding: a model reads 512 tokens at most, and a huge text must
+# not cost a worker minutes.
+MAX_TEXT_CHARS = 4000
+MAX_PHRASES = 200
+
+
+@dataclass(frozen=True)
+class Job:
+    title: str
+    years: float = 0.0
+    country: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ProfileDoc:
+    """A job seeker as matching sees them: plain data, no ORM object."""
+
+    id: int
+    country: str
+    city: str = ""
+    summary: str = ""
+    jobs: tuple[Job, ...] = ()
+    skills: tuple[str, ...] = ()
+    languages: dict[str, str] = field(default_factory=dict)  # code -> level
+    education_level: str | None = None
+    education_country: str | None = None
+    target_countries: tuple[str, ...] = ()
+    relocate: bool = False
+    nationalities: tuple[str, ...] = ()
+    legal_status: str | None = None
+    locale: str = "es"
+
+    def text(self) -> str:
+        """Return the text that stands for the whole profile in the semantic dimension."""
+        parts = [self.summary]
+        for job in self.jobs:
+            parts.append(f"{job.title}. {job.description}".strip())
+        if self.skills:
+            parts.append(", ".join(self.skills))
+        return _clip("\n".join(p for p in parts if p))
+
+    def phrases(self) -> list[str]:
+        """Return the short phrases matched one by one: job titles first, then skills."""
+        return _unique([j.title for j in self.jobs] + list(self.skills))
+
+
+@dataclass(frozen=True)
+class VacancyDoc:
+    """A vacancy as matching sees it."""
+
+    id: int
+    title: str
+    country: str
+    description: str = ""
+    essential_skills: tuple[str, ...] = ()
+    optional_skills: tuple[str, ...] = ()
+    city: str = ""
+    remote: bool = False
+    languages: tuple[str, ...] = ()
+    education_level: str | None = None
+    experience_years: float = 0.0
+    accepts_relocation: bool = True
+
+    def text(self) -> str:
+        skills = ", ".join((*self.essential_skills, *self.optional_skills))
+        return _clip("\n".join(p for p in (self.title, self.description, skills) if p))
+
+    def phrases(self) -> list[str]:
+        """Return the title, then the essential, then the optional skills (deduplicated)."""
+        return _unique([self.title, *self.essential_skills, *self.optional_skills])
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """The vector of a whole text and the vectors of its phrases, in phrase order."""
+
+    vector: np.ndarray            # (d,)
+    phrase_vectors: np.ndarray    # (n, d)
+
+    def to_bytes(self) -> bytes:
+        return np.vstack([self.vector[None, :], self.phrase_vectors]).astype(np.float32).tobytes()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, dim: int) -> Embedding:
+        rows = np.frombuffer(blob, dtype=np.float32).reshape(-1, dim)
+        return cls(rows[0], rows[1:])
+
+
+def normalise_phrase(text: str) -> str:
+    """Lower-case, strip accents and extra spaces: 'Enfermería ' -> 'enfermeria'."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.split())
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    seen, out = set(), []
+    for item in items:
+        item = (item or "").strip()
+        key = normalise_phrase(item)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(item[:200])
+    return out[:MAX_PHRASES]
+
+
+def _clip(text: str) -> str:
+    return text[:MAX_TEXT_CHARS]
+
+
+def profile_key(encoder: Encoder, doc: ProfileDoc) -> str:
+    """Return the cache key of a profile's embedding under `encoder`."""
+    return content_key(encoder.version, "query", [doc.text(), *doc.phrases()])
+
+
+def vacancy_key(encoder: Encoder, doc: VacancyDoc) -> str:
+    """Return the cache key of a vacancy's embedding under `encoder`."""
+    return content_key(encoder.version, "document", [doc.text(), *doc.phrases()])
+
+
+def _embed(encoder: Encoder, text: str, phrases: list[str], role) -> Embedding:
+    # One batch for the text and its phrases: batching is much faster than one at a time.
+    rows = encoder.encode([text or " ", *phrases], role=role)
+    return Embedding(rows[0], rows[1:])
+
+
+def embed_profile(encoder: Encoder, doc: ProfileDoc) -> Embedding:
+    """Embed a profile: its whole text and each of its phrases, as queries.
+
+    Args:
+        encoder: the encoder to use.
+        doc: the profile.
+
+    Returns:
+        An `Embedding` whose phrase vectors follow `doc.phrases()`.
+    """
+    return _embed(encoder, doc.text(), doc.phrases(), "query")
+
+
+def embed_vacancy(encoder: Encoder, doc: VacancyDoc) -> Embedding:
+    """Embed a vacancy: its whole text and each of its phrases, as documents.
+
+    Args:
+        encoder: the encoder to use.
+        doc: the vacancy.
+
+    Returns:
+        An `Embedding` whose phrase vectors follow `doc.phrases()`.
+    """
+    return _embed(encoder, doc.text(), doc.phrases(), "document")

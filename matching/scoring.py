@@ -1,0 +1,212 @@
+"""Score a profile-vacancy pair on each dimension, combine, and rank."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .documents import Embedding, ProfileDoc, VacancyDoc, normalise_phrase
+from .encoders import Calibration
+from .vocab import DIMENSIONS, EDUCATION_LEVELS, LANGUAGE_LEVELS, WORK_AUTHORISED
+
+__all__ = ["PairScore", "score_pair", "score_many", "rank", "combine"]
+
+ESSENTIAL_WEIGHT = 2.0   # an essential skill counts twice an optional one
+UNRELATED_JOB_SHARE = 0.25  # a year in an unrelated job still shows work habits
+
+
+@dataclass(frozen=True)
+class PairScore:
+    """The scores of one pair and why."""
+
+    profile_id: int
+    vacancy_id: int
+    score: float
+    scores: dict[str, float]
+    explanation: dict
+
+
+def combine(scores: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    """Return the weighted mean of the dimensions that have a weight.
+
+    Args:
+        scores: per-dimension scores in [0, 1].
+        weights: per-dimension weights >= 0 (any scale).
+
+    Returns:
+        The combined score in [0, 1].
+    """
+    total = sum(w for d, w in weights.items() if d in scores)
+    if total <= 0:
+        return 0.0
+    return float(sum(scores[d] * w for d, w in weights.items() if d in scores) / total)
+
+
+def _location(p: ProfileDoc, v: VacancyDoc) -> tuple[float, str]:
+    same_country = p.country == v.country
+    if v.remote:
+        return (1.0, "remote") if same_country else (0.8, "remote_abroad")
+    if same_country:
+        if p.city and v.city and normalise_phrase(p.city) == normalise_phrase(v.city):
+            return 1.0, "same_city"
+        return (0.8 if p.relocate else 0.6), "same_country"
+    wants = p.relocate or v.country in p.target_countries
+    if wants and v.accepts_relocation:
+        return 0.5, "relocation"
+    return 0.0, "out_of_reach"
+
+
+def _language(p: ProfileDoc, v: VacancyDoc) -> tuple[float, list[str]]:
+    if not v.languages:
+        return 1.0, []
+    values, missing = [], []
+    for code in v.languages:
+        value = LANGUAGE_LEVELS.get(p.languages.get(code, ""), 0.0)
+        values.append(value)
+        if value < LANGUAGE_LEVELS["intermediate"]:
+            missing.append(code)
+    return float(np.mean(values)), missing
+
+
+def _education(p: ProfileDoc, v: VacancyDoc) -> float:
+    need = EDUCATION_LEVELS.get(v.education_level or "none", 0)
+    have = EDUCATION_LEVELS.get(p.education_level or "none", 0)
+    if have >= need:
+        return 1.0
+    return max(0.0, 1.0 - 0.34 * (need - have))
+
+
+def _steps(p: ProfileDoc, v: VacancyDoc, missing_languages: list[str]) -> list[dict]:
+    steps: list[dict] = []
+    national = v.country in p.nationalities
+    if not national:
+        if p.country != v.country:
+            steps.append({"code": "work_permit", "country": v.country})
+        elif p.legal_status not in WORK_AUTHORISED:
+            steps.append({"code": "regularise", "country": v.country})
+    need = EDUCATION_LEVELS.get(v.education_level or "none", 0)
+    if need >= EDUCATION_LEVELS["short_cycle"] and p.education_country and p.education_country != v.country:
+        steps.append({"code": "recognise_degree", "country": v.country, "issued_in": p.education_country})
+    for code in missing_languages:
+        steps.append({"code": "learn_language", "language": code})
+    return steps
+
+
+def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
+               calibration: Calibration, weights: Mapping[str, float]) -> PairScore | None:
+    """Score one pair on every dimension.
+
+    Args:
+        p, pe: the profile and its embedding (phrase vectors follow `p.phrases()`).
+        v, ve: the vacancy and its embedding (phrase vectors follow `v.phrases()`).
+        calibration: how to read the encoder's cosines.
+        weights: per-dimension weights.
+
+    Returns:
+        A `PairScore`, or None when the job is out of the person's reach (another
+        country they would not move to, or one that does not take people from abroad).
+    """
+    location, where = _location(p, v)
+    if location <= 0.0:
+        return None
+
+    semantic = float(calibration.scale(float(pe.vector @ ve.vector)))
+
+    p_phrases, v_phrases = p.phrases(), v.phrases()
+    p_norm = [normalise_phrase(x) for x in p_phrases]
+    v_index = {normalise_phrase(x): i for i, x in enumerate(v_phrases)}
+    sims = (pe.phrase_vectors @ ve.phrase_vectors.T) if p_phrases else np.zeros((0, len(v_phrases)), np.float32)
+    for i, key in enumerate(p_norm):         # the same words are a match whatever the model says
+        j = v_index.get(key)
+        if j is not None:
+            sims[i, j] = 1.0
+
+    def best(j: int) -> tuple[float, int]:
+        if sims.shape[0] == 0:
+            return 0.0, -1
+        i = int(np.argmax(sims[:, j]))
+        return float(sims[i, j]), i
+
+    essential = [v_index[normalise_phrase(s)] for s in v.essential_skills if normalise_phrase(s) in v_index]
+    optional = [v_index[normalise_phrase(s)] for s in v.optional_skills
+                if normalise_phrase(s) in v_index and v_index[normalise_phrase(s)] not in essential]
+    essential = list(dict.fromkeys(essential))
+    matched, missing, missing_optional = [], [], []
+    got = 0.0
+    for group, weight in ((essential, ESSENTIAL_WEIGHT), (optional, 1.0)):
+        for j in group:
+            sim, i = best(j)
+            if sim >= calibration.phrase_match:
+                got += weight
+                matched.append({"skill": v_phrases[j], "by": p_phrases[i], "similarity": round(sim, 3)})
+            elif group is essential:
+                missing.append(v_phrases[j])
+            else:
+                missing_optional.append(v_phrases[j])
+    possible = ESSENTIAL_WEIGHT * len(essential) + len(optional)
+    title_sim, _ = best(0)
+    skills = got / possible if possible else float(calibration.scale(title_sim))
+
+    # Years in jobs whose title is close to the vacancy's title count fully.
+    relevant = 0.0
+    for job in p.jobs:
+        i = p_norm.index(normalise_phrase(job.title)) if normalise_phrase(job.title) in p_norm else -1
+        close = i >= 0 and sims[i, 0] >= calibration.phrase_match
+        relevant += float(job.years) * (1.0 if close else UNRELATED_JOB_SHARE)
+    experience = 1.0 if v.experience_years <= 0 else min(1.0, relevant / v.experience_years)
+
+    language, missing_languages = _language(p, v)
+    scores = {
+        "semantic": round(semantic, 4),
+        "skills": round(skills, 4),
+        "experience": round(experience, 4),
+        "education": round(_education(p, v), 4),
+        "language": round(language, 4),
+        "location": round(location, 4),
+    }
+    explanation = {
+        "matched_skills": matched,
+        "missing_skills": missing,
+        "missing_optional_skills": missing_optional,
+        "relevant_years": round(relevant, 1),
+        "required_years": v.experience_years,
+        "location": where,
+        "steps": _steps(p, v, missing_languages),
+    }
+    return PairScore(p.id, v.id, round(combine(scores, weights), 4), scores, explanation)
+
+
+def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embedding]],
+               calibration: Calibration, weights: Mapping[str, float]) -> list[PairScore]:
+    """Score many pairs, keeping those within reach.
+
+    Args:
+        pairs: (profile, its embedding, vacancy, its embedding) tuples.
+        calibration: how to read the encoder's cosines.
+        weights: per-dimension weights.
+
+    Returns:
+        The `PairScore`s of the pairs within reach, in input order.
+    """
+    out = []
+    for p, pe, v, ve in pairs:
+        result = score_pair(p, pe, v, ve, calibration, weights)
+        if result is not None:
+            out.append(result)
+    return out
+
+
+def rank(results: Sequence[PairScore], k: int, by: str = "vacancy_id") -> list[PairScore]:
+    """Return the `k` best results, best first; ties go to the lower id of `by`.
+
+    Args:
+        results: scored pairs.
+        k: how many to keep.
+        by: "vacancy_id" for a profile's ranking, "profile_id" for a vacancy's.
+
+    Returns:
+        At most `k` results, sorted.
+    """
+    return sorted(results, key=lambda r: (-r.score, getattr(r, by)))[:k]
+

@@ -1,0 +1,41 @@
+"""Controlled vocabularies shared by matching and the validators."""
+from __future__ import annotations
+
+# ISCED 2011 levels, by the codes Puente uses in forms and the API.
+EDUCATION_LEVELS: dict[str, int] = {
+    "none": 0,
+    "primary": 1,
+    "lower_secondary": 2,
+    "upper_secondary": 3,
+    "post_secondary": 4,
+    "short_cycle": 5,   # e.g. Venezuelan TSU, Colombian técnico profesional / tecnólogo
+    "bachelor": 6,      # licenciatura, ingeniería, bacharelado
+    "master": 7,        # maestría, especialización, mestrado
+    "doctorate": 8,
+}
+
+# How well a person speaks a language, and what that is worth for a job asking for it.
+LANGUAGE_LEVELS: dict[str, float] = {
+    "native": 1.0,
+    "fluent": 1.0,
+    "intermediate": 0.7,
+    "basic": 0.3,
+}
+
+# Generic legal-status codes; the mobility knowledge base refines them per country.
+LEGAL_STATUSES: tuple[str, ...] = (
+    "national",
+    "permanent_resident",
+    "temporary_resident",
+    "protection_permit",     # e.g. PPT in Colombia, CPP in Peru
+    "refugee",
+    "asylum_seeker",
+    "irregular",
+    "unknown",
+)
+
+# Statuses that already allow formal work in the country where the person lives.
+WORK_AUTHORISED: frozenset[str] = frozenset(
+    {"national", "permanent_resident", "temporary_resident", "protection_permit", "refugee"})
+
+DIMENSIONS: tuple[str, ...] = ("semantic", "skills", "experience", "education", "language", "location")

@@ -1,0 +1,59 @@
+"""The job-seeker profile aggregate."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Boolean, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, JSONType, UTCDateTime, utcnow
+
+
+def new_public_id() -> str:
+    """Return an unguessable id: the profile's URL must not be enumerable."""
+    return secrets.token_urlsafe(16)
+
+
+class Profile(Base):
+    """A job seeker's profile.
+
+    Nationalities and legal status are sensitive: they are kept only because matching
+    needs them (who may work where) and are never shown to employers or written to logs.
+    There is deliberately no name, e-mail or phone here.
+    """
+
+    __tablename__ = "profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, index=True, default=new_public_id)
+    locale: Mapped[str] = mapped_column(String(5), default="es")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # [{"title", "years", "country", "description"}]
+    jobs: Mapped[list] = mapped_column(JSONType, default=list)
+    skills: Mapped[list] = mapped_column(JSONType, default=list)
+    # [{"code": "es", "level": "native"}]
+    languages: Mapped[list] = mapped_column(JSONType, default=list)
+    education_level: Mapped[str | None] = mapped_column(String(32))
+    education_field: Mapped[str | None] = mapped_column(String(200))
+    education_country: Mapped[str | None] = mapped_column(String(2))
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    city: Mapped[str] = mapped_column(String(100), default="")
+    target_countries: Mapped[list] = mapped_column(JSONType, default=list)
+    relocate: Mapped[bool] = mapped_column(Boolean, default=False)
+    nationalities: Mapped[list] = mapped_column(JSONType, default=list)
+    legal_status: Mapped[str | None] = mapped_column(String(40))
+    consent_scope: Mapped[str] = mapped_column(String(40))
+    consent_version: Mapped[str] = mapped_column(String(40))
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Embedding cache: the vector and the hash of (encoder, text) it was computed from.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    embedding_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # When the stored ranking was computed (the data snapshot it reflects); None: never.
+    ranked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def experience_years(self) -> float:
+        """Return the total years of the listed past jobs."""
+        return float(sum(float(j.get("years") or 0) for j in self.jobs or []))

@@ -1,0 +1,150 @@
+"""The queries the web, the worker and the reconciler share."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from .base import utcnow
+from .match import DONE, FAILED, PROFILE, QUEUED, RUNNING, VACANCY, Match, MatchRun
+from .profile import Profile
+from .vacancy import Vacancy
+
+__all__ = ["stale_ids", "latest_run", "ranking", "replace_ranking", "merge_into_profile_rankings",
+           "open_run", "mark_running", "mark_finished"]
+
+_TARGETS = {PROFILE: Profile, VACANCY: Vacancy}
+
+
+def stale_ids(session: Session, kind: str, limit: int | None = None) -> list[int]:
+    """Return the ids whose ranking is missing or older than their last edit."""
+    model = _TARGETS[kind]
+    stmt = select(model.id).where(or_(model.ranked_at.is_(None), model.ranked_at < model.updated_at))
+    if kind == VACANCY:
+        stmt = stmt.where(Vacancy.status == "open")
+    return list(session.scalars(stmt.order_by(model.id).limit(limit)))
+
+
+def latest_run(session: Session, kind: str, target_id: int) -> MatchRun | None:
+    """Return the newest run for a profile or a vacancy."""
+    return session.scalars(
+        select(MatchRun).where(MatchRun.kind == kind, MatchRun.target_id == target_id)
+        .order_by(MatchRun.id.desc()).limit(1)).first()
+
+
+def ranking(session: Session, kind: str, target_id: int) -> list[Match]:
+    """Return the stored ranking of a profile (its vacancies) or of a vacancy (its candidates)."""
+    col = Match.profile_id if kind == PROFILE else Match.vacancy_id
+    return list(session.scalars(select(Match).where(Match.owner == kind, col == target_id).order_by(Match.rank)))
+
+
+def _match_row(owner: str, result, rank: int, encoder: str, when: datetime) -> Match:
+    return Match(owner=owner, profile_id=result.profile_id, vacancy_id=result.vacancy_id, rank=rank,
+                 score=result.score, scores=result.scores, explanation=result.explanation,
+                 encoder=encoder, computed_at=when)
+
+
+def replace_ranking(session: Session, kind: str, target_id: int, results: Sequence, encoder: str,
+                    when: datetime | None = None) -> None:
+    """Replace a ranking with `results` (best first), inside the caller's transaction."""
+    when = when or utcnow()
+    col = Match.profile_id if kind == PROFILE else Match.vacancy_id
+    session.execute(delete(Match).where(Match.owner == kind, col == target_id))
+    session.flush()
+    session.add_all(_match_row(kind, r, i, encoder, when) for i, r in enumerate(results, start=1))
+
+
+def merge_into_profile_rankings(session: Session, vacancy_id: int, results: Iterable, k: int,
+                                encoder: str, ranked_profile_ids: Iterable[int]) -> int:
+    """Bring a changed vacancy into (or out of) the rankings of the profiles it concerns.
+
+    Args:
+        session: the open transaction.
+        vacancy_id: the vacancy that was created or changed.
+        results: its scored pairs with every profile within reach.
+        k: the length of a ranking.
+        encoder: the encoder version the scores come from.
+        ranked_profile_ids: candidates whose ranking already exists; others get theirs
+            from their own job. Profiles that hold the vacancy now are always updated.
+
+    Returns:
+        The number of profile rankings that changed.
+    """
+    by_profile = {r.profile_id: r for r in results}
+    holders = set(session.scalars(select(Match.profile_id).where(
+        Match.owner == PROFILE, Match.vacancy_id == vacancy_id)))
+    concerned = (set(by_profile) & set(ranked_profile_ids)) | holders
+    if not concerned:
+        return 0
+    rows = session.scalars(select(Match).where(Match.owner == PROFILE, Match.profile_id.in_(concerned)))
+    current: dict[int, list[Match]] = {pid: [] for pid in concerned}
+    for row in rows:
+        current[row.profile_id].append(row)
+    changed = 0
+    when = utcnow()
+    for pid in sorted(concerned):
+        others = [m for m in current[pid] if m.vacancy_id != vacancy_id]
+        new = by_profile.get(pid)
+        had = len(others) != len(current[pid])
+        fits = new is not None and (len(others) < k or new.score > min(m.score for m in others))
+        if not had and not fits:
+            continue
+        entries = [(m.score, m.vacancy_id, m) for m in others]
+        if fits:
+            entries.append((new.score, vacancy_id, new))
+        entries.sort(key=lambda e: (-e[0], e[1]))
+        session.execute(delete(Match).where(Match.owner == PROFILE, Match.profile_id == pid))
+        session.flush()
+        for rank, (_, _, item) in enumerate(entries[:k], start=1):
+            if isinstance(item, Match):
+                session.add(Match(owner=PROFILE, profile_id=pid, vacancy_id=item.vacancy_id, rank=rank,
+                                  score=item.score, scores=item.scores, explanation=item.explanation,
+                                  encoder=item.encoder, computed_at=item.computed_at))
+            else:
+                session.add(_match_row(PROFILE, item, rank, encoder, when))
+        changed += 1
+    return changed
+
+
+def open_run(session: Session, kind: str, target_id: int, job_id: str, reason: str) -> MatchRun:
+    """Record that a matching job was asked for."""
+    run = MatchRun(kind=kind, target_id=target_id, job_id=job_id, status=QUEUED, reason=reason,
+                   enqueued_at=utcnow())
+    session.add(run)
+    return run
+
+
+def mark_running(session: Session, kind: str, target_id: int, job_id: str) -> MatchRun:
+    """Mark the newest waiting run of a target as running (or record one if none waits)."""
+    run = session.scalars(
+        select(MatchRun).where(MatchRun.kind == kind, MatchRun.target_id == target_id,
+                               MatchRun.status.in_((QUEUED, RUNNING)))
+        .order_by(MatchRun.id.desc()).limit(1)).first()
+    if run is None:
+        run = open_run(session, kind, target_id, job_id, "worker")
+    run.status = RUNNING
+    run.job_id = job_id
+    run.started_at = utcnow()
+    run.attempts = (run.attempts or 0) + 1
+    run.error = None
+    return run
+
+
+def mark_finished(session: Session, run_id: int, ok: bool, candidates: int | None = None,
+                  error: str | None = None) -> None:
+    """Record the end of a run; also closes older runs of the same target still waiting."""
+    run = session.get(MatchRun, run_id)
+    if run is None:
+        return
+    run.status = DONE if ok else FAILED
+    run.finished_at = utcnow()
+    run.candidates = candidates
+    run.error = error
+    if ok:
+        for older in session.scalars(select(MatchRun).where(
+                MatchRun.kind == run.kind, MatchRun.target_id == run.target_id, MatchRun.id < run.id,
+                MatchRun.status.in_((QUEUED, RUNNING)))):
+            older.status = DONE
+            older.finished_at = run.finished_at

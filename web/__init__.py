@@ -1,0 +1,81 @@
+"""The Flask front end: validate, save, enqueue, render. It never loads a model."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from config import Settings, load_settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app.
+
+    Args:
+        settings: a `config.Settings`; default: read from the environment.
+    """
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.from_mapping(settings.flask_config())
+    app.extensions["puente_settings"] = settings
+    register_extensions(app, settings)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    from models import Database
+    from worker.queueing import connect
+
+    from .extensions import close_session, csrf
+
+    app.extensions["puente_db"] = Database(settings.database_url)
+    app.extensions["puente_redis"] = connect(settings.redis_url)
+    csrf.init_app(app)
+    app.teardown_appcontext(close_session)
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import api, health, home, profiles, vacancies
+    from .extensions import csrf
+
+    csrf.exempt(api.bp)  # API clients send JSON, not forms; they hold no session cookie
+    for module in (home, profiles, vacancies, api, health):
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    import click
+
+    @app.cli.command("db-upgrade")
+    def db_upgrade():
+        """Run the database migrations."""
+        from models import upgrade
+
+        upgrade(app.extensions["puente_settings"].database_url)
+        click.echo("database up to date")
+
+
+def register_template_helpers(app: Flask) -> None:
+    from matching.explain import country_name, language_name
+
+    from .forms import EDUCATION_LABELS, LEVEL_LABELS
+
+    app.jinja_env.globals.update(
+        country_name=lambda code: country_name(code, "es") if code else "",
+        language_name=lambda code: language_name(code, "es").capitalize() if code else "",
+        education_label=lambda level: EDUCATION_LABELS.get(level or "", ""),
+        level_label=lambda level: LEVEL_LABELS.get(level or "", level),
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -1,0 +1,116 @@
+"""The JSON API under /api/v1."""
+from __future__ import annotations
+
+from flask import Blueprint, request, url_for
+from sqlalchemy import select
+
+from models import PROFILE, VACANCY, Profile, Vacancy
+from models.queries import latest_run, ranking
+
+from .errors import error_response
+from .extensions import db_session
+from .schemas import ProfileIn, VacancyIn, ValidationError, field_errors
+from .services import create_profile, create_vacancy
+from .views import candidate_card, match_json, profile_json, run_json, run_status, vacancy_json
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _body():
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return None, error_response(400, "bad_request", "The body must be a JSON object "
+                                    "(Content-Type: application/json).", {"_": "expected a JSON object"})
+    return data, None
+
+
+def _accepted(kind: str, obj_id, location: str, queued: bool):
+    body = {"id": obj_id, "status": "queued"}
+    if not queued:
+        body["message"] = "Saved. Matching is delayed and will start when the queue is back."
+    return body, 202, {"Location": location}
+
+
+@bp.post("/profiles")
+def post_profile():
+    data, err = _body()
+    if err:
+        return err
+    try:
+        parsed = ProfileIn.model_validate(data)
+    except ValidationError as exc:
+        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en"))
+    profile, queued = create_profile(parsed)
+    return _accepted(PROFILE, profile.public_id, url_for("api.get_profile", public_id=profile.public_id), queued)
+
+
+@bp.post("/vacancies")
+def post_vacancy():
+    data, err = _body()
+    if err:
+        return err
+    try:
+        parsed = VacancyIn.model_validate(data)
+    except ValidationError as exc:
+        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en"))
+    vacancy, queued = create_vacancy(parsed)
+    return _accepted(VACANCY, vacancy.id, url_for("api.get_vacancy", vacancy_id=vacancy.id), queued)
+
+
+def _profile_or_404(public_id: str):
+    profile = db_session().scalars(select(Profile).where(Profile.public_id == public_id)).first()
+    if profile is None:
+        return None, error_response(404, "not_found", "No profile has this id.", {"id": "unknown"})
+    return profile, None
+
+
+def _vacancy_or_404(vacancy_id: int):
+    vacancy = db_session().get(Vacancy, vacancy_id)
+    if vacancy is None:
+        return None, error_response(404, "not_found", "No vacancy has this id.", {"id": "unknown"})
+    return vacancy, None
+
+
+@bp.get("/profiles/<public_id>")
+def get_profile(public_id: str):
+    profile, err = _profile_or_404(public_id)
+    if err:
+        return err
+    run = latest_run(db_session(), PROFILE, profile.id)
+    return {**profile_json(profile), "matching": run_json(run, profile.ranked_at)}
+
+
+@bp.get("/vacancies/<int:vacancy_id>")
+def get_vacancy(vacancy_id: int):
+    vacancy, err = _vacancy_or_404(vacancy_id)
+    if err:
+        return err
+    run = latest_run(db_session(), VACANCY, vacancy.id)
+    return {**vacancy_json(vacancy), "matching": run_json(run, vacancy.ranked_at)}
+
+
+@bp.get("/profiles/<public_id>/matches")
+def profile_matches(public_id: str):
+    profile, err = _profile_or_404(public_id)
+    if err:
+        return err
+    s = db_session()
+    run = latest_run(s, PROFILE, profile.id)
+    locale = request.args.get("lang") or profile.locale
+    return {"status": run_status(run, profile.ranked_at), "ranked_at": run_json(run, profile.ranked_at)["ranked_at"],
+            "matches": [match_json(m, locale) for m in ranking(s, PROFILE, profile.id)]}
+
+
+@bp.get("/vacancies/<int:vacancy_id>/matches")
+def vacancy_matches(vacancy_id: int):
+    vacancy, err = _vacancy_or_404(vacancy_id)
+    if err:
+        return err
+    s = db_session()
+    run = latest_run(s, VACANCY, vacancy.id)
+    rows = ranking(s, VACANCY, vacancy.id)
+    people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_([m.profile_id for m in rows])))}
+    locale = request.args.get("lang") or vacancy.locale
+    return {"status": run_status(run, vacancy.ranked_at), "ranked_at": run_json(run, vacancy.ranked_at)["ranked_at"],
+            "matches": [{**match_json(m, locale), "candidate": candidate_card(people[m.profile_id])}
+                        for m in rows if m.profile_id in people]}

@@ -1,0 +1,51 @@
+"""One JSON error shape for the API, and error pages for people."""
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def error_response(status: int, error: str, message: str, fields: dict | None = None):
+    """Return `{"error", "message", "fields"}` with `status`."""
+    body = {"error": error, "message": message, "fields": fields or {}}
+    return jsonify(body), status
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz" or (
+        request.accept_mimetypes.best == "application/json")
+
+
+_PAGES = {
+    400: "La solicitud no es válida.",
+    404: "No encontramos esta página.",
+    405: "Este método no está permitido aquí.",
+    413: "Lo que envió es demasiado grande.",
+    429: "Demasiadas solicitudes. Intente de nuevo en un momento.",
+    500: "Algo falló de nuestro lado. Sus datos guardados están a salvo; intente de nuevo.",
+}
+
+
+def register_errorhandlers(app) -> None:
+    """Answer every HTTP error as JSON under /api and as a page elsewhere."""
+
+    def handle_http(exc: HTTPException):
+        code = exc.code or 500
+        if _wants_json():
+            name = (exc.name or "error").lower().replace(" ", "_")
+            return error_response(code, name, exc.description or exc.name)
+        return render_template("error.html", code=code, message=_PAGES.get(code, exc.name)), code
+
+    def handle_unexpected(exc: Exception):
+        # The class name only: exception texts may carry personal data.
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url_rule)
+        if _wants_json():
+            return error_response(500, "internal_error", "Something failed on our side; nothing was half-saved.")
+        return render_template("error.html", code=500, message=_PAGES[500]), 500
+
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(Exception, handle_unexpected)

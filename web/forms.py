@@ -1,0 +1,126 @@
+"""Read the HTML forms into the dictionaries the schemas validate, and their choices."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS, LEGAL_STATUSES
+from matching.explain import country_name, language_name
+
+JOB_ROWS = 3
+LANGUAGE_ROWS = 3
+
+# The Quito Process members and Venezuela first; any other country is accepted by the API.
+REGION = ("AR", "BR", "CL", "CO", "CR", "DO", "EC", "GY", "MX", "PA", "PY", "PE", "UY", "VE")
+FORM_LANGUAGES = ("es", "pt", "en", "fr", "ht", "nl", "qu", "gn")
+
+EDUCATION_LABELS = {
+    "none": "Sin estudios formales", "primary": "Primaria", "lower_secondary": "Secundaria básica",
+    "upper_secondary": "Bachillerato / secundaria completa", "post_secondary": "Curso técnico post-secundario",
+    "short_cycle": "Técnico superior (TSU, tecnólogo)", "bachelor": "Universitario (licenciatura, ingeniería)",
+    "master": "Especialización o maestría", "doctorate": "Doctorado",
+}
+LEVEL_LABELS = {"native": "Nativo", "fluent": "Avanzado (C1-C2)", "intermediate": "Intermedio (B1-B2)",
+                "basic": "Básico (A1-A2)"}
+STATUS_LABELS = {
+    "national": "Nacional de este país", "permanent_resident": "Residente permanente",
+    "temporary_resident": "Residente temporal (visa o residencia)",
+    "protection_permit": "Permiso de protección temporal (PPT, CPP u otro)", "refugee": "Refugiado reconocido",
+    "asylum_seeker": "Solicitante de refugio", "irregular": "Sin documentos vigentes",
+    "unknown": "Prefiero no decir / no sé",
+}
+assert set(EDUCATION_LABELS) == set(EDUCATION_LEVELS) and set(LEVEL_LABELS) == set(LANGUAGE_LEVELS)
+assert set(STATUS_LABELS) == set(LEGAL_STATUSES)
+
+
+@lru_cache(maxsize=4)
+def country_choices(locale: str = "es") -> list[tuple[str, str]]:
+    """The region's countries, sorted by their name in `locale`."""
+    return sorted(((c, country_name(c, locale)) for c in REGION), key=lambda x: x[1])
+
+
+@lru_cache(maxsize=4)
+def language_choices(locale: str = "es") -> list[tuple[str, str]]:
+    codes = [c for c in FORM_LANGUAGES if len(c) == 2]
+    return [(c, language_name(c, locale).capitalize()) for c in codes]
+
+
+def choices() -> dict:
+    """Everything the form templates need to draw their selects."""
+    return {
+        "countries": country_choices("es"), "languages": language_choices("es"),
+        "education": list(EDUCATION_LABELS.items()), "levels": list(LEVEL_LABELS.items()),
+        "statuses": list(STATUS_LABELS.items()), "job_rows": JOB_ROWS, "language_rows": LANGUAGE_ROWS,
+    }
+
+
+def _checked(form, name: str) -> bool:
+    return form.get(name) in ("on", "1", "true", "yes")
+
+
+def profile_from_form(form) -> tuple[dict, dict[str, str]]:
+    """Return the profile dictionary, and a map from schema field names to form field names.
+
+    Empty job and language rows are left out, so the n-th job in the dictionary may be
+    another row of the form; the map lets errors land on the right field.
+    """
+    names: dict[str, str] = {}
+    jobs = []
+    for row in range(JOB_ROWS):
+        job = {k: form.get(f"job-{row}-{k}", "").strip() for k in ("title", "years", "country", "description")}
+        if not any(job.values()):
+            continue
+        for k in job:
+            names[f"jobs.{len(jobs)}.{k}"] = f"job-{row}-{k}"
+        job["years"] = job["years"] or 0
+        jobs.append(job)
+    languages = []
+    for row in range(LANGUAGE_ROWS):
+        code, level = form.get(f"lang-{row}-code", ""), form.get(f"lang-{row}-level", "")
+        if not (code or level):
+            continue
+        names[f"languages.{len(languages)}.code"] = f"lang-{row}-code"
+        names[f"languages.{len(languages)}.level"] = f"lang-{row}-level"
+        names[f"languages.{len(languages)}"] = f"lang-{row}-code"
+        languages.append({"code": code, "level": level})
+    education = None
+    if form.get("education-level"):
+        education = {"level": form.get("education-level"), "field": form.get("education-field", ""),
+                     "country": form.get("education-country", "")}
+        names.update({"education.level": "education-level", "education.field": "education-field",
+                      "education.country": "education-country"})
+    nationalities = [n for n in (form.get("nationality-0", ""), form.get("nationality-1", "")) if n]
+    data = {
+        "summary": form.get("summary", ""), "jobs": jobs, "skills": form.get("skills", ""),
+        "languages": languages, "education": education, "country": form.get("country", ""),
+        "city": form.get("city", ""), "target_countries": form.getlist("target_countries"),
+        "relocate": _checked(form, "relocate"), "nationalities": nationalities,
+        "status": form.get("status", ""), "consent": _checked(form, "consent") or None, "locale": "es",
+    }
+    if data["consent"] is None:
+        del data["consent"]
+    names.update({"nationalities.0": "nationality-0", "nationalities.1": "nationality-1"})
+    return data, names
+
+
+def vacancy_from_form(form) -> dict:
+    """Return the vacancy dictionary; its field names are the form's."""
+    return {
+        "title": form.get("title", ""), "description": form.get("description", ""),
+        "employer": form.get("employer", ""),
+        "essential_skills": form.get("essential_skills", ""), "optional_skills": form.get("optional_skills", ""),
+        "country": form.get("country", ""), "city": form.get("city", ""), "remote": _checked(form, "remote"),
+        "languages": form.getlist("languages"), "education_level": form.get("education_level", ""),
+        "experience_years": form.get("experience_years", "") or 0, "openings": form.get("openings", "") or 1,
+        "accepts_relocation": _checked(form, "accepts_relocation"), "locale": "es",
+    }
+
+
+def form_errors(errors: dict[str, str], names: dict[str, str] | None = None) -> dict[str, str]:
+    """Rename schema error keys to form field names."""
+    names = names or {}
+    out: dict[str, str] = {}
+    for key, message in errors.items():
+        out.setdefault(names.get(key, key.split(".")[0] if key.count(".") and key.split(".")[0] in (
+            "skills", "essential_skills", "optional_skills", "target_countries", "languages", "nationalities")
+            else key), message)
+    return out

@@ -1,0 +1,48 @@
+"""Pages for job seekers: create a profile, see its matches."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from models import PROFILE, Profile, Vacancy
+from models.queries import latest_run, ranking
+
+from .extensions import db_session
+from .forms import choices, form_errors, profile_from_form
+from .schemas import ProfileIn, ValidationError, field_errors
+from .services import create_profile
+from .views import match_json, run_status
+
+bp = Blueprint("profiles", __name__, url_prefix="/profiles")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data, names = profile_from_form(request.form)
+        names["_"] = "summary"
+        try:
+            parsed = ProfileIn.model_validate(data)
+        except ValidationError as exc:
+            errors = form_errors(field_errors(exc, "es"), names)
+        else:
+            profile, queued = create_profile(parsed)
+            return redirect(url_for("profiles.show", public_id=profile.public_id, new=1, delayed=int(not queued)))
+    status = 422 if errors else 200
+    return render_template("profile_form.html", form=request.form, errors=errors, **choices()), status
+
+
+@bp.get("/<public_id>")
+def show(public_id: str):
+    s = db_session()
+    profile = s.scalars(select(Profile).where(Profile.public_id == public_id)).first()
+    if profile is None:
+        abort(404)
+    run = latest_run(s, PROFILE, profile.id)
+    rows = ranking(s, PROFILE, profile.id)
+    vacancies = {v.id: v for v in s.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))}
+    matches = [(match_json(m, profile.locale), vacancies[m.vacancy_id]) for m in rows if m.vacancy_id in vacancies]
+    return render_template("profile.html", profile=profile, run=run, status=run_status(run, profile.ranked_at),
+                           matches=matches, is_new=request.args.get("new") == "1",
+                           delayed=request.args.get("delayed") == "1")

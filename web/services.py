@@ -1,0 +1,73 @@
+"""Save submissions and ask for their matching: shared by the API and the forms."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import PROFILE, VACANCY, Employer, Profile, Vacancy, utcnow
+from worker.queueing import enqueue_match
+
+from .extensions import db_session, redis_conn, settings
+from .schemas import ProfileIn, VacancyIn
+
+__all__ = ["create_profile", "create_vacancy"]
+
+
+def create_profile(data: ProfileIn) -> tuple[Profile, bool]:
+    """Save a profile with its consent and queue its matching.
+
+    Returns:
+        The saved profile and whether the matching job reached the queue (False: it is
+        saved and will be matched when the queue is back).
+    """
+    s = db_session()
+    now = utcnow()
+    edu = data.education
+    profile = Profile(
+        locale=data.locale, summary=data.summary,
+        jobs=[j.model_dump() for j in data.jobs], skills=list(data.skills),
+        languages=[lang.model_dump() for lang in data.languages],
+        education_level=edu.level if edu else None, education_field=edu.field if edu else None,
+        education_country=edu.country if edu else None,
+        country=data.country, city=data.city, target_countries=list(data.target_countries),
+        relocate=data.relocate, nationalities=list(data.nationalities), legal_status=data.status,
+        consent_scope="matching", consent_version=settings().consent_version, consent_at=now,
+        created_at=now, updated_at=now)
+    s.add(profile)
+    s.commit()
+    queued = enqueue_match(s, redis_conn(), settings(), PROFILE, profile.id)
+    return profile, queued
+
+
+def _employer(s: Session, name: str) -> Employer | None:
+    name = " ".join(name.split())
+    if not name:
+        return None
+    key = name.casefold()
+    employer = s.scalars(select(Employer).where(Employer.name_key == key)).first()
+    if employer is None:
+        try:
+            with s.begin_nested():  # two first posts by the same employer may race
+                employer = Employer(name=name, name_key=key)
+                s.add(employer)
+        except IntegrityError:
+            employer = s.scalars(select(Employer).where(Employer.name_key == key)).one()
+    return employer
+
+
+def create_vacancy(data: VacancyIn) -> tuple[Vacancy, bool]:
+    """Save a vacancy and queue its matching (see `create_profile`)."""
+    s = db_session()
+    now = utcnow()
+    fields = data.model_dump(exclude={"employer"})
+    vacancy = Vacancy(**fields, employer=_employer(s, data.employer), created_at=now, updated_at=now)
+    s.add(vacancy)
+    s.commit()
+    queued = enqueue_match(s, redis_conn(), settings(), VACANCY, vacancy.id)
+    return vacancy, queued
+
+
+def count_rows(model) -> int:
+    """Return how many rows `model` has (for the home page)."""
+    return db_session().scalar(select(func.count()).select_from(model)) or 0

@@ -1,0 +1,86 @@
+"""How profiles, vacancies, runs and matches are shown: one place for JSON and pages."""
+from __future__ import annotations
+
+from matching import EDUCATION_LEVELS
+from matching.explain import describe_steps
+from models import PROFILE, Match, MatchRun, Profile, Vacancy
+
+__all__ = ["profile_json", "vacancy_json", "run_json", "match_json", "candidate_card", "run_status"]
+
+
+def _iso(dt):
+    return dt.isoformat() if dt else None
+
+
+def run_status(run: MatchRun | None, ranked_at) -> str:
+    """Return the status people see: queued, running, done or failed."""
+    if run is None:
+        return "done" if ranked_at else "queued"
+    return run.status
+
+
+def run_json(run: MatchRun | None, ranked_at=None) -> dict:
+    return {
+        "status": run_status(run, ranked_at),
+        "enqueued_at": _iso(run.enqueued_at) if run else None,
+        "started_at": _iso(run.started_at) if run else None,
+        "finished_at": _iso(run.finished_at) if run else None,
+        "duration_ms": run.duration_ms if run else None,
+        "candidates": run.candidates if run else None,
+        "ranked_at": _iso(ranked_at),
+    }
+
+
+def profile_json(p: Profile) -> dict:
+    """The whole profile, for its owner (whoever holds the private id)."""
+    education = None
+    if p.education_level:
+        education = {"level": p.education_level, "field": p.education_field or "",
+                     "country": p.education_country}
+    return {
+        "id": p.public_id, "locale": p.locale, "summary": p.summary, "jobs": p.jobs, "skills": p.skills,
+        "languages": p.languages, "education": education, "country": p.country, "city": p.city,
+        "target_countries": p.target_countries, "relocate": p.relocate, "nationalities": p.nationalities,
+        "status": p.legal_status,
+        "consent": {"scope": p.consent_scope, "version": p.consent_version, "given_at": _iso(p.consent_at)},
+        "created_at": _iso(p.created_at), "updated_at": _iso(p.updated_at),
+    }
+
+
+def vacancy_json(v: Vacancy) -> dict:
+    return {
+        "id": v.id, "title": v.title, "description": v.description, "employer": v.employer.name if v.employer else None,
+        "essential_skills": v.essential_skills, "optional_skills": v.optional_skills, "country": v.country,
+        "city": v.city, "remote": v.remote, "languages": v.languages, "education_level": v.education_level,
+        "experience_years": v.experience_years, "openings": v.openings, "accepts_relocation": v.accepts_relocation,
+        "status": v.status, "locale": v.locale, "created_at": _iso(v.created_at), "updated_at": _iso(v.updated_at),
+    }
+
+
+def candidate_card(p: Profile) -> dict:
+    """What an employer may see of a candidate: no name, contact, nationality or legal status."""
+    return {
+        "skills": p.skills, "job_titles": [j.get("title") for j in p.jobs or []],
+        "experience_years": p.experience_years(), "education_level": p.education_level,
+        "languages": p.languages, "city": p.city, "country": p.country,
+    }
+
+
+def match_json(m: Match, locale: str = "es") -> dict:
+    """A ranking entry; `steps_text` is written in `locale`.
+
+    On a vacancy's ranking (seen by employers) the steps are reduced to whether the
+    person can start now: the steps themselves would tell their migration status.
+    """
+    other = {"vacancy_id": m.vacancy_id} if m.owner == PROFILE else {"profile_id": m.profile_id}
+    explanation = dict(m.explanation)
+    steps = explanation.pop("steps", [])
+    if m.owner == PROFILE:
+        explanation["steps"] = steps
+        explanation["steps_text"] = describe_steps(steps, locale)
+    explanation["ready_now"] = not steps
+    return {**other, "rank": m.rank, "score": m.score, "scores": m.scores, "explanation": explanation,
+            "encoder": m.encoder, "computed_at": _iso(m.computed_at)}
+
+
+EDUCATION_ORDER = sorted(EDUCATION_LEVELS, key=EDUCATION_LEVELS.get)

@@ -1,0 +1,1 @@
+"""RQ workers: the only place that turns ids into work (see `worker.jobs`)."""

@@ -1,0 +1,64 @@
+"""Worker entry point: `python -m worker` (see `--help`)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from config import ConfigError, load_settings
+
+WORKER_CLASSES = {
+    # SimpleWorker runs jobs in this process, where the encoder was loaded once. The
+    # forking Worker would copy the model into a child per job: tens of milliseconds
+    # each, and OpenMP or PyTorch thread pools can deadlock after fork (rq issue 1609).
+    "simple": "rq.worker.SimpleWorker",
+    "fork": "rq.worker.Worker",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m worker", description="Puente matching worker.")
+    parser.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    parser.add_argument("--cron", action="store_true",
+                        help="run the scheduler that queues a reconcile pass periodically, instead of a worker")
+    parser.add_argument("--class", dest="worker_class", choices=sorted(WORKER_CLASSES), default="simple")
+    parser.add_argument("--name", default=None, help="worker name (default: host and pid)")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    from rq.utils import import_attribute
+
+    from .queueing import connect, enqueue_reconcile
+
+    conn = connect(settings.redis_url)
+    if args.cron:
+        from rq.cron import CronScheduler
+
+        from .jobs import reconcile
+
+        cron = CronScheduler(connection=conn, logging_level=args.log_level)
+        cron.register(reconcile, settings.queue_name, interval=settings.reconcile_interval,
+                      job_timeout=settings.job_timeout)
+        cron.start()
+        return 0
+
+    from .state import init_state
+
+    state = init_state(settings)
+    state.encoder  # load the model now, before the work loop, never per job
+    enqueue_reconcile(conn, settings)  # catch up on anything missed while no worker ran
+    worker_cls = import_attribute(WORKER_CLASSES[args.worker_class])
+    worker = worker_cls([settings.queue_name], connection=conn, name=args.name)
+    worker.work(burst=args.burst, with_scheduler=True, logging_level=args.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""RQ jobs. Module-level functions taking ids; they turn ids into work.
+
+Each job loads rows, calls `matching`, and replaces the stored ranking in one
+transaction, so a retried or duplicated job is harmless.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from rq import get_current_job
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, undefer
+
+from matching import (Embedding, Job, ProfileDoc, VacancyDoc, embed_profile, embed_vacancy, profile_key,
+                      rank, score_many, vacancy_key)
+from models import PROFILE, VACANCY, Profile, Vacancy, utcnow
+from models.queries import mark_finished, mark_running, merge_into_profile_rankings, replace_ranking, stale_ids
+
+from .state import current
+
+log = logging.getLogger(__name__)
+
+__all__ = ["match_profile", "match_vacancy", "reconcile", "profile_doc", "vacancy_doc"]
+
+
+def profile_doc(p: Profile) -> ProfileDoc:
+    """Return what matching needs of a profile row."""
+    return ProfileDoc(
+        id=p.id, country=p.country, city=p.city or "", summary=p.summary or "",
+        jobs=tuple(Job(title=j.get("title", ""), years=float(j.get("years") or 0), country=j.get("country"),
+                       description=j.get("description", "")) for j in p.jobs or []),
+        skills=tuple(p.skills or ()), languages={lang["code"]: lang["level"] for lang in p.languages or []},
+        education_level=p.education_level, education_country=p.education_country,
+        target_countries=tuple(p.target_countries or ()), relocate=bool(p.relocate),
+        nationalities=tuple(p.nationalities or ()), legal_status=p.legal_status, locale=p.locale or "es")
+
+
+def vacancy_doc(v: Vacancy) -> VacancyDoc:
+    """Return what matching needs of a vacancy row."""
+    return VacancyDoc(
+        id=v.id, title=v.title, country=v.country, description=v.description or "",
+        essential_skills=tuple(v.essential_skills or ()), optional_skills=tuple(v.optional_skills or ()),
+        city=v.city or "", remote=bool(v.remote), languages=tuple(v.languages or ()),
+        education_level=v.education_level, experience_years=float(v.experience_years or 0),
+        accepts_relocation=bool(v.accepts_relocation))
+
+
+def _embeddings(rows, docs, key_fn, embed_fn, role: str) -> list[Embedding]:
+    """Return each row's embedding, computing only those whose content changed."""
+    enc = current().encoder
+    out = []
+    for row, doc in zip(rows, docs):
+        key = key_fn(enc, doc)
+        if row.embedding is not None and row.embedding_key == key:
+            out.append(Embedding.from_bytes(row.embedding, enc.dim))
+            continue
+        emb = embed_fn(enc, doc)
+        row.embedding, row.embedding_key = emb.to_bytes(), key
+        out.append(emb)
+    return out
+
+
+def _job_id(default: str) -> str:
+    job = get_current_job()
+    return job.id if job is not None else default
+
+
+def _run(kind: str, target_id: int, work) -> dict:
+    """Run `work(session, started)` with its run status kept in the database."""
+    state = current()
+    with state.db.session() as s:
+        run_id = mark_running(s, kind, target_id, _job_id(f"match-{kind}-{target_id}")).id
+    started = utcnow()
+    t0 = time.perf_counter()
+    try:
+        with state.db.session() as s:
+            result = work(s, started)
+    except Exception as exc:
+        # Only the exception class and our own message: never user text, never row data.
+        with state.db.session() as s:
+            mark_finished(s, run_id, ok=False, error=f"{type(exc).__name__}")
+        log.exception("match %s %s failed", kind, target_id)
+        raise
+    with state.db.session() as s:
+        mark_finished(s, run_id, ok=True, candidates=result.get("candidates"))
+    result["seconds"] = round(time.perf_counter() - t0, 3)
+    log.info("match %s %s: %s", kind, target_id, result)
+    return result
+
+
+def match_profile(profile_id: int) -> dict:
+    """Rank the open vacancies within reach of a profile and store the ranking."""
+    state = current()
+
+    def work(s: Session, started) -> dict:
+        profile = s.scalars(select(Profile).options(undefer(Profile.embedding))
+                            .where(Profile.id == profile_id)).first()
+        if profile is None:
+            return {"candidates": 0, "ranked": 0, "missing": True}
+        pdoc = profile_doc(profile)
+        (pe,) = _embeddings([profile], [pdoc], profile_key, embed_profile, "query")
+        stmt = select(Vacancy).options(undefer(Vacancy.embedding)).where(Vacancy.status == "open")
+        if not pdoc.relocate:
+            reach = {pdoc.country, *pdoc.target_countries}
+            stmt = stmt.where(or_(Vacancy.country.in_(reach), Vacancy.remote.is_(True)))
+        vacancies = list(s.scalars(stmt.order_by(Vacancy.id)))
+        vdocs = [vacancy_doc(v) for v in vacancies]
+        vembs = _embeddings(vacancies, vdocs, vacancy_key, embed_vacancy, "document")
+        results = score_many(((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs)),
+                             state.encoder.calibration, state.settings.weights)
+        top = rank(results, state.settings.top_k, by="vacancy_id")
+        replace_ranking(s, PROFILE, profile_id, top, state.encoder.version, started)
+        profile.ranked_at = started
+        return {"candidates": len(vacancies), "ranked": len(top)}
+
+    return _run(PROFILE, profile_id, work)
+
+
+def match_vacancy(vacancy_id: int) -> dict:
+    """Rank the candidates for a vacancy, and bring it into their own rankings."""
+    state = current()
+
+    def work(s: Session, started) -> dict:
+        vacancy = s.scalars(select(Vacancy).options(undefer(Vacancy.embedding))
+                            .where(Vacancy.id == vacancy_id)).first()
+        if vacancy is None:
+            return {"candidates": 0, "ranked": 0, "missing": True}
+        results = []
+        profiles: list[Profile] = []
+        if vacancy.status == "open":
+            vdoc = vacancy_doc(vacancy)
+            (ve,) = _embeddings([vacancy], [vdoc], vacancy_key, embed_vacancy, "document")
+            stmt = select(Profile).options(undefer(Profile.embedding))
+            if not (vacancy.remote or vacancy.accepts_relocation):
+                stmt = stmt.where(Profile.country == vacancy.country)
+            profiles = list(s.scalars(stmt.order_by(Profile.id)))
+            pdocs = [profile_doc(p) for p in profiles]
+            pembs = _embeddings(profiles, pdocs, profile_key, embed_profile, "query")
+            results = score_many(((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs)),
+                                 state.encoder.calibration, state.settings.weights)
+        top = rank(results, state.settings.top_k, by="profile_id")
+        replace_ranking(s, VACANCY, vacancy_id, top, state.encoder.version, started)
+        ranked = [p.id for p in profiles if p.ranked_at is not None]
+        changed = merge_into_profile_rankings(s, vacancy_id, results, state.settings.top_k,
+                                              state.encoder.version, ranked)
+        vacancy.ranked_at = started
+        return {"candidates": len(profiles), "ranked": len(top), "profiles_updated": changed}
+
+    return _run(VACANCY, vacancy_id, work)
+
+
+def reconcile() -> dict:
+    """Queue matching for every profile and vacancy whose ranking is missing or stale."""
+    from .queueing import connect, enqueue_match
+
+    state = current()
+    conn = connect(state.settings.redis_url)
+    counts = {}
+    with state.db.session() as s:
+        for kind in (PROFILE, VACANCY):
+            ids = stale_ids(s, kind)
+            for target_id in ids:
+                enqueue_match(s, conn, state.settings, kind, target_id, reason="reconcile")
+            counts[kind] = len(ids)
+    log.info("reconcile: %s", counts)
+    return counts

@@ -1,0 +1,44 @@
+"""What a worker process builds once, before its work loop: settings, database, encoder."""
+from __future__ import annotations
+
+import logging
+
+from config import Settings, load_settings
+from matching import Encoder, load_encoder
+from models import Database
+
+log = logging.getLogger(__name__)
+
+__all__ = ["WorkerState", "init_state", "current"]
+
+
+class WorkerState:
+    """Settings, the database handle and the encoder of one worker process."""
+
+    def __init__(self, settings: Settings, encoder: Encoder | None = None):
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self._encoder = encoder
+
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder, loaded on first use (the entry point loads it before the loop)."""
+        if self._encoder is None:
+            self._encoder = load_encoder(self.settings.encoder, self.settings.encoder_model)
+            log.info("encoder loaded: %s (dim %d)", self._encoder.version, self._encoder.dim)
+        return self._encoder
+
+
+_state: WorkerState | None = None
+
+
+def init_state(settings: Settings | None = None, encoder: Encoder | None = None) -> WorkerState:
+    """Set the process state; call once per worker process, before the work loop."""
+    global _state
+    _state = WorkerState(settings or load_settings(), encoder)
+    return _state
+
+
+def current() -> WorkerState:
+    """Return the process state, building it on first use (e.g. under a plain `rq worker`)."""
+    return _state if _state is not None else init_state()
