@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .encoders import Encoder, content_key
+from .encoders import PHRASE_VERSION, Encoder, centre_phrases, content_key
 
 __all__ = ["Job", "ProfileDoc", "VacancyDoc", "Embedding", "embed_profile", "embed_vacancy",
            "profile_key", "vacancy_key", "normalise_phrase"]
@@ -125,18 +125,20 @@ def _clip(text: str) -> str:
 
 def profile_key(encoder: Encoder, doc: ProfileDoc) -> str:
     """Return the cache key of a profile's embedding under `encoder`."""
-    return content_key(encoder.version, "query", [doc.text(), *doc.phrases()])
+    return content_key(encoder.version + PHRASE_VERSION, "query", [doc.text(), *doc.phrases()])
 
 
 def vacancy_key(encoder: Encoder, doc: VacancyDoc) -> str:
     """Return the cache key of a vacancy's embedding under `encoder`."""
-    return content_key(encoder.version, "document", [doc.text(), *doc.phrases()])
+    return content_key(encoder.version + PHRASE_VERSION, "document", [doc.text(), *doc.phrases()])
 
 
 def _embed(encoder: Encoder, text: str, phrases: list[str], role) -> Embedding:
-    # One batch for the text and its phrases: batching is much faster than one at a time.
-    rows = encoder.encode([text or " ", *phrases], role=role)
-    return Embedding(rows[0], rows[1:])
+    # The whole text is encoded in its retrieval role; phrases are compared phrase to
+    # phrase, a symmetric task, so both sides encode them as queries (as e5 advises).
+    vector = encoder.encode([text or " "], role=role)[0]
+    phrase_vectors = encoder.encode(phrases, role="query")
+    return Embedding(vector, centre_phrases(phrase_vectors, encoder.phrase_centre) if phrases else phrase_vectors)
 
 
 def embed_profile(encoder: Encoder, doc: ProfileDoc) -> Embedding:

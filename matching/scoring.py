@@ -27,8 +27,25 @@ class PairScore:
     explanation: dict
 
 
+RELEVANCE = ("semantic", "skills")
+
+
+def _mean(scores: Mapping[str, float], weights: Mapping[str, float], dims) -> tuple[float, float]:
+    total = sum(weights[d] for d in dims if d in weights and d in scores)
+    if total <= 0:
+        return 0.0, 0.0
+    return sum(scores[d] * weights[d] for d in dims if d in weights and d in scores) / total, total
+
+
 def combine(scores: Mapping[str, float], weights: Mapping[str, float]) -> float:
-    """Return the weighted mean of the dimensions that have a weight.
+    """Combine the dimensions into one score.
+
+    The relevance dimensions (semantic, skills) say whether this is the person's kind of
+    work; the others (experience, education, language, location) say how well the
+    circumstances fit. Circumstances only count in proportion to relevance, so a job in
+    the person's own city that has nothing to do with their trade does not outrank one
+    in their trade:  score = R * (wR + wC * C) / (wR + wC),  where R and C are the
+    weighted means of each group and wR, wC the sums of their weights.
 
     Args:
         scores: per-dimension scores in [0, 1].
@@ -37,10 +54,13 @@ def combine(scores: Mapping[str, float], weights: Mapping[str, float]) -> float:
     Returns:
         The combined score in [0, 1].
     """
-    total = sum(w for d, w in weights.items() if d in scores)
-    if total <= 0:
+    relevance, w_r = _mean(scores, weights, RELEVANCE)
+    context, w_c = _mean(scores, weights, [d for d in scores if d not in RELEVANCE])
+    if w_r + w_c <= 0:
         return 0.0
-    return float(sum(scores[d] * w for d, w in weights.items() if d in scores) / total)
+    if w_r <= 0:
+        return float(context)
+    return float(relevance * (w_r + w_c * context) / (w_r + w_c))
 
 
 def _location(p: ProfileDoc, v: VacancyDoc) -> tuple[float, str]:

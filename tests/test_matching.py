@@ -1,0 +1,152 @@
+"""The pure core, with the real bundled encoder."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from config import load_weights
+from matching import (Embedding, Job, ProfileDoc, VacancyDoc, combine, describe_steps, embed_profile,
+                      embed_vacancy, profile_key, rank, score_many, score_pair)
+
+WEIGHTS = load_weights()
+
+NURSE = ProfileDoc(
+    id=1, country="CO", city="Cúcuta", summary="TSU en enfermería con 6 años en terapia intensiva",
+    jobs=(Job("Enfermera de cuidados intensivos", 6, "VE", "canalización de vías"),),
+    skills=("cuidados intensivos", "canalización de vías", "atención al paciente"),
+    languages={"es": "native"}, education_level="short_cycle", education_country="VE",
+    target_countries=("CO",), nationalities=("VE",), legal_status="protection_permit")
+ICU = VacancyDoc(id=10, title="ICU nurse", country="CO", city="Bogotá", description="Intensive care unit nurse",
+                 essential_skills=("intensive care", "patient care"), languages=("es",), experience_years=3)
+UTI = VacancyDoc(id=11, title="Enfermeira de UTI", country="CO", city="Cúcuta",
+                 description="Cuidados intensivos em unidade de terapia intensiva", essential_skills=("cuidados intensivos",))
+COOK = VacancyDoc(id=12, title="Line cook", country="CO", city="Cúcuta", description="Cook in a busy restaurant kitchen",
+                  essential_skills=("cooking", "food safety"), languages=("es",))
+ABROAD = VacancyDoc(id=13, title="Enfermera", country="CL", city="Santiago", accepts_relocation=True)
+
+
+def _score(encoder, p, v):
+    return score_pair(p, embed_profile(encoder, p), v, embed_vacancy(encoder, v), encoder.calibration, WEIGHTS)
+
+
+def test_encoder_returns_unit_float32_rows(encoder):
+    out = encoder.encode(["enfermera", "nurse", "enfermeira"], role="query")
+    assert out.dtype == np.float32 and out.shape == (3, encoder.dim)
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-4)
+    assert encoder.encode([], role="document").shape == (0, encoder.dim)
+
+
+def test_spanish_profile_ranks_english_and_portuguese_nursing_jobs_above_cooking(encoder):
+    results = score_many([(NURSE, embed_profile(encoder, NURSE), v, embed_vacancy(encoder, v))
+                          for v in (COOK, ICU, UTI)], encoder.calibration, WEIGHTS)
+    order = [r.vacancy_id for r in rank(results, 10)]
+    assert order.index(COOK.id) == 2, order
+    icu = next(r for r in results if r.vacancy_id == ICU.id)
+    assert {"skill": "intensive care"}.items() <= icu.explanation["matched_skills"][0].items()
+    assert icu.scores["semantic"] > next(r for r in results if r.vacancy_id == COOK.id).scores["semantic"]
+
+
+def test_every_dimension_is_in_unit_interval(encoder):
+    result = _score(encoder, NURSE, ICU)
+    assert set(result.scores) == set(WEIGHTS)
+    assert all(0.0 <= v <= 1.0 for v in result.scores.values())
+    assert 0.0 <= result.score <= 1.0
+
+
+def test_job_out_of_reach_is_not_a_match(encoder):
+    assert _score(encoder, NURSE, ABROAD) is None  # Chile: not a target, not willing to move
+    mover = ProfileDoc(**{**NURSE.__dict__, "relocate": True})
+    assert _score(encoder, mover, ABROAD) is not None
+    closed = VacancyDoc(**{**ABROAD.__dict__, "accepts_relocation": False})
+    assert _score(encoder, mover, closed) is None
+
+
+def test_missing_essential_skill_costs_more_than_missing_optional(encoder):
+    ess = VacancyDoc(id=20, title="Enfermera", country="CO", essential_skills=("cuidados intensivos", "soldadura"))
+    opt = VacancyDoc(id=21, title="Enfermera", country="CO", essential_skills=("cuidados intensivos",),
+                     optional_skills=("soldadura",))
+    a, b = _score(encoder, NURSE, ess), _score(encoder, NURSE, opt)
+    assert a.explanation["missing_skills"] == ["soldadura"]
+    assert b.explanation["missing_optional_skills"] == ["soldadura"]
+    assert a.scores["skills"] == pytest.approx(0.5) and b.scores["skills"] == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_steps_name_permit_recognition_and_language(encoder):
+    mover = ProfileDoc(**{**NURSE.__dict__, "relocate": True})
+    brazil = VacancyDoc(id=30, title="Enfermeira", country="BR", languages=("pt",), education_level="bachelor")
+    steps = _score(encoder, mover, brazil).explanation["steps"]
+    assert [s["code"] for s in steps] == ["work_permit", "recognise_degree", "learn_language"]
+    text = describe_steps(steps, "es")
+    assert text[0] == "Obtener un permiso de trabajo en Brasil."
+    assert "Venezuela" in text[1] and "portugués" in text[2]
+    assert describe_steps(steps, "pt")[0] == "Obter uma autorização de trabalho em Brasil."
+    assert describe_steps(steps, "en")[2] == "Improve your Portuguese."
+
+
+def test_person_without_papers_is_told_to_regularise(encoder):
+    irregular = ProfileDoc(**{**NURSE.__dict__, "legal_status": "irregular"})
+    assert [s["code"] for s in _score(encoder, irregular, UTI).explanation["steps"]] == ["regularise"]
+    national = ProfileDoc(**{**NURSE.__dict__, "nationalities": ("CO",), "legal_status": None})
+    assert _score(encoder, national, UTI).explanation["steps"] == []
+
+
+def test_experience_counts_related_jobs_fully():
+    from matching.encoders import Calibration
+    cal = Calibration(0.0, 1.0, 0.9)
+    p = ProfileDoc(id=1, country="CO", jobs=(Job("Enfermera", 2), Job("Cajera", 4)))
+    v = VacancyDoc(id=2, title="Enfermera", country="CO", experience_years=4)
+    # Orthogonal unit vectors: only the identical title matches (by its words).
+    eye = np.eye(4, dtype=np.float32)
+    pe, ve = Embedding(eye[0], eye[1:3]), Embedding(eye[0], eye[3:4])
+    result = score_pair(p, pe, v, ve, cal, WEIGHTS)
+    assert result.explanation["relevant_years"] == pytest.approx(2 + 4 * 0.25)
+    assert result.scores["experience"] == pytest.approx(3 / 4)
+
+
+def test_combine_and_rank():
+    w = {"semantic": 1, "skills": 1, "location": 2}
+    assert combine({"semantic": 1.0, "skills": 1.0, "location": 1.0}, w) == pytest.approx(1.0)
+    assert combine({"semantic": 0.0, "skills": 0.0, "location": 1.0}, w) == 0.0  # not their trade
+    assert combine({"semantic": 0.8, "skills": 0.4, "location": 0.0}, w) == pytest.approx(0.6 * 2 / 4)
+    assert combine({"semantic": 0.8, "skills": 0.4, "location": 0.5}, w) == pytest.approx(0.6 * (2 + 2 * 0.5) / 4)
+    assert combine({"location": 0.5}, {"location": 1}) == pytest.approx(0.5)
+    from matching import PairScore
+    rs = [PairScore(1, v, s, {}, {}) for v, s in ((5, 0.5), (3, 0.9), (4, 0.5), (9, 0.1))]
+    assert [r.vacancy_id for r in rank(rs, 3)] == [3, 4, 5]
+
+
+def test_embedding_roundtrip_and_cache_key(encoder):
+    emb = embed_profile(encoder, NURSE)
+    back = Embedding.from_bytes(emb.to_bytes(), encoder.dim)
+    assert np.array_equal(back.vector, emb.vector) and np.array_equal(back.phrase_vectors, emb.phrase_vectors)
+    assert back.phrase_vectors.shape == (len(NURSE.phrases()), encoder.dim)
+    changed = ProfileDoc(**{**NURSE.__dict__, "skills": ("soldadura",)})
+    assert profile_key(encoder, NURSE) == profile_key(encoder, NURSE) != profile_key(encoder, changed)
+
+
+def test_empty_and_huge_texts_do_not_break(encoder):
+    empty = ProfileDoc(id=2, country="CO")
+    huge = ProfileDoc(id=3, country="CO", summary="enfermería " * 20000, skills=tuple(f"skill {i}" for i in range(500)))
+    for p in (empty, huge):
+        result = _score(encoder, p, ICU)
+        assert result is not None and 0.0 <= result.score <= 1.0
+    assert len(huge.phrases()) == 200
+
+
+@pytest.mark.slow
+def test_sentence_transformers_backend_offline():
+    from matching import load_encoder
+
+    enc = load_encoder("sentence-transformers", "")
+    out = enc.encode(["intensive care nurse", "ICU nurse", "truck driver"], role="query")
+    assert out.dtype == np.float32 and out.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-4)
+    assert out[0] @ out[1] > out[0] @ out[2]
+    assert enc.version == "st-all-MiniLM-L6-v2"
+
+
+def test_load_encoder_rejects_unknown_name():
+    from matching import load_encoder
+
+    with pytest.raises(ValueError, match="unknown encoder"):
+        load_encoder("word2vec", "")
