@@ -12,7 +12,7 @@ from .match import DONE, FAILED, PROFILE, QUEUED, RUNNING, VACANCY, Match, Match
 from .profile import Profile
 from .vacancy import Vacancy
 
-__all__ = ["stale_ids", "latest_run", "ranking", "replace_ranking", "merge_into_profile_rankings",
+__all__ = ["stale_ids", "latest_run", "ranking", "replace_ranking", "merge_into_rankings",
            "open_run", "mark_running", "mark_finished"]
 
 _TARGETS = {PROFILE: Profile, VACANCY: Vacancy}
@@ -56,54 +56,60 @@ def replace_ranking(session: Session, kind: str, target_id: int, results: Sequen
     session.add_all(_match_row(kind, r, i, encoder, when) for i, r in enumerate(results, start=1))
 
 
-def merge_into_profile_rankings(session: Session, vacancy_id: int, results: Iterable, k: int,
-                                encoder: str, ranked_profile_ids: Iterable[int]) -> int:
-    """Bring a changed vacancy into (or out of) the rankings of the profiles it concerns.
+def merge_into_rankings(session: Session, owner: str, changed_id: int, results: Iterable, k: int,
+                        encoder: str, ranked_ids: Iterable[int]) -> int:
+    """Bring a changed profile or vacancy into (or out of) the rankings of the other side.
+
+    A new vacancy enters the rankings of the profiles it now belongs to (`owner` =
+    "profile"); a new profile enters the candidate lists of the vacancies it now belongs
+    to (`owner` = "vacancy").
 
     Args:
         session: the open transaction.
-        vacancy_id: the vacancy that was created or changed.
-        results: its scored pairs with every profile within reach.
+        owner: whose rankings to update: "profile" or "vacancy".
+        changed_id: the vacancy (owner "profile") or profile (owner "vacancy") that changed.
+        results: its scored pairs with every target within reach.
         k: the length of a ranking.
         encoder: the encoder version the scores come from.
-        ranked_profile_ids: candidates whose ranking already exists; others get theirs
-            from their own job. Profiles that hold the vacancy now are always updated.
+        ranked_ids: targets whose ranking already exists; others get theirs from their
+            own job. Targets that hold the changed row now are always updated.
 
     Returns:
-        The number of profile rankings that changed.
+        The number of rankings that changed.
     """
-    by_profile = {r.profile_id: r for r in results}
-    holders = set(session.scalars(select(Match.profile_id).where(
-        Match.owner == PROFILE, Match.vacancy_id == vacancy_id)))
-    concerned = (set(by_profile) & set(ranked_profile_ids)) | holders
+    own_col, other_col = ((Match.profile_id, Match.vacancy_id) if owner == PROFILE
+                          else (Match.vacancy_id, Match.profile_id))
+    own_attr, other_attr = own_col.key, other_col.key
+    by_target = {getattr(r, own_attr): r for r in results}
+    holders = set(session.scalars(select(own_col).where(Match.owner == owner, other_col == changed_id)))
+    concerned = (set(by_target) & set(ranked_ids)) | holders
     if not concerned:
         return 0
-    rows = session.scalars(select(Match).where(Match.owner == PROFILE, Match.profile_id.in_(concerned)))
-    current: dict[int, list[Match]] = {pid: [] for pid in concerned}
-    for row in rows:
-        current[row.profile_id].append(row)
+    current: dict[int, list[Match]] = {t: [] for t in concerned}
+    for row in session.scalars(select(Match).where(Match.owner == owner, own_col.in_(concerned))):
+        current[getattr(row, own_attr)].append(row)
     changed = 0
     when = utcnow()
-    for pid in sorted(concerned):
-        others = [m for m in current[pid] if m.vacancy_id != vacancy_id]
-        new = by_profile.get(pid)
-        had = len(others) != len(current[pid])
+    for target in sorted(concerned):
+        others = [m for m in current[target] if getattr(m, other_attr) != changed_id]
+        new = by_target.get(target)
+        had = len(others) != len(current[target])
         fits = new is not None and (len(others) < k or new.score > min(m.score for m in others))
         if not had and not fits:
             continue
-        entries = [(m.score, m.vacancy_id, m) for m in others]
+        entries = [(m.score, getattr(m, other_attr), m) for m in others]
         if fits:
-            entries.append((new.score, vacancy_id, new))
+            entries.append((new.score, changed_id, new))
         entries.sort(key=lambda e: (-e[0], e[1]))
-        session.execute(delete(Match).where(Match.owner == PROFILE, Match.profile_id == pid))
+        session.execute(delete(Match).where(Match.owner == owner, own_col == target))
         session.flush()
         for rank, (_, _, item) in enumerate(entries[:k], start=1):
             if isinstance(item, Match):
-                session.add(Match(owner=PROFILE, profile_id=pid, vacancy_id=item.vacancy_id, rank=rank,
+                session.add(Match(owner=owner, profile_id=item.profile_id, vacancy_id=item.vacancy_id, rank=rank,
                                   score=item.score, scores=item.scores, explanation=item.explanation,
                                   encoder=item.encoder, computed_at=item.computed_at))
             else:
-                session.add(_match_row(PROFILE, item, rank, encoder, when))
+                session.add(_match_row(owner, item, rank, encoder, when))
         changed += 1
     return changed
 
@@ -129,6 +135,7 @@ def mark_running(session: Session, kind: str, target_id: int, job_id: str) -> Ma
     run.started_at = utcnow()
     run.attempts = (run.attempts or 0) + 1
     run.error = None
+    session.flush()  # the caller needs run.id
     return run
 
 

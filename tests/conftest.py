@@ -94,12 +94,25 @@ def db(settings):
 
 
 @pytest.fixture
-def app(settings, db, redis):
+def make_app(db, redis):
+    """Build apps with given settings; their connection pools are closed afterwards."""
     from web import create_app
 
-    application = create_app(settings)
-    yield application
-    application.extensions["puente_db"].dispose()
+    apps = []
+
+    def make(settings):
+        apps.append(create_app(settings))
+        return apps[-1]
+
+    yield make
+    for application in apps:
+        application.extensions["puente_db"].dispose()
+        application.extensions["puente_redis"].close()
+
+
+@pytest.fixture
+def app(settings, make_app):
+    return make_app(settings)
 
 
 @pytest.fixture
@@ -125,5 +138,7 @@ def worker_state(settings, db, encoder):
     """The worker process state, as `python -m worker` builds it, for running jobs in-process."""
     from worker import state
 
-    yield state.init_state(settings, encoder)
+    built = state.init_state(settings, encoder)
+    yield built
+    built.db.dispose()
     state._state = None

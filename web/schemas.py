@@ -16,6 +16,8 @@ LOCALES = ("es", "pt", "en")
 
 def _country(value: str) -> str:
     code = value.strip().upper()
+    if not code:
+        raise ValueError("required")
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
         raise ValueError("country_code")
     return code
@@ -23,6 +25,8 @@ def _country(value: str) -> str:
 
 def _language(value: str) -> str:
     code = value.strip().lower()
+    if not code:
+        raise ValueError("required")
     if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
         raise ValueError("language_code")
     return code
@@ -161,7 +165,7 @@ def _message_key(err: dict) -> str:
     for key in ("country_code", "language_code", "nothing_to_match", "duplicate_language"):
         if key in msg:
             return key
-    if kind == "missing":
+    if kind == "missing" or msg.endswith("error, required"):
         return "missing"
     if kind in ("string_too_long", "too_long"):
         return "too_long"

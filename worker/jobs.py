@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, undefer
 from matching import (Embedding, Job, ProfileDoc, VacancyDoc, embed_profile, embed_vacancy, profile_key,
                       rank, score_many, vacancy_key)
 from models import PROFILE, VACANCY, Profile, Vacancy, utcnow
-from models.queries import mark_finished, mark_running, merge_into_profile_rankings, replace_ranking, stale_ids
+from models.queries import mark_finished, mark_running, merge_into_rankings, replace_ranking, stale_ids
 
 from .state import current
 
@@ -90,7 +90,7 @@ def _run(kind: str, target_id: int, work) -> dict:
 
 
 def match_profile(profile_id: int) -> dict:
-    """Rank the open vacancies within reach of a profile and store the ranking."""
+    """Rank the open vacancies within reach of a profile, and bring it into their candidate lists."""
     state = current()
 
     def work(s: Session, started) -> dict:
@@ -111,8 +111,11 @@ def match_profile(profile_id: int) -> dict:
                              state.encoder.calibration, state.settings.weights)
         top = rank(results, state.settings.top_k, by="vacancy_id")
         replace_ranking(s, PROFILE, profile_id, top, state.encoder.version, started)
+        ranked = [v.id for v in vacancies if v.ranked_at is not None]
+        changed = merge_into_rankings(s, VACANCY, profile_id, results, state.settings.top_k,
+                                      state.encoder.version, ranked)
         profile.ranked_at = started
-        return {"candidates": len(vacancies), "ranked": len(top)}
+        return {"candidates": len(vacancies), "ranked": len(top), "vacancies_updated": changed}
 
     return _run(PROFILE, profile_id, work)
 
@@ -142,8 +145,8 @@ def match_vacancy(vacancy_id: int) -> dict:
         top = rank(results, state.settings.top_k, by="profile_id")
         replace_ranking(s, VACANCY, vacancy_id, top, state.encoder.version, started)
         ranked = [p.id for p in profiles if p.ranked_at is not None]
-        changed = merge_into_profile_rankings(s, vacancy_id, results, state.settings.top_k,
-                                              state.encoder.version, ranked)
+        changed = merge_into_rankings(s, PROFILE, vacancy_id, results, state.settings.top_k,
+                                      state.encoder.version, ranked)
         vacancy.ranked_at = started
         return {"candidates": len(profiles), "ranked": len(top), "profiles_updated": changed}
 
@@ -157,11 +160,14 @@ def reconcile() -> dict:
     state = current()
     conn = connect(state.settings.redis_url)
     counts = {}
-    with state.db.session() as s:
-        for kind in (PROFILE, VACANCY):
-            ids = stale_ids(s, kind)
-            for target_id in ids:
-                enqueue_match(s, conn, state.settings, kind, target_id, reason="reconcile")
-            counts[kind] = len(ids)
+    try:
+        with state.db.session() as s:
+            for kind in (PROFILE, VACANCY):
+                ids = stale_ids(s, kind)
+                for target_id in ids:
+                    enqueue_match(s, conn, state.settings, kind, target_id, reason="reconcile")
+                counts[kind] = len(ids)
+    finally:
+        conn.close()
     log.info("reconcile: %s", counts)
     return counts

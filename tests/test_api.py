@@ -1,0 +1,148 @@
+"""The JSON API: contracts, validation, errors, health."""
+from __future__ import annotations
+
+import pytest
+from rq import Queue
+
+from config import load_settings
+from models import MatchRun
+from tests import factories
+
+
+def test_post_profile_answers_202_with_location_and_queues_one_job(client, redis, settings):
+    resp = client.post("/api/v1/profiles", json=factories.profile())
+    assert resp.status_code == 202
+    body = resp.get_json()
+    assert body["status"] == "queued" and isinstance(body["id"], str) and len(body["id"]) >= 20
+    assert resp.headers["Location"].endswith(f"/api/v1/profiles/{body['id']}")
+    queue = Queue(settings.queue_name, connection=redis)
+    assert [j.func_name for j in queue.jobs] == ["worker.jobs.match_profile"]
+    assert queue.jobs[0].args == (1,) or isinstance(queue.jobs[0].args[0], int)  # ids only, no personal data
+
+
+def test_profile_round_trip(client):
+    sent = factories.profile()
+    location = client.post("/api/v1/profiles", json=sent).headers["Location"]
+    got = client.get(location).get_json()
+    for key in ("summary", "jobs", "skills", "languages", "education", "country", "city", "target_countries",
+                "relocate", "nationalities", "status"):
+        assert got[key] == sent[key], key
+    assert got["consent"]["scope"] == "matching" and got["consent"]["version"]
+    assert got["matching"]["status"] == "queued"
+
+
+def test_post_vacancy_and_get_it(client):
+    resp = client.post("/api/v1/vacancies", json=factories.vacancy())
+    assert resp.status_code == 202
+    vid = resp.get_json()["id"]
+    got = client.get(resp.headers["Location"]).get_json()
+    assert got["id"] == vid and got["title"] == "ICU nurse" and got["employer"] == "Hospital San José"
+    assert got["essential_skills"] == ["intensive care", "patient monitoring"]
+
+
+def test_matches_of_a_new_profile_are_empty_and_queued(client):
+    pid = client.post("/api/v1/profiles", json=factories.profile()).get_json()["id"]
+    body = client.get(f"/api/v1/profiles/{pid}/matches").get_json()
+    assert body == {"status": "queued", "ranked_at": None, "matches": []}
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"country": "XX"}, "country"),
+    ({"consent": False}, "consent"),
+    ({"jobs": [{"title": "", "years": 3}]}, "jobs.0.title"),
+    ({"jobs": [{"title": "Cocinero", "years": -1}]}, "jobs.0.years"),
+    ({"languages": [{"code": "es", "level": "wizard"}]}, "languages.0.level"),
+    ({"languages": [{"code": "xx", "level": "native"}]}, "languages.0.code"),
+    ({"target_countries": ["CO", "ZZ"]}, "target_countries.1"),
+    ({"status": "martian"}, "status"),
+    ({"education": {"level": "phd"}}, "education.level"),
+    ({"summary": "x" * 5001}, "summary"),
+    ({"skills": ["x" * 121]}, "skills.0"),
+    ({"nickname": "Juan"}, "nickname"),
+])
+def test_invalid_profile_gets_422_naming_the_field(client, change, field):
+    resp = client.post("/api/v1/profiles", json=factories.profile(**change))
+    assert resp.status_code == 422
+    body = resp.get_json()
+    assert body["error"] == "validation_error" and field in body["fields"], body
+
+
+def test_missing_required_fields_and_nothing_to_match(client, db):
+    body = client.post("/api/v1/profiles", json={}).get_json()
+    assert set(body["fields"]) >= {"country", "consent"}
+    body = client.post("/api/v1/profiles", json={"country": "CO", "consent": True}).get_json()
+    assert "_" in body["fields"]
+    from sqlalchemy import func, select
+
+    from models import Profile
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Profile)) == 0  # nothing half-written
+
+
+@pytest.mark.parametrize("body, ctype", [("not json", "application/json"), ("[1, 2]", "application/json"),
+                                         ("a=b", "application/x-www-form-urlencoded")])
+def test_non_object_body_is_400(client, body, ctype):
+    resp = client.post("/api/v1/profiles", data=body, content_type=ctype)
+    assert resp.status_code == 400 and resp.get_json()["error"] == "bad_request"
+
+
+def test_invalid_vacancy_gets_422(client):
+    resp = client.post("/api/v1/vacancies", json=factories.vacancy(title="", openings=0, languages=["xx"]))
+    assert resp.status_code == 422
+    assert {"title", "openings", "languages.0"} <= set(resp.get_json()["fields"])
+
+
+def test_unknown_ids_and_methods_are_json_4xx(client):
+    for url in ("/api/v1/profiles/nope", "/api/v1/profiles/nope/matches", "/api/v1/vacancies/999",
+                "/api/v1/vacancies/999/matches", "/api/v1/elsewhere"):
+        resp = client.get(url)
+        assert resp.status_code == 404 and resp.is_json, url
+    resp = client.delete("/api/v1/vacancies/1")
+    assert resp.status_code == 405 and resp.get_json()["error"] == "method_not_allowed"
+
+
+def test_oversized_body_is_413_json(client):
+    resp = client.post("/api/v1/profiles", data="x" * (600 * 1024), content_type="application/json")
+    assert resp.status_code == 413 and resp.is_json
+
+
+def test_lists_accept_one_string_and_are_deduplicated(client):
+    resp = client.post("/api/v1/vacancies", json=factories.vacancy(essential_skills="cocina, cocina,  ventas",
+                                                                   languages="es, pt"))
+    got = client.get(resp.headers["Location"]).get_json()
+    assert got["essential_skills"] == ["cocina", "ventas"] and got["languages"] == ["es", "pt"]
+
+
+def test_healthz_ok(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def test_healthz_names_redis_when_down(settings, make_app):
+    app = make_app(load_settings("test", environ={"DATABASE_URL": settings.database_url,
+                                                    "REDIS_URL": "redis://127.0.0.1:1/0"}))
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503
+    assert resp.get_json() == {"status": "down", "database": "ok", "redis": "down"}
+
+
+def test_healthz_names_database_when_down(redis_url, tmp_path, make_app):
+    app = make_app(load_settings("test", environ={"DATABASE_URL": f"sqlite:///{tmp_path}/no/such/dir/x.db",
+                                                    "REDIS_URL": redis_url}))
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503
+    assert resp.get_json() == {"status": "down", "database": "down", "redis": "ok"}
+
+
+def test_submission_is_kept_when_redis_is_down(settings, db, make_app):
+    """Redis away: the profile is saved, the answer says matching is delayed, the run waits."""
+    app = make_app(load_settings("test", environ={"DATABASE_URL": settings.database_url,
+                                                    "REDIS_URL": "redis://127.0.0.1:1/0"}))
+    resp = app.test_client().post("/api/v1/profiles", json=factories.profile())
+    assert resp.status_code == 202
+    assert "delayed" in resp.get_json()["message"]
+    from sqlalchemy import select
+    with db.session() as s:
+        runs = list(s.scalars(select(MatchRun)))
+    assert [(r.kind, r.status) for r in runs] == [("profile", "queued")]

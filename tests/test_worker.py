@@ -1,0 +1,164 @@
+"""Jobs, run in this process against the real databases and Redis (`worker_state`)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from rq import Queue
+from sqlalchemy import func, select
+
+from models import PROFILE, VACANCY, Match, MatchRun, Profile, Vacancy
+from models.queries import ranking
+from tests import factories
+from worker import jobs
+from worker.queueing import enqueue_match, job_id
+
+
+def _post(client, kind, body):
+    resp = client.post(f"/api/v1/{kind}", json=body)
+    assert resp.status_code == 202, resp.get_json()
+    return resp.get_json()["id"]
+
+
+def _profile_row(db, public_id) -> Profile:
+    with db.session() as s:
+        return s.scalars(select(Profile).where(Profile.public_id == public_id)).one()
+
+
+def test_match_profile_ranks_stores_and_explains(client, db, worker_state):
+    icu = _post(client, "vacancies", factories.vacancy())
+    cook = _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
+    far = _post(client, "vacancies", factories.vacancy(country="AR", city="Córdoba"))
+    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+
+    result = jobs.match_profile(p.id)
+    assert result["ranked"] == 2 and result["candidates"] == 2  # Argentina is out of reach
+
+    with db.session() as s:
+        rows = ranking(s, PROFILE, p.id)
+        assert [m.vacancy_id for m in rows] == [icu, cook]
+        assert [m.rank for m in rows] == [1, 2]
+        assert rows[0].encoder == worker_state.encoder.version
+        assert set(rows[0].scores) == set(worker_state.settings.weights)
+        assert rows[0].explanation["matched_skills"][0]["skill"] == "intensive care"
+        assert far not in [m.vacancy_id for m in rows]
+        prof = s.get(Profile, p.id)
+        assert prof.ranked_at is not None and prof.ranked_at >= prof.updated_at
+        run = s.scalars(select(MatchRun).where(MatchRun.kind == PROFILE)).one()
+        assert run.status == "done" and run.candidates == 2 and run.duration_ms is not None
+
+
+def test_running_a_job_twice_gives_the_same_single_ranking(client, db, worker_state):
+    _post(client, "vacancies", factories.vacancy())
+    _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
+    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    jobs.match_profile(p.id)
+    with db.session() as s:
+        first = [(m.vacancy_id, m.rank, m.score) for m in ranking(s, PROFILE, p.id)]
+    jobs.match_profile(p.id)
+    with db.session() as s:
+        assert [(m.vacancy_id, m.rank, m.score) for m in ranking(s, PROFILE, p.id)] == first
+        assert s.scalar(select(func.count()).select_from(Match)) == len(first)
+
+
+def test_embeddings_are_cached_by_content(client, db, worker_state):
+    v = _post(client, "vacancies", factories.vacancy())
+    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    jobs.match_profile(p.id)
+    with db.session() as s:
+        row = s.get(Vacancy, v)
+        key, blob = row.embedding_key, row.embedding
+        assert key and blob
+    calls = []
+    real = worker_state.encoder.encode
+    worker_state.encoder.encode = lambda texts, role="document": calls.append(len(texts)) or real(texts, role)
+    try:
+        jobs.match_profile(p.id)
+    finally:
+        worker_state.encoder.encode = real
+    assert calls == []  # nothing changed, nothing encoded again
+    with db.session() as s:
+        s.get(Vacancy, v).title = "Enfermera jefe de UCI"
+    jobs.match_profile(p.id)
+    with db.session() as s:
+        assert s.get(Vacancy, v).embedding_key != key
+
+
+def test_new_vacancy_enters_existing_profile_rankings(client, db, worker_state):
+    _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
+    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    jobs.match_profile(p.id)
+    icu = _post(client, "vacancies", factories.vacancy())
+    result = jobs.match_vacancy(icu)
+    assert result["profiles_updated"] == 1
+    with db.session() as s:
+        assert [m.vacancy_id for m in ranking(s, PROFILE, p.id)][0] == icu
+        vac_rank = ranking(s, VACANCY, icu)
+        assert [m.profile_id for m in vac_rank] == [p.id]
+
+
+def test_new_profile_enters_existing_candidate_lists(client, db, worker_state):
+    icu = _post(client, "vacancies", factories.vacancy())
+    jobs.match_vacancy(icu)
+    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    assert jobs.match_profile(p.id)["vacancies_updated"] == 1
+    with db.session() as s:
+        assert [m.profile_id for m in ranking(s, VACANCY, icu)] == [p.id]
+
+
+def test_closing_a_vacancy_removes_it_from_rankings(client, db, worker_state):
+    icu = _post(client, "vacancies", factories.vacancy())
+    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    jobs.match_profile(p.id)
+    with db.session() as s:
+        v = s.get(Vacancy, icu)
+        v.status = "closed"
+        v.updated_at = v.updated_at + timedelta(seconds=1)
+    jobs.match_vacancy(icu)
+    with db.session() as s:
+        assert ranking(s, PROFILE, p.id) == [] and ranking(s, VACANCY, icu) == []
+
+
+def test_deleted_target_is_a_quiet_no_op(worker_state):
+    assert jobs.match_profile(987654)["missing"] is True
+    assert jobs.match_vacancy(987654)["missing"] is True
+
+
+def test_failing_job_is_recorded_failed_without_personal_data(client, db, worker_state):
+    p = _profile_row(db, _post(client, "profiles", factories.profile(summary="Soy María, mi pasaporte es 123")))
+
+    def broken(texts, role="document"):
+        raise RuntimeError(f"cannot encode {texts}")  # an error whose text carries user data
+
+    real = worker_state.encoder.encode
+    worker_state.encoder.encode = broken  # a failing encoder stands in for any fault inside the job
+    try:
+        with pytest.raises(RuntimeError):
+            jobs.match_profile(p.id)
+    finally:
+        worker_state.encoder.encode = real
+    with db.session() as s:
+        run = s.scalars(select(MatchRun).order_by(MatchRun.id.desc())).first()
+        assert run.status == "failed" and run.error == "RuntimeError"
+        assert ranking(s, PROFILE, p.id) == []
+
+
+def test_double_submit_queues_one_job(client, db, redis, settings):
+    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    with db.session() as s:
+        assert enqueue_match(s, redis, settings, PROFILE, p.id, reason="edited") is True
+    queue = Queue(settings.queue_name, connection=redis)
+    assert queue.job_ids == [job_id(PROFILE, p.id)]
+
+
+def test_reconcile_queues_every_stale_target(client, db, redis, settings, worker_state):
+    pids = [_profile_row(db, _post(client, "profiles", factories.profile())).id for _ in range(3)]
+    vid = _post(client, "vacancies", factories.vacancy())
+    redis.flushdb()  # Redis lost every job
+    jobs.match_profile(pids[0])  # one of them got ranked anyway
+    counts = jobs.reconcile()
+    assert counts == {"profile": 2, "vacancy": 1}
+    queue = Queue(settings.queue_name, connection=redis)
+    assert sorted(queue.job_ids) == sorted([job_id(PROFILE, pids[1]), job_id(PROFILE, pids[2]),
+                                            job_id(VACANCY, vid)])
+    assert jobs.reconcile() == counts and len(queue.job_ids) == 3  # again: nothing queued twice
