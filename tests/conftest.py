@@ -68,7 +68,8 @@ def database_url(request, tmp_path_factory):
 @pytest.fixture
 def settings(database_url, redis_url):
     return load_settings("test", environ={"DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                                          "PUENTE_QUEUE": "puente-test", "PUENTE_JOB_RETRIES": "1"})
+                                          "PUENTE_QUEUE": "puente-test", "PUENTE_JOB_RETRIES": "1",
+                                          "PUENTE_MIN_SCORE": "0"})
 
 
 @pytest.fixture

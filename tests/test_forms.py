@@ -65,6 +65,7 @@ def test_invalid_profile_shows_spanish_messages_on_the_fields_and_keeps_input(cl
     assert 'id="job-0-title-error">Este campo es obligatorio.' in html
     assert 'value="Cúcuta"' in html and "cuidados intensivos, canalización de vías" in html
     assert 'aria-invalid="true" aria-describedby="country-error"' in html
+    assert '<a href="#country">País donde vive: Este campo es obligatorio.</a>' in html
     assert _count(db, Profile) == 0
 
 

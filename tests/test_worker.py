@@ -48,6 +48,24 @@ def test_match_profile_ranks_stores_and_explains(client, db, worker_state):
         assert run.status == "done" and run.candidates == 2 and run.duration_ms is not None
 
 
+def test_pairs_below_the_minimum_score_are_not_stored(client, db, settings, encoder):
+    from dataclasses import replace
+
+    from worker import state
+    built = state.init_state(replace(settings, min_score=0.35), encoder)
+    try:
+        icu = _post(client, "vacancies", factories.vacancy())
+        _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
+        p = _profile_row(db, _post(client, "profiles", factories.profile()))
+        jobs.match_profile(p.id)
+        with db.session() as s:
+            rows = ranking(s, PROFILE, p.id)
+            assert [m.vacancy_id for m in rows] == [icu] and rows[0].score >= 0.35
+    finally:
+        built.db.dispose()
+        state._state = None
+
+
 def test_running_a_job_twice_gives_the_same_single_ranking(client, db, worker_state):
     _post(client, "vacancies", factories.vacancy())
     _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))

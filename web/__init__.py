@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config.from_mapping(settings.flask_config())
+    app.json.sort_keys = False
     app.extensions["puente_settings"] = settings
     register_extensions(app, settings)
     register_blueprints(app)

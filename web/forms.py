@@ -53,6 +53,31 @@ def choices() -> dict:
     }
 
 
+def _profile_labels() -> dict[str, str]:
+    labels = {"country": "País donde vive", "city": "Ciudad", "summary": "Resumen", "skills": "Habilidades",
+              "target_countries": "Países donde le gustaría trabajar", "education-level": "Nivel de estudios",
+              "education-field": "Carrera o área", "education-country": "País donde estudió",
+              "nationality-0": "Nacionalidad", "nationality-1": "Segunda nacionalidad",
+              "status": "Situación migratoria", "consent": "Consentimiento", "languages": "Idiomas",
+              "nationalities": "Nacionalidad"}
+    for i in range(JOB_ROWS):
+        for key, word in (("title", "cargo"), ("years", "años"), ("country", "país"), ("description", "qué hacía")):
+            labels[f"job-{i}-{key}"] = f"Empleo anterior {i + 1}, {word}"
+    for i in range(LANGUAGE_ROWS):
+        labels[f"lang-{i}-code"] = f"Idioma {i + 1}"
+        labels[f"lang-{i}-level"] = f"Idioma {i + 1}, nivel"
+    return labels
+
+
+PROFILE_LABELS = _profile_labels()
+VACANCY_LABELS = {
+    "title": "Cargo", "employer": "Empresa", "description": "Descripción", "essential_skills": "Habilidades imprescindibles",
+    "optional_skills": "Habilidades deseables", "country": "País", "city": "Ciudad", "languages": "Idiomas",
+    "education_level": "Estudios mínimos", "experience_years": "Años de experiencia", "openings": "Puestos",
+    "remote": "Trabajo remoto", "accepts_relocation": "Personas de otro país",
+}
+
+
 def _checked(form, name: str) -> bool:
     return form.get(name) in ("on", "1", "true", "yes")
 

@@ -8,7 +8,7 @@ from models import PROFILE, Profile, Vacancy
 from models.queries import latest_run, ranking
 
 from .extensions import db_session
-from .forms import choices, form_errors, profile_from_form
+from .forms import PROFILE_LABELS, choices, form_errors, profile_from_form
 from .schemas import ProfileIn, ValidationError, field_errors
 from .services import create_profile
 from .views import match_json, run_status
@@ -30,7 +30,8 @@ def new():
             profile, queued = create_profile(parsed)
             return redirect(url_for("profiles.show", public_id=profile.public_id, new=1, delayed=int(not queued)))
     status = 422 if errors else 200
-    return render_template("profile_form.html", form=request.form, errors=errors, **choices()), status
+    return render_template("profile_form.html", form=request.form, errors=errors, labels=PROFILE_LABELS,
+                           **choices()), status
 
 
 @bp.get("/<public_id>")

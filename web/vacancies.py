@@ -8,7 +8,7 @@ from models import VACANCY, Profile, Vacancy
 from models.queries import latest_run, ranking
 
 from .extensions import db_session
-from .forms import choices, form_errors, vacancy_from_form
+from .forms import VACANCY_LABELS, choices, form_errors, vacancy_from_form
 from .schemas import ValidationError, VacancyIn, field_errors
 from .services import create_vacancy
 from .views import candidate_card, match_json, run_status
@@ -28,7 +28,8 @@ def new():
             vacancy, queued = create_vacancy(parsed)
             return redirect(url_for("vacancies.show", vacancy_id=vacancy.id, new=1, delayed=int(not queued)))
     status = 422 if errors else 200
-    return render_template("vacancy_form.html", form=request.form, errors=errors, **choices()), status
+    return render_template("vacancy_form.html", form=request.form, errors=errors, labels=VACANCY_LABELS,
+                           **choices()), status
 
 
 @bp.get("/<int:vacancy_id>")

@@ -61,6 +61,12 @@ def _embeddings(rows, docs, key_fn, embed_fn, role: str) -> list[Embedding]:
     return out
 
 
+def _worth_showing(results: list) -> list:
+    """Drop pairs below PUENTE_MIN_SCORE: a nurse is not helped by a 5 % match as a welder."""
+    floor = current().settings.min_score
+    return [r for r in results if r.score >= floor]
+
+
 def _job_id(default: str) -> str:
     job = get_current_job()
     return job.id if job is not None else default
@@ -107,8 +113,8 @@ def match_profile(profile_id: int) -> dict:
         vacancies = list(s.scalars(stmt.order_by(Vacancy.id)))
         vdocs = [vacancy_doc(v) for v in vacancies]
         vembs = _embeddings(vacancies, vdocs, vacancy_key, embed_vacancy, "document")
-        results = score_many(((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs)),
-                             state.encoder.calibration, state.settings.weights)
+        results = _worth_showing(score_many(((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs)),
+                                            state.encoder.calibration, state.settings.weights))
         top = rank(results, state.settings.top_k, by="vacancy_id")
         replace_ranking(s, PROFILE, profile_id, top, state.encoder.version, started)
         ranked = [v.id for v in vacancies if v.ranked_at is not None]
@@ -140,8 +146,8 @@ def match_vacancy(vacancy_id: int) -> dict:
             profiles = list(s.scalars(stmt.order_by(Profile.id)))
             pdocs = [profile_doc(p) for p in profiles]
             pembs = _embeddings(profiles, pdocs, profile_key, embed_profile, "query")
-            results = score_many(((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs)),
-                                 state.encoder.calibration, state.settings.weights)
+            results = _worth_showing(score_many(((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs)),
+                                                state.encoder.calibration, state.settings.weights))
         top = rank(results, state.settings.top_k, by="profile_id")
         replace_ranking(s, VACANCY, vacancy_id, top, state.encoder.version, started)
         ranked = [p.id for p in profiles if p.ranked_at is not None]
