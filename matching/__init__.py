@@ -7,14 +7,14 @@ from .documents import (Embedding, Job, ProfileDoc, VacancyDoc, embed_profile, e
                         normalise_phrase, profile_key, vacancy_key)
 from .encoders import Calibration, Encoder, content_key, load_encoder
 from .explain import describe_steps
-from .scoring import PairScore, combine, rank, score_many, score_pair
+from .scoring import PairScore, combine, rank, score_many, score_pair, top_k
 from .vocab import DIMENSIONS, EDUCATION_LEVELS, LANGUAGE_LEVELS, LEGAL_STATUSES
 
 __all__ = [
     "Calibration", "Encoder", "load_encoder", "content_key",
     "Embedding", "Job", "ProfileDoc", "VacancyDoc", "embed_profile", "embed_vacancy",
     "profile_key", "vacancy_key", "normalise_phrase",
-    "PairScore", "score_pair", "score_many", "rank", "combine",
+    "PairScore", "score_pair", "score_many", "rank", "top_k", "combine",
     "describe_steps",
     "DIMENSIONS", "EDUCATION_LEVELS", "LANGUAGE_LEVELS", "LEGAL_STATUSES",
 ]

@@ -8,9 +8,9 @@ import numpy as np
 
 from .documents import Embedding, ProfileDoc, VacancyDoc, normalise_phrase
 from .encoders import Calibration
-from .vocab import DIMENSIONS, EDUCATION_LEVELS, LANGUAGE_LEVELS, WORK_AUTHORISED
+from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, WORK_AUTHORISED
 
-__all__ = ["PairScore", "score_pair", "score_many", "rank", "combine"]
+__all__ = ["PairScore", "score_pair", "score_many", "rank", "top_k", "combine"]
 
 ESSENTIAL_WEIGHT = 2.0   # an essential skill counts twice an optional one
 UNRELATED_JOB_SHARE = 0.25  # a year in an unrelated job still shows work habits
@@ -217,6 +217,31 @@ def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embeddin
     return out
 
 
+def top_k(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
+    """Return the positions of the `k` best scores, best first; ties go to the lower id.
+
+    Exact: `argpartition` finds the k best in linear time, then only those k are sorted.
+
+    Args:
+        scores: (n,) scores.
+        ids: (n,) ids breaking ties.
+        k: how many to keep.
+
+    Returns:
+        (min(k, n),) positions into `scores`.
+    """
+    n = len(scores)
+    if n == 0 or k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if k < n:
+        kth = np.partition(-scores, k - 1)[k - 1]
+        candidates = np.flatnonzero(-scores <= kth)  # every tie of the k-th stays in the race
+    else:
+        candidates = np.arange(n)
+    order = np.lexsort((ids[candidates], -scores[candidates]))
+    return candidates[order][:k]
+
+
 def rank(results: Sequence[PairScore], k: int, by: str = "vacancy_id") -> list[PairScore]:
     """Return the `k` best results, best first; ties go to the lower id of `by`.
 
@@ -228,5 +253,7 @@ def rank(results: Sequence[PairScore], k: int, by: str = "vacancy_id") -> list[P
     Returns:
         At most `k` results, sorted.
     """
-    return sorted(results, key=lambda r: (-r.score, getattr(r, by)))[:k]
+    scores = np.fromiter((r.score for r in results), dtype=np.float64, count=len(results))
+    ids = np.fromiter((getattr(r, by) for r in results), dtype=np.int64, count=len(results))
+    return [results[i] for i in top_k(scores, ids, k)]
 

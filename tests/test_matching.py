@@ -115,6 +115,17 @@ def test_combine_and_rank():
     assert [r.vacancy_id for r in rank(rs, 3)] == [3, 4, 5]
 
 
+def test_top_k_is_exact_with_ties_to_the_lower_id():
+    from matching import top_k
+    rng = np.random.default_rng(7)
+    scores = np.round(rng.random(5000), 2)  # many ties
+    ids = rng.permutation(5000)
+    for k in (1, 10, 50, 5000, 6000):
+        expected = sorted(range(5000), key=lambda i: (-scores[i], ids[i]))[:k]
+        assert top_k(scores, ids, k).tolist() == expected
+    assert top_k(np.zeros(0), np.zeros(0, dtype=np.int64), 5).tolist() == []
+
+
 def test_embedding_roundtrip_and_cache_key(encoder):
     emb = embed_profile(encoder, NURSE)
     back = Embedding.from_bytes(emb.to_bytes(), encoder.dim)

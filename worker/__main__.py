@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     from .state import init_state
 
     state = init_state(settings)
-    state.encoder  # load the model now, before the work loop, never per job
+    encoder = state.encoder  # load the model now, before the work loop, never per job
+    logging.getLogger(__name__).info("worker ready with encoder %s", encoder.version)
     enqueue_reconcile(conn, settings)  # catch up on anything missed while no worker ran
     worker_cls = import_attribute(WORKER_CLASSES[args.worker_class])
     worker = worker_cls([settings.queue_name], connection=conn, name=args.name)

@@ -46,11 +46,11 @@ def vacancy_doc(v: Vacancy) -> VacancyDoc:
         accepts_relocation=bool(v.accepts_relocation))
 
 
-def _embeddings(rows, docs, key_fn, embed_fn, role: str) -> list[Embedding]:
+def _embeddings(rows, docs, key_fn, embed_fn) -> list[Embedding]:
     """Return each row's embedding, computing only those whose content changed."""
     enc = current().encoder
     out = []
-    for row, doc in zip(rows, docs):
+    for row, doc in zip(rows, docs, strict=True):
         key = key_fn(enc, doc)
         if row.embedding is not None and row.embedding_key == key:
             out.append(Embedding.from_bytes(row.embedding, enc.dim))
@@ -105,15 +105,15 @@ def match_profile(profile_id: int) -> dict:
         if profile is None:
             return {"candidates": 0, "ranked": 0, "missing": True}
         pdoc = profile_doc(profile)
-        (pe,) = _embeddings([profile], [pdoc], profile_key, embed_profile, "query")
+        (pe,) = _embeddings([profile], [pdoc], profile_key, embed_profile)
         stmt = select(Vacancy).options(undefer(Vacancy.embedding)).where(Vacancy.status == "open")
         if not pdoc.relocate:
             reach = {pdoc.country, *pdoc.target_countries}
             stmt = stmt.where(or_(Vacancy.country.in_(reach), Vacancy.remote.is_(True)))
         vacancies = list(s.scalars(stmt.order_by(Vacancy.id)))
         vdocs = [vacancy_doc(v) for v in vacancies]
-        vembs = _embeddings(vacancies, vdocs, vacancy_key, embed_vacancy, "document")
-        results = _worth_showing(score_many(((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs)),
+        vembs = _embeddings(vacancies, vdocs, vacancy_key, embed_vacancy)
+        results = _worth_showing(score_many(((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True)),
                                             state.encoder.calibration, state.settings.weights))
         top = rank(results, state.settings.top_k, by="vacancy_id")
         replace_ranking(s, PROFILE, profile_id, top, state.encoder.version, started)
@@ -139,14 +139,14 @@ def match_vacancy(vacancy_id: int) -> dict:
         profiles: list[Profile] = []
         if vacancy.status == "open":
             vdoc = vacancy_doc(vacancy)
-            (ve,) = _embeddings([vacancy], [vdoc], vacancy_key, embed_vacancy, "document")
+            (ve,) = _embeddings([vacancy], [vdoc], vacancy_key, embed_vacancy)
             stmt = select(Profile).options(undefer(Profile.embedding))
             if not (vacancy.remote or vacancy.accepts_relocation):
                 stmt = stmt.where(Profile.country == vacancy.country)
             profiles = list(s.scalars(stmt.order_by(Profile.id)))
             pdocs = [profile_doc(p) for p in profiles]
-            pembs = _embeddings(profiles, pdocs, profile_key, embed_profile, "query")
-            results = _worth_showing(score_many(((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs)),
+            pembs = _embeddings(profiles, pdocs, profile_key, embed_profile)
+            results = _worth_showing(score_many(((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True)),
                                                 state.encoder.calibration, state.settings.weights))
         top = rank(results, state.settings.top_k, by="profile_id")
         replace_ranking(s, VACANCY, vacancy_id, top, state.encoder.version, started)

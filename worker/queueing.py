@@ -91,7 +91,7 @@ def enqueue_match(session, conn: Redis, settings, kind: str, target_id: int, rea
         redis_error = None
         if jid is None:     # a waiting job will read the latest data
             return True
-    run = open_run(session, kind, target_id, jid or base, reason)
+    open_run(session, kind, target_id, jid or base, reason)
     session.commit()
     if redis_error is not None:
         log.warning("matching delayed: Redis unavailable (%s) for %s", type(redis_error).__name__, base)
