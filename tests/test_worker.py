@@ -108,7 +108,7 @@ def test_new_vacancy_enters_existing_profile_rankings(client, db, worker_state):
     jobs.match_profile(p.id)
     icu = _post(client, "vacancies", factories.vacancy())
     result = jobs.match_vacancy(icu)
-    assert result["profiles_updated"] == 1
+    assert result["updated_rankings"] == 1
     with db.session() as s:
         assert [m.vacancy_id for m in ranking(s, PROFILE, p.id)][0] == icu
         vac_rank = ranking(s, VACANCY, icu)
@@ -119,7 +119,7 @@ def test_new_profile_enters_existing_candidate_lists(client, db, worker_state):
     icu = _post(client, "vacancies", factories.vacancy())
     jobs.match_vacancy(icu)
     p = _profile_row(db, _post(client, "profiles", factories.profile()))
-    assert jobs.match_profile(p.id)["vacancies_updated"] == 1
+    assert jobs.match_profile(p.id)["updated_rankings"] == 1
     with db.session() as s:
         assert [m.profile_id for m in ranking(s, VACANCY, icu)] == [p.id]
 

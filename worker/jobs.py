@@ -61,10 +61,30 @@ def _embeddings(rows, docs, key_fn, embed_fn) -> list[Embedding]:
     return out
 
 
-def _worth_showing(results: list) -> list:
-    """Drop pairs below PUENTE_MIN_SCORE: a nurse is not helped by a 5 % match as a welder."""
-    floor = current().settings.min_score
-    return [r for r in results if r.score >= floor]
+def _score(pairs) -> list:
+    """Score the pairs; keep those within reach and at or above PUENTE_MIN_SCORE.
+
+    A nurse is not helped by a 5 % match as a welder.
+    """
+    state = current()
+    results = score_many(pairs, state.encoder.calibration, state.settings.weights)
+    return [r for r in results if r.score >= state.settings.min_score]
+
+
+def _store(s: Session, kind: str, target_id: int, results: list, others: list, started) -> dict:
+    """Replace the target's ranking, and update the rankings of the other side it now enters."""
+    state = current()
+    k, version = state.settings.top_k, state.encoder.version
+    other_kind = VACANCY if kind == PROFILE else PROFILE
+    top = rank(results, k, by=f"{other_kind}_id")
+    replace_ranking(s, kind, target_id, top, version, started)
+    ranked = [o.id for o in others if o.ranked_at is not None]
+    changed = merge_into_rankings(s, other_kind, target_id, results, k, version, ranked)
+    return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed}
+
+
+def _load(s: Session, model, target_id: int):
+    return s.scalars(select(model).options(undefer(model.embedding)).where(model.id == target_id)).first()
 
 
 def _job_id(default: str) -> str:
@@ -97,11 +117,8 @@ def _run(kind: str, target_id: int, work) -> dict:
 
 def match_profile(profile_id: int) -> dict:
     """Rank the open vacancies within reach of a profile, and bring it into their candidate lists."""
-    state = current()
-
     def work(s: Session, started) -> dict:
-        profile = s.scalars(select(Profile).options(undefer(Profile.embedding))
-                            .where(Profile.id == profile_id)).first()
+        profile = _load(s, Profile, profile_id)
         if profile is None:
             return {"candidates": 0, "ranked": 0, "missing": True}
         pdoc = profile_doc(profile)
@@ -113,31 +130,23 @@ def match_profile(profile_id: int) -> dict:
         vacancies = list(s.scalars(stmt.order_by(Vacancy.id)))
         vdocs = [vacancy_doc(v) for v in vacancies]
         vembs = _embeddings(vacancies, vdocs, vacancy_key, embed_vacancy)
-        results = _worth_showing(score_many(((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True)),
-                                            state.encoder.calibration, state.settings.weights))
-        top = rank(results, state.settings.top_k, by="vacancy_id")
-        replace_ranking(s, PROFILE, profile_id, top, state.encoder.version, started)
-        ranked = [v.id for v in vacancies if v.ranked_at is not None]
-        changed = merge_into_rankings(s, VACANCY, profile_id, results, state.settings.top_k,
-                                      state.encoder.version, ranked)
+        results = _score((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True))
+        outcome = _store(s, PROFILE, profile_id, results, vacancies, started)
         profile.ranked_at = started
-        return {"candidates": len(vacancies), "ranked": len(top), "vacancies_updated": changed}
+        return outcome
 
     return _run(PROFILE, profile_id, work)
 
 
 def match_vacancy(vacancy_id: int) -> dict:
     """Rank the candidates for a vacancy, and bring it into their own rankings."""
-    state = current()
-
     def work(s: Session, started) -> dict:
-        vacancy = s.scalars(select(Vacancy).options(undefer(Vacancy.embedding))
-                            .where(Vacancy.id == vacancy_id)).first()
+        vacancy = _load(s, Vacancy, vacancy_id)
         if vacancy is None:
             return {"candidates": 0, "ranked": 0, "missing": True}
-        results = []
+        results: list = []
         profiles: list[Profile] = []
-        if vacancy.status == "open":
+        if vacancy.status == "open":  # a closed vacancy leaves every ranking
             vdoc = vacancy_doc(vacancy)
             (ve,) = _embeddings([vacancy], [vdoc], vacancy_key, embed_vacancy)
             stmt = select(Profile).options(undefer(Profile.embedding))
@@ -146,15 +155,10 @@ def match_vacancy(vacancy_id: int) -> dict:
             profiles = list(s.scalars(stmt.order_by(Profile.id)))
             pdocs = [profile_doc(p) for p in profiles]
             pembs = _embeddings(profiles, pdocs, profile_key, embed_profile)
-            results = _worth_showing(score_many(((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True)),
-                                                state.encoder.calibration, state.settings.weights))
-        top = rank(results, state.settings.top_k, by="profile_id")
-        replace_ranking(s, VACANCY, vacancy_id, top, state.encoder.version, started)
-        ranked = [p.id for p in profiles if p.ranked_at is not None]
-        changed = merge_into_rankings(s, PROFILE, vacancy_id, results, state.settings.top_k,
-                                      state.encoder.version, ranked)
+            results = _score((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True))
+        outcome = _store(s, VACANCY, vacancy_id, results, profiles, started)
         vacancy.ranked_at = started
-        return {"candidates": len(profiles), "ranked": len(top), "profiles_updated": changed}
+        return outcome
 
     return _run(VACANCY, vacancy_id, work)
 
