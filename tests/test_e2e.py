@@ -44,10 +44,11 @@ def worker_process(settings, redis):
     assert "Traceback" not in out, out
 
 
-def _wait_done(url: str, seconds: float = 60) -> dict:
+def _wait_done(url: str, seconds: float = 60, key: str | None = None) -> dict:
     deadline = time.monotonic() + seconds
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
     while time.monotonic() < deadline:
-        body = requests.get(url, timeout=5).json()
+        body = requests.get(url, timeout=5, headers=headers).json()
         if body["status"] in ("done", "failed"):
             return body
         time.sleep(0.05)
@@ -57,7 +58,7 @@ def _wait_done(url: str, seconds: float = 60) -> dict:
 @pytest.mark.slow
 def test_spanish_profile_is_ranked_by_a_real_worker(live_server, worker_process):
     api = f"{live_server}/api/v1"
-    vacancies = {}
+    vacancies, keys = {}, {}
     for body in (factories.vacancy(), factories.vacancy(factories.COOK_VACANCY),
                  factories.vacancy(title="Enfermeira de UTI", description="Cuidados intensivos em hospital",
                                    essential_skills=["cuidados intensivos", "sinais vitais"], country="PE",
@@ -67,8 +68,9 @@ def test_spanish_profile_is_ranked_by_a_real_worker(live_server, worker_process)
         resp = requests.post(f"{api}/vacancies", json=body, timeout=5)
         assert resp.status_code == 202
         vacancies[body["title"]] = resp.json()["id"]
-    for vid in vacancies.values():
-        _wait_done(f"{api}/vacancies/{vid}/matches")
+        keys[body["title"]] = resp.json()["key"]
+    for title, vid in vacancies.items():
+        _wait_done(f"{api}/vacancies/{vid}/matches", key=keys[title])
 
     t0 = time.monotonic()
     resp = requests.post(f"{api}/profiles", json=factories.profile(), timeout=5)
@@ -91,7 +93,9 @@ def test_spanish_profile_is_ranked_by_a_real_worker(live_server, worker_process)
     assert "Obtener un permiso de trabajo en Perú." in peru["explanation"]["steps_text"]
 
     # The new profile is now a candidate for the vacancy, seen without nationality or status.
-    cands = requests.get(f"{api}/vacancies/{vacancies['ICU nurse']}/matches", timeout=5).json()
+    url = f"{api}/vacancies/{vacancies['ICU nurse']}/matches"
+    assert requests.get(url, timeout=5).status_code == 401  # the list is the poster's only
+    cands = requests.get(url, timeout=5, headers={"Authorization": f"Bearer {keys['ICU nurse']}"}).json()
     assert len(cands["matches"]) == 1
     card = cands["matches"][0]["candidate"]
     assert card["skills"] == factories.NURSE["skills"] and card["city"] == "Cúcuta"

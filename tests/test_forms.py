@@ -61,7 +61,7 @@ def test_invalid_profile_shows_spanish_messages_on_the_fields_and_keeps_input(cl
     html = resp.get_data(as_text=True)
     assert 'id="country-error">Este campo es obligatorio.' in html
     assert 'id="consent-error">Debe aceptar el uso de sus datos' in html
-    assert 'id="job-1-years-error">Escriba un número válido.' in html  # the second row, not the first
+    assert 'id="job-1-years-error">Escriba un número entre 0 y 60.' in html  # the second row, not the first
     assert 'id="job-0-title-error">Este campo es obligatorio.' in html
     assert 'value="Cúcuta"' in html and "cuidados intensivos, canalización de vías" in html
     assert 'aria-invalid="true" aria-describedby="country-error"' in html
@@ -93,3 +93,51 @@ def test_vacancy_form(client, db):
 def test_unknown_pages_are_friendly_404(client):
     resp = client.get("/profiles/does-not-exist")
     assert resp.status_code == 404 and "No encontramos esta página" in resp.get_data(as_text=True)
+
+
+def test_expired_form_keeps_what_was_typed(client, db):
+    resp = client.post("/profiles/new", data={**GOOD_PROFILE, "csrf_token": "expired-or-forged"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "El formulario caducó" in html
+    assert 'value="Cúcuta"' in html and 'name="csrf_token" value="' in html
+    assert _count(db, Profile) == 0
+
+
+def test_limits_are_named_and_decimal_comma_is_accepted(client, db):
+    token = _token(client, "/profiles/new")
+    html = client.post("/profiles/new", data={**GOOD_PROFILE, "csrf_token": token, "job-0-years": "70"}).get_data(
+        as_text=True)
+    assert "Escriba un número entre 0 y 60." in html
+    resp = client.post("/profiles/new", data={**GOOD_PROFILE, "csrf_token": token, "job-0-years": "2,5"})
+    assert resp.status_code == 302
+    with db.session() as s:
+        assert s.scalars(select(Profile)).one().jobs[0]["years"] == 2.5
+
+
+def test_repeated_language_is_reported_on_the_language(client):
+    data = {**GOOD_PROFILE, "csrf_token": _token(client, "/profiles/new"), "lang-1-code": "es", "lang-1-level": "basic"}
+    html = client.post("/profiles/new", data=data).get_data(as_text=True)
+    assert 'id="lang-0-code-error">Hay un idioma repetido.' in html
+
+
+def test_candidates_show_only_with_the_private_link(client, db):
+    token = _token(client, "/vacancies/new")
+    resp = client.post("/vacancies/new", data={"csrf_token": token, "title": "Cocinero", "country": "CO"})
+    private = resp.headers["Location"]
+    assert "key=" in private
+    assert "Candidatos" in client.get(private).get_data(as_text=True)
+    public = private.split("?")[0]
+    page = client.get(public).get_data(as_text=True)
+    assert "Cocinero" in page and "Candidatos" not in page
+
+
+def test_profile_page_deletes_after_confirmation(client, db):
+    data = {**GOOD_PROFILE, "csrf_token": _token(client, "/profiles/new")}
+    page_url = client.post("/profiles/new", data=data).headers["Location"].split("?")[0]
+    token = _token(client, page_url)
+    unconfirmed = client.post(page_url + "/delete", data={"csrf_token": token})
+    assert unconfirmed.status_code == 302 and _count(db, Profile) == 1
+    done = client.post(page_url + "/delete", data={"csrf_token": token, "confirm": "on"})
+    assert done.status_code == 302 and _count(db, Profile) == 0
+    assert "fueron borrados" in client.get(done.headers["Location"]).get_data(as_text=True)
+    assert client.get(page_url).status_code == 404

@@ -83,11 +83,29 @@ def test_steps_name_permit_recognition_and_language(encoder):
     assert describe_steps(steps, "en")[2] == "Improve your Portuguese."
 
 
-def test_person_without_papers_is_told_to_regularise(encoder):
+def test_person_without_papers_is_told_to_regularise_but_a_blank_status_is_not_guessed(encoder):
     irregular = ProfileDoc(**{**NURSE.__dict__, "legal_status": "irregular"})
-    assert [s["code"] for s in _score(encoder, irregular, UTI).explanation["steps"]] == ["regularise"]
+    result = _score(encoder, irregular, UTI)
+    assert [s["code"] for s in result.explanation["steps"]] == ["regularise"]
+    assert result.scores["eligibility"] < 1.0
     national = ProfileDoc(**{**NURSE.__dict__, "nationalities": ("CO",), "legal_status": None})
     assert _score(encoder, national, UTI).explanation["steps"] == []
+    blank = ProfileDoc(**{**NURSE.__dict__, "nationalities": (), "legal_status": None})
+    result = _score(encoder, blank, UTI)
+    assert result.explanation["steps"] == [] and result.scores["eligibility"] == 1.0
+
+
+def test_a_vacancy_skill_inside_a_persons_phrase_matches(encoder):
+    cook = ProfileDoc(id=5, country="CO", jobs=(Job("Cocinera", 3),), skills=("cocina venezolana",))
+    job = VacancyDoc(id=6, title="Cocinero de línea", country="CO", essential_skills=("cocina",))
+    assert _score(encoder, cook, job).explanation["matched_skills"][0]["by"] == "cocina venezolana"
+
+
+def test_a_vacancy_whose_title_has_no_words_does_not_break_scoring(encoder):
+    odd = VacancyDoc(id=7, title="\u0301", country="CO", remote=True)
+    assert odd.phrases() == []
+    result = _score(encoder, NURSE, odd)
+    assert result is not None and 0.0 <= result.score <= 1.0
 
 
 def test_experience_counts_related_jobs_fully():

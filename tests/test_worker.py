@@ -151,8 +151,9 @@ def test_failing_job_is_recorded_failed_without_personal_data(client, db, worker
     real = worker_state.encoder.encode
     worker_state.encoder.encode = broken  # a failing encoder stands in for any fault inside the job
     try:
-        with pytest.raises(RuntimeError):
+        with pytest.raises(jobs.MatchingFailed) as caught:
             jobs.match_profile(p.id)
+        assert "María" not in str(caught.value) and caught.value.__cause__ is None
     finally:
         worker_state.encoder.encode = real
     with db.session() as s:

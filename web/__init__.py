@@ -71,12 +71,19 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from matching.explain import country_name, language_name
 
-    from .forms import EDUCATION_LABELS, LEVEL_LABELS
+    from .forms import EDUCATION_LABELS, LEVEL_LABELS, LEVEL_SHORT
+
+    def years(value) -> str:
+        value = float(value or 0)
+        text = f"{value:.0f}" if value.is_integer() else f"{value:.1f}".replace(".", ",")
+        return f"{text} año" if value == 1 else f"{text} años"
 
     app.jinja_env.globals.update(
         country_name=lambda code: country_name(code, "es") if code else "",
         language_name=lambda code: language_name(code, "es").capitalize() if code else "",
         education_label=lambda level: EDUCATION_LABELS.get(level or "", ""),
         level_label=lambda level: LEVEL_LABELS.get(level or "", level),
+        level_short=lambda level: LEVEL_SHORT.get(level or "", level),
+        years=years,
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

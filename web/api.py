@@ -10,22 +10,28 @@ from models.queries import latest_run, ranking
 from .errors import error_response
 from .extensions import db_session
 from .schemas import ProfileIn, VacancyIn, ValidationError, field_errors
-from .services import create_profile, create_vacancy
+from .services import create_profile, create_vacancy, delete_profile
 from .views import candidate_card, match_json, profile_json, run_json, run_status, vacancy_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
+MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer do not exist; asking for one is a 404
+
+
 def _body():
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # absurdly nested JSON
+        data = None
     if not isinstance(data, dict):
         return None, error_response(400, "bad_request", "The body must be a JSON object "
                                     "(Content-Type: application/json).", {"_": "expected a JSON object"})
     return data, None
 
 
-def _accepted(kind: str, obj_id, location: str, queued: bool):
-    body = {"id": obj_id, "status": "queued"}
+def _accepted(kind: str, obj_id, location: str, queued: bool, **extra):
+    body = {"id": obj_id, "status": "queued", **extra}
     if not queued:
         body["message"] = "Saved. Matching is delayed and will start when the queue is back."
     return body, 202, {"Location": location}
@@ -39,7 +45,7 @@ def post_profile():
     try:
         parsed = ProfileIn.model_validate(data)
     except ValidationError as exc:
-        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en"))
+        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", ProfileIn))
     profile, queued = create_profile(parsed)
     return _accepted(PROFILE, profile.public_id, url_for("api.get_profile", public_id=profile.public_id), queued)
 
@@ -52,9 +58,10 @@ def post_vacancy():
     try:
         parsed = VacancyIn.model_validate(data)
     except ValidationError as exc:
-        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en"))
-    vacancy, queued = create_vacancy(parsed)
-    return _accepted(VACANCY, vacancy.id, url_for("api.get_vacancy", vacancy_id=vacancy.id), queued)
+        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", VacancyIn))
+    vacancy, key, queued = create_vacancy(parsed)
+    # The key opens the candidate list; it is shown only now.
+    return _accepted(VACANCY, vacancy.id, url_for("api.get_vacancy", vacancy_id=vacancy.id), queued, key=key)
 
 
 def _profile_or_404(public_id: str):
@@ -65,7 +72,7 @@ def _profile_or_404(public_id: str):
 
 
 def _vacancy_or_404(vacancy_id: int):
-    vacancy = db_session().get(Vacancy, vacancy_id)
+    vacancy = db_session().get(Vacancy, vacancy_id) if vacancy_id <= MAX_ID else None
     if vacancy is None:
         return None, error_response(404, "not_found", "No vacancy has this id.", {"id": "unknown"})
     return vacancy, None
@@ -101,11 +108,32 @@ def profile_matches(public_id: str):
             "matches": [match_json(m, locale) for m in ranking(s, PROFILE, profile.id)]}
 
 
+def request_key() -> str | None:
+    """The vacancy key from `Authorization: Bearer <key>` or `?key=`."""
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.args.get("key")
+
+
+@bp.delete("/profiles/<public_id>")
+def remove_profile(public_id: str):
+    profile, err = _profile_or_404(public_id)
+    if err:
+        return err
+    delete_profile(profile)
+    return "", 204
+
+
 @bp.get("/vacancies/<int:vacancy_id>/matches")
 def vacancy_matches(vacancy_id: int):
     vacancy, err = _vacancy_or_404(vacancy_id)
     if err:
         return err
+    if not vacancy.owner_key_matches(request_key()):
+        return error_response(401, "unauthorized", "The candidate list needs the vacancy's key "
+                              "(Authorization: Bearer <key>), given when the vacancy was posted.",
+                              {"key": "missing or wrong"})
     s = db_session()
     run = latest_run(s, VACANCY, vacancy.id)
     rows = ranking(s, VACANCY, vacancy.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ _PAGES = {
 }
 
 
+_EXPIRED = "El formulario caducó por seguridad. Revise sus datos y pulse de nuevo el botón para enviarlo."
+
+
 def register_errorhandlers(app) -> None:
     """Answer every HTTP error as JSON under /api and as a page elsewhere."""
 
@@ -47,5 +51,15 @@ def register_errorhandlers(app) -> None:
             return error_response(500, "internal_error", "Something failed on our side; nothing was half-saved.")
         return render_template("error.html", code=500, message=_PAGES[500]), 500
 
+    def handle_csrf(exc: CSRFError):
+        # A form left open too long on a phone: keep what was typed and ask to send again.
+        from . import profiles, vacancies
+
+        forms = {"profiles.new": profiles.render_form, "vacancies.new": vacancies.render_form}
+        if request.endpoint in forms:
+            return forms[request.endpoint]({"csrf": _EXPIRED}, 400)
+        return handle_http(exc)
+
+    app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

@@ -21,6 +21,7 @@ EDUCATION_LABELS = {
 }
 LEVEL_LABELS = {"native": "Nativo", "fluent": "Avanzado (C1-C2)", "intermediate": "Intermedio (B1-B2)",
                 "basic": "Básico (A1-A2)"}
+LEVEL_SHORT = {"native": "nativo", "fluent": "avanzado", "intermediate": "intermedio", "basic": "básico"}
 STATUS_LABELS = {
     "national": "Nacional de este país", "permanent_resident": "Residente permanente",
     "temporary_resident": "Residente temporal (visa o residencia)",
@@ -96,7 +97,7 @@ def profile_from_form(form) -> tuple[dict, dict[str, str]]:
             continue
         for k in job:
             names[f"jobs.{len(jobs)}.{k}"] = f"job-{row}-{k}"
-        job["years"] = job["years"] or 0
+        job["years"] = job["years"].replace(",", ".") or 0  # 2,5 is how Spanish writes 2.5
         jobs.append(job)
     languages = []
     for row in range(LANGUAGE_ROWS):
@@ -106,6 +107,7 @@ def profile_from_form(form) -> tuple[dict, dict[str, str]]:
         names[f"languages.{len(languages)}.code"] = f"lang-{row}-code"
         names[f"languages.{len(languages)}.level"] = f"lang-{row}-level"
         names[f"languages.{len(languages)}"] = f"lang-{row}-code"
+        names.setdefault("languages", f"lang-{row}-code")
         languages.append({"code": code, "level": level})
     education = None
     if form.get("education-level"):
@@ -135,7 +137,7 @@ def vacancy_from_form(form) -> dict:
         "essential_skills": form.get("essential_skills", ""), "optional_skills": form.get("optional_skills", ""),
         "country": form.get("country", ""), "city": form.get("city", ""), "remote": _checked(form, "remote"),
         "languages": form.getlist("languages"), "education_level": form.get("education_level", ""),
-        "experience_years": form.get("experience_years", "") or 0, "openings": form.get("openings", "") or 1,
+        "experience_years": form.get("experience_years", "").replace(",", ".") or 0, "openings": form.get("openings", "") or 1,
         "accepts_relocation": _checked(form, "accepts_relocation"), "locale": "es",
     }
 

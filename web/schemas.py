@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 import pycountry
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
-                      model_validator)
+                      field_validator, model_validator)
 
 from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS, LEGAL_STATUSES
 
@@ -32,13 +32,40 @@ def _language(value: str) -> str:
     return code
 
 
+def _has_words(value: str) -> bool:
+    return any(c.isalnum() for c in value)
+
+
 def _clean_list(value):
-    """Accept a list, or one string with items separated by commas or new lines."""
+    """Accept a list, or one string with items separated by commas or new lines.
+
+    Items with no letter or digit (blank, punctuation, a lone accent) are dropped.
+    """
     if isinstance(value, str):
         value = value.replace("\r", "\n").replace(";", "\n").replace(",", "\n").split("\n")
     if isinstance(value, list):
         return [v.strip() if isinstance(v, str) else v for v in value
-                if not (isinstance(v, str) and not v.strip())]
+                if not (isinstance(v, str) and not _has_words(v))]
+    return value
+
+
+def _words(value: str) -> str:
+    if not _has_words(value):
+        raise ValueError("no_words")
+    return value
+
+
+def _no_nul(value):
+    """Refuse NUL and other C0 control characters except tab and new lines, anywhere."""
+    if isinstance(value, str):
+        if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+            raise ValueError("control_character")
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _no_nul(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _no_nul(item)
     return value
 
 
@@ -62,11 +89,19 @@ LegalStatus = Literal[tuple(LEGAL_STATUSES)]  # type: ignore[valid-type]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _printable(cls, value):
+        return _no_nul(value)
+
+
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_words)]
 
 
 class JobIn(_In):
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Title
     years: Annotated[float, Field(ge=0, le=60)] = 0
     country: Annotated[Country | None, BeforeValidator(_blank_to_none)] = None
     description: Annotated[str, Field(max_length=2000)] = ""
@@ -100,20 +135,25 @@ class ProfileIn(_In):
     consent: Literal[True]
     locale: Literal["es", "pt", "en"] = "es"
 
-    @model_validator(mode="after")
-    def _something_to_match(self):
-        if not (self.summary or self.jobs or self.skills):
-            raise ValueError("nothing_to_match")
-        codes = [lang.code for lang in self.languages]
+    @field_validator("languages")
+    @classmethod
+    def _once_each(cls, languages):
+        codes = [lang.code for lang in languages]
         if len(codes) != len(set(codes)):
             raise ValueError("duplicate_language")
+        return languages
+
+    @model_validator(mode="after")
+    def _something_to_match(self):
+        if not (_has_words(self.summary) or self.jobs or self.skills):
+            raise ValueError("nothing_to_match")
         return self
 
 
 class VacancyIn(_In):
     """A vacancy posted by an employer."""
 
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Title
     description: Annotated[str, Field(max_length=10000)] = ""
     essential_skills: Phrases = []
     optional_skills: Phrases = []
@@ -145,11 +185,18 @@ _MESSAGES = {
                          "en": "Give at least a summary, a past job or a skill."},
     "duplicate_language": {"es": "Hay un idioma repetido.", "pt": "Há um idioma repetido.",
                            "en": "A language is listed twice."},
-    "too_long": {"es": "Es demasiado largo.", "pt": "É longo demais.", "en": "Too long."},
+    "too_long": {"es": "Es demasiado largo (máximo {max}).", "pt": "É longo demais (máximo {max}).",
+                 "en": "Too long (at most {max})."},
+    "no_words": {"es": "Escriba al menos una palabra.", "pt": "Escreva pelo menos uma palavra.",
+                 "en": "Give at least one word."},
+    "control_character": {"es": "Hay caracteres no válidos.", "pt": "Há caracteres inválidos.",
+                          "en": "Contains control characters (such as NUL)."},
     "too_short": {"es": "Este campo es obligatorio.", "pt": "Este campo é obrigatório.",
                   "en": "This field is required."},
     "number": {"es": "Escriba un número válido.", "pt": "Digite um número válido.",
                "en": "Give a number in the allowed range."},
+    "range": {"es": "Escriba un número entre {min} y {max}.", "pt": "Digite um número entre {min} e {max}.",
+              "en": "Give a number from {min} to {max}."},
     "choice": {"es": "Elija una de las opciones.", "pt": "Escolha uma das opções.",
                "en": "Choose one of the allowed values."},
     "extra": {"es": "Campo desconocido.", "pt": "Campo desconhecido.", "en": "Unknown field."},
@@ -157,12 +204,20 @@ _MESSAGES = {
 }
 
 
+def _fmt(value, locale: str) -> str:
+    if isinstance(value, float):
+        text = f"{value:g}"
+        return text.replace(".", ",") if locale in ("es", "pt") else text
+    return str(value)
+
+
 def _message_key(err: dict) -> str:
     kind, msg = err["type"], str(err.get("msg", ""))
     loc = err.get("loc", ())
     if loc and loc[-1] == "consent":
         return "consent"
-    for key in ("country_code", "language_code", "nothing_to_match", "duplicate_language"):
+    for key in ("country_code", "language_code", "nothing_to_match", "duplicate_language", "no_words",
+                "control_character"):
         if key in msg:
             return key
     if kind == "missing" or msg.endswith("error, required"):
@@ -171,7 +226,9 @@ def _message_key(err: dict) -> str:
         return "too_long"
     if kind in ("string_too_short", "too_short"):
         return "too_short"
-    if kind.startswith(("greater_than", "less_than", "float", "int", "finite")):
+    if kind.startswith(("greater_than", "less_than")):
+        return "range"
+    if kind.startswith(("float", "int", "finite")):
         return "number"
     if kind in ("literal_error", "enum", "bool_parsing", "bool_type"):
         return "choice"
@@ -180,7 +237,32 @@ def _message_key(err: dict) -> str:
     return "invalid"
 
 
-def field_errors(exc: ValidationError, locale: str = "en") -> dict[str, str]:
+def _limits(model, loc) -> dict:
+    """Find the bounds of the field at `loc` (for messages such as 'between 0 and 60')."""
+    from annotated_types import Ge, Gt, Le, Lt, MaxLen
+
+    info = None
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        info = getattr(model, "model_fields", {}).get(part)
+        if info is None:
+            return {}
+        ann = info.annotation
+        inner = [a for a in getattr(ann, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else (inner[0] if inner else None)
+    out = {}
+    for meta in getattr(info, "metadata", []) if info else []:
+        if isinstance(meta, (Ge, Gt)):
+            out["min"] = getattr(meta, "ge", getattr(meta, "gt", None))
+        if isinstance(meta, (Le, Lt)):
+            out["max"] = getattr(meta, "le", getattr(meta, "lt", None))
+        if isinstance(meta, MaxLen):
+            out["max"] = meta.max_length
+    return {k: (int(v) if float(v).is_integer() else v) for k, v in out.items()}
+
+
+def field_errors(exc: ValidationError, locale: str = "en", model=None) -> dict[str, str]:
     """Return {"jobs.0.title": "message"} for each error, in `locale`.
 
     A list item is named by its index; an error of the whole object is under "_".
@@ -193,8 +275,19 @@ def field_errors(exc: ValidationError, locale: str = "en") -> dict[str, str]:
             "function-after", "literal", "none")))]
         name = ".".join(parts) or "_"
         key = _message_key(err)
+        ctx = err.get("ctx") or {}
+        limits = {"min": ctx.get("ge", ctx.get("gt")), "max": ctx.get("le", ctx.get("lt", ctx.get("max_length")))}
+        limits = {k: v for k, v in limits.items() if v is not None}
+        if key in ("range", "too_long", "number") and model is not None:
+            limits = {**_limits(model, err.get("loc", ())), **limits}
+        if key == "range" and not {"min", "max"} <= set(limits):
+            key = "number"
+        if key == "too_long" and "max" not in limits:
+            limits["max"] = "?"
         # For API clients pydantic's own sentence is the most precise ("greater than or equal to 1").
-        text = err["msg"] if locale == "en" and key in ("invalid", "choice", "number", "too_long") else (
-            _MESSAGES[key][locale])
+        if locale == "en" and key in ("invalid", "choice", "number"):
+            text = err["msg"]
+        else:
+            text = _MESSAGES[key][locale].format(**{k: _fmt(v, locale) for k, v in limits.items()})
         out.setdefault(name, text)
     return out

@@ -1,17 +1,17 @@
 """Save submissions and ask for their matching: shared by the API and the forms."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import PROFILE, VACANCY, Employer, Profile, Vacancy, utcnow
+from models import PROFILE, VACANCY, Employer, MatchRun, Profile, Vacancy, utcnow
 from worker.queueing import enqueue_match
 
 from .extensions import db_session, redis_conn, settings
 from .schemas import ProfileIn, VacancyIn
 
-__all__ = ["create_profile", "create_vacancy"]
+__all__ = ["create_profile", "create_vacancy", "delete_profile"]
 
 
 def create_profile(data: ProfileIn) -> tuple[Profile, bool]:
@@ -44,7 +44,7 @@ def _employer(s: Session, name: str) -> Employer | None:
     name = " ".join(name.split())
     if not name:
         return None
-    key = name.casefold()
+    key = name.casefold()[:200]  # casefold can lengthen: 'ß' -> 'ss'
     employer = s.scalars(select(Employer).where(Employer.name_key == key)).first()
     if employer is None:
         try:
@@ -56,16 +56,30 @@ def _employer(s: Session, name: str) -> Employer | None:
     return employer
 
 
-def create_vacancy(data: VacancyIn) -> tuple[Vacancy, bool]:
-    """Save a vacancy and queue its matching (see `create_profile`)."""
+def create_vacancy(data: VacancyIn) -> tuple[Vacancy, str, bool]:
+    """Save a vacancy and queue its matching (see `create_profile`).
+
+    Returns:
+        The vacancy, its private key (shown once: it opens the candidate list), and
+        whether the job reached the queue.
+    """
     s = db_session()
     now = utcnow()
     fields = data.model_dump(exclude={"employer"})
     vacancy = Vacancy(**fields, employer=_employer(s, data.employer), created_at=now, updated_at=now)
+    key = vacancy.new_owner_key()
     s.add(vacancy)
     s.commit()
     queued = enqueue_match(s, redis_conn(), settings(), VACANCY, vacancy.id)
-    return vacancy, queued
+    return vacancy, key, queued
+
+
+def delete_profile(profile: Profile) -> None:
+    """Delete a profile with its matches (both sides) and its run records."""
+    s = db_session()
+    s.execute(delete(MatchRun).where(MatchRun.kind == PROFILE, MatchRun.target_id == profile.id))
+    s.delete(profile)  # matches go with it (ON DELETE CASCADE)
+    s.commit()
 
 
 def count_rows(model) -> int:

@@ -21,7 +21,11 @@ from .state import current
 
 log = logging.getLogger(__name__)
 
-__all__ = ["match_profile", "match_vacancy", "reconcile", "profile_doc", "vacancy_doc"]
+__all__ = ["match_profile", "match_vacancy", "reconcile", "profile_doc", "vacancy_doc", "MatchingFailed"]
+
+
+class MatchingFailed(RuntimeError):
+    """A matching job failed; the message names the class of the cause, nothing more."""
 
 
 def profile_doc(p: Profile) -> ProfileDoc:
@@ -30,10 +34,16 @@ def profile_doc(p: Profile) -> ProfileDoc:
         id=p.id, country=p.country, city=p.city or "", summary=p.summary or "",
         jobs=tuple(Job(title=j.get("title", ""), years=float(j.get("years") or 0), country=j.get("country"),
                        description=j.get("description", "")) for j in p.jobs or []),
-        skills=tuple(p.skills or ()), languages={lang["code"]: lang["level"] for lang in p.languages or []},
+        skills=tuple(p.skills or ()), languages=_languages(p),
         education_level=p.education_level, education_country=p.education_country,
         target_countries=tuple(p.target_countries or ()), relocate=bool(p.relocate),
         nationalities=tuple(p.nationalities or ()), legal_status=p.legal_status, locale=p.locale or "es")
+
+
+def _languages(p: Profile) -> dict[str, str]:
+    """The languages given; none given means the language the person wrote the profile in."""
+    given = {lang["code"]: lang["level"] for lang in p.languages or []}
+    return given or {p.locale or "es": "native"}
 
 
 def vacancy_doc(v: Vacancy) -> VacancyDoc:
@@ -103,11 +113,12 @@ def _run(kind: str, target_id: int, work) -> dict:
         with state.db.session() as s:
             result = work(s, started)
     except Exception as exc:
-        # Only the exception class and our own message: never user text, never row data.
+        # Only the exception class: its text may quote row data (SQL parameters, user
+        # text), and RQ keeps what is raised in Redis. The job fails with our own words.
         with state.db.session() as s:
-            mark_finished(s, run_id, ok=False, error=f"{type(exc).__name__}")
-        log.exception("match %s %s failed", kind, target_id)
-        raise
+            mark_finished(s, run_id, ok=False, error=type(exc).__name__)
+        log.error("match %s %s failed: %s", kind, target_id, type(exc).__name__)
+        raise MatchingFailed(f"match {kind} {target_id} failed: {type(exc).__name__}") from None
     with state.db.session() as s:
         mark_finished(s, run_id, ok=True, candidates=result.get("candidates"))
     result["seconds"] = round(time.perf_counter() - t0, 3)

@@ -1,0 +1,96 @@
+"""The taxonomy ready for use: occupation and skill linkers, with vectors cached on disk."""
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .encoders import Encoder
+from .linking import ConceptLinker, Link
+from .taxonomy import Concept, Taxonomy
+
+__all__ = ["TaxonomyIndex", "build_index", "OCCUPATION_LEXICAL_WEIGHT", "SKILL_LEXICAL_WEIGHT"]
+
+# Shares of the character view, tuned on ESCO labels (docs/evaluation.md), never on a test set.
+OCCUPATION_LEXICAL_WEIGHT = 0.5
+SKILL_LEXICAL_WEIGHT = 0.5
+SKILL_LABELS_PER_LANGUAGE = 3
+
+
+@dataclass
+class TaxonomyIndex:
+    """The taxonomy and its two linkers."""
+
+    taxonomy: Taxonomy
+    occupations: ConceptLinker
+    skills: ConceptLinker
+
+    def link_occupations(self, titles: Sequence[str], top_k: int = 5) -> list[list[Link]]:
+        """Return the ESCO occupations of each title, best first."""
+        return self.occupations.link(titles, top_k)
+
+    def link_skills(self, phrases: Sequence[str], top_k: int = 1) -> list[list[Link]]:
+        """Return the ESCO skills of each phrase, best first."""
+        return self.skills.link(phrases, top_k)
+
+    def occupation(self, i: int) -> Concept:
+        return self.taxonomy.occupations[i]
+
+    def skill(self, i: int) -> Concept:
+        return self.taxonomy.skills[i]
+
+
+def _fingerprint(encoder: Encoder, labels: Sequence[str]) -> str:
+    h = hashlib.sha256(encoder.version.encode())
+    for label in labels:
+        h.update(label.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()[:16]
+
+
+def _progress(kind: str):
+    def report(done: int, total: int) -> None:
+        print(f"\rencoding {kind} labels: {done}/{total}", end="" if done < total else "\n",
+              file=sys.stderr, flush=True)
+    return report
+
+
+def _vectors(cache_dir: Path | None, encoder: Encoder, kind: str, labels: Sequence[str]) -> np.ndarray:
+    path = cache_dir / f"vectors-{kind}-{_fingerprint(encoder, labels)}.npy" if cache_dir else None
+    if path is not None and path.exists():
+        return np.load(path, mmap_mode="r")
+    vectors = ConceptLinker.embed_labels(encoder, labels, progress=_progress(kind))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, vectors)
+        tmp.replace(path)
+    return vectors
+
+
+def build_index(taxonomy: Taxonomy, encoder: Encoder | None, cache_dir: str | Path | None = None) -> TaxonomyIndex:
+    """Index a taxonomy for linking.
+
+    Args:
+        taxonomy: the ESCO taxonomy.
+        encoder: the encoder for the semantic view (None: characters only).
+        cache_dir: where label vectors are kept between runs, keyed by the encoder and
+            the labels; encoding them takes minutes, loading them milliseconds.
+
+    Returns:
+        A `TaxonomyIndex`.
+    """
+    cache = Path(cache_dir) if cache_dir else None
+    occ = ConceptLinker(taxonomy.occupations, None, lexical_weight=OCCUPATION_LEXICAL_WEIGHT)
+    skills = ConceptLinker(taxonomy.skills, None, lexical_weight=SKILL_LEXICAL_WEIGHT,
+                           labels_per_language=SKILL_LABELS_PER_LANGUAGE)
+    if encoder is not None:
+        for linker, kind in ((occ, "occupations"), (skills, "skills")):
+            linker.encoder = encoder
+            linker.vectors = np.asarray(_vectors(cache, encoder, kind, linker.labels))
+            linker.lexical_weight = OCCUPATION_LEXICAL_WEIGHT if kind == "occupations" else SKILL_LEXICAL_WEIGHT
+    return TaxonomyIndex(taxonomy, occ, skills)

@@ -1,0 +1,186 @@
+"""Link free text to ESCO concepts: job titles to occupations, skill phrases to skills.
+
+A hybrid of two views of every label of every concept, in every language imported:
+character n-grams (TF-IDF), which see through typos, gender forms and the close
+spelling of Spanish and Portuguese, and the encoder's vectors, which see synonyms and
+cross languages. A concept's score is its best label's.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .encoders import Encoder, centre_phrases
+from .taxonomy import Concept
+
+__all__ = ["normalise_title", "label_variants", "ConceptLinker", "Link"]
+
+# National and common abbreviations in job titles (after accents are removed).
+_ABBREVIATIONS = {
+    "tsu": "tecnico superior universitario", "t.s.u.": "tecnico superior universitario",
+    "lic": "licenciado", "lic.": "licenciado", "ing": "ingeniero", "ing.": "ingeniero",
+    "aux": "auxiliar", "aux.": "auxiliar", "asist": "asistente", "asist.": "asistente",
+    "tec": "tecnico", "tec.": "tecnico", "admin": "administracion", "adm": "administracion",
+    "adm.": "administracion", "prof": "profesor", "prof.": "profesor", "dr": "doctor", "dr.": "doctor",
+    "enf": "enfermero", "enf.": "enfermero", "op": "operador", "op.": "operador",
+}
+# Gender endings written together: enfermero/a, enfermero(a), cocinero/as, operador(a), doctor/ra.
+_GENDER = re.compile(r"(\w)\s*(?:/|\()\s*(?:a|as|ra|ras|os|o)\s*\)?(?=\s|$|,)")
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def normalise_title(text: str) -> str:
+    """Fold case and accents, drop gender endings, expand abbreviations, keep words.
+
+    'Enfermero/a  (UCI)' -> 'enfermero uci'; 'TSU en administración' ->
+    'tecnico superior universitario en administracion'.
+    """
+    text = _GENDER.sub(r"\1", _fold(text or ""))
+    words = [_ABBREVIATIONS.get(w, w) for w in text.split()]
+    text = " ".join(words)
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def label_variants(label: str) -> list[str]:
+    """Split ESCO's joined gender forms: 'director técnico/directora técnica' -> both."""
+    if "/" in label and not _GENDER.search(_fold(label)):
+        parts = [p.strip() for p in label.split("/") if p.strip()]
+        if len(parts) == 2 and min(len(p.split()) for p in parts) >= 1:
+            return parts
+    return [label]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A concept linked to a text, with the score of the link in [0, 1]."""
+
+    index: int
+    score: float
+
+
+class ConceptLinker:
+    """Rank concepts for texts by their best-matching label.
+
+    Args:
+        concepts: the occupations or skills.
+        encoder: the encoder for the semantic view; None for characters only.
+        vectors: the encoder's vectors of `self.labels` (see `embed_labels`), if cached.
+        lexical_weight: the share of the character view in the fused score.
+        labels_per_language: how many labels of each concept and language to index
+            (None: all). Skills have many labels; their preferred ones carry most.
+    """
+
+    def __init__(self, concepts: Sequence[Concept], encoder: Encoder | None = None,
+                 vectors: np.ndarray | None = None, lexical_weight: float = 0.5,
+                 labels_per_language: int | None = None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        texts, owners, raw = [], [], []
+        for i, concept in enumerate(concepts):
+            seen = set()
+            for lang_labels in concept.labels.values():
+                for label in lang_labels[:labels_per_language]:
+                    for variant in label_variants(label):
+                        norm = normalise_title(variant)
+                        if norm and norm not in seen:
+                            seen.add(norm)
+                            texts.append(norm)
+                            raw.append(variant)
+                            owners.append(i)
+        self.concepts = list(concepts)
+        self.labels = raw                       # as written, for the encoder
+        self.texts = texts                      # normalised, for characters
+        self.owner = np.asarray(owners, dtype=np.int64)
+        self._starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]])
+        self._present = self.owner[self._starts]
+        self.lexical_weight = lexical_weight if encoder is not None else 1.0
+        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
+                                          dtype=np.float32, min_df=1)
+        self.matrix = self.vectorizer.fit_transform(texts)
+        self.encoder = encoder
+        if encoder is not None and vectors is None:
+            vectors = self.embed_labels(encoder, self.labels)
+        if vectors is not None and len(vectors) != len(texts):
+            raise ValueError(f"{len(vectors)} cached vectors for {len(texts)} labels; rebuild the cache")
+        self.vectors = vectors
+
+    @staticmethod
+    def embed_labels(encoder: Encoder, labels: Sequence[str], batch: int = 512, progress=None) -> np.ndarray:
+        """Encode labels as centred phrase vectors, in batches (optionally reporting progress)."""
+        out = np.zeros((len(labels), encoder.dim), dtype=np.float32)
+        for start in range(0, len(labels), batch):
+            chunk = list(labels[start:start + batch])
+            out[start:start + len(chunk)] = centre_phrases(encoder.encode(chunk, role="query"), encoder.phrase_centre)
+            if progress:
+                progress(min(start + batch, len(labels)), len(labels))
+        return out
+
+    def _per_concept(self, label_scores: np.ndarray) -> np.ndarray:
+        best = np.full((label_scores.shape[0], len(self.concepts)), 0.0, dtype=np.float32)
+        best[:, self._present] = np.maximum.reduceat(label_scores, self._starts, axis=1)
+        return best
+
+    def label_scores(self, queries: Sequence[str], query_vectors: np.ndarray | None = None) -> np.ndarray:
+        """Return the fused score of every (query, label) pair, (n_queries, n_labels)."""
+        q = self.vectorizer.transform([normalise_title(t) for t in queries])
+        scores = (q @ self.matrix.T).toarray().astype(np.float32) * self.lexical_weight
+        if self.vectors is not None and self.lexical_weight < 1.0:
+            if query_vectors is None:
+                query_vectors = centre_phrases(self.encoder.encode(list(queries), role="query"),
+                                               self.encoder.phrase_centre)
+            scores += np.clip(query_vectors @ self.vectors.T, 0.0, 1.0) * (1.0 - self.lexical_weight)
+        return scores
+
+    def scores(self, queries: Sequence[str], query_vectors: np.ndarray | None = None,
+               exclude: Sequence[set[int]] | None = None, batch: int = 256) -> np.ndarray:
+        """Return the score of every (query, concept) pair, (n_queries, n_concepts).
+
+        Args:
+            queries: the texts.
+            query_vectors: their centred phrase vectors, if already computed.
+            exclude: per query, label indexes to leave out (evaluation uses it so that
+                no query text is in the index).
+            batch: queries per block, to bound memory.
+        """
+        out = np.zeros((len(queries), len(self.concepts)), dtype=np.float32)
+        for start in range(0, len(queries), batch):
+            stop = start + batch
+            qv = None if query_vectors is None else query_vectors[start:stop]
+            block = self.label_scores(queries[start:stop], qv)
+            if exclude is not None:
+                for row, labels in enumerate(exclude[start:stop]):
+                    block[row, list(labels)] = 0.0
+            out[start:stop] = self._per_concept(block)
+        return out
+
+    def link(self, queries: Sequence[str], top_k: int = 5) -> list[list[Link]]:
+        """Return, for each text, its `top_k` concepts, best first.
+
+        Args:
+            queries: free texts (job titles, skill phrases) in any imported language.
+            top_k: how many concepts per text.
+
+        Returns:
+            One list of `Link` per text; empty for an empty text.
+        """
+        if not queries:
+            return []
+        scores = self.scores(list(queries))
+        k = min(top_k, scores.shape[1])
+        out = []
+        for text, row in zip(queries, scores, strict=True):
+            if not normalise_title(text):
+                out.append([])
+                continue
+            idx = np.argpartition(-row, k - 1)[:k]
+            idx = idx[np.argsort(-row[idx], kind="stable")]
+            out.append([Link(int(i), round(float(row[i]), 4)) for i in idx])
+        return out

@@ -1,0 +1,83 @@
+"""The ESCO taxonomy: occupations (with their ISCO-08 group), skills, and which skills
+each occupation needs. Plain data; reading and caching the files is in `matching.esco`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Concept", "Taxonomy", "isco_closeness"]
+
+
+@dataclass
+class Concept:
+    """An ESCO occupation or skill.
+
+    Attributes:
+        uri: the ESCO concept URI.
+        labels: language code -> labels, the preferred label first.
+        isco: the ISCO-08 unit group (4 digits) of an occupation, if known.
+    """
+
+    uri: str
+    labels: dict[str, list[str]]
+    isco: str | None = None
+
+    def label(self, lang: str = "en") -> str:
+        """Return the preferred label in `lang`, else in English, else any."""
+        for code in (lang, "en", *self.labels):
+            if self.labels.get(code):
+                return self.labels[code][0]
+        return self.uri.rsplit("/", 1)[-1]
+
+
+@dataclass
+class Taxonomy:
+    """Occupations, skills and the essential/optional skills of each occupation."""
+
+    occupations: list[Concept]
+    skills: list[Concept]
+    essential: dict[int, list[int]] = field(default_factory=dict)   # occupation index -> skill indexes
+    optional: dict[int, list[int]] = field(default_factory=dict)
+    isco_groups: dict[str, dict[str, str]] = field(default_factory=dict)  # code -> lang -> label
+    source: str = ""
+    version: str = ""
+
+    @property
+    def languages(self) -> list[str]:
+        """The label languages present, English first."""
+        langs = {lang for c in self.occupations for lang in c.labels}
+        return sorted(langs, key=lambda x: (x != "en", x))
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source, "version": self.version,
+            "occupations": [[c.uri, c.isco, c.labels] for c in self.occupations],
+            "skills": [[c.uri, c.labels] for c in self.skills],
+            "essential": {str(k): v for k, v in self.essential.items()},
+            "optional": {str(k): v for k, v in self.optional.items()},
+            "isco_groups": self.isco_groups,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Taxonomy:
+        return cls(
+            occupations=[Concept(uri, labels, isco) for uri, isco, labels in data["occupations"]],
+            skills=[Concept(uri, labels) for uri, labels in data["skills"]],
+            essential={int(k): v for k, v in data.get("essential", {}).items()},
+            optional={int(k): v for k, v in data.get("optional", {}).items()},
+            isco_groups=data.get("isco_groups", {}), source=data.get("source", ""),
+            version=data.get("version", ""))
+
+
+def isco_closeness(a: str | None, b: str | None) -> float:
+    """Return how close two ISCO-08 unit groups are, in [0, 1].
+
+    Same unit group (4 digits) 1.0, same minor group (3) 0.75, same sub-major group (2)
+    0.5, same major group (1) 0.25, else 0.
+    """
+    if not a or not b:
+        return 0.0
+    for digits, value in ((4, 1.0), (3, 0.75), (2, 0.5), (1, 0.25)):
+        if a[:digits] == b[:digits] and len(a) >= digits and len(b) >= digits:
+            return value
+    return 0.0
