@@ -44,6 +44,7 @@ class ProfileDoc:
     nationalities: tuple[str, ...] = ()
     legal_status: str | None = None
     locale: str = "es"
+    esco: dict = field(default_factory=dict)  # see matching.annotate
 
     def text(self) -> str:
         """Return the text that stands for the whole profile in the semantic dimension."""
@@ -75,6 +76,8 @@ class VacancyDoc:
     education_level: str | None = None
     experience_years: float = 0.0
     accepts_relocation: bool = True
+    esco: dict = field(default_factory=dict)  # see matching.annotate
+    essential_skills_given: bool = True  # False: the essential skills come from its ESCO occupation
 
     def text(self) -> str:
         skills = ", ".join((*self.essential_skills, *self.optional_skills))

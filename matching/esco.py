@@ -26,8 +26,8 @@ def _rows(path: Path):
 
 
 def _labels(row: dict) -> list[str]:
-    out = [row.get("preferredLabel", "").strip()]
-    out += [a.strip() for a in (row.get("altLabels") or "").split("\n")]
+    out = [" ".join(row.get("preferredLabel", "").split())]
+    out += [" ".join(a.split()) for a in (row.get("altLabels") or "").split("\n")]
     seen, unique = set(), []
     for label in out:
         if label and label.casefold() not in seen:

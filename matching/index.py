@@ -13,12 +13,10 @@ from .encoders import Encoder
 from .linking import ConceptLinker, Link
 from .taxonomy import Concept, Taxonomy
 
-__all__ = ["TaxonomyIndex", "build_index", "OCCUPATION_LEXICAL_WEIGHT", "SKILL_LEXICAL_WEIGHT"]
+__all__ = ["TaxonomyIndex", "build_index", "OCCUPATION_LEXICAL_WEIGHT"]
 
 # Shares of the character view, tuned on ESCO labels (docs/evaluation.md), never on a test set.
-OCCUPATION_LEXICAL_WEIGHT = 0.5
-SKILL_LEXICAL_WEIGHT = 0.5
-SKILL_LABELS_PER_LANGUAGE = 3
+OCCUPATION_LEXICAL_WEIGHT = 0.4
 
 
 @dataclass
@@ -28,6 +26,14 @@ class TaxonomyIndex:
     taxonomy: Taxonomy
     occupations: ConceptLinker
     skills: ConceptLinker
+    fingerprint: str = ""
+
+    def __post_init__(self):
+        self._occ_pos = {c.uri: i for i, c in enumerate(self.taxonomy.occupations)}
+
+    def occupation_position(self, uri: str) -> int:
+        """Return the index of the occupation with this URI."""
+        return self._occ_pos[uri]
 
     def link_occupations(self, titles: Sequence[str], top_k: int = 5) -> list[list[Link]]:
         """Return the ESCO occupations of each title, best first."""
@@ -85,12 +91,15 @@ def build_index(taxonomy: Taxonomy, encoder: Encoder | None, cache_dir: str | Pa
         A `TaxonomyIndex`.
     """
     cache = Path(cache_dir) if cache_dir else None
-    occ = ConceptLinker(taxonomy.occupations, None, lexical_weight=OCCUPATION_LEXICAL_WEIGHT)
-    skills = ConceptLinker(taxonomy.skills, None, lexical_weight=SKILL_LEXICAL_WEIGHT,
-                           labels_per_language=SKILL_LABELS_PER_LANGUAGE)
+    occ = ConceptLinker(taxonomy.occupations, None)
+    # Skills are linked by their characters only: matching already compares skill phrases
+    # by meaning, and encoding ~100,000 skill labels would take a worker a quarter hour.
+    # Across languages, ESCO's own labels in each language do the bridging.
+    skills = ConceptLinker(taxonomy.skills, None)
     if encoder is not None:
-        for linker, kind in ((occ, "occupations"), (skills, "skills")):
-            linker.encoder = encoder
-            linker.vectors = np.asarray(_vectors(cache, encoder, kind, linker.labels))
-            linker.lexical_weight = OCCUPATION_LEXICAL_WEIGHT if kind == "occupations" else SKILL_LEXICAL_WEIGHT
-    return TaxonomyIndex(taxonomy, occ, skills)
+        occ.encoder = encoder
+        occ.vectors = np.asarray(_vectors(cache, encoder, "occupations", occ.labels))
+        occ.lexical_weight = OCCUPATION_LEXICAL_WEIGHT
+    h = hashlib.sha256(f"{taxonomy.version}|{taxonomy.source}|{len(taxonomy.occupations)}|"
+                       f"{len(taxonomy.skills)}|{encoder.version if encoder else '-'}".encode())
+    return TaxonomyIndex(taxonomy, occ, skills, fingerprint=h.hexdigest()[:16])

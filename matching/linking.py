@@ -19,6 +19,10 @@ from .taxonomy import Concept
 
 __all__ = ["normalise_title", "label_variants", "ConceptLinker", "Link"]
 
+# Many occupations share an alternative label ('cocinera' is one for a dozen kinds of
+# cook); the one whose preferred label it is should win.
+ALT_LABEL_WEIGHT = 0.97
+
 # National and common abbreviations in job titles (after accents are removed).
 _ABBREVIATIONS = {
     "tsu": "tecnico superior universitario", "t.s.u.": "tecnico superior universitario",
@@ -83,11 +87,11 @@ class ConceptLinker:
                  labels_per_language: int | None = None):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        texts, owners, raw = [], [], []
+        texts, owners, raw, weights = [], [], [], []
         for i, concept in enumerate(concepts):
             seen = set()
             for lang_labels in concept.labels.values():
-                for label in lang_labels[:labels_per_language]:
+                for rank, label in enumerate(lang_labels[:labels_per_language]):
                     for variant in label_variants(label):
                         norm = normalise_title(variant)
                         if norm and norm not in seen:
@@ -95,10 +99,12 @@ class ConceptLinker:
                             texts.append(norm)
                             raw.append(variant)
                             owners.append(i)
+                            weights.append(1.0 if rank == 0 else ALT_LABEL_WEIGHT)
         self.concepts = list(concepts)
         self.labels = raw                       # as written, for the encoder
         self.texts = texts                      # normalised, for characters
         self.owner = np.asarray(owners, dtype=np.int64)
+        self.weight = np.asarray(weights, dtype=np.float32)
         self._starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]])
         self._present = self.owner[self._starts]
         self.lexical_weight = lexical_weight if encoder is not None else 1.0
@@ -137,7 +143,7 @@ class ConceptLinker:
                 query_vectors = centre_phrases(self.encoder.encode(list(queries), role="query"),
                                                self.encoder.phrase_centre)
             scores += np.clip(query_vectors @ self.vectors.T, 0.0, 1.0) * (1.0 - self.lexical_weight)
-        return scores
+        return scores * self.weight
 
     def scores(self, queries: Sequence[str], query_vectors: np.ndarray | None = None,
                exclude: Sequence[set[int]] | None = None, batch: int = 256) -> np.ndarray:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .documents import Embedding, ProfileDoc, VacancyDoc, normalise_phrase
 from .encoders import Calibration
+from .taxonomy import isco_closeness
 from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, NEEDS_PAPERS, STEP_COST
 
 __all__ = ["PairScore", "score_pair", "score_many", "rank", "top_k", "combine"]
@@ -27,7 +28,8 @@ class PairScore:
     explanation: dict
 
 
-RELEVANCE = ("semantic", "skills")
+RELEVANCE = ("semantic", "skills", "occupation")
+TAXONOMY_MATCH = 0.95  # two phrases linked to the same ESCO skill
 
 
 def _mean(scores: Mapping[str, float], weights: Mapping[str, float], dims) -> tuple[float, float]:
@@ -127,6 +129,34 @@ def _lexical_matches(p_norm: list[str], v_norm: list[str], sims: np.ndarray) -> 
                 sims[i, j] = max(sims[i, j], 0.9)
 
 
+def _taxonomy_matches(p: ProfileDoc, v: VacancyDoc, p_norm: list[str], v_norm: list[str],
+                      sims: np.ndarray) -> None:
+    """Near-synonyms count through the taxonomy: both phrases linked to one ESCO skill."""
+    p_skills, v_skills = p.esco.get("skills", {}), v.esco.get("skills", {})
+    if not (p_skills and v_skills):
+        return
+    p_uris = [p_skills.get(k, {}).get("uri") for k in p_norm]
+    for j, key in enumerate(v_norm):
+        uri = v_skills.get(key, {}).get("uri")
+        if uri is None:
+            continue
+        for i, p_uri in enumerate(p_uris):
+            if p_uri == uri:
+                sims[i, j] = max(sims[i, j], TAXONOMY_MATCH)
+
+
+def _occupation(p: ProfileDoc, v: VacancyDoc) -> tuple[float | None, dict]:
+    """Closeness of the person's past occupations to the vacancy's (None: not known)."""
+    v_occ = (v.esco.get("occupations") or [None])[0]
+    p_occs = p.esco.get("occupations") or []
+    about = {"vacancy": v_occ, "profile": p_occs}
+    if v_occ is None or not p_occs:
+        return None, about
+    best = max(1.0 if o["uri"] == v_occ["uri"] else isco_closeness(o.get("isco"), v_occ.get("isco"))
+               for o in p_occs)
+    return best, about
+
+
 def _eligibility(steps: list[dict]) -> float:
     """1.0 when the person can start now; each step needed lowers it (never below 0.2)."""
     return max(0.2, 1.0 - sum(STEP_COST.get(s["code"], 0.1) for s in steps))
@@ -158,6 +188,7 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     sims = (pe.phrase_vectors @ ve.phrase_vectors.T) if p_phrases and v_phrases else np.zeros(
         (len(p_phrases), len(v_phrases)), np.float32)
     _lexical_matches(p_norm, list(v_index), sims)
+    _taxonomy_matches(p, v, p_norm, list(v_index), sims)
 
     def best(j: int | None) -> tuple[float, int]:
         if j is None or sims.shape[0] == 0:
@@ -205,6 +236,9 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         "location": round(location, 4),
         "eligibility": round(_eligibility(steps), 4),
     }
+    occupation, occupations = _occupation(p, v)
+    if occupation is not None:
+        scores["occupation"] = round(occupation, 4)
     explanation = {
         "matched_skills": matched,
         "missing_skills": missing,
@@ -213,7 +247,10 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         "required_years": v.experience_years,
         "location": where,
         "steps": steps,
+        "occupations": occupations,
     }
+    if v.esco.get("inherited_skills") and not v.essential_skills_given:
+        explanation["skills_from_occupation"] = True
     return PairScore(p.id, v.id, round(combine(scores, weights), 4), scores, explanation)
 
 

@@ -48,6 +48,17 @@ class Taxonomy:
         langs = {lang for c in self.occupations for lang in c.labels}
         return sorted(langs, key=lambda x: (x != "en", x))
 
+    def subset(self, keep) -> Taxonomy:
+        """Return the occupations for which `keep(concept)` is true, with their skills."""
+        occ_idx = [i for i, c in enumerate(self.occupations) if keep(c)]
+        skill_idx = sorted({s for i in occ_idx for s in (*self.essential.get(i, []), *self.optional.get(i, []))})
+        o_new = {old: new for new, old in enumerate(occ_idx)}
+        s_new = {old: new for new, old in enumerate(skill_idx)}
+        remap = lambda rel: {o_new[o]: [s_new[s] for s in ss] for o, ss in rel.items() if o in o_new}  # noqa: E731
+        return Taxonomy([self.occupations[i] for i in occ_idx], [self.skills[i] for i in skill_idx],
+                        remap(self.essential), remap(self.optional), dict(self.isco_groups),
+                        source=self.source, version=self.version + "-subset")
+
     def to_dict(self) -> dict:
         return {
             "source": self.source, "version": self.version,

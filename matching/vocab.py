@@ -43,5 +43,5 @@ NEEDS_PAPERS: frozenset[str] = frozenset({"irregular"})
 STEP_COST: dict[str, float] = {"work_permit": 0.4, "regularise": 0.4, "recognise_degree": 0.2,
                                "learn_language": 0.2}
 
-DIMENSIONS: tuple[str, ...] = ("semantic", "skills", "experience", "education", "language", "location",
-                               "eligibility")
+DIMENSIONS: tuple[str, ...] = ("semantic", "skills", "occupation", "experience", "education", "language",
+                               "location", "eligibility")

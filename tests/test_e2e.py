@@ -31,7 +31,8 @@ def live_server(app):
 @pytest.fixture
 def worker_process(settings, redis):
     env = {**os.environ, "PUENTE_ENV": "test", "DATABASE_URL": settings.database_url,
-           "REDIS_URL": settings.redis_url, "PUENTE_QUEUE": settings.queue_name, "HF_HUB_OFFLINE": "1"}
+           "REDIS_URL": settings.redis_url, "PUENTE_QUEUE": settings.queue_name, "HF_HUB_OFFLINE": "1",
+           "PUENTE_DATA_DIR": settings.data_dir}
     proc = subprocess.Popen([sys.executable, "-m", "worker", "--log-level", "WARNING"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     yield proc

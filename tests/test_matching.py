@@ -48,7 +48,7 @@ def test_spanish_profile_ranks_english_and_portuguese_nursing_jobs_above_cooking
 
 def test_every_dimension_is_in_unit_interval(encoder):
     result = _score(encoder, NURSE, ICU)
-    assert set(result.scores) == set(WEIGHTS)
+    assert set(result.scores) == set(WEIGHTS) - {"occupation"}  # no ESCO links given here
     assert all(0.0 <= v <= 1.0 for v in result.scores.values())
     assert 0.0 <= result.score <= 1.0
 
@@ -179,3 +179,29 @@ def test_load_encoder_rejects_unknown_name():
 
     with pytest.raises(ValueError, match="unknown encoder"):
         load_encoder("word2vec", "")
+
+
+def _with_esco(doc, occupations=(), skills=None):
+    return type(doc)(**{**doc.__dict__, "esco": {"occupations": list(occupations), "skills": skills or {}}})
+
+
+def test_occupation_dimension_follows_isco_groups(encoder):
+    nurse_occ = {"phrase": "Enfermera", "uri": "esco:nurse", "isco": "2221", "score": 0.9, "labels": {}}
+    p = _with_esco(NURSE, [nurse_occ])
+    for isco, expected in (("2221", 1.0), ("2222", 0.75), ("2269", 0.5), ("2512", 0.25), ("5120", 0.0)):
+        v = _with_esco(ICU, [{**nurse_occ, "uri": f"esco:{isco}", "isco": isco}])
+        result = _score(encoder, p, v)
+        assert result.scores["occupation"] == expected, isco
+        assert result.explanation["occupations"]["vacancy"]["isco"] == isco
+
+
+def test_near_synonyms_count_through_the_taxonomy(encoder):
+    p = _with_esco(ProfileDoc(id=8, country="CO", skills=("manejo de hoja de cálculo",)),
+                   skills={"manejo de hoja de calculo": {"uri": "esco:spreadsheets", "score": 0.9}})
+    v = _with_esco(VacancyDoc(id=9, title="Auxiliar contable", country="CO", essential_skills=("Excel",)),
+                   skills={"excel": {"uri": "esco:spreadsheets", "score": 0.8}})
+    plain = _score(encoder, ProfileDoc(**{**p.__dict__, "esco": {}}), VacancyDoc(**{**v.__dict__, "esco": {}}))
+    linked = _score(encoder, p, v)
+    assert plain.explanation["missing_skills"] == ["Excel"]
+    assert linked.explanation["matched_skills"][0] == {"skill": "Excel", "by": "manejo de hoja de cálculo",
+                                                       "similarity": 0.95}

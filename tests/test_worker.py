@@ -39,7 +39,10 @@ def test_match_profile_ranks_stores_and_explains(client, db, worker_state):
         assert [m.vacancy_id for m in rows] == [icu, cook]
         assert [m.rank for m in rows] == [1, 2]
         assert rows[0].encoder == worker_state.encoder.version
-        assert set(rows[0].scores) == set(worker_state.settings.weights)
+        assert set(rows[0].scores) == set(worker_state.settings.weights)  # occupation included
+        assert rows[0].scores["occupation"] == 1.0  # both linked to ISCO 2221, nursing professionals
+        occs = rows[0].explanation["occupations"]
+        assert occs["vacancy"]["isco"] == "2221" and occs["profile"][0]["phrase"] == "Enfermera de cuidados intensivos"
         assert rows[0].explanation["matched_skills"][0]["skill"] == "intensive care"
         assert far not in [m.vacancy_id for m in rows]
         prof = s.get(Profile, p.id)
@@ -48,11 +51,11 @@ def test_match_profile_ranks_stores_and_explains(client, db, worker_state):
         assert run.status == "done" and run.candidates == 2 and run.duration_ms is not None
 
 
-def test_pairs_below_the_minimum_score_are_not_stored(client, db, settings, encoder):
+def test_pairs_below_the_minimum_score_are_not_stored(client, db, settings, encoder, worker_state):
     from dataclasses import replace
 
     from worker import state
-    built = state.init_state(replace(settings, min_score=0.35), encoder)
+    built = state.init_state(replace(settings, min_score=0.35), encoder, worker_state.taxonomy)
     try:
         icu = _post(client, "vacancies", factories.vacancy())
         _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))

@@ -52,8 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     from .state import init_state
 
     state = init_state(settings)
-    encoder = state.encoder  # load the model now, before the work loop, never per job
-    logging.getLogger(__name__).info("worker ready with encoder %s", encoder.version)
+    # Load the model and the taxonomy now, before the work loop, never per job.
+    encoder, taxonomy = state.encoder, state.taxonomy
+    logging.getLogger(__name__).info("worker ready: encoder %s, taxonomy %s", encoder.version,
+                                     taxonomy.taxonomy.version)
     enqueue_reconcile(conn, settings)  # catch up on anything missed while no worker ran
     worker_cls = import_attribute(WORKER_CLASSES[args.worker_class])
     worker = worker_cls([settings.queue_name], connection=conn, name=args.name)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, undefer
 
 from matching import (Embedding, Job, ProfileDoc, VacancyDoc, embed_profile, embed_vacancy, profile_key,
                       rank, score_many, vacancy_key)
+from matching.annotate import annotate, annotation_key
 from models import PROFILE, VACANCY, Profile, Vacancy, utcnow
 from models.queries import mark_finished, mark_running, merge_into_rankings, replace_ranking, stale_ids
 
@@ -37,7 +38,8 @@ def profile_doc(p: Profile) -> ProfileDoc:
         skills=tuple(p.skills or ()), languages=_languages(p),
         education_level=p.education_level, education_country=p.education_country,
         target_countries=tuple(p.target_countries or ()), relocate=bool(p.relocate),
-        nationalities=tuple(p.nationalities or ()), legal_status=p.legal_status, locale=p.locale or "es")
+        nationalities=tuple(p.nationalities or ()), legal_status=p.legal_status, locale=p.locale or "es",
+        esco=p.esco or {})
 
 
 def _languages(p: Profile) -> dict[str, str]:
@@ -47,13 +49,40 @@ def _languages(p: Profile) -> dict[str, str]:
 
 
 def vacancy_doc(v: Vacancy) -> VacancyDoc:
-    """Return what matching needs of a vacancy row."""
+    """Return what matching needs of a vacancy row.
+
+    A vacancy that lists no essential skills takes those of its ESCO occupation.
+    """
+    esco = v.esco or {}
+    given = bool(v.essential_skills)
+    essential = v.essential_skills if given else esco.get("inherited_skills", [])
     return VacancyDoc(
         id=v.id, title=v.title, country=v.country, description=v.description or "",
-        essential_skills=tuple(v.essential_skills or ()), optional_skills=tuple(v.optional_skills or ()),
+        essential_skills=tuple(essential or ()), optional_skills=tuple(v.optional_skills or ()),
         city=v.city or "", remote=bool(v.remote), languages=tuple(v.languages or ()),
         education_level=v.education_level, experience_years=float(v.experience_years or 0),
-        accepts_relocation=bool(v.accepts_relocation))
+        accepts_relocation=bool(v.accepts_relocation), esco=esco, essential_skills_given=given)
+
+
+def _annotate_profiles(rows: list[Profile]) -> None:
+    """Link each profile's job titles and skills to ESCO, unless done for the same text."""
+    index = current().taxonomy
+    for p in rows:
+        titles = [j.get("title", "") for j in p.jobs or []]
+        key = annotation_key(index, [*titles, "\x01", *(p.skills or [])])
+        if p.esco_key != key:
+            p.esco, p.esco_key = annotate(index, titles, p.skills or []), key
+
+
+def _annotate_vacancies(rows: list[Vacancy]) -> None:
+    """Link each vacancy's title and skills to ESCO; fill in skills it does not list."""
+    index = current().taxonomy
+    for v in rows:
+        skills = [*(v.essential_skills or []), *(v.optional_skills or [])]
+        inherit = None if v.essential_skills else (v.locale or "es")
+        key = annotation_key(index, [v.title, "\x01", *skills, "\x01", inherit or ""])
+        if v.esco_key != key:
+            v.esco, v.esco_key = annotate(index, [v.title], skills, inherit_for=inherit), key
 
 
 def _embeddings(rows, docs, key_fn, embed_fn) -> list[Embedding]:
@@ -132,6 +161,7 @@ def match_profile(profile_id: int) -> dict:
         profile = _load(s, Profile, profile_id)
         if profile is None:
             return {"candidates": 0, "ranked": 0, "missing": True}
+        _annotate_profiles([profile])
         pdoc = profile_doc(profile)
         (pe,) = _embeddings([profile], [pdoc], profile_key, embed_profile)
         stmt = select(Vacancy).options(undefer(Vacancy.embedding)).where(Vacancy.status == "open")
@@ -139,6 +169,7 @@ def match_profile(profile_id: int) -> dict:
             reach = {pdoc.country, *pdoc.target_countries}
             stmt = stmt.where(or_(Vacancy.country.in_(reach), Vacancy.remote.is_(True)))
         vacancies = list(s.scalars(stmt.order_by(Vacancy.id)))
+        _annotate_vacancies(vacancies)
         vdocs = [vacancy_doc(v) for v in vacancies]
         vembs = _embeddings(vacancies, vdocs, vacancy_key, embed_vacancy)
         results = _score((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True))
@@ -158,12 +189,14 @@ def match_vacancy(vacancy_id: int) -> dict:
         results: list = []
         profiles: list[Profile] = []
         if vacancy.status == "open":  # a closed vacancy leaves every ranking
+            _annotate_vacancies([vacancy])
             vdoc = vacancy_doc(vacancy)
             (ve,) = _embeddings([vacancy], [vdoc], vacancy_key, embed_vacancy)
             stmt = select(Profile).options(undefer(Profile.embedding))
             if not (vacancy.remote or vacancy.accepts_relocation):
                 stmt = stmt.where(Profile.country == vacancy.country)
             profiles = list(s.scalars(stmt.order_by(Profile.id)))
+            _annotate_profiles(profiles)
             pdocs = [profile_doc(p) for p in profiles]
             pembs = _embeddings(profiles, pdocs, profile_key, embed_profile)
             results = _score((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True))

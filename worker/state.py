@@ -5,6 +5,7 @@ import logging
 
 from config import Settings, load_settings
 from matching import Encoder, load_encoder
+from matching.index import TaxonomyIndex
 from models import Database
 
 log = logging.getLogger(__name__)
@@ -15,10 +16,11 @@ __all__ = ["WorkerState", "init_state", "current"]
 class WorkerState:
     """Settings, the database handle and the encoder of one worker process."""
 
-    def __init__(self, settings: Settings, encoder: Encoder | None = None):
+    def __init__(self, settings: Settings, encoder: Encoder | None = None, taxonomy: TaxonomyIndex | None = None):
         self.settings = settings
         self.db = Database(settings.database_url)
         self._encoder = encoder
+        self._taxonomy = taxonomy
 
     @property
     def encoder(self) -> Encoder:
@@ -28,14 +30,32 @@ class WorkerState:
             log.info("encoder loaded: %s (dim %d)", self._encoder.version, self._encoder.dim)
         return self._encoder
 
+    @property
+    def taxonomy(self) -> TaxonomyIndex:
+        """The ESCO index: the imported taxonomy, else the bundled English one.
+
+        Built on first use (the entry point builds it before the loop); its label
+        vectors are cached under PUENTE_DATA_DIR/esco, so only the first start encodes.
+        """
+        if self._taxonomy is None:
+            from matching.esco import current_taxonomy
+            from matching.index import build_index
+
+            taxonomy = current_taxonomy(self.settings.esco_dir)
+            self._taxonomy = build_index(taxonomy, self.encoder, self.settings.esco_dir)
+            log.info("taxonomy ready: %d occupations, %d skills (%s)", len(taxonomy.occupations),
+                     len(taxonomy.skills), taxonomy.version)
+        return self._taxonomy
+
 
 _state: WorkerState | None = None
 
 
-def init_state(settings: Settings | None = None, encoder: Encoder | None = None) -> WorkerState:
+def init_state(settings: Settings | None = None, encoder: Encoder | None = None,
+               taxonomy: TaxonomyIndex | None = None) -> WorkerState:
     """Set the process state; call once per worker process, before the work loop."""
     global _state
-    _state = WorkerState(settings or load_settings(), encoder)
+    _state = WorkerState(settings or load_settings(), encoder, taxonomy)
     return _state
 
 
