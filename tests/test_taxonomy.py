@@ -1,0 +1,141 @@
+"""ESCO reading, caching, linking and annotation."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matching.annotate import annotate
+from matching.esco import load_taxonomy, merge_taxonomies, read_bundled, read_esco_dir, save_taxonomy
+from matching.linking import ConceptLinker, label_variants, normalise_title
+from matching.taxonomy import Concept, Taxonomy, isco_closeness
+from tests.conftest import ESCO_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_esco = pytest.mark.skipif(not ESCO_DIR.exists(), reason=f"ESCO extract not found at {ESCO_DIR}")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Enfermero/a  (UCI)", "enfermero uci"), ("Operador(a) de montacargas", "operador de montacargas"),
+    ("TSU en administración", "tecnico superior universitario en administracion"), ("Ing. civil", "ingeniero civil"),
+    ("COCINERA", "cocinera"), ("", ""),
+])
+def test_titles_are_normalised(text, expected):
+    assert normalise_title(text) == expected
+
+
+def test_joined_gender_forms_are_split():
+    assert label_variants("director técnico/directora técnica") == ["director técnico", "directora técnica"]
+    assert label_variants("enfermero/a") == ["enfermero/a"]
+
+
+def test_isco_closeness():
+    assert isco_closeness("2221", "2221") == 1.0 and isco_closeness("2221", "2222") == 0.75
+    assert isco_closeness("2221", "2269") == 0.5 and isco_closeness("2221", "2512") == 0.25
+    assert isco_closeness("2221", "5120") == 0.0 and isco_closeness(None, "2221") == 0.0
+
+
+def test_bundled_english_taxonomy_reads_without_importing_its_package():
+    tax = read_bundled()
+    assert len(tax.occupations) > 3000 and len(tax.skills) > 13000
+    assert "pandas" not in sys.modules  # the package's own __init__ was not run
+    labels = {c.label("en") for c in tax.occupations}
+    assert "technical director" in labels
+
+
+@needs_esco
+def test_esco_folder_reads_every_language_and_relation(tmp_path):
+    tax = read_esco_dir(ESCO_DIR)
+    assert tax.languages == ["en", "es"]
+    assert len(tax.occupations) >= 3000 and len(tax.skills) >= 13000
+    assert sum(len(v) for v in tax.essential.values()) > 50000
+    nurse = next(c for c in tax.occupations if c.label("en") == "specialist nurse")
+    assert nurse.isco == "2221" and nurse.labels["es"][0].startswith("enfermero especialista")
+    save_taxonomy(tax, tmp_path)
+    back = load_taxonomy(tmp_path)
+    assert back.to_dict() == tax.to_dict()
+
+
+def test_merge_adds_languages_and_relations():
+    a = Taxonomy([Concept("o1", {"en": ["cook"]}, "5120")], [Concept("s1", {"en": ["cooking"]})], {0: [0]})
+    b = Taxonomy([Concept("o1", {"es": ["cocinero"]}, "5120"), Concept("o2", {"es": ["soldador"]}, "7212")],
+                 [Concept("s1", {"es": ["cocinar"]})], {1: [0]})
+    merged = merge_taxonomies(a, b)
+    assert merged.occupations[0].labels == {"en": ["cook"], "es": ["cocinero"]}
+    assert merged.essential == {0: [0], 1: [0]} and len(merged.occupations) == 2
+
+
+def test_linker_prefers_the_occupation_whose_preferred_label_it_is():
+    occupations = [Concept("fish", {"es": ["cocinero de pescado", "cocinera"]}, "5120"),
+                   Concept("cook", {"es": ["cocinera", "cocinero"]}, "5120"),
+                   Concept("welder", {"es": ["soldador"]}, "7212")]
+    linker = ConceptLinker(occupations)
+    (links,) = linker.link(["Cocinera"], top_k=3)
+    assert links[0].index == 1 and links[0].score > links[1].score
+    assert linker.link([""], 3) == [[]]
+
+
+def test_linker_sees_through_typos_and_gender_with_the_real_encoder(taxonomy_index):
+    for title, isco in (("enfermera", "2221"), ("Enfermero/a de cuidados intensivos", "2221"),
+                        ("cosinero", "5120"), ("conductor de camion", "8332"), ("Truck driver", "8332")):
+        (links,) = taxonomy_index.link_occupations([title], top_k=1)
+        assert taxonomy_index.occupation(links[0].index).isco == isco, title
+
+
+def test_annotation_links_titles_and_skills_and_fills_in_skills(taxonomy_index):
+    out = annotate(taxonomy_index, ["Cocinero de línea"], [], inherit_for="es")
+    assert out["occupations"][0]["isco"] == "5120" and out["occupations"][0]["labels"]["es"]
+    assert 3 <= len(out["inherited_skills"]) <= 8
+    assert all(out["skills"].values())
+    both = [c for c in taxonomy_index.taxonomy.skills if c.labels.get("es") and c.labels.get("en")]
+    if both:  # the Spanish and the English label of one ESCO skill link to it
+        for skill in both[:20]:
+            out = annotate(taxonomy_index, [], [skill.labels["es"][0], skill.labels["en"][0]])
+            assert {v["uri"] for v in out["skills"].values()} == {skill.uri}, skill.labels
+
+
+@needs_esco
+def test_import_and_link_commands(tmp_path, encoder):
+    """The two commands, as a person runs them, on a small ESCO folder made from the extract."""
+    import csv
+
+    small = tmp_path / "esco"
+    small.mkdir()
+    keep_isco = {"2221", "5120", "8332"}
+    uris = set()
+    for name in ("occupations_en.csv", "occupations_es.csv"):
+        with open(ESCO_DIR / name, newline="", encoding="utf-8") as src, open(small / name, "w", newline="",
+                                                                               encoding="utf-8") as dst:
+            reader = csv.DictReader(src)
+            writer = csv.DictWriter(dst, fieldnames=reader.fieldnames)
+            writer.writeheader()
+            for row in reader:
+                if row["iscoGroup"] in keep_isco:
+                    writer.writerow(row)
+                    uris.add(row["conceptUri"])
+    for name in ("skills_en.csv", "skills_es.csv", "occupationSkillRelations.csv"):
+        (small / name).write_bytes((ESCO_DIR / name).read_bytes()) if name.startswith("skills") else None
+    with open(ESCO_DIR / "occupationSkillRelations.csv", newline="") as src, open(
+            small / "occupationSkillRelations.csv", "w", newline="") as dst:
+        reader = csv.DictReader(src)
+        writer = csv.DictWriter(dst, fieldnames=reader.fieldnames)
+        writer.writeheader()
+        writer.writerows(r for r in reader if r["occupationUri"] in uris)
+    env = {"PUENTE_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    titles = "enfermera\nCocinero/a\n\nconductor de camión\n"
+    run = subprocess.run([sys.executable, "-m", "scripts.link_occupations", "--esco-dir", str(small), "--top-k", "3"],
+                         input=titles, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [x["text"] for x in lines] == ["enfermera", "Cocinero/a", "", "conductor de camión"]
+    assert [x["occupations"][0]["isco"] for x in lines if x["text"]] == ["2221", "5120", "8332"]
+    assert lines[2]["occupations"] == [] and len(lines[0]["occupations"]) == 3
+    first = lines[0]["occupations"][0]
+    assert set(first) == {"uri", "label", "isco", "score"} and 0 < first["score"] <= 1
+    assert "titles" in run.stderr
+    again = subprocess.run([sys.executable, "-m", "scripts.link_occupations", "--esco-dir", str(small)],
+                           input="soldador\n", capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert again.returncode == 0 and "importing" not in again.stderr  # already imported: used as is
