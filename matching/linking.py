@@ -17,7 +17,7 @@ import numpy as np
 from .encoders import Encoder, centre_phrases
 from .taxonomy import Concept
 
-__all__ = ["normalise_title", "label_variants", "ConceptLinker", "Link"]
+__all__ = ["normalise_title", "label_variants", "portuguese_variant", "ConceptLinker", "Link"]
 
 # Many occupations share an alternative label ('cocinera' is one for a dozen kinds of
 # cook); the one whose preferred label it is should win.
@@ -51,6 +51,28 @@ def normalise_title(text: str) -> str:
     words = [_ABBREVIATIONS.get(w, w) for w in text.split()]
     text = " ".join(words)
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+# Portuguese written the Spanish way, for the character view: with Spanish (and English)
+# ESCO labels only, 'cozinheiro' should still be near 'cocinero' and 'técnico em
+# enfermagem' near 'técnico en enfermería'. Applied to accent-folded text; the patterns
+# barely occur in Spanish, so a Spanish title comes out the same.
+_PT_TO_ES = [(re.compile(p), r) for p, r in (
+    (r"coes\b", "ciones"), (r"cao\b", "cion"), (r"soes\b", "siones"), (r"sao\b", "sion"),
+    (r"eiros\b", "eros"), (r"eiras\b", "eras"), (r"eiro\b", "ero"), (r"eira\b", "era"),
+    (r"nh", "n"), (r"lh", "j"), (r"ss", "s"), (r"zi", "ci"), (r"ze", "ce"), (r"agem\b", "aje"),
+    (r"m\b", "n"), (r"ao\b", "on"), (r"\bem\b", "en"), (r"\bdo\b", "del"), (r"\bda\b", "de la"),
+    (r"\bdos\b", "de los"), (r"\bdas\b", "de las"), (r"\bno\b", "en el"), (r"\bna\b", "en la"),
+    (r"\be\b", "y"), (r"ou\b", "o"), (r"eletr", "electr"),
+)]
+
+
+def portuguese_variant(normalised: str) -> str:
+    """Spell a normalised Portuguese title the Spanish way ('cozinheiro' -> 'cocinero')."""
+    text = normalised
+    for pattern, repl in _PT_TO_ES:
+        text = pattern.sub(repl, text)
+    return text
 
 
 def label_variants(label: str) -> list[str]:
@@ -136,8 +158,14 @@ class ConceptLinker:
 
     def label_scores(self, queries: Sequence[str], query_vectors: np.ndarray | None = None) -> np.ndarray:
         """Return the fused score of every (query, label) pair, (n_queries, n_labels)."""
-        q = self.vectorizer.transform([normalise_title(t) for t in queries])
-        scores = (q @ self.matrix.T).toarray().astype(np.float32) * self.lexical_weight
+        normalised = [normalise_title(t) for t in queries]
+        lexical = (self.vectorizer.transform(normalised) @ self.matrix.T).toarray().astype(np.float32)
+        variants = [portuguese_variant(t) for t in normalised]
+        changed = [i for i, (a, b) in enumerate(zip(normalised, variants, strict=True)) if a != b]
+        if changed:
+            alt = (self.vectorizer.transform([variants[i] for i in changed]) @ self.matrix.T).toarray()
+            lexical[changed] = np.maximum(lexical[changed], alt.astype(np.float32))
+        scores = lexical * self.lexical_weight
         if self.vectors is not None and self.lexical_weight < 1.0:
             if query_vectors is None:
                 query_vectors = centre_phrases(self.encoder.encode(list(queries), role="query"),

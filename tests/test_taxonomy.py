@@ -139,3 +139,23 @@ def test_import_and_link_commands(tmp_path, encoder):
     again = subprocess.run([sys.executable, "-m", "scripts.link_occupations", "--esco-dir", str(small)],
                            input="soldador\n", capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     assert again.returncode == 0 and "importing" not in again.stderr  # already imported: used as is
+
+
+@pytest.mark.parametrize("pt, es", [("cozinheiro", "cocinero"), ("técnico em enfermagem", "tecnico en enfermaje"),
+                                    ("auxiliar de administração", "auxiliar de administracion"),
+                                    ("eletricista", "electricista"), ("costureira", "costurera")])
+def test_portuguese_titles_are_also_read_the_spanish_way(pt, es):
+    from matching.linking import portuguese_variant
+    assert portuguese_variant(normalise_title(pt)) == es
+
+
+@pytest.mark.parametrize("title", ["cocinero", "técnico en administración", "herrero", "conductor de camión"])
+def test_spanish_titles_are_left_as_they_are(title):
+    from matching.linking import portuguese_variant
+    assert portuguese_variant(normalise_title(title)) == normalise_title(title)
+
+
+def test_portuguese_title_links_to_the_spanish_labelled_occupation(taxonomy_index):
+    for title, isco in (("cozinheiro", "5120"), ("enfermeiro", "2221"), ("motorista de caminhão", "8332")):
+        (links,) = taxonomy_index.link_occupations([title], top_k=1)
+        assert taxonomy_index.occupation(links[0].index).isco == isco, title
