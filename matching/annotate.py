@@ -9,11 +9,14 @@ or the taxonomy changes:
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Sequence
 
 from .documents import normalise_phrase
+from .encoders import content_key
+import numpy as np
+
 from .index import TaxonomyIndex
+from .linking import Link
 from .taxonomy import Concept
 
 __all__ = ["annotate", "annotation_key", "OCCUPATION_THRESHOLD", "SKILL_THRESHOLD", "INHERITED_SKILLS"]
@@ -24,16 +27,16 @@ __all__ = ["annotate", "annotation_key", "OCCUPATION_THRESHOLD", "SKILL_THRESHOL
 OCCUPATION_THRESHOLD = 0.5
 SKILL_THRESHOLD = 0.75
 INHERITED_SKILLS = 8
+# A profile with no linked job title gets the occupation its skills point to, when at
+# least this many skills are linked and this share of them is needed by that occupation.
+MIN_SKILLS_FOR_OCCUPATION = 3
+SKILLS_COVERED = 0.6
 LABEL_LANGUAGES = ("es", "pt", "en")
 
 
 def annotation_key(index: TaxonomyIndex, parts: Sequence[str]) -> str:
     """Return the hash an annotation is cached under: the texts and the taxonomy."""
-    h = hashlib.sha256(index.fingerprint.encode())
-    for part in parts:
-        h.update(part.encode("utf-8"))
-        h.update(b"\x00")
-    return h.hexdigest()[:32]
+    return content_key(index.fingerprint, "esco", parts)[:32]
 
 
 def _labels(concept: Concept) -> dict[str, str]:
@@ -67,6 +70,17 @@ def annotate(index: TaxonomyIndex, titles: Sequence[str], skills: Sequence[str],
         if links and links[0].score >= SKILL_THRESHOLD:
             linked_skills[normalise_phrase(phrase)] = {"uri": index.skill(links[0].index).uri,
                                                        "score": links[0].score}
+    if not occupations and len(linked_skills) >= MIN_SKILLS_FOR_OCCUPATION:
+        # No job title to go by: the occupation whose needs the skills cover best.
+        links = [Link(index.skill_position(v["uri"]), v["score"]) for v in linked_skills.values()]
+        scores = index.occupations_from_skills([links])[0]
+        best = int(np.argmax(scores))
+        need = set(index.taxonomy.essential.get(best, [])) | set(index.taxonomy.optional.get(best, []))
+        share = sum(1 for link in links if link.index in need) / len(links)
+        if share >= SKILLS_COVERED:
+            concept = index.occupation(best)
+            occupations.append({"phrase": "", "uri": concept.uri, "isco": concept.isco, "score": round(share, 4),
+                                "labels": _labels(concept), "from_skills": True})
     out = {"occupations": occupations, "skills": linked_skills}
     if inherit_for and occupations:
         occ_index = index.occupation_position(occupations[0]["uri"])

@@ -9,14 +9,14 @@ from typing import Sequence
 
 import numpy as np
 
-from .encoders import Encoder
+from .encoders import Encoder, content_key
 from .linking import ConceptLinker, Link
 from .taxonomy import Concept, Taxonomy
 
 __all__ = ["TaxonomyIndex", "build_index", "OCCUPATION_LEXICAL_WEIGHT"]
 
 # Shares of the character view, tuned on ESCO labels (docs/evaluation.md), never on a test set.
-OCCUPATION_LEXICAL_WEIGHT = 0.4
+OCCUPATION_LEXICAL_WEIGHT = 0.3
 
 
 @dataclass
@@ -30,6 +30,63 @@ class TaxonomyIndex:
 
     def __post_init__(self):
         self._occ_pos = {c.uri: i for i, c in enumerate(self.taxonomy.occupations)}
+        self._skill_pos = {c.uri: i for i, c in enumerate(self.taxonomy.skills)}
+        self._need = None
+
+    def skill_position(self, uri: str) -> int:
+        """Return the index of the skill with this URI."""
+        return self._skill_pos[uri]
+
+    def _requirements(self):
+        """(occupations x skills) sparse weights: essential 2, optional 1, times the skill's IDF."""
+        if self._need is None:
+            from scipy import sparse
+
+            tax = self.taxonomy
+            rows, cols, vals = [], [], []
+            for weight, relation in ((1.0, tax.optional), (2.0, tax.essential)):
+                for o, skills in relation.items():
+                    rows += [o] * len(skills)
+                    cols += list(skills)
+                    vals += [weight] * len(skills)
+            need = sparse.coo_matrix((vals, (rows, cols)), shape=(len(tax.occupations), len(tax.skills)),
+                                     dtype=np.float32).tocsr()
+            need.sum_duplicates()
+            need.data = np.minimum(need.data, 2.0)  # a skill both essential and optional counts once
+            df = np.bincount(need.indices, minlength=len(tax.skills))
+            idf = (np.log((1 + len(tax.occupations)) / (1 + df)) + 1.0).astype(np.float32)
+            need = need.multiply(idf[None, :]).tocsr()
+            norm = np.sqrt(np.asarray(need.sum(axis=1)).ravel()) + 1e-6
+            self._need = (need, norm)
+        return self._need
+
+    def occupations_from_skills(self, skills: Sequence[Sequence[Link]]) -> np.ndarray:
+        """Score every occupation by the ESCO skills a person has: (n_people, n_occupations).
+
+        Args:
+            skills: per person, their skill phrases' links (`link_skills`), already
+                filtered to the trusted ones.
+
+        Returns:
+            Scores in [0, 1] per row (the best occupation of a row scores 1): needed skills
+            the person has, essential ones twice, rare ones more, over the square root of
+            all the occupation needs (so that broad occupations do not win by size).
+        """
+        need, norm = self._requirements()
+        from scipy import sparse
+
+        rows, cols, vals = [], [], []
+        for r, links in enumerate(skills):
+            for link in links:
+                rows.append(r)
+                cols.append(link.index)
+                vals.append(link.score)
+        have = sparse.coo_matrix((vals, (rows, cols)), shape=(len(skills), len(self.taxonomy.skills)),
+                                 dtype=np.float32).tocsr()
+        have.sum_duplicates()
+        have.data = np.minimum(have.data, 1.0)
+        scores = np.asarray((have @ need.T).todense(), dtype=np.float32) / norm[None, :]
+        return scores / (scores.max(axis=1, keepdims=True) + 1e-9)
 
     def occupation_position(self, uri: str) -> int:
         """Return the index of the occupation with this URI."""
@@ -51,11 +108,7 @@ class TaxonomyIndex:
 
 
 def _fingerprint(encoder: Encoder, labels: Sequence[str]) -> str:
-    h = hashlib.sha256(encoder.version.encode())
-    for label in labels:
-        h.update(label.encode("utf-8"))
-        h.update(b"\x00")
-    return h.hexdigest()[:16]
+    return content_key(encoder.version, "labels", labels)[:16]
 
 
 def _progress(kind: str):
@@ -94,8 +147,9 @@ def build_index(taxonomy: Taxonomy, encoder: Encoder | None, cache_dir: str | Pa
     occ = ConceptLinker(taxonomy.occupations, None)
     # Skills are linked by their characters only: matching already compares skill phrases
     # by meaning, and encoding ~100,000 skill labels would take a worker a quarter hour.
-    # Across languages, ESCO's own labels in each language do the bridging.
-    skills = ConceptLinker(taxonomy.skills, None)
+    # Across languages, ESCO's own labels in each language do the bridging (and Portuguese
+    # spelled the Spanish way would turn English 'process' into 'proces': not for skills).
+    skills = ConceptLinker(taxonomy.skills, None, portuguese=False)
     if encoder is not None:
         occ.encoder = encoder
         occ.vectors = np.asarray(_vectors(cache, encoder, "occupations", occ.labels))

@@ -101,12 +101,14 @@ class ConceptLinker:
         vectors: the encoder's vectors of `self.labels` (see `embed_labels`), if cached.
         lexical_weight: the share of the character view in the fused score.
         labels_per_language: how many labels of each concept and language to index
-            (None: all). Skills have many labels; their preferred ones carry most.
+            (None: all).
+        portuguese: also read each query the Spanish way (`portuguese_variant`); for job
+            titles, where ESCO has no Portuguese labels here.
     """
 
     def __init__(self, concepts: Sequence[Concept], encoder: Encoder | None = None,
                  vectors: np.ndarray | None = None, lexical_weight: float = 0.5,
-                 labels_per_language: int | None = None):
+                 labels_per_language: int | None = None, portuguese: bool = True):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         texts, owners, raw, weights = [], [], [], []
@@ -134,6 +136,7 @@ class ConceptLinker:
                                           dtype=np.float32, min_df=1)
         self.matrix = self.vectorizer.fit_transform(texts)
         self.encoder = encoder
+        self.portuguese = portuguese
         if encoder is not None and vectors is None:
             vectors = self.embed_labels(encoder, self.labels)
         if vectors is not None and len(vectors) != len(texts):
@@ -160,7 +163,7 @@ class ConceptLinker:
         """Return the fused score of every (query, label) pair, (n_queries, n_labels)."""
         normalised = [normalise_title(t) for t in queries]
         lexical = (self.vectorizer.transform(normalised) @ self.matrix.T).toarray().astype(np.float32)
-        variants = [portuguese_variant(t) for t in normalised]
+        variants = [portuguese_variant(t) for t in normalised] if self.portuguese else normalised
         changed = [i for i, (a, b) in enumerate(zip(normalised, variants, strict=True)) if a != b]
         if changed:
             alt = (self.vectorizer.transform([variants[i] for i in changed]) @ self.matrix.T).toarray()

@@ -13,7 +13,7 @@ from models import Base, upgrade
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-ESCO_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "esco"
+ESCO_DIR = Path(os.environ.get("PUENTE_TEST_ESCO_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data" / "esco")
 
 
 def _pg_reachable() -> bool:

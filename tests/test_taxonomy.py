@@ -78,6 +78,7 @@ def test_linker_prefers_the_occupation_whose_preferred_label_it_is():
     assert linker.link([""], 3) == [[]]
 
 
+@needs_esco
 def test_linker_sees_through_typos_and_gender_with_the_real_encoder(taxonomy_index):
     for title, isco in (("enfermera", "2221"), ("Enfermero/a de cuidados intensivos", "2221"),
                         ("cosinero", "5120"), ("conductor de camion", "8332"), ("Truck driver", "8332")):
@@ -85,6 +86,7 @@ def test_linker_sees_through_typos_and_gender_with_the_real_encoder(taxonomy_ind
         assert taxonomy_index.occupation(links[0].index).isco == isco, title
 
 
+@needs_esco
 def test_annotation_links_titles_and_skills_and_fills_in_skills(taxonomy_index):
     out = annotate(taxonomy_index, ["Cocinero de línea"], [], inherit_for="es")
     assert out["occupations"][0]["isco"] == "5120" and out["occupations"][0]["labels"]["es"]
@@ -155,7 +157,34 @@ def test_spanish_titles_are_left_as_they_are(title):
     assert portuguese_variant(normalise_title(title)) == normalise_title(title)
 
 
+@needs_esco
 def test_portuguese_title_links_to_the_spanish_labelled_occupation(taxonomy_index):
     for title, isco in (("cozinheiro", "5120"), ("enfermeiro", "2221"), ("motorista de caminhão", "8332")):
         (links,) = taxonomy_index.link_occupations([title], top_k=1)
         assert taxonomy_index.occupation(links[0].index).isco == isco, title
+
+
+@needs_esco
+def test_occupation_comes_from_skills_when_no_title_links(taxonomy_index):
+    tax = taxonomy_index.taxonomy
+    cook = next(i for i, c in enumerate(tax.occupations) if c.isco == "5120" and len(tax.essential.get(i, [])) >= 6)
+    skills = [tax.skills[s].label("es") for s in tax.essential[cook][:6]]
+    out = annotate(taxonomy_index, [], skills)
+    (occ,) = out["occupations"]
+    assert occ["from_skills"] is True and occ["isco"] == "5120" and occ["score"] >= 0.6
+    assert annotate(taxonomy_index, [], skills[:2])["occupations"] == []  # too few to say
+
+
+def test_occupations_from_skills_prefers_the_occupation_that_needs_them():
+    from matching.index import build_index
+    from matching.linking import Link
+
+    tax = Taxonomy([Concept("cook", {"en": ["cook"]}, "5120"), Concept("chef", {"en": ["chef"]}, "3434"),
+                    Concept("welder", {"en": ["welder"]}, "7212")],
+                   [Concept(f"s{i}", {"en": [f"skill {i}"]}) for i in range(5)],
+                   essential={0: [0, 1, 2], 1: [0, 3], 2: [4]}, optional={1: [1, 2]})
+    index = build_index(tax, None)
+    scores = index.occupations_from_skills([[Link(0, 1.0), Link(1, 1.0), Link(2, 1.0)], [Link(4, 1.0)], []])
+    assert scores[0].argmax() == 0 and scores[0, 0] == pytest.approx(1.0) and scores[0, 2] == 0.0
+    assert scores[1].argmax() == 2
+    assert not scores[2].any()

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from models import PROFILE, VACANCY, Match, MatchRun, Profile, Vacancy
 from models.queries import ranking
 from tests import factories
+from tests.conftest import ESCO_DIR
 from worker import jobs
 from worker.queueing import enqueue_match, job_id
 
@@ -39,10 +40,12 @@ def test_match_profile_ranks_stores_and_explains(client, db, worker_state):
         assert [m.vacancy_id for m in rows] == [icu, cook]
         assert [m.rank for m in rows] == [1, 2]
         assert rows[0].encoder == worker_state.encoder.version
-        assert set(rows[0].scores) == set(worker_state.settings.weights)  # occupation included
-        assert rows[0].scores["occupation"] == 1.0  # both linked to ISCO 2221, nursing professionals
-        occs = rows[0].explanation["occupations"]
-        assert occs["vacancy"]["isco"] == "2221" and occs["profile"][0]["phrase"] == "Enfermera de cuidados intensivos"
+        if ESCO_DIR.exists():  # Spanish and English labels with ISCO groups (not in the bundled data)
+            assert set(rows[0].scores) == set(worker_state.settings.weights)  # occupation included
+            assert rows[0].scores["occupation"] == 1.0  # both linked to ISCO 2221, nursing professionals
+            occs = rows[0].explanation["occupations"]
+            assert occs["vacancy"]["isco"] == "2221"
+            assert occs["profile"][0]["phrase"] == "Enfermera de cuidados intensivos"
         assert rows[0].explanation["matched_skills"][0]["skill"] == "intensive care"
         assert far not in [m.vacancy_id for m in rows]
         prof = s.get(Profile, p.id)
@@ -184,3 +187,22 @@ def test_reconcile_queues_every_stale_target(client, db, redis, settings, worker
     assert sorted(queue.job_ids) == sorted([job_id(PROFILE, pids[1]), job_id(PROFILE, pids[2]),
                                             job_id(VACANCY, vid)])
     assert jobs.reconcile() == counts and len(queue.job_ids) == 3  # again: nothing queued twice
+
+
+@pytest.mark.skipif(not ESCO_DIR.exists(), reason=f"ESCO extract not found at {ESCO_DIR}")
+def test_vacancy_without_skills_takes_those_of_its_occupation(client, db, worker_state):
+    vid = _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY, essential_skills=[],
+                                                       title="Cocinero"))
+    p = _profile_row(db, _post(client, "profiles", factories.profile(
+        jobs=[{"title": "Cocinera", "years": 4}], skills=["cocinar pescado y marisco", "filetear pescado"])))
+    jobs.match_vacancy(vid)
+    jobs.match_profile(p.id)
+    with db.session() as s:
+        v = s.get(Vacancy, vid)
+        assert v.essential_skills == [] and len(v.esco["inherited_skills"]) >= 3  # the row is left as posted
+        (m,) = ranking(s, PROFILE, p.id)
+        assert m.explanation["skills_from_occupation"] is True
+        assert m.scores["occupation"] == 1.0
+        inherited = set(v.esco["inherited_skills"])
+        named = {x["skill"] for x in m.explanation["matched_skills"]} | set(m.explanation["missing_skills"])
+        assert named <= inherited | {"Cocinero"} and named
