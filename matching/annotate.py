@@ -27,6 +27,8 @@ __all__ = ["annotate", "annotation_key", "OCCUPATION_THRESHOLD", "SKILL_THRESHOL
 OCCUPATION_THRESHOLD = 0.5
 SKILL_THRESHOLD = 0.75
 INHERITED_SKILLS = 8
+ALTERNATIVES = 3        # links kept per title: the first and close runners-up
+NEAR_SHARE = 0.9        # a runner-up scoring at least this share of the first is close
 # A profile with no linked job title gets the occupation its skills point to, when at
 # least this many skills are linked and this share of them is needed by that occupation.
 MIN_SKILLS_FOR_OCCUPATION = 3
@@ -59,11 +61,15 @@ def annotate(index: TaxonomyIndex, titles: Sequence[str], skills: Sequence[str],
     """
     occupations = []
     titles = [t for t in titles if normalise_phrase(t)]
-    for title, links in zip(titles, index.link_occupations(titles, top_k=1), strict=True):
+    for title, links in zip(titles, index.link_occupations(titles, top_k=ALTERNATIVES), strict=True):
         if links and links[0].score >= OCCUPATION_THRESHOLD:
             concept = index.occupation(links[0].index)
+            # Close runners-up too: ESCO's labels overlap ('enfermero/enfermera' names an
+            # ISCO 5329 occupation), so the occupation dimension looks at all of them.
+            near = [{"uri": index.occupation(x.index).uri, "isco": index.occupation(x.index).isco,
+                     "score": x.score} for x in links[1:] if x.score >= links[0].score * NEAR_SHARE]
             occupations.append({"phrase": title, "uri": concept.uri, "isco": concept.isco,
-                                "score": links[0].score, "labels": _labels(concept)})
+                                "score": links[0].score, "labels": _labels(concept), "near": near})
     linked_skills = {}
     skills = [s for s in skills if normalise_phrase(s)]
     for phrase, links in zip(skills, index.link_skills(skills, top_k=1), strict=True):

@@ -17,7 +17,7 @@ import numpy as np
 from .encoders import Encoder, centre_phrases
 from .taxonomy import Concept
 
-__all__ = ["normalise_title", "label_variants", "portuguese_variant", "ConceptLinker", "Link"]
+__all__ = ["normalise_title", "label_variants", "portuguese_variant", "regional_variant", "ConceptLinker", "Link"]
 
 # Many occupations share an alternative label ('cocinera' is one for a dozen kinds of
 # cook); the one whose preferred label it is should win.
@@ -67,6 +67,25 @@ _PT_TO_ES = [(re.compile(p), r) for p, r in (
 )]
 
 
+# Latin American job words -> the (Spain) Spanish words of ESCO's labels.
+_REGIONAL = [(re.compile(rf"\b{a}\b"), b) for a, b in (
+    ("contador publico", "contable"), ("contadora publica", "contable"), ("contador", "contable"),
+    ("contadora", "contable"), ("mesero", "camarero"), ("mesera", "camarera"), ("mozo", "camarero"),
+    ("chofer", "conductor"), ("plomero", "fontanero"), ("computadora", "ordenador"),
+    ("computacion", "informatica"), ("automotriz", "de vehiculos"), ("motorizado", "repartidor"),
+    ("delivery", "repartidor"), ("docente", "profesor"), ("jornalero", "peon"), ("parrillero", "cocinero de parrilla"),
+    ("bodeguero", "mozo de almacen"), ("licenciado en enfermeria", "enfermero"),
+    ("licenciada en enfermeria", "enfermera"), ("celador", "vigilante"),
+)]
+
+
+def regional_variant(normalised: str) -> str:
+    """Say a Latin American title with ESCO's Spanish words ('contador' -> 'contable')."""
+    for pattern, repl in _REGIONAL:
+        normalised = pattern.sub(repl, normalised)
+    return normalised
+
+
 def portuguese_variant(normalised: str) -> str:
     """Spell a normalised Portuguese title the Spanish way ('cozinheiro' -> 'cocinero')."""
     text = normalised
@@ -102,8 +121,8 @@ class ConceptLinker:
         lexical_weight: the share of the character view in the fused score.
         labels_per_language: how many labels of each concept and language to index
             (None: all).
-        portuguese: also read each query the Spanish way (`portuguese_variant`); for job
-            titles, where ESCO has no Portuguese labels here.
+        portuguese: also read each query with ESCO's Spanish words (`regional_variant`)
+            and Portuguese spelled the Spanish way (`portuguese_variant`); for job titles.
     """
 
     def __init__(self, concepts: Sequence[Concept], encoder: Encoder | None = None,
@@ -163,11 +182,13 @@ class ConceptLinker:
         """Return the fused score of every (query, label) pair, (n_queries, n_labels)."""
         normalised = [normalise_title(t) for t in queries]
         lexical = (self.vectorizer.transform(normalised) @ self.matrix.T).toarray().astype(np.float32)
-        variants = [portuguese_variant(t) for t in normalised] if self.portuguese else normalised
-        changed = [i for i, (a, b) in enumerate(zip(normalised, variants, strict=True)) if a != b]
-        if changed:
-            alt = (self.vectorizer.transform([variants[i] for i in changed]) @ self.matrix.T).toarray()
-            lexical[changed] = np.maximum(lexical[changed], alt.astype(np.float32))
+        spellings = (regional_variant, portuguese_variant) if self.portuguese else ()
+        for spell in spellings:  # the best of the ways of reading the title
+            variants = [spell(t) for t in normalised]
+            changed = [i for i, (a, b) in enumerate(zip(normalised, variants, strict=True)) if a != b]
+            if changed:
+                alt = (self.vectorizer.transform([variants[i] for i in changed]) @ self.matrix.T).toarray()
+                lexical[changed] = np.maximum(lexical[changed], alt.astype(np.float32))
         scores = lexical * self.lexical_weight
         if self.vectors is not None and self.lexical_weight < 1.0:
             if query_vectors is None:

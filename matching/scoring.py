@@ -152,8 +152,19 @@ def _occupation(p: ProfileDoc, v: VacancyDoc) -> tuple[float | None, dict]:
     about = {"vacancy": v_occ, "profile": p_occs}
     if v_occ is None or not p_occs:
         return None, about
-    best = max(1.0 if o["uri"] == v_occ["uri"] else isco_closeness(o.get("isco"), v_occ.get("isco"))
-               for o in p_occs)
+
+    def options(occ: dict) -> list[tuple[str, str | None, float]]:
+        # The first link counts fully; close runners-up by their share of its score.
+        top = occ.get("score") or 1.0
+        return [(occ["uri"], occ.get("isco"), 1.0)] + [
+            (n["uri"], n.get("isco"), n["score"] / top) for n in occ.get("near", [])]
+
+    best = 0.0
+    for p_occ in p_occs:
+        for p_uri, p_isco, p_w in options(p_occ):
+            for v_uri, v_isco, v_w in options(v_occ):
+                close = 1.0 if p_uri == v_uri else isco_closeness(p_isco, v_isco)
+                best = max(best, close * min(p_w, v_w))
     return best, about
 
 

@@ -301,7 +301,9 @@ def _report(text: str, commit: str, timings: dict, n: int) -> str:
     return f"""# Evaluation
 
 Measured on commit `{commit}` with `python -m scripts.evaluate --n {n} --write docs/evaluation.md`,
-on ESCO v1.1/v1.2 English and Spanish (`../shared/data/esco`), seed {SEED}. Time: {spent}.
+on ESCO v1.1/v1.2 English and Spanish (`../shared/data/esco`), seed {SEED}, 2 CPU cores.
+Time: {spent} (vectors are cached in `var/evaluation`; a first run encodes about 60,000
+labels and documents and takes about 40 minutes here).
 
 {text}
 

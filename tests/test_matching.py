@@ -205,3 +205,11 @@ def test_near_synonyms_count_through_the_taxonomy(encoder):
     assert plain.explanation["missing_skills"] == ["Excel"]
     assert linked.explanation["matched_skills"][0] == {"skill": "Excel", "by": "manejo de hoja de cálculo",
                                                        "similarity": 0.95}
+
+
+def test_close_runner_up_occupations_count(encoder):
+    nurse = {"phrase": "Enfermera", "uri": "esco:nurse", "isco": "2221", "score": 0.7, "labels": {}, "near": []}
+    vac = {"phrase": "Enfermero/a de UCI", "uri": "esco:aide", "isco": "5329", "score": 0.63, "labels": {},
+           "near": [{"uri": "esco:specialist", "isco": "2221", "score": 0.6}]}
+    result = _score(encoder, _with_esco(NURSE, [nurse]), _with_esco(ICU, [vac]))
+    assert result.scores["occupation"] == pytest.approx(0.6 / 0.63, abs=1e-3)

@@ -188,3 +188,11 @@ def test_occupations_from_skills_prefers_the_occupation_that_needs_them():
     assert scores[0].argmax() == 0 and scores[0, 0] == pytest.approx(1.0) and scores[0, 2] == 0.0
     assert scores[1].argmax() == 2
     assert not scores[2].any()
+
+
+@pytest.mark.parametrize("latam, esco", [("contador", "contable"), ("mesera", "camarera"),
+                                         ("chofer de camion", "conductor de camion"),
+                                         ("mecanico automotriz", "mecanico de vehiculos")])
+def test_latin_american_words_are_also_read_with_escos_spanish_words(latam, esco):
+    from matching.linking import regional_variant
+    assert regional_variant(latam) == esco
