@@ -191,11 +191,23 @@ class ConceptLinker:
                 lexical[changed] = np.maximum(lexical[changed], alt.astype(np.float32))
         scores = lexical * self.lexical_weight
         if self.vectors is not None and self.lexical_weight < 1.0:
+            semantic_queries = list(queries)
             if query_vectors is None:
-                query_vectors = centre_phrases(self.encoder.encode(list(queries), role="query"),
-                                               self.encoder.phrase_centre)
-            scores += np.clip(query_vectors @ self.vectors.T, 0.0, 1.0) * (1.0 - self.lexical_weight)
+                query_vectors = self._encode(semantic_queries)
+            semantic = query_vectors @ self.vectors.T
+            if self.portuguese:
+                # 'contador' means 'contable' here, not a meter: the encoder reads the
+                # regional wording in ESCO's words too.
+                regional = [regional_variant(t) for t in normalised]
+                changed = [i for i, (a, b) in enumerate(zip(normalised, regional, strict=True)) if a != b]
+                if changed:
+                    alt = self._encode([regional[i] for i in changed]) @ self.vectors.T
+                    semantic[changed] = np.maximum(semantic[changed], alt)
+            scores += np.clip(semantic, 0.0, 1.0) * (1.0 - self.lexical_weight)
         return scores * self.weight
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return centre_phrases(self.encoder.encode(texts, role="query"), self.encoder.phrase_centre)
 
     def scores(self, queries: Sequence[str], query_vectors: np.ndarray | None = None,
                exclude: Sequence[set[int]] | None = None, batch: int = 256) -> np.ndarray:
