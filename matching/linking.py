@@ -148,11 +148,15 @@ class ConceptLinker:
         self.texts = texts                      # normalised, for characters
         self.owner = np.asarray(owners, dtype=np.int64)
         self.weight = np.asarray(weights, dtype=np.float32)
+        if not texts:  # nothing to link to (e.g. a taxonomy without skills)
+            texts = ["~"]  # a vectorizer needs one document; its weight is 0
+            self.owner, self.weight = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.float32)
+            self.labels, self.texts = [""], [""]
         self._starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]])
         self._present = self.owner[self._starts]
         self.lexical_weight = lexical_weight if encoder is not None else 1.0
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
-                                          dtype=np.float32, min_df=1)
+                                          dtype=np.float32, min_df=1, token_pattern=None)
         self.matrix = self.vectorizer.fit_transform(texts)
         self.encoder = encoder
         self.portuguese = portuguese
@@ -175,7 +179,8 @@ class ConceptLinker:
 
     def _per_concept(self, label_scores: np.ndarray) -> np.ndarray:
         best = np.full((label_scores.shape[0], len(self.concepts)), 0.0, dtype=np.float32)
-        best[:, self._present] = np.maximum.reduceat(label_scores, self._starts, axis=1)
+        if self.concepts:
+            best[:, self._present] = np.maximum.reduceat(label_scores, self._starts, axis=1)
         return best
 
     def label_scores(self, queries: Sequence[str], query_vectors: np.ndarray | None = None) -> np.ndarray:
@@ -243,6 +248,8 @@ class ConceptLinker:
         """
         if not queries:
             return []
+        if not self.concepts:
+            return [[] for _ in queries]
         scores = self.scores(list(queries))
         k = min(top_k, scores.shape[1])
         out = []

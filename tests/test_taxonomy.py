@@ -196,3 +196,8 @@ def test_occupations_from_skills_prefers_the_occupation_that_needs_them():
 def test_latin_american_words_are_also_read_with_escos_spanish_words(latam, esco):
     from matching.linking import regional_variant
     assert regional_variant(latam) == esco
+
+
+def test_a_taxonomy_without_skills_links_nothing_and_does_not_fail():
+    linker = ConceptLinker([])
+    assert linker.link(["cocinero", ""], 3) == [[], []]
