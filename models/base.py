@@ -5,10 +5,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, LargeBinary, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -56,6 +56,21 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+class Rankable:
+    """Columns of what gets ranked (profiles and vacancies): caches and ranking times."""
+
+    # Embedding cache: the vectors and the hash of (encoder, text) they were computed from.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    embedding_key: Mapped[str | None] = mapped_column(String(64))
+    # ESCO annotation (matching.annotate) and the hash of what it was computed from.
+    esco: Mapped[dict | None] = mapped_column(JSONType)
+    esco_key: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # When the stored ranking was computed (the data snapshot it reflects); None: never.
+    ranked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, JSONType, UTCDateTime, utcnow
+from .base import Base, JSONType, Rankable, UTCDateTime
 
 
 def new_public_id() -> str:
@@ -15,7 +15,7 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-class Profile(Base):
+class Profile(Rankable, Base):
     """A job seeker's profile.
 
     Nationalities and legal status are sensitive: they are kept only because matching
@@ -46,16 +46,6 @@ class Profile(Base):
     consent_scope: Mapped[str] = mapped_column(String(40))
     consent_version: Mapped[str] = mapped_column(String(40))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Embedding cache: the vector and the hash of (encoder, text) it was computed from.
-    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    embedding_key: Mapped[str | None] = mapped_column(String(64))
-    # ESCO annotation (matching.annotate) and the hash of what it was computed from.
-    esco: Mapped[dict | None] = mapped_column(JSONType)
-    esco_key: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    # When the stored ranking was computed (the data snapshot it reflects); None: never.
-    ranked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def experience_years(self) -> float:
         """Return the total years of the listed past jobs."""

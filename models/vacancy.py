@@ -7,10 +7,10 @@ import secrets
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, JSONType, UTCDateTime, utcnow
+from .base import Base, JSONType, Rankable, UTCDateTime, utcnow
 
 
 class Employer(Base):
@@ -26,7 +26,7 @@ class Employer(Base):
     vacancies: Mapped[list[Vacancy]] = relationship(back_populates="employer")
 
 
-class Vacancy(Base):
+class Vacancy(Rankable, Base):
     """An open position."""
 
     __tablename__ = "vacancies"
@@ -49,14 +49,6 @@ class Vacancy(Base):
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
     # SHA-256 of the private key that shows the candidates; the key itself is given once.
     owner_key_hash: Mapped[str | None] = mapped_column(String(64))
-    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    embedding_key: Mapped[str | None] = mapped_column(String(64))
-    # ESCO annotation (matching.annotate) and the hash of what it was computed from.
-    esco: Mapped[dict | None] = mapped_column(JSONType)
-    esco_key: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    ranked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     employer: Mapped[Employer | None] = relationship(back_populates="vacancies")
 

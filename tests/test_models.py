@@ -126,3 +126,13 @@ def test_deleting_a_profile_deletes_its_matches(db):
         s.delete(s.get(Profile, p.id))
     with db.session() as s:
         assert list(s.scalars(select(Match))) == []
+
+
+def test_migrations_match_the_models(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from models import Base
+
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
