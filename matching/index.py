@@ -1,7 +1,7 @@
 """The taxonomy ready for use: occupation and skill linkers, with vectors cached on disk."""
 from __future__ import annotations
 
-import hashlib
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,8 @@ __all__ = ["TaxonomyIndex", "build_index", "OCCUPATION_LEXICAL_WEIGHT"]
 
 # Shares of the character view, tuned on ESCO labels (docs/evaluation.md), never on a test set.
 OCCUPATION_LEXICAL_WEIGHT = 0.3
+# Bump when linking rules change, so that stored annotations are computed again.
+ANNOTATION_VERSION = "links-2"
 
 
 @dataclass
@@ -125,7 +127,7 @@ def _vectors(cache_dir: Path | None, encoder: Encoder, kind: str, labels: Sequen
     vectors = ConceptLinker.embed_labels(encoder, labels, progress=_progress(kind))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npy")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")  # workers starting together do not collide
         np.save(tmp, vectors)
         tmp.replace(path)
     return vectors
@@ -154,6 +156,10 @@ def build_index(taxonomy: Taxonomy, encoder: Encoder | None, cache_dir: str | Pa
         occ.encoder = encoder
         occ.vectors = np.asarray(_vectors(cache, encoder, "occupations", occ.labels))
         occ.lexical_weight = OCCUPATION_LEXICAL_WEIGHT
-    h = hashlib.sha256(f"{taxonomy.version}|{taxonomy.source}|{len(taxonomy.occupations)}|"
-                       f"{len(taxonomy.skills)}|{encoder.version if encoder else '-'}".encode())
-    return TaxonomyIndex(taxonomy, occ, skills, fingerprint=h.hexdigest()[:16])
+    # What annotations depend on: every label, the relations, the encoder, and the
+    # linking rules (bump ANNOTATION_VERSION when they change).
+    relations = [f"{o}:{s}" for rel in (taxonomy.essential, taxonomy.optional) for o, ss in sorted(rel.items())
+                 for s in ss]
+    fingerprint = content_key(f"{ANNOTATION_VERSION}|{encoder.version if encoder else '-'}", "taxonomy",
+                              [*occ.labels, "\x01", *skills.labels, "\x01", *relations])[:16]
+    return TaxonomyIndex(taxonomy, occ, skills, fingerprint=fingerprint)

@@ -28,7 +28,7 @@ _ABBREVIATIONS = {
     "tsu": "tecnico superior universitario", "t.s.u.": "tecnico superior universitario",
     "lic": "licenciado", "lic.": "licenciado", "ing": "ingeniero", "ing.": "ingeniero",
     "aux": "auxiliar", "aux.": "auxiliar", "asist": "asistente", "asist.": "asistente",
-    "tec": "tecnico", "tec.": "tecnico", "admin": "administracion", "adm": "administracion",
+    "tec": "tecnico", "tec.": "tecnico", "adm": "administracion",
     "adm.": "administracion", "prof": "profesor", "prof.": "profesor", "dr": "doctor", "dr.": "doctor",
     "enf": "enfermero", "enf.": "enfermero", "op": "operador", "op.": "operador",
 }
@@ -95,12 +95,26 @@ def portuguese_variant(normalised: str) -> str:
 
 
 def label_variants(label: str) -> list[str]:
-    """Split ESCO's joined gender forms: 'director técnico/directora técnica' -> both."""
-    if "/" in label and not _GENDER.search(_fold(label)):
-        parts = [p.strip() for p in label.split("/") if p.strip()]
-        if len(parts) == 2 and min(len(p.split()) for p in parts) >= 1:
-            return parts
-    return [label]
+    """Split ESCO's joined gender forms into two labels.
+
+    'director técnico/directora técnica' -> both; 'comprador/compradora de café verde'
+    -> 'comprador de café verde' and 'compradora de café verde' (the shorter form takes
+    the longer one's tail). Anything else with a slash ('researcher/fact checker') stays
+    whole: only forms of one word ('comprador', 'compradora') are split.
+    """
+    if "/" not in label or _GENDER.search(_fold(label)):
+        return [label]
+    parts = [p.strip() for p in label.split("/")]
+    if len(parts) != 2 or not all(parts):
+        return [label]
+    a, b = parts[0].split(), parts[1].split()
+    if _fold(a[0])[:4] != _fold(b[0])[:4]:
+        return [label]
+    if len(a) < len(b):
+        a = a + b[len(a):]
+    elif len(b) < len(a):
+        b = b + a[len(b):]
+    return [" ".join(a), " ".join(b)]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, undefer
 
 from matching import (Embedding, Job, ProfileDoc, VacancyDoc, embed_profile, embed_vacancy, profile_key,
                       rank, score_many, vacancy_key)
-from matching.annotate import annotate, annotation_key
+from matching.annotate import annotate_many, annotation_key
 from models import PROFILE, VACANCY, Profile, Vacancy, utcnow
 from models.queries import mark_finished, mark_running, merge_into_rankings, replace_ranking, stale_ids
 
@@ -64,25 +64,27 @@ def vacancy_doc(v: Vacancy) -> VacancyDoc:
         accepts_relocation=bool(v.accepts_relocation), esco=esco, essential_skills_given=given)
 
 
+def _annotate(rows: list, items: list[tuple[list[str], list[str], str | None]]) -> None:
+    """Link rows to ESCO, in one batch for those whose text or taxonomy changed."""
+    index = current().taxonomy
+    todo = []
+    for row, (titles, skills, inherit) in zip(rows, items, strict=True):
+        key = annotation_key(index, [*titles, "\x01", *skills, "\x01", inherit or ""])
+        if row.esco_key != key:
+            todo.append((row, key, (titles, skills, inherit)))
+    for (row, key, _), esco in zip(todo, annotate_many(index, [item for _, _, item in todo]), strict=True):
+        row.esco, row.esco_key = esco, key
+
+
 def _annotate_profiles(rows: list[Profile]) -> None:
     """Link each profile's job titles and skills to ESCO, unless done for the same text."""
-    index = current().taxonomy
-    for p in rows:
-        titles = [j.get("title", "") for j in p.jobs or []]
-        key = annotation_key(index, [*titles, "\x01", *(p.skills or [])])
-        if p.esco_key != key:
-            p.esco, p.esco_key = annotate(index, titles, p.skills or []), key
+    _annotate(rows, [([j.get("title", "") for j in p.jobs or []], list(p.skills or []), None) for p in rows])
 
 
 def _annotate_vacancies(rows: list[Vacancy]) -> None:
     """Link each vacancy's title and skills to ESCO; fill in skills it does not list."""
-    index = current().taxonomy
-    for v in rows:
-        skills = [*(v.essential_skills or []), *(v.optional_skills or [])]
-        inherit = None if v.essential_skills else (v.locale or "es")
-        key = annotation_key(index, [v.title, "\x01", *skills, "\x01", inherit or ""])
-        if v.esco_key != key:
-            v.esco, v.esco_key = annotate(index, [v.title], skills, inherit_for=inherit), key
+    _annotate(rows, [([v.title], [*(v.essential_skills or []), *(v.optional_skills or [])],
+                      None if v.essential_skills else (v.locale or "es")) for v in rows])
 
 
 def _embeddings(rows, docs, key_fn, embed_fn) -> list[Embedding]:
