@@ -21,7 +21,7 @@ __all__ = ["normalise_title", "label_variants", "portuguese_variant", "regional_
 
 # Many occupations share an alternative label ('cocinera' is one for a dozen kinds of
 # cook); the one whose preferred label it is should win.
-ALT_LABEL_WEIGHT = 0.97
+ALT_LABEL_WEIGHT = 0.995
 
 # National and common abbreviations in job titles (after accents are removed).
 _ABBREVIATIONS = {
