@@ -82,7 +82,7 @@ def occupation_label(occupation: dict | None, locale: str = "es") -> str:
 def register_template_helpers(app: Flask) -> None:
     from matching.explain import country_name, language_name
 
-    from .forms import EDUCATION_LABELS, LEVEL_LABELS, LEVEL_SHORT
+    from .forms import EDUCATION_LABELS, LEVEL_SHORT
 
     def years(value) -> str:
         value = float(value or 0)
@@ -93,7 +93,6 @@ def register_template_helpers(app: Flask) -> None:
         country_name=lambda code: country_name(code, "es") if code else "",
         language_name=lambda code: language_name(code, "es").capitalize() if code else "",
         education_label=lambda level: EDUCATION_LABELS.get(level or "", ""),
-        level_label=lambda level: LEVEL_LABELS.get(level or "", level),
         level_short=lambda level: LEVEL_SHORT.get(level or "", level),
         years=years,
         occupation_label=occupation_label,

@@ -11,7 +11,7 @@ from .errors import error_response
 from .extensions import db_session
 from .schemas import ProfileIn, VacancyIn, ValidationError, field_errors
 from .services import create_profile, create_vacancy, delete_profile
-from .views import candidate_card, match_json, profile_json, run_json, run_status, vacancy_json
+from .views import candidate_card, iso, match_json, profile_json, run_json, run_status, vacancy_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -104,7 +104,7 @@ def profile_matches(public_id: str):
     s = db_session()
     run = latest_run(s, PROFILE, profile.id)
     locale = request.args.get("lang") or profile.locale
-    return {"status": run_status(run, profile.ranked_at), "ranked_at": run_json(run, profile.ranked_at)["ranked_at"],
+    return {"status": run_status(run, profile.ranked_at), "ranked_at": iso(profile.ranked_at),
             "matches": [match_json(m, locale) for m in ranking(s, PROFILE, profile.id)]}
 
 
@@ -139,6 +139,6 @@ def vacancy_matches(vacancy_id: int):
     rows = ranking(s, VACANCY, vacancy.id)
     people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_([m.profile_id for m in rows])))}
     locale = request.args.get("lang") or vacancy.locale
-    return {"status": run_status(run, vacancy.ranked_at), "ranked_at": run_json(run, vacancy.ranked_at)["ranked_at"],
+    return {"status": run_status(run, vacancy.ranked_at), "ranked_at": iso(vacancy.ranked_at),
             "matches": [{**match_json(m, locale), "candidate": candidate_card(people[m.profile_id])}
                         for m in rows if m.profile_id in people]}

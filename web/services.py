@@ -1,7 +1,7 @@
 """Save submissions and ask for their matching: shared by the API and the forms."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,8 +80,3 @@ def delete_profile(profile: Profile) -> None:
     s.execute(delete(MatchRun).where(MatchRun.kind == PROFILE, MatchRun.target_id == profile.id))
     s.delete(profile)  # matches go with it (ON DELETE CASCADE)
     s.commit()
-
-
-def count_rows(model) -> int:
-    """Return how many rows `model` has (for the home page)."""
-    return db_session().scalar(select(func.count()).select_from(model)) or 0

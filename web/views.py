@@ -1,14 +1,14 @@
 """How profiles, vacancies, runs and matches are shown: one place for JSON and pages."""
 from __future__ import annotations
 
-from matching import EDUCATION_LEVELS
 from matching.explain import describe_steps
 from models import PROFILE, Match, MatchRun, Profile, Vacancy
 
 __all__ = ["profile_json", "vacancy_json", "run_json", "match_json", "candidate_card", "run_status"]
 
 
-def _iso(dt):
+def iso(dt):
+    """Return an ISO 8601 timestamp, or None."""
     return dt.isoformat() if dt else None
 
 
@@ -22,12 +22,12 @@ def run_status(run: MatchRun | None, ranked_at) -> str:
 def run_json(run: MatchRun | None, ranked_at=None) -> dict:
     return {
         "status": run_status(run, ranked_at),
-        "enqueued_at": _iso(run.enqueued_at) if run else None,
-        "started_at": _iso(run.started_at) if run else None,
-        "finished_at": _iso(run.finished_at) if run else None,
+        "enqueued_at": iso(run.enqueued_at) if run else None,
+        "started_at": iso(run.started_at) if run else None,
+        "finished_at": iso(run.finished_at) if run else None,
         "duration_ms": run.duration_ms if run else None,
         "candidates": run.candidates if run else None,
-        "ranked_at": _iso(ranked_at),
+        "ranked_at": iso(ranked_at),
     }
 
 
@@ -42,8 +42,8 @@ def profile_json(p: Profile) -> dict:
         "languages": p.languages, "education": education, "country": p.country, "city": p.city,
         "target_countries": p.target_countries, "relocate": p.relocate, "nationalities": p.nationalities,
         "status": p.legal_status,
-        "consent": {"scope": p.consent_scope, "version": p.consent_version, "given_at": _iso(p.consent_at)},
-        "created_at": _iso(p.created_at), "updated_at": _iso(p.updated_at),
+        "consent": {"scope": p.consent_scope, "version": p.consent_version, "given_at": iso(p.consent_at)},
+        "created_at": iso(p.created_at), "updated_at": iso(p.updated_at),
     }
 
 
@@ -53,7 +53,7 @@ def vacancy_json(v: Vacancy) -> dict:
         "essential_skills": v.essential_skills, "optional_skills": v.optional_skills, "country": v.country,
         "city": v.city, "remote": v.remote, "languages": v.languages, "education_level": v.education_level,
         "experience_years": v.experience_years, "openings": v.openings, "accepts_relocation": v.accepts_relocation,
-        "status": v.status, "locale": v.locale, "created_at": _iso(v.created_at), "updated_at": _iso(v.updated_at),
+        "status": v.status, "locale": v.locale, "created_at": iso(v.created_at), "updated_at": iso(v.updated_at),
     }
 
 
@@ -80,7 +80,5 @@ def match_json(m: Match, locale: str = "es") -> dict:
         explanation["steps_text"] = describe_steps(steps, locale)
     explanation["ready_now"] = not steps
     return {**other, "rank": m.rank, "score": m.score, "scores": m.scores, "explanation": explanation,
-            "encoder": m.encoder, "computed_at": _iso(m.computed_at)}
+            "encoder": m.encoder, "computed_at": iso(m.computed_at)}
 
-
-EDUCATION_ORDER = sorted(EDUCATION_LEVELS, key=EDUCATION_LEVELS.get)

@@ -18,6 +18,7 @@ from matching.annotate import annotate_many, annotation_key
 from models import PROFILE, VACANCY, Profile, Vacancy, utcnow
 from models.queries import mark_finished, mark_running, merge_into_rankings, replace_ranking, stale_ids
 
+from .queueing import job_id
 from .state import current
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ def _run(kind: str, target_id: int, work) -> dict:
     """Run `work(session, started)` with its run status kept in the database."""
     state = current()
     with state.db.session() as s:
-        run_id = mark_running(s, kind, target_id, _job_id(f"match-{kind}-{target_id}")).id
+        run_id = mark_running(s, kind, target_id, _job_id(job_id(kind, target_id))).id
     started = utcnow()
     t0 = time.perf_counter()
     try:
