@@ -44,6 +44,8 @@ class Settings:
     max_content_length: int = 512 * 1024
     session_cookie_secure: bool = False
     weights: dict[str, float] = field(default_factory=dict)
+    mobility_dir: str = str(CONFIG_DIR)   # holds countries/*.toml and education.toml
+    barrier_score: float = 0.5   # a match at least this good counts in the barrier analytics
 
     @property
     def esco_dir(self) -> Path:
@@ -131,6 +133,8 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         job_retries=_int(env, "PUENTE_JOB_RETRIES", base.job_retries),
         failed_job_ttl=_int(env, "PUENTE_FAILED_JOB_TTL", base.failed_job_ttl),
         reconcile_interval=_int(env, "PUENTE_RECONCILE_INTERVAL", base.reconcile_interval),
+        mobility_dir=env.get("PUENTE_MOBILITY_DIR") or base.mobility_dir,
+        barrier_score=_float(env, "PUENTE_BARRIER_SCORE", base.barrier_score),
         weights=load_weights(Path(env["PUENTE_WEIGHTS"]) if env.get("PUENTE_WEIGHTS") else None),
     )
     if name == "production":
@@ -144,4 +148,6 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         raise ConfigError("PUENTE_TOP_K must be at least 1")
     if not 0.0 <= settings.min_score <= 1.0:
         raise ConfigError("PUENTE_MIN_SCORE must be between 0 and 1")
+    if not 0.0 <= settings.barrier_score <= 1.0:
+        raise ConfigError("PUENTE_BARRIER_SCORE must be between 0 and 1")
     return settings

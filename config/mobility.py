@@ -11,7 +11,7 @@ Every rule carries its source (institution, address) and the date it was checked
 that source; a fact that is not certain says what is uncertain in `uncertain`. The files
 are validated when the web app or a worker starts (`load_knowledge_base()`), and by
 
-    python -m config.mobility          # validate and print a summary
+    python -m config.mobility [DIR]    # validate and print a summary
 
 A file that breaks the schema stops start-up with the file, the field and the reason.
 """
@@ -355,19 +355,25 @@ def _load(countries_dir: Path, education_file: Path, required: tuple[str, ...]) 
 
 
 @functools.lru_cache(maxsize=4)
-def load_knowledge_base(countries_dir: Path | None = None, education_file: Path | None = None,
+def load_knowledge_base(root: str | Path | None = None,
                         required: tuple[str, ...] = REQUIRED_COUNTRIES) -> KnowledgeBase:
     """Read and validate the knowledge base (cached: the files are read once per process).
+
+    Args:
+        root: the folder holding `countries/` and `education.toml` (default: `config/`;
+            PUENTE_MOBILITY_DIR points a deployment at its own reviewed copy).
+        required: the countries that must have a file.
 
     Raises:
         KnowledgeBaseError: with every file, field and reason that is wrong.
     """
-    return _load(Path(countries_dir or COUNTRIES_DIR), Path(education_file or EDUCATION_FILE), required)
+    root = Path(root) if root else CONFIG_DIR
+    return _load(root / "countries", root / "education.toml", required)
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        kb = load_knowledge_base()
+        kb = load_knowledge_base(argv[0] if argv else None)
     except KnowledgeBaseError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -39,6 +39,7 @@ class ProfileDoc:
     languages: dict[str, str] = field(default_factory=dict)  # code -> level
     education_level: str | None = None
     education_country: str | None = None
+    education_recognised_in: tuple[str, ...] = ()   # countries where the degree is already recognised
     target_countries: tuple[str, ...] = ()
     relocate: bool = False
     nationalities: tuple[str, ...] = ()

@@ -1,40 +1,16 @@
-"""Turn the language-neutral steps of an explanation into sentences for a person.
+"""Names of countries and languages in the reader's language (es, pt, en).
 
-Stored explanations hold codes and parameters only; the sentence is made when shown,
-in the reader's language (es, pt, en).
+Stored explanations hold codes only; names and sentences are made when shown
+(see `matching.eligibility.describe_step`).
 """
 from __future__ import annotations
 
 import gettext
 from functools import lru_cache
 
-__all__ = ["describe_steps", "country_name", "language_name", "LOCALES"]
+__all__ = ["country_name", "language_name", "LOCALES"]
 
 LOCALES = ("es", "pt", "en")
-
-_STEPS = {
-    "work_permit": {
-        "es": "Obtener un permiso de trabajo en {country}.",
-        "pt": "Obter uma autorização de trabalho em {country}.",
-        "en": "Get a work permit in {country}.",
-    },
-    "regularise": {
-        "es": "Regularizar su situación migratoria en {country} para trabajar formalmente.",
-        "pt": "Regularizar sua situação migratória em {country} para trabalhar formalmente.",
-        "en": "Regularise your migration status in {country} to work formally.",
-    },
-    "recognise_degree": {
-        "es": "Convalidar en {country} el título obtenido en {issued_in}.",
-        "pt": "Revalidar em {country} o diploma obtido em {issued_in}.",
-        "en": "Have your degree from {issued_in} recognised in {country}.",
-    },
-    "learn_language": {
-        "es": "Mejorar su nivel de {language}.",
-        "pt": "Melhorar seu nível de {language}.",
-        "en": "Improve your {language}.",
-    },
-}
-
 
 @lru_cache(maxsize=8)
 def _translations(domain: str, locale: str):
@@ -67,28 +43,3 @@ def language_name(code: str, locale: str = "es") -> str:
     name = _translations("iso639-3", locale).gettext(lang.name)
     # Spanish and Portuguese write language names in lower case mid-sentence.
     return name if locale == "en" else name.lower()
-
-
-def describe_steps(steps: list[dict], locale: str = "es") -> list[str]:
-    """Write each step as a sentence.
-
-    Args:
-        steps: the `steps` of a stored explanation.
-        locale: "es", "pt" or "en"; anything else falls back to Spanish.
-
-    Returns:
-        One sentence per known step, in order.
-    """
-    locale = locale if locale in LOCALES else "es"
-    out = []
-    for step in steps:
-        template = _STEPS.get(step.get("code", ""), {}).get(locale)
-        if template is None:
-            continue
-        params = {
-            "country": country_name(step.get("country", ""), locale),
-            "issued_in": country_name(step.get("issued_in", ""), locale),
-            "language": language_name(step.get("language", ""), locale),
-        }
-        out.append(template.format(**params))
-    return out

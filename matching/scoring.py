@@ -7,9 +7,10 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from .documents import Embedding, ProfileDoc, VacancyDoc, normalise_phrase
+from .eligibility import Job as JobFacts, Person, Verdict, assess
 from .encoders import Calibration
 from .taxonomy import isco_closeness
-from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, NEEDS_PAPERS, STEP_COST
+from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, STEP_COST
 
 __all__ = ["PairScore", "score_pair", "score_many", "rank", "top_k", "combine"]
 
@@ -99,21 +100,13 @@ def _education(p: ProfileDoc, v: VacancyDoc) -> float:
     return max(0.0, 1.0 - 0.34 * (need - have))
 
 
-def _steps(p: ProfileDoc, v: VacancyDoc, missing_languages: list[str]) -> list[dict]:
-    steps: list[dict] = []
-    national = v.country in p.nationalities or p.legal_status == "national"
-    if not national:
-        if p.country != v.country:
-            steps.append({"code": "work_permit", "country": v.country})
-        elif p.legal_status in NEEDS_PAPERS:
-            # Only a status the person gave: one left blank is not guessed.
-            steps.append({"code": "regularise", "country": v.country})
-    need = EDUCATION_LEVELS.get(v.education_level or "none", 0)
-    if need >= EDUCATION_LEVELS["short_cycle"] and p.education_country and p.education_country != v.country:
-        steps.append({"code": "recognise_degree", "country": v.country, "issued_in": p.education_country})
-    for code in missing_languages:
-        steps.append({"code": "learn_language", "language": code})
-    return steps
+def eligibility_of(p: ProfileDoc, v: VacancyDoc, kb) -> Verdict:
+    """The verdict of the mobility rules for this person and this vacancy."""
+    occ = (v.esco.get("occupations") or [None])[0] or {}
+    person = Person(p.nationalities, p.country, p.legal_status, p.education_level, p.education_country,
+                    p.education_recognised_in, p.languages)
+    job = JobFacts(v.country, occ.get("isco"), v.education_level, v.languages, remote=v.remote)
+    return assess(kb, person, job)
 
 
 def _lexical_matches(p_norm: list[str], v_norm: list[str], sims: np.ndarray) -> None:
@@ -168,13 +161,14 @@ def _occupation(p: ProfileDoc, v: VacancyDoc) -> tuple[float | None, dict]:
     return best, about
 
 
-def _eligibility(steps: list[dict]) -> float:
+def _eligibility(verdict: Verdict) -> float:
     """1.0 when the person can start now; each step needed lowers it (never below 0.2)."""
-    return max(0.2, 1.0 - sum(STEP_COST.get(s["code"], 0.1) for s in steps))
+    cost = sum(STEP_COST["check_status" if s.rule.startswith("check_status") else s.kind] for s in verdict.steps)
+    return max(0.2, 1.0 - cost)
 
 
 def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
-               calibration: Calibration, weights: Mapping[str, float]) -> PairScore | None:
+               calibration: Calibration, weights: Mapping[str, float], kb=None) -> PairScore | None:
     """Score one pair on every dimension.
 
     Args:
@@ -182,13 +176,18 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         v, ve: the vacancy and its embedding (phrase vectors follow `v.phrases()`).
         calibration: how to read the encoder's cosines.
         weights: per-dimension weights.
+        kb: the mobility knowledge base (`config.mobility`); None applies generic rules.
 
     Returns:
-        A `PairScore`, or None when the job is out of the person's reach (another
-        country they would not move to, or one that does not take people from abroad).
+        A `PairScore`, or None when the job is out of the person's reach: another
+        country they would not move to, one that does not take people from abroad, or
+        one the mobility rules say they cannot work in (`not_eligible`).
     """
     location, where = _location(p, v)
     if location <= 0.0:
+        return None
+    verdict = eligibility_of(p, v, kb)
+    if verdict.verdict == "not_eligible":
         return None
 
     semantic = float(calibration.scale(float(pe.vector @ ve.vector)))
@@ -236,8 +235,7 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         relevant += float(job.years) * (1.0 if close else UNRELATED_JOB_SHARE)
     experience = 1.0 if v.experience_years <= 0 else min(1.0, relevant / v.experience_years)
 
-    language, missing_languages = _language(p, v)
-    steps = _steps(p, v, missing_languages)
+    language, _ = _language(p, v)
     scores = {
         "semantic": round(semantic, 4),
         "skills": round(skills, 4),
@@ -245,7 +243,7 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         "education": round(_education(p, v), 4),
         "language": round(language, 4),
         "location": round(location, 4),
-        "eligibility": round(_eligibility(steps), 4),
+        "eligibility": round(_eligibility(verdict), 4),
     }
     occupation, occupations = _occupation(p, v)
     if occupation is not None:
@@ -257,8 +255,8 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         "relevant_years": round(relevant, 1),
         "required_years": v.experience_years,
         "location": where,
-        "steps": steps,
         "occupations": occupations,
+        **verdict.to_dict(),
     }
     if v.esco.get("inherited_skills") and not v.essential_skills_given:
         explanation["skills_from_occupation"] = True
@@ -266,20 +264,21 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
 
 
 def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embedding]],
-               calibration: Calibration, weights: Mapping[str, float]) -> list[PairScore]:
+               calibration: Calibration, weights: Mapping[str, float], kb=None) -> list[PairScore]:
     """Score many pairs, keeping those within reach.
 
     Args:
         pairs: (profile, its embedding, vacancy, its embedding) tuples.
         calibration: how to read the encoder's cosines.
         weights: per-dimension weights.
+        kb: the mobility knowledge base (None: generic rules).
 
     Returns:
         The `PairScore`s of the pairs within reach, in input order.
     """
     out = []
     for p, pe, v, ve in pairs:
-        result = score_pair(p, pe, v, ve, calibration, weights)
+        result = score_pair(p, pe, v, ve, calibration, weights, kb)
         if result is not None:
             out.append(result)
     return out

@@ -22,26 +22,10 @@ LANGUAGE_LEVELS: dict[str, float] = {
     "basic": 0.3,
 }
 
-# Generic legal-status codes; the mobility knowledge base refines them per country.
-LEGAL_STATUSES: tuple[str, ...] = (
-    "national",
-    "permanent_resident",
-    "temporary_resident",
-    "protection_permit",     # e.g. PPT in Colombia, CPP in Peru
-    "refugee",
-    "asylum_seeker",
-    "irregular",
-    "unknown",
-)
-
-# Statuses the person gave that mean they cannot yet work formally where they live.
-# A status left blank is not guessed.
-NEEDS_PAPERS: frozenset[str] = frozenset({"irregular"})
-
-# How much each kind of step lowers the eligibility score (until the mobility knowledge
-# base gives real times and costs).
-STEP_COST: dict[str, float] = {"work_permit": 0.4, "regularise": 0.4, "recognise_degree": 0.2,
-                               "learn_language": 0.2}
+# How much each kind of step lowers the eligibility dimension ("check_status": the person
+# did not say their status, so a permit may or may not be needed).
+STEP_COST: dict[str, float] = {"permit": 0.4, "check_status": 0.15, "recognition": 0.2, "licence": 0.1,
+                               "language": 0.15}
 
 DIMENSIONS: tuple[str, ...] = ("semantic", "skills", "occupation", "experience", "education", "language",
                                "location", "eligibility")

@@ -37,11 +37,16 @@ class Profile(Rankable, Base):
     education_level: Mapped[str | None] = mapped_column(String(32))
     education_field: Mapped[str | None] = mapped_column(String(200))
     education_country: Mapped[str | None] = mapped_column(String(2))
+    # The national degree name the person gave ("TSU", "licenciatura"), and the countries
+    # where it is already recognised (config/education.toml maps names to ISCED levels).
+    education_degree: Mapped[str | None] = mapped_column(String(80))
+    education_recognised_in: Mapped[list | None] = mapped_column(JSONType, default=list)
     country: Mapped[str] = mapped_column(String(2), index=True)
     city: Mapped[str] = mapped_column(String(100), default="")
     target_countries: Mapped[list] = mapped_column(JSONType, default=list)
     relocate: Mapped[bool] = mapped_column(Boolean, default=False)
     nationalities: Mapped[list] = mapped_column(JSONType, default=list)
+    # A status code of the country the person lives in (config/countries/<cc>.toml).
     legal_status: Mapped[str | None] = mapped_column(String(40))
     consent_scope: Mapped[str] = mapped_column(String(40))
     consent_version: Mapped[str] = mapped_column(String(40))

@@ -13,7 +13,7 @@ from .profile import Profile
 from .vacancy import Vacancy
 
 __all__ = ["stale_ids", "latest_run", "ranking", "replace_ranking", "merge_into_rankings",
-           "open_run", "mark_running", "mark_finished"]
+           "open_run", "mark_running", "mark_finished", "strong_matches"]
 
 _TARGETS = {PROFILE: Profile, VACANCY: Vacancy}
 
@@ -25,6 +25,17 @@ def stale_ids(session: Session, kind: str, limit: int | None = None) -> list[int
     if kind == VACANCY:
         stmt = stmt.where(Vacancy.status == "open")
     return list(session.scalars(stmt.order_by(model.id).limit(limit)))
+
+
+def strong_matches(session: Session, min_score: float) -> Iterable[tuple[str, float, list]]:
+    """(vacancy country, score, steps) of every stored match at least `min_score` good, once
+    per pair (from the people's rankings), for the barrier analytics."""
+    stmt = (select(Vacancy.country, Match.score, Match.explanation)
+            .join(Vacancy, Vacancy.id == Match.vacancy_id)
+            .where(Match.owner == PROFILE, Match.score >= min_score)
+            .execution_options(yield_per=2000))
+    for country, score, explanation in session.execute(stmt):
+        yield country, score, (explanation or {}).get("steps", [])
 
 
 def latest_run(session: Session, kind: str, target_id: int) -> MatchRun | None:

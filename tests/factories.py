@@ -12,7 +12,7 @@ NURSE = {
     "languages": [{"code": "es", "level": "native"}],
     "education": {"level": "short_cycle", "field": "enfermería", "country": "VE"},
     "country": "CO", "city": "Cúcuta", "target_countries": ["CO", "PE"], "relocate": False,
-    "status": "protection_permit", "consent": True,
+    "status": "ppt", "consent": True,
 }
 
 ICU_VACANCY = {

@@ -24,9 +24,10 @@ def test_profile_round_trip(client):
     sent = factories.profile()
     location = client.post("/api/v1/profiles", json=sent).headers["Location"]
     got = client.get(location).get_json()
-    for key in ("summary", "jobs", "skills", "languages", "education", "country", "city", "target_countries",
+    for key in ("summary", "jobs", "skills", "languages", "country", "city", "target_countries",
                 "relocate", "nationalities", "status"):
         assert got[key] == sent[key], key
+    assert got["education"] == {**sent["education"], "degree": None, "recognised_in": []}
     assert got["consent"]["scope"] == "matching" and got["consent"]["version"]
     assert got["matching"]["status"] == "queued"
 

@@ -23,7 +23,7 @@ GOOD_PROFILE = {
     "job-0-title": "Enfermera", "job-0-years": "6", "job-0-country": "VE", "job-0-description": "",
     "skills": "cuidados intensivos, canalización de vías", "lang-0-code": "es", "lang-0-level": "native",
     "education-level": "short_cycle", "education-country": "VE", "nationality-0": "VE",
-    "status": "protection_permit", "target_countries": ["CO", "PE"], "consent": "on",
+    "status": "CO:ppt", "target_countries": ["CO", "PE"], "consent": "on",
 }
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from config import load_weights
+from config.mobility import load_knowledge_base
 from matching import (Embedding, Job, ProfileDoc, VacancyDoc, combine, describe_steps, embed_profile,
                       embed_vacancy, profile_key, rank, score_many, score_pair)
 
@@ -15,7 +16,7 @@ NURSE = ProfileDoc(
     jobs=(Job("Enfermera de cuidados intensivos", 6, "VE", "canalización de vías"),),
     skills=("cuidados intensivos", "canalización de vías", "atención al paciente"),
     languages={"es": "native"}, education_level="short_cycle", education_country="VE",
-    target_countries=("CO",), nationalities=("VE",), legal_status="protection_permit")
+    target_countries=("CO",), nationalities=("VE",), legal_status="ppt")
 ICU = VacancyDoc(id=10, title="ICU nurse", country="CO", city="Bogotá", description="Intensive care unit nurse",
                  essential_skills=("intensive care", "patient care"), languages=("es",), experience_years=3)
 UTI = VacancyDoc(id=11, title="Enfermeira de UTI", country="CO", city="Cúcuta",
@@ -25,8 +26,11 @@ COOK = VacancyDoc(id=12, title="Line cook", country="CO", city="Cúcuta", descri
 ABROAD = VacancyDoc(id=13, title="Enfermera", country="CL", city="Santiago", accepts_relocation=True)
 
 
-def _score(encoder, p, v):
-    return score_pair(p, embed_profile(encoder, p), v, embed_vacancy(encoder, v), encoder.calibration, WEIGHTS)
+KB = load_knowledge_base()
+
+
+def _score(encoder, p, v, kb=KB):
+    return score_pair(p, embed_profile(encoder, p), v, embed_vacancy(encoder, v), encoder.calibration, WEIGHTS, kb)
 
 
 def test_encoder_returns_unit_float32_rows(encoder):
@@ -74,25 +78,35 @@ def test_missing_essential_skill_costs_more_than_missing_optional(encoder):
 def test_steps_name_permit_recognition_and_language(encoder):
     mover = ProfileDoc(**{**NURSE.__dict__, "relocate": True})
     brazil = VacancyDoc(id=30, title="Enfermeira", country="BR", languages=("pt",), education_level="bachelor")
-    steps = _score(encoder, mover, brazil).explanation["steps"]
-    assert [s["code"] for s in steps] == ["work_permit", "recognise_degree", "learn_language"]
-    text = describe_steps(steps, "es")
-    assert text[0] == "Obtener un permiso de trabajo en Brasil."
-    assert "Venezuela" in text[1] and "portugués" in text[2]
-    assert describe_steps(steps, "pt")[0] == "Obter uma autorização de trabalho em Brasil."
-    assert describe_steps(steps, "en")[2] == "Improve your Portuguese."
+    result = _score(encoder, mover, brazil)
+    steps = result.explanation["steps"]
+    assert result.explanation["verdict"] == "after_steps"
+    assert [s["kind"] for s in steps] == ["permit", "recognition", "language"]
+    text = [s["text"] for s in describe_steps(KB, steps, "es")]
+    assert text[0].startswith("Obtener un permiso para trabajar en Brasil")
+    assert "Brasil" in text[1] and "portugués" in text[2]
+    assert describe_steps(KB, steps, "pt")[0]["text"].startswith("Obter uma autorização para trabalhar em Brasil")
+    assert describe_steps(KB, steps, "en")[2]["text"] == "Learn Portuguese (intermediate level or better)."
+    # Without the knowledge base the generic rules still name the permit.
+    generic = _score(encoder, mover, brazil, kb=None).explanation["steps"]
+    assert generic[0] == {"kind": "permit", "country": "BR", "rule": "work_permit"}
 
 
-def test_person_without_papers_is_told_to_regularise_but_a_blank_status_is_not_guessed(encoder):
+def test_person_without_papers_gets_the_route_and_a_blank_status_a_check(encoder):
     irregular = ProfileDoc(**{**NURSE.__dict__, "legal_status": "irregular"})
     result = _score(encoder, irregular, UTI)
-    assert [s["code"] for s in result.explanation["steps"]] == ["regularise"]
+    permit = [s for s in result.explanation["steps"] if s["kind"] == "permit"]
+    assert [s["rule"] for s in permit] == ["status:ppt"]
     assert result.scores["eligibility"] < 1.0
-    national = ProfileDoc(**{**NURSE.__dict__, "nationalities": ("CO",), "legal_status": None})
-    assert _score(encoder, national, UTI).explanation["steps"] == []
-    blank = ProfileDoc(**{**NURSE.__dict__, "nationalities": (), "legal_status": None})
+    national = ProfileDoc(**{**NURSE.__dict__, "nationalities": ("CO",), "legal_status": None,
+                             "education_country": "CO"})
+    assert _score(encoder, national, UTI).explanation["verdict"] == "eligible_now"
+    blank = ProfileDoc(**{**NURSE.__dict__, "nationalities": (), "legal_status": None, "education_country": "CO"})
     result = _score(encoder, blank, UTI)
-    assert result.explanation["steps"] == [] and result.scores["eligibility"] == 1.0
+    steps = result.explanation["steps"]  # not guessed: asked to check, with a route open to anyone
+    assert [s["kind"] for s in steps] == ["permit"] and steps[0]["rule"].startswith("check_status:")
+    assert steps[0]["rule"] != "check_status:ppt"  # the PPT is for Venezuelans, and no nationality was given
+    assert result.scores["eligibility"] == pytest.approx(0.85)
 
 
 def test_a_vacancy_skill_inside_a_persons_phrase_matches(encoder):

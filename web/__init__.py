@@ -30,11 +30,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
+    from config.mobility import load_knowledge_base
     from models import Database
     from worker.queueing import connect
 
     from .extensions import close_session, csrf
 
+    # Validated now: a broken data file stops start-up with the file, field and reason.
+    app.extensions["puente_knowledge"] = load_knowledge_base(settings.mobility_dir)
     app.extensions["puente_db"] = Database(settings.database_url)
     app.extensions["puente_redis"] = connect(settings.redis_url)
     csrf.init_app(app)
@@ -42,11 +45,13 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, health, home, profiles, vacancies
+    from . import api, health, home, insights, mobility, profiles, vacancies
     from .extensions import csrf
 
-    csrf.exempt(api.bp)  # API clients send JSON, not forms; they hold no session cookie
-    for module in (home, profiles, vacancies, api, health):
+    # API clients send JSON, not forms; they hold no session cookie
+    for module in (api, mobility, insights):
+        csrf.exempt(module.bp)
+    for module in (home, profiles, vacancies, api, mobility, insights, health):
         app.register_blueprint(module.bp)
 
 

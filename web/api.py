@@ -8,7 +8,7 @@ from models import PROFILE, VACANCY, Profile, Vacancy
 from models.queries import latest_run, ranking
 
 from .errors import error_response
-from .extensions import db_session
+from .extensions import db_session, knowledge
 from .schemas import ProfileIn, VacancyIn, ValidationError, field_errors
 from .services import create_profile, create_vacancy, delete_profile
 from .views import candidate_card, iso, match_json, profile_json, run_json, run_status, vacancy_json
@@ -19,7 +19,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer do not exist; asking for one is a 404
 
 
-def _body():
+def read_json_body():
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # absurdly nested JSON
@@ -39,11 +39,11 @@ def _accepted(kind: str, obj_id, location: str, queued: bool, **extra):
 
 @bp.post("/profiles")
 def post_profile():
-    data, err = _body()
+    data, err = read_json_body()
     if err:
         return err
     try:
-        parsed = ProfileIn.model_validate(data)
+        parsed = ProfileIn.model_validate(data, context={"kb": knowledge()})
     except ValidationError as exc:
         return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", ProfileIn))
     profile, queued = create_profile(parsed)
@@ -52,7 +52,7 @@ def post_profile():
 
 @bp.post("/vacancies")
 def post_vacancy():
-    data, err = _body()
+    data, err = read_json_body()
     if err:
         return err
     try:
@@ -105,7 +105,7 @@ def profile_matches(public_id: str):
     run = latest_run(s, PROFILE, profile.id)
     locale = request.args.get("lang") or profile.locale
     return {"status": run_status(run, profile.ranked_at), "ranked_at": iso(profile.ranked_at),
-            "matches": [match_json(m, locale) for m in ranking(s, PROFILE, profile.id)]}
+            "matches": [match_json(m, locale, knowledge()) for m in ranking(s, PROFILE, profile.id)]}
 
 
 def request_key() -> str | None:
@@ -140,5 +140,5 @@ def vacancy_matches(vacancy_id: int):
     people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_([m.profile_id for m in rows])))}
     locale = request.args.get("lang") or vacancy.locale
     return {"status": run_status(run, vacancy.ranked_at), "ranked_at": iso(vacancy.ranked_at),
-            "matches": [{**match_json(m, locale), "candidate": candidate_card(people[m.profile_id])}
+            "matches": [{**match_json(m, locale, knowledge()), "candidate": candidate_card(people[m.profile_id])}
                         for m in rows if m.profile_id in people]}

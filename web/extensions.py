@@ -25,6 +25,11 @@ def settings():
     return current_app.extensions["puente_settings"]
 
 
+def knowledge():
+    """Return the app's mobility knowledge base (`config.mobility.KnowledgeBase`)."""
+    return current_app.extensions["puente_knowledge"]
+
+
 def close_session(_exc=None) -> None:
     session = g.pop("db_session", None)
     if session is not None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS, LEGAL_STATUSES
+from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
 from matching.explain import country_name, language_name
 
 JOB_ROWS = 3
@@ -22,15 +22,7 @@ EDUCATION_LABELS = {
 LEVEL_LABELS = {"native": "Nativo", "fluent": "Avanzado (C1-C2)", "intermediate": "Intermedio (B1-B2)",
                 "basic": "Básico (A1-A2)"}
 LEVEL_SHORT = {"native": "nativo", "fluent": "avanzado", "intermediate": "intermedio", "basic": "básico"}
-STATUS_LABELS = {
-    "national": "Nacional de este país", "permanent_resident": "Residente permanente",
-    "temporary_resident": "Residente temporal (visa o residencia)",
-    "protection_permit": "Permiso de protección temporal (PPT, CPP u otro)", "refugee": "Refugiado reconocido",
-    "asylum_seeker": "Solicitante de refugio", "irregular": "Sin documentos vigentes",
-    "unknown": "Prefiero no decir / no sé",
-}
 assert set(EDUCATION_LABELS) == set(EDUCATION_LEVELS) and set(LEVEL_LABELS) == set(LANGUAGE_LEVELS)
-assert set(STATUS_LABELS) == set(LEGAL_STATUSES)
 
 
 @lru_cache(maxsize=4)
@@ -45,13 +37,37 @@ def language_choices(locale: str = "es") -> list[tuple[str, str]]:
     return [(c, language_name(c, locale).capitalize()) for c in codes]
 
 
-def choices() -> dict:
+def status_choices(kb, locale: str = "es") -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Each country's statuses (config/countries), as (code, name, [("CO:ppt", label)]),
+    sorted by country name; an option's value names its country, so a status chosen in
+    another country's group is caught instead of guessed."""
+    groups = []
+    for code, country in kb.countries.items():
+        if "host" not in country.roles:
+            continue
+        options = [(f"{code}:{s.code}", s.label.get(locale)) for s in country.statuses]
+        groups.append((code, country.names.get(locale), options))
+    return sorted(groups, key=lambda g: g[1])
+
+
+def choices(kb=None) -> dict:
     """Everything the form templates need to draw their selects."""
+    if kb is None:
+        from .extensions import knowledge
+
+        kb = knowledge()
     return {
         "countries": country_choices("es"), "languages": language_choices("es"),
         "education": list(EDUCATION_LABELS.items()), "levels": list(LEVEL_LABELS.items()),
-        "statuses": list(STATUS_LABELS.items()), "job_rows": JOB_ROWS, "language_rows": LANGUAGE_ROWS,
+        "statuses": status_choices(kb, "es"), "job_rows": JOB_ROWS, "language_rows": LANGUAGE_ROWS,
     }
+
+
+def _status(form) -> str:
+    """'CO:ppt' -> 'ppt' when the person lives in CO; kept whole (and refused) otherwise."""
+    value = form.get("status", "")
+    country, sep, code = value.partition(":")
+    return code if sep and country == form.get("country", "") else value
 
 
 def _profile_labels() -> dict[str, str]:
@@ -112,7 +128,9 @@ def profile_from_form(form) -> tuple[dict, dict[str, str]]:
     education = None
     if form.get("education-level"):
         education = {"level": form.get("education-level"), "field": form.get("education-field", ""),
-                     "country": form.get("education-country", "")}
+                     "country": form.get("education-country", ""),
+                     "recognised_in": [form.get("country", "")] if _checked(form, "education-recognised")
+                     and form.get("country") else []}
         names.update({"education.level": "education-level", "education.field": "education-field",
                       "education.country": "education-country"})
     nationalities = [n for n in (form.get("nationality-0", ""), form.get("nationality-1", "")) if n]
@@ -121,7 +139,7 @@ def profile_from_form(form) -> tuple[dict, dict[str, str]]:
         "languages": languages, "education": education, "country": form.get("country", ""),
         "city": form.get("city", ""), "target_countries": form.getlist("target_countries"),
         "relocate": _checked(form, "relocate"), "nationalities": nationalities,
-        "status": form.get("status", ""), "consent": _checked(form, "consent") or None, "locale": "es",
+        "status": _status(form), "consent": _checked(form, "consent") or None, "locale": "es",
     }
     if data["consent"] is None:
         del data["consent"]

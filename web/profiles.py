@@ -7,7 +7,7 @@ from sqlalchemy import select
 from models import PROFILE, Profile, Vacancy
 from models.queries import latest_run, ranking
 
-from .extensions import db_session
+from .extensions import db_session, knowledge
 from .forms import PROFILE_LABELS, choices, form_errors, profile_from_form
 from .schemas import ProfileIn, ValidationError, field_errors
 from .services import create_profile, delete_profile
@@ -23,7 +23,7 @@ def new():
         data, names = profile_from_form(request.form)
         names["_"] = "summary"
         try:
-            parsed = ProfileIn.model_validate(data)
+            parsed = ProfileIn.model_validate(data, context={"kb": knowledge()})
         except ValidationError as exc:
             errors = form_errors(field_errors(exc, "es", ProfileIn), names)
         else:
@@ -61,7 +61,7 @@ def show(public_id: str):
     run = latest_run(s, PROFILE, profile.id)
     rows = ranking(s, PROFILE, profile.id)
     vacancies = {v.id: v for v in s.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))}
-    matches = [(match_json(m, profile.locale), vacancies[m.vacancy_id]) for m in rows if m.vacancy_id in vacancies]
+    matches = [(match_json(m, profile.locale, knowledge()), vacancies[m.vacancy_id]) for m in rows if m.vacancy_id in vacancies]
     return render_template("profile.html", profile=profile, run=run, status=run_status(run, profile.ranked_at),
                            matches=matches, is_new=request.args.get("new") == "1",
                            confirm=request.args.get("confirm") == "1",

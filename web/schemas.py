@@ -5,11 +5,12 @@ from typing import Annotated, Literal
 
 import pycountry
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
-                      field_validator, model_validator)
+                      ValidationInfo, field_validator, model_validator)
+from pydantic_core import PydanticCustomError
 
-from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS, LEGAL_STATUSES
+from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
 
-__all__ = ["ProfileIn", "VacancyIn", "ValidationError", "field_errors", "LOCALES"]
+__all__ = ["ProfileIn", "VacancyIn", "EligibilityIn", "ValidationError", "field_errors", "LOCALES"]
 
 LOCALES = ("es", "pt", "en")
 
@@ -85,7 +86,32 @@ Phrases = Annotated[list[Phrase], BeforeValidator(_clean_list), Field(max_length
 Countries = Annotated[list[Country], BeforeValidator(_clean_list), Field(max_length=30), AfterValidator(_dedupe)]
 EducationLevel = Literal[tuple(EDUCATION_LEVELS)]  # type: ignore[valid-type]
 LanguageLevel = Literal[tuple(LANGUAGE_LEVELS)]  # type: ignore[valid-type]
-LegalStatus = Literal[tuple(LEGAL_STATUSES)]  # type: ignore[valid-type]
+StatusCode = Annotated[str, Field(max_length=40)]
+Isco = Annotated[str, Field(pattern=r"^[0-9]{1,4}$")]
+
+
+def _knowledge(info: ValidationInfo):
+    """The mobility knowledge base: the app's (passed as validation context), else the default."""
+    kb = (info.context or {}).get("kb") if info is not None else None
+    if kb is None:
+        from config.mobility import load_knowledge_base
+
+        kb = load_knowledge_base()
+    return kb
+
+
+def _check_status(status: str | None, country: str | None, info: ValidationInfo) -> str | None:
+    """A status must be one of the country's (config/countries/<cc>.toml)."""
+    if status is None or country is None:
+        return status
+    valid = _knowledge(info).statuses(country)
+    if valid and status not in valid:
+        raise PydanticCustomError("status_choice", "status_choice: valid values for {country}: {valid}",
+                                  {"country": country, "valid": ", ".join(valid)})
+    if not valid and status != "national":
+        raise PydanticCustomError("status_choice", "status_choice: no statuses are known for {country}; "
+                                  "valid values: national", {"country": country, "valid": "national"})
+    return status
 
 
 class _In(BaseModel):
@@ -113,9 +139,32 @@ class LanguageIn(_In):
 
 
 class EducationIn(_In):
+    """A level (ISCED 2011 code or number 0-8) or a national degree name ("TSU", "licenciatura")."""
+
     level: EducationLevel
+    degree: Annotated[str | None, Field(max_length=80)] = None  # the national name given, if any
     field: Annotated[str, Field(max_length=200)] = ""
     country: Annotated[Country | None, BeforeValidator(_blank_to_none)] = None
+    recognised_in: Countries = []   # countries where the degree is already recognised
+
+    @model_validator(mode="before")
+    @classmethod
+    def _degree_name(cls, data, info: ValidationInfo):
+        """Read a national degree name or an ISCED number as its level."""
+        if not isinstance(data, dict) or not isinstance(data.get("level"), (str, int)) or isinstance(
+                data.get("level"), bool):
+            return data
+        given = str(data["level"]).strip()
+        if given in EDUCATION_LEVELS or not given:
+            return data
+        country = data.get("country") if isinstance(data.get("country"), str) else None
+        level = _knowledge(info).level_of(given, (country or "").strip().upper() or None)
+        if level is None:
+            return data
+        out = dict(data, level=level)
+        if not given.isdigit():
+            out.setdefault("degree", given[:80])
+        return out
 
 
 class ProfileIn(_In):
@@ -131,7 +180,7 @@ class ProfileIn(_In):
     city: Annotated[str, Field(max_length=100)] = ""
     target_countries: Countries = []
     relocate: bool = False
-    status: Annotated[LegalStatus | None, BeforeValidator(_blank_to_none)] = None
+    status: Annotated[StatusCode | None, BeforeValidator(_blank_to_none)] = None
     consent: Literal[True]
     locale: Literal["es", "pt", "en"] = "es"
 
@@ -142,6 +191,11 @@ class ProfileIn(_In):
         if len(codes) != len(set(codes)):
             raise ValueError("duplicate_language")
         return languages
+
+    @field_validator("status")
+    @classmethod
+    def _status_of_country(cls, status, info: ValidationInfo):
+        return _check_status(status, info.data.get("country"), info)
 
     @model_validator(mode="after")
     def _something_to_match(self):
@@ -168,6 +222,65 @@ class VacancyIn(_In):
     accepts_relocation: bool = True
     employer: Annotated[str, Field(max_length=200)] = ""
     locale: Literal["es", "pt", "en"] = "es"
+
+
+class EligibilityEducationIn(_In):
+    level: Annotated[str | int | None, BeforeValidator(_blank_to_none)] = None
+    country: Annotated[Country | None, BeforeValidator(_blank_to_none)] = None
+    recognised_in: Countries = []
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, level, info: ValidationInfo):
+        if level is None:
+            return None
+        if isinstance(level, bool):
+            raise PydanticCustomError("level_choice", "level_choice")
+        found = _knowledge(info).level_of(level, info.data.get("country"))
+        if found is None:
+            kb = _knowledge(info)
+            names = sorted({d.code for d in kb.degrees if d.country == info.data.get("country")})
+            raise PydanticCustomError(
+                "level_choice", "level_choice: give an ISCED 2011 level (0-8 or {levels}) or a national "
+                "degree name{names}", {"levels": ", ".join(EDUCATION_LEVELS),
+                                       "names": (" such as " + ", ".join(names)) if names else ""})
+        return found
+
+
+class LanguageLevelIn(_In):
+    code: Language
+    level: LanguageLevel
+
+
+class EligibilityIn(_In):
+    """POST /api/v1/eligibility: may this person work in that country, and what would it take."""
+
+    nationalities: Countries = []
+    current_country: Country
+    status: Annotated[StatusCode | None, BeforeValidator(_blank_to_none)] = None
+    target_country: Country
+    occupation_isco: Annotated[Isco | None, BeforeValidator(_blank_to_none)] = None
+    education: EligibilityEducationIn | None = None
+    languages: Annotated[list[LanguageLevelIn], Field(max_length=10)] = []
+    required_languages: Annotated[list[Language], BeforeValidator(_clean_list), Field(max_length=10),
+                                  AfterValidator(_dedupe)] = []
+    required_education: Annotated[EducationLevel | None, BeforeValidator(_blank_to_none)] = None
+    remote: bool = False
+    locale: Literal["es", "pt", "en"] | None = None
+
+    @field_validator("current_country", "target_country")
+    @classmethod
+    def _covered(cls, country, info: ValidationInfo):
+        kb = _knowledge(info)
+        if kb.country(country) is None:
+            raise PydanticCustomError("country_choice", "country_choice: valid values: {valid}",
+                                      {"valid": ", ".join(sorted(kb.countries))})
+        return country
+
+    @field_validator("status")
+    @classmethod
+    def _status_of_country(cls, status, info: ValidationInfo):
+        return _check_status(status, info.data.get("current_country"), info)
 
 
 _MESSAGES = {
@@ -200,6 +313,14 @@ _MESSAGES = {
     "choice": {"es": "Elija una de las opciones.", "pt": "Escolha uma das opções.",
                "en": "Choose one of the allowed values."},
     "extra": {"es": "Campo desconocido.", "pt": "Campo desconhecido.", "en": "Unknown field."},
+    "status_choice": {"es": "Elija su situación en el país donde vive.",
+                      "pt": "Escolha a sua situação no país onde você mora.",
+                      "en": "Unknown status for this country."},
+    "level_choice": {"es": "Elija un nivel de estudios de la lista.", "pt": "Escolha um nível de estudos da lista.",
+                     "en": "Unknown education level."},
+    "country_choice": {"es": "Puente aún no tiene las normas de este país.",
+                       "pt": "O Puente ainda não tem as regras deste país.",
+                       "en": "Puente has no rules for this country."},
     "invalid": {"es": "Valor no válido.", "pt": "Valor inválido.", "en": "Invalid value."},
 }
 
@@ -216,6 +337,8 @@ def _message_key(err: dict) -> str:
     loc = err.get("loc", ())
     if loc and loc[-1] == "consent":
         return "consent"
+    if kind in ("status_choice", "level_choice", "country_choice"):
+        return kind
     for key in ("country_code", "language_code", "nothing_to_match", "duplicate_language", "no_words",
                 "control_character"):
         if key in msg:
@@ -287,6 +410,9 @@ def field_errors(exc: ValidationError, locale: str = "en", model=None) -> dict[s
         # For API clients pydantic's own sentence is the most precise ("greater than or equal to 1").
         if locale == "en" and key in ("invalid", "choice", "number"):
             text = err["msg"]
+        elif locale == "en" and key in ("status_choice", "level_choice", "country_choice"):
+            # API clients get the valid values: "Unknown status for CO; valid values: ...".
+            text = _MESSAGES[key]["en"] + " " + err["msg"].split(": ", 1)[-1].capitalize() + "."
         else:
             text = _MESSAGES[key][locale].format(**{k: _fmt(v, locale) for k, v in limits.items()})
         out.setdefault(name, text)

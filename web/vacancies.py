@@ -8,7 +8,7 @@ from models import VACANCY, Profile, Vacancy
 from models.queries import latest_run, ranking
 
 from .api import MAX_ID
-from .extensions import db_session
+from .extensions import db_session, knowledge
 from .forms import VACANCY_LABELS, choices, form_errors, vacancy_from_form
 from .schemas import ValidationError, VacancyIn, field_errors
 from .services import create_vacancy
@@ -51,7 +51,7 @@ def show(vacancy_id: int):
     if owner:  # only the poster, holding the private link, sees the candidates
         rows = ranking(s, VACANCY, vacancy.id)
         people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_([m.profile_id for m in rows])))}
-        matches = [(match_json(m, "es"), candidate_card(people[m.profile_id])) for m in rows
+        matches = [(match_json(m, "es", knowledge()), candidate_card(people[m.profile_id])) for m in rows
                    if m.profile_id in people]
     return render_template("vacancy.html", vacancy=vacancy, run=run, status=run_status(run, vacancy.ranked_at),
                            matches=matches, owner=owner, is_new=request.args.get("new") == "1",

@@ -1,7 +1,7 @@
 """How profiles, vacancies, runs and matches are shown: one place for JSON and pages."""
 from __future__ import annotations
 
-from matching.explain import describe_steps
+from matching.eligibility import describe_reason, describe_steps
 from models import PROFILE, Match, MatchRun, Profile, Vacancy
 
 __all__ = ["profile_json", "vacancy_json", "run_json", "match_json", "candidate_card", "run_status"]
@@ -35,8 +35,8 @@ def profile_json(p: Profile) -> dict:
     """The whole profile, for its owner (whoever holds the private id)."""
     education = None
     if p.education_level:
-        education = {"level": p.education_level, "field": p.education_field or "",
-                     "country": p.education_country}
+        education = {"level": p.education_level, "degree": p.education_degree, "field": p.education_field or "",
+                     "country": p.education_country, "recognised_in": p.education_recognised_in or []}
     return {
         "id": p.public_id, "locale": p.locale, "summary": p.summary, "jobs": p.jobs, "skills": p.skills,
         "languages": p.languages, "education": education, "country": p.country, "city": p.city,
@@ -66,19 +66,27 @@ def candidate_card(p: Profile) -> dict:
     }
 
 
-def match_json(m: Match, locale: str = "es") -> dict:
-    """A ranking entry; `steps_text` is written in `locale`.
+PRIVATE_EXPLANATION = ("steps", "reasons", "verdict", "routes", "overqualified")
 
-    On a vacancy's ranking (seen by employers) the steps are reduced to whether the
-    person can start now: the steps themselves would tell their migration status.
+
+def match_json(m: Match, locale: str = "es", kb=None) -> dict:
+    """A ranking entry, its steps and reasons written in `locale`.
+
+    On a vacancy's ranking (seen by employers) the verdict, steps and reasons are reduced
+    to whether the person can start now: they would tell the person's migration status.
     """
     other = {"vacancy_id": m.vacancy_id} if m.owner == PROFILE else {"profile_id": m.profile_id}
     explanation = dict(m.explanation)
-    steps = explanation.pop("steps", [])
+    private = {k: explanation.pop(k) for k in PRIVATE_EXPLANATION if k in explanation}
+    steps = private.get("steps", [])
+    verdict = private.get("verdict") or ("after_steps" if steps else "eligible_now")
     if m.owner == PROFILE:
-        explanation["steps"] = steps
-        explanation["steps_text"] = describe_steps(steps, locale)
-    explanation["ready_now"] = not steps
+        explanation["verdict"] = verdict
+        explanation["steps"] = describe_steps(kb, steps, locale)
+        explanation["reasons"] = [describe_reason(kb, r, locale) for r in private.get("reasons", [])]
+        if private.get("overqualified"):
+            explanation["overqualified"] = True
+            explanation["routes"] = describe_steps(kb, private.get("routes", []), locale)
+    explanation["ready_now"] = verdict == "eligible_now"
     return {**other, "rank": m.rank, "score": m.score, "scores": m.scores, "explanation": explanation,
             "encoder": m.encoder, "computed_at": iso(m.computed_at)}
-

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     state = init_state(settings)
     # Load the model and the taxonomy now, before the work loop, never per job.
-    encoder, taxonomy = state.encoder, state.taxonomy
+    encoder, taxonomy, _ = state.encoder, state.taxonomy, state.knowledge
     logging.getLogger(__name__).info("worker ready: encoder %s, taxonomy %s", encoder.version,
                                      taxonomy.taxonomy.version)
     enqueue_reconcile(conn, settings)  # catch up on anything missed while no worker ran

@@ -38,6 +38,7 @@ def profile_doc(p: Profile) -> ProfileDoc:
                        description=j.get("description", "")) for j in p.jobs or []),
         skills=tuple(p.skills or ()), languages=_languages(p),
         education_level=p.education_level, education_country=p.education_country,
+        education_recognised_in=tuple(p.education_recognised_in or ()),
         target_countries=tuple(p.target_countries or ()), relocate=bool(p.relocate),
         nationalities=tuple(p.nationalities or ()), legal_status=p.legal_status, locale=p.locale or "es",
         esco=p.esco or {})
@@ -109,7 +110,7 @@ def _score(pairs) -> list:
     A nurse is not helped by a 5 % match as a welder.
     """
     state = current()
-    results = score_many(pairs, state.encoder.calibration, state.settings.weights)
+    results = score_many(pairs, state.encoder.calibration, state.settings.weights, state.knowledge)
     return [r for r in results if r.score >= state.settings.min_score]
 
 

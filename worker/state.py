@@ -21,6 +21,7 @@ class WorkerState:
         self.db = Database(settings.database_url)
         self._encoder = encoder
         self._taxonomy = taxonomy
+        self._knowledge = None
 
     @property
     def encoder(self) -> Encoder:
@@ -46,6 +47,16 @@ class WorkerState:
             log.info("taxonomy ready: %d occupations, %d skills (%s)", len(taxonomy.occupations),
                      len(taxonomy.skills), taxonomy.version)
         return self._taxonomy
+
+    @property
+    def knowledge(self):
+        """The mobility knowledge base (validated when first read; the entry point reads
+        it before the loop, so a broken data file stops the worker at start-up)."""
+        if self._knowledge is None:
+            from config.mobility import load_knowledge_base
+
+            self._knowledge = load_knowledge_base(self.settings.mobility_dir)
+        return self._knowledge
 
 
 _state: WorkerState | None = None
