@@ -11,7 +11,8 @@ Every rule carries its source (institution, address) and the date it was checked
 that source; a fact that is not certain says what is uncertain in `uncertain`. The files
 are validated when the web app or a worker starts (`load_knowledge_base()`), and by
 
-    python -m config.mobility [DIR]    # validate and print a summary
+    python -m config.mobility [DIR]               # validate and print a summary
+    python -m config.mobility --uncertain [DIR]   # list what the data says is uncertain
 
 A file that breaks the schema stops start-up with the file, the field and the reason.
 """
@@ -371,12 +372,24 @@ def load_knowledge_base(root: str | Path | None = None,
     return _load(root / "countries", root / "education.toml", required)
 
 
+def uncertain_markdown(kb: KnowledgeBase) -> str:
+    """The rules marked uncertain, as a Markdown list (for docs/mobility.md)."""
+    lines = [f"- **{where}**: {what}" for where, what in kb.uncertain()]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(argv or [])
+    markdown = "--uncertain" in argv
+    argv = [a for a in argv if a != "--uncertain"]
     try:
         kb = load_knowledge_base(argv[0] if argv else None)
     except KnowledgeBaseError as exc:
         print(exc, file=sys.stderr)
         return 1
+    if markdown:
+        print(uncertain_markdown(kb), end="")
+        return 0
     for code, c in sorted(kb.countries.items()):
         print(f"{code} {c.names.en:<20} statuses={len(c.statuses):2d} regulated={len(c.regulated):2d} "
               f"reserved={len(c.reserved)} recognition={'yes' if c.recognition else 'no'}")

@@ -56,7 +56,7 @@ def test_matches_of_a_new_profile_are_empty_and_queued(client):
     ({"languages": [{"code": "xx", "level": "native"}]}, "languages.0.code"),
     ({"target_countries": ["CO", "ZZ"]}, "target_countries.1"),
     ({"status": "martian"}, "status"),
-    ({"education": {"level": "phd"}}, "education.level"),
+    ({"education": {"level": "wizardry"}}, "education.level"),
     ({"summary": "x" * 5001}, "summary"),
     ({"skills": ["x" * 121]}, "skills.0"),
     ({"nickname": "Juan"}, "nickname"),

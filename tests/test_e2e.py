@@ -91,7 +91,7 @@ def test_spanish_profile_is_ranked_by_a_real_worker(live_server, worker_process)
     assert set(first["scores"]) >= {"semantic", "skills", "location"}
     assert "matched_skills" in first["explanation"] and "steps" in first["explanation"]
     peru = next(m for m in body["matches"] if m["vacancy_id"] == vacancies["Enfermeira de UTI"])
-    assert "Obtener un permiso de trabajo en Perú." in peru["explanation"]["steps_text"]
+    assert peru["explanation"]["steps"][0]["text"].startswith("Obtener un permiso para trabajar en Perú")
 
     # The new profile is now a candidate for the vacancy, seen without nationality or status.
     url = f"{api}/vacancies/{vacancies['ICU nurse']}/matches"

@@ -19,9 +19,10 @@ STATUSES = [(c, s.code) for c in sorted(KB.countries) for s in KB.countries[c].s
 DEGREES = [(d.country, d.code) for d in KB.degrees]
 
 
-def _holder(status) -> str:
-    """A nationality that can hold the status (Venezuelan when anyone can)."""
-    return "VE" if "*" in status.holders or "VE" in status.holders else status.holders[0]
+def _holder(status, country: str) -> str:
+    """A foreign nationality that can hold the status (Venezuelan when anyone can)."""
+    foreign = "VE" if country != "VE" else "CO"
+    return foreign if "*" in status.holders or foreign in status.holders else status.holders[0]
 
 
 # --- The data ---------------------------------------------------------------------------
@@ -54,7 +55,7 @@ def test_every_status_gives_the_verdict_its_data_implies(country, code):
     """A holder living there: the status decides; a status that does not authorise work
     points to a route that does, which the person can still obtain, or to none."""
     s = KB.country(country).status(code)
-    person = Person((country,) if s.kind == "national" else (_holder(s),), country, code)
+    person = Person((country,) if s.kind == "national" else (_holder(s, country),), country, code)
     verdict = assess(KB, person, Job(country))
     if s.authorises_work:
         assert verdict.verdict == "eligible_now", verdict

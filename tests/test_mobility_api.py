@@ -97,3 +97,96 @@ def test_form_groups_statuses_by_country_and_catches_another_countrys(client):
     assert "Elija su situación en el país donde vive." in resp.get_data(as_text=True)
     ok = client.post("/profiles/new", data={**form, "status": "CO:ppt"})
     assert ok.status_code == 302
+
+
+# --- Ranking and barrier analytics, with the real worker job --------------------------------
+
+def _post(client, kind, body):
+    resp = client.post(f"/api/v1/{kind}", json=body)
+    assert resp.status_code == 202, resp.get_json()
+    return resp.get_json()["id"]
+
+
+def _profile_id(db, public_id) -> int:
+    from sqlalchemy import select
+
+    from models import Profile
+
+    with db.session() as s:
+        return s.scalars(select(Profile.id).where(Profile.public_id == public_id)).one()
+
+
+def test_ranking_applies_the_rules_and_the_page_shows_now_and_after_steps(client, db, worker_state):
+    from models import PROFILE
+    from models.queries import ranking
+    from tests.conftest import ESCO_DIR
+    from worker import jobs
+
+    posted = client.post("/api/v1/vacancies", json=factories.vacancy()).get_json()  # needs her degree recognised
+    icu, key = posted["id"], posted["key"]
+    cook = _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))  # she can start now
+    public_id = _post(client, "profiles", factories.profile())
+    jobs.match_profile(_profile_id(db, public_id))
+
+    with db.session() as s:
+        rows = {m.vacancy_id: m for m in ranking(s, PROFILE, _profile_id(db, public_id))}
+    assert set(rows) == {icu, cook}
+    assert rows[cook].explanation["verdict"] == "eligible_now" and rows[cook].explanation["steps"] == []
+    assert rows[icu].explanation["verdict"] == "after_steps"
+    assert [s["kind"] for s in rows[icu].explanation["steps"]][0] == "recognition"
+    assert rows[icu].scores["eligibility"] < rows[cook].scores["eligibility"] == 1.0
+
+    page = client.get(f"/profiles/{public_id}").get_data(as_text=True)
+    assert "Puede postularse ya (1)" in page and "Después de unos pasos (1)" in page
+    assert page.index("Puede postularse ya") < page.index("Cocinero de línea") < page.index("Después de unos pasos")
+    assert KB.country("CO").recognition.authority in page
+
+    api = client.get(f"/api/v1/profiles/{public_id}/matches?lang=pt").get_json()["matches"]
+    icu_match = next(m for m in api if m["vacancy_id"] == icu)
+    assert icu_match["explanation"]["steps"][0]["text"].startswith("Reconhecer o seu diploma em Colômbia")
+    assert icu_match["explanation"]["ready_now"] is False
+
+    # The employer never sees the steps, the verdict or the reasons: they would tell her status.
+    jobs.match_vacancy(icu)
+    seen = client.get(f"/api/v1/vacancies/{icu}/matches", headers={"Authorization": f"Bearer {key}"}).get_json()
+    assert len(seen["matches"]) == 1
+    assert not {"steps", "verdict", "reasons", "routes"} & set(seen["matches"][0]["explanation"])
+    assert seen["matches"][0]["explanation"]["ready_now"] is False
+
+    if ESCO_DIR.exists():  # ISCO groups come with the ESCO files: the nursing post is regulated
+        without = _post(client, "profiles", factories.profile(education={"level": "upper_secondary", "country": "VE"}))
+        jobs.match_profile(_profile_id(db, without))
+        with db.session() as s:
+            ids = [m.vacancy_id for m in ranking(s, PROFILE, _profile_id(db, without))]
+        assert icu not in ids and cook in ids  # not eligible: never shown
+
+
+def test_barriers_count_the_stored_matches(client, db, worker_state):
+    from worker import jobs
+
+    _post(client, "vacancies", factories.vacancy())
+    _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
+    for status in ("ppt", "irregular"):
+        jobs.match_profile(_profile_id(db, _post(client, "profiles", factories.profile(status=status))))
+
+    body = client.get("/api/v1/insights/barriers?min_score=0").get_json()
+    co = next(r for r in body["countries"] if r["country"] == "CO")
+    assert co["strong_matches"] == 4 and co["strong_matches"] == body["total"]["strong_matches"]
+    assert co["eligible_now"] == 1                      # the cook post, for the PPT holder
+    assert co["blocked"]["permit"] == 1                  # the cook post, for the person without papers
+    assert co["blocked"]["recognition"] == 1             # the ICU post, for the PPT holder
+    assert co["blocked"]["permit+recognition"] == 1      # the ICU post, without papers
+    assert set(co["blocked"]) == set(body["groups"])
+
+    csv_text = client.get("/api/v1/insights/barriers.csv?min_score=0").get_data(as_text=True)
+    header, first, total = csv_text.strip().splitlines()
+    assert header.startswith("country,min_score,strong_matches,eligible_now,permit,recognition,language")
+    assert first.startswith("CO,0.0,4,1,1,1,0,1") and total.startswith("all,0.0,4,1,")
+
+    high = client.get("/api/v1/insights/barriers?min_score=0.99").get_json()
+    assert high["total"]["strong_matches"] < 4
+    assert client.get("/api/v1/insights/barriers?min_score=2").status_code == 400
+    assert client.get("/api/v1/insights/barriers?min_score=abc").status_code == 400
+
+    page = client.get("/insights/barreras?min_score=0").get_data(as_text=True)
+    assert "Colombia" in page and "Solo el permiso de trabajo" in page and "Descargar CSV" in page

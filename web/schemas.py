@@ -412,7 +412,8 @@ def field_errors(exc: ValidationError, locale: str = "en", model=None) -> dict[s
             text = err["msg"]
         elif locale == "en" and key in ("status_choice", "level_choice", "country_choice"):
             # API clients get the valid values: "Unknown status for CO; valid values: ...".
-            text = _MESSAGES[key]["en"] + " " + err["msg"].split(": ", 1)[-1].capitalize() + "."
+            detail = err["msg"].split(": ", 1)[-1]
+            text = f"{_MESSAGES[key]['en']} {detail[:1].upper()}{detail[1:]}."
         else:
             text = _MESSAGES[key][locale].format(**{k: _fmt(v, locale) for k, v in limits.items()})
         out.setdefault(name, text)
