@@ -95,7 +95,8 @@ def _one(index: TaxonomyIndex, title_links, skill_links, inherit_for: str | None
             near = [{"uri": index.occupation(x.index).uri, "isco": index.occupation(x.index).isco,
                      "score": x.score} for x in links[1:] if x.score >= links[0].score * NEAR_SHARE]
             occupations.append({"phrase": title, "uri": concept.uri, "isco": concept.isco,
-                                "score": links[0].score, "labels": _labels(concept), "near": near})
+                                "score": links[0].score, "labels": _labels(concept), "near": near,
+                                **({"regulated": True} if concept.regulated else {})})
     linked_skills = {}
     for phrase, links in skill_links:
         if links and links[0].score >= SKILL_THRESHOLD:

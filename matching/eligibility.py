@@ -208,6 +208,9 @@ def assess(kb, person: Person, job: Job) -> Verdict:
     if rule is not None:
         reasons.append({"code": "regulated", "group": rule.group, "country": job.country})
         need = max(need or 0, _level(rule.min_level) or 0)
+    elif job.regulated:  # ESCO's note, for a profession the knowledge base does not list
+        reasons.append({"code": "regulated", "group": "esco", "country": job.country})
+        need = max(need or 0, LEVELS.index("bachelor"))
     foreign = bool(person.education_country) and person.education_country != job.country \
         and job.country not in person.recognised_in
     if foreign and target is not None and target.recognition is not None \

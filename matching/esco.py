@@ -63,6 +63,8 @@ def read_esco_dir(folder: str | Path) -> Taxonomy:
             uri = row["conceptUri"]
             concept = occupations.setdefault(uri, Concept(uri, {}, (row.get("iscoGroup") or "").strip() or None))
             concept.isco = concept.isco or (row.get("iscoGroup") or "").strip() or None
+            concept.regulated = concept.regulated or (row.get("regulatedProfessionNote") or "").strip().endswith(
+                "/regulated")
             if labels := _labels(row):
                 concept.labels[lang] = labels
     skills: dict[str, Concept] = {}
@@ -136,10 +138,11 @@ def read_bundled() -> Taxonomy:
 
 def merge_taxonomies(base: Taxonomy, extra: Taxonomy) -> Taxonomy:
     """Add the languages, concepts and relations of `extra` to `base` (joined on URI)."""
-    occ = {c.uri: Concept(c.uri, dict(c.labels), c.isco) for c in base.occupations}
+    occ = {c.uri: Concept(c.uri, dict(c.labels), c.isco, c.regulated) for c in base.occupations}
     for c in extra.occupations:
         target = occ.setdefault(c.uri, Concept(c.uri, {}, c.isco))
         target.isco = c.isco or target.isco
+        target.regulated = target.regulated or c.regulated
         target.labels.update(c.labels)
     skills = {c.uri: Concept(c.uri, dict(c.labels)) for c in base.skills}
     for c in extra.skills:

@@ -18,7 +18,7 @@ __all__ = ["TaxonomyIndex", "build_index", "OCCUPATION_LEXICAL_WEIGHT"]
 # Shares of the character view, tuned on ESCO labels (docs/evaluation.md), never on a test set.
 OCCUPATION_LEXICAL_WEIGHT = 0.1
 # Bump when linking rules change, so that stored annotations are computed again.
-ANNOTATION_VERSION = "links-3"
+ANNOTATION_VERSION = "links-4"
 
 
 @dataclass

@@ -105,7 +105,8 @@ def eligibility_of(p: ProfileDoc, v: VacancyDoc, kb) -> Verdict:
     occ = (v.esco.get("occupations") or [None])[0] or {}
     person = Person(p.nationalities, p.country, p.legal_status, p.education_level, p.education_country,
                     p.education_recognised_in, p.languages)
-    job = JobFacts(v.country, occ.get("isco"), v.education_level, v.languages, remote=v.remote)
+    job = JobFacts(v.country, occ.get("isco"), v.education_level, v.languages, regulated=bool(occ.get("regulated")),
+                   remote=v.remote)
     return assess(kb, person, job)
 
 

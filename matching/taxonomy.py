@@ -16,11 +16,13 @@ class Concept:
         uri: the ESCO concept URI.
         labels: language code -> labels, the preferred label first.
         isco: the ISCO-08 unit group (4 digits) of an occupation, if known.
+        regulated: ESCO's regulated-profession note says the occupation is regulated.
     """
 
     uri: str
     labels: dict[str, list[str]]
     isco: str | None = None
+    regulated: bool = False
 
     def label(self, lang: str = "en") -> str:
         """Return the preferred label in `lang`, else in English, else any."""
@@ -62,7 +64,7 @@ class Taxonomy:
     def to_dict(self) -> dict:
         return {
             "source": self.source, "version": self.version,
-            "occupations": [[c.uri, c.isco, c.labels] for c in self.occupations],
+            "occupations": [[c.uri, c.isco, c.labels, *([True] if c.regulated else [])] for c in self.occupations],
             "skills": [[c.uri, c.labels] for c in self.skills],
             "essential": {str(k): v for k, v in self.essential.items()},
             "optional": {str(k): v for k, v in self.optional.items()},
@@ -72,7 +74,7 @@ class Taxonomy:
     @classmethod
     def from_dict(cls, data: dict) -> Taxonomy:
         return cls(
-            occupations=[Concept(uri, labels, isco) for uri, isco, labels in data["occupations"]],
+            occupations=[Concept(row[0], row[2], row[1], bool(row[3:] and row[3])) for row in data["occupations"]],
             skills=[Concept(uri, labels) for uri, labels in data["skills"]],
             essential={int(k): v for k, v in data.get("essential", {}).items()},
             optional={int(k): v for k, v in data.get("optional", {}).items()},

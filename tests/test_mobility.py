@@ -198,6 +198,15 @@ def test_overqualified_licenciada_is_shown_the_skilled_route():
     assert not assess(KB, Person(("VE",), "CO", "ppt", "bachelor", "VE"), Job("CO", "2221")).overqualified
 
 
+def test_escos_regulated_note_asks_for_recognition_where_the_knowledge_base_is_silent():
+    person = Person(("VE",), "CO", "ppt", "bachelor", "VE", (), {"es": "native"})
+    assert KB.country("CO").regulated_for("2250") is None   # veterinarians: not in Colombia's file
+    plain = assess(KB, person, Job("CO", "2250"))
+    flagged = assess(KB, person, Job("CO", "2250", regulated=True))
+    assert plain.steps == () and [s.kind for s in flagged.steps] == ["recognition"]
+    assert {"code": "regulated", "group": "esco", "country": "CO"} in flagged.reasons
+
+
 def test_language_steps_for_the_job_or_the_country():
     person = Person(("VE",), "BR", None, None, None, (), {"es": "native"})
     verdict = assess(KB, person, Job("BR"))

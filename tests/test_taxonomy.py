@@ -54,6 +54,8 @@ def test_esco_folder_reads_every_language_and_relation(tmp_path):
     assert sum(len(v) for v in tax.essential.values()) > 50000
     nurse = next(c for c in tax.occupations if c.label("en") == "specialist nurse")
     assert nurse.isco == "2221" and nurse.labels["es"][0].startswith("enfermero especialista")
+    regulated = {c.label("en") for c in tax.occupations if c.regulated}  # ESCO's regulated-profession note
+    assert {"pharmacist", "midwife", "general practitioner"} <= regulated and "specialist nurse" not in regulated
     save_taxonomy(tax, tmp_path)
     back = load_taxonomy(tmp_path)
     assert back.to_dict() == tax.to_dict()
