@@ -288,9 +288,9 @@ _STEP_TEXT = {
 _REASON_TEXT = {
     "national": {"es": "Tiene la nacionalidad de {country}.", "pt": "Tem a nacionalidade de {country}.",
                  "en": "You are a national of {country}."},
-    "status_authorises_work": {"es": "Su {status} le permite trabajar en {country}.",
-                               "pt": "Sua {status} permite trabalhar em {country}.",
-                               "en": "Your {status} lets you work in {country}."},
+    "status_authorises_work": {"es": "Su situación («{status}») le permite trabajar en {country}.",
+                               "pt": "A sua situação («{status}») permite trabalhar em {country}.",
+                               "en": "Your status (“{status}”) lets you work in {country}."},
     "status_does_not_authorise_work": {"es": "Con su situación actual («{status}») no puede trabajar formalmente en {country}.",
                                        "pt": "Com a sua situação atual («{status}») você não pode trabalhar formalmente em {country}.",
                                        "en": "With your current status (“{status}”) you cannot work formally in {country}."},

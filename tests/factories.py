@@ -40,3 +40,20 @@ def vacancy(base: dict = ICU_VACANCY, **changes) -> dict:
     data = copy.deepcopy(base)
     data.update(changes)
     return data
+
+
+def post(client, kind: str, body: dict):
+    """POST a profile or a vacancy through the API; return its id (asserting the 202)."""
+    resp = client.post(f"/api/v1/{kind}", json=body)
+    assert resp.status_code == 202, resp.get_json()
+    return resp.get_json()["id"]
+
+
+def profile_id(db, public_id: str) -> int:
+    """The database id of the profile with this public id."""
+    from sqlalchemy import select
+
+    from models import Profile
+
+    with db.session() as s:
+        return s.scalars(select(Profile.id).where(Profile.public_id == public_id)).one()

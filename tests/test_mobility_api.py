@@ -101,21 +101,6 @@ def test_form_groups_statuses_by_country_and_catches_another_countrys(client):
 
 # --- Ranking and barrier analytics, with the real worker job --------------------------------
 
-def _post(client, kind, body):
-    resp = client.post(f"/api/v1/{kind}", json=body)
-    assert resp.status_code == 202, resp.get_json()
-    return resp.get_json()["id"]
-
-
-def _profile_id(db, public_id) -> int:
-    from sqlalchemy import select
-
-    from models import Profile
-
-    with db.session() as s:
-        return s.scalars(select(Profile.id).where(Profile.public_id == public_id)).one()
-
-
 def test_ranking_applies_the_rules_and_the_page_shows_now_and_after_steps(client, db, worker_state):
     from models import PROFILE
     from models.queries import ranking
@@ -124,12 +109,12 @@ def test_ranking_applies_the_rules_and_the_page_shows_now_and_after_steps(client
 
     posted = client.post("/api/v1/vacancies", json=factories.vacancy()).get_json()  # needs her degree recognised
     icu, key = posted["id"], posted["key"]
-    cook = _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))  # she can start now
-    public_id = _post(client, "profiles", factories.profile())
-    jobs.match_profile(_profile_id(db, public_id))
+    cook = factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))  # she can start now
+    public_id = factories.post(client, "profiles", factories.profile())
+    jobs.match_profile(factories.profile_id(db, public_id))
 
     with db.session() as s:
-        rows = {m.vacancy_id: m for m in ranking(s, PROFILE, _profile_id(db, public_id))}
+        rows = {m.vacancy_id: m for m in ranking(s, PROFILE, factories.profile_id(db, public_id))}
     assert set(rows) == {icu, cook}
     assert rows[cook].explanation["verdict"] == "eligible_now" and rows[cook].explanation["steps"] == []
     assert rows[icu].explanation["verdict"] == "after_steps"
@@ -154,20 +139,20 @@ def test_ranking_applies_the_rules_and_the_page_shows_now_and_after_steps(client
     assert seen["matches"][0]["explanation"]["ready_now"] is False
 
     if ESCO_DIR.exists():  # ISCO groups come with the ESCO files: the nursing post is regulated
-        without = _post(client, "profiles", factories.profile(education={"level": "upper_secondary", "country": "VE"}))
-        jobs.match_profile(_profile_id(db, without))
+        without = factories.post(client, "profiles", factories.profile(education={"level": "upper_secondary", "country": "VE"}))
+        jobs.match_profile(factories.profile_id(db, without))
         with db.session() as s:
-            ids = [m.vacancy_id for m in ranking(s, PROFILE, _profile_id(db, without))]
+            ids = [m.vacancy_id for m in ranking(s, PROFILE, factories.profile_id(db, without))]
         assert icu not in ids and cook in ids  # not eligible: never shown
 
 
 def test_barriers_count_the_stored_matches(client, db, worker_state):
     from worker import jobs
 
-    _post(client, "vacancies", factories.vacancy())
-    _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
+    factories.post(client, "vacancies", factories.vacancy())
+    factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
     for status in ("ppt", "irregular"):
-        jobs.match_profile(_profile_id(db, _post(client, "profiles", factories.profile(status=status))))
+        jobs.match_profile(factories.profile_id(db, factories.post(client, "profiles", factories.profile(status=status))))
 
     body = client.get("/api/v1/insights/barriers?min_score=0").get_json()
     co = next(r for r in body["countries"] if r["country"] == "CO")

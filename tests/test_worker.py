@@ -15,22 +15,16 @@ from worker import jobs
 from worker.queueing import enqueue_match, job_id
 
 
-def _post(client, kind, body):
-    resp = client.post(f"/api/v1/{kind}", json=body)
-    assert resp.status_code == 202, resp.get_json()
-    return resp.get_json()["id"]
-
-
 def _profile_row(db, public_id) -> Profile:
     with db.session() as s:
         return s.scalars(select(Profile).where(Profile.public_id == public_id)).one()
 
 
 def test_match_profile_ranks_stores_and_explains(client, db, worker_state):
-    icu = _post(client, "vacancies", factories.vacancy())
-    cook = _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
-    far = _post(client, "vacancies", factories.vacancy(country="AR", city="Córdoba"))
-    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    icu = factories.post(client, "vacancies", factories.vacancy())
+    cook = factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
+    far = factories.post(client, "vacancies", factories.vacancy(country="AR", city="Córdoba"))
+    p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
 
     result = jobs.match_profile(p.id)
     assert result["ranked"] == 2 and result["candidates"] == 2  # Argentina is out of reach
@@ -60,9 +54,9 @@ def test_pairs_below_the_minimum_score_are_not_stored(client, db, settings, enco
     from worker import state
     built = state.init_state(replace(settings, min_score=0.35), encoder, worker_state.taxonomy)
     try:
-        icu = _post(client, "vacancies", factories.vacancy())
-        _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
-        p = _profile_row(db, _post(client, "profiles", factories.profile()))
+        icu = factories.post(client, "vacancies", factories.vacancy())
+        factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
+        p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
         jobs.match_profile(p.id)
         with db.session() as s:
             rows = ranking(s, PROFILE, p.id)
@@ -73,9 +67,9 @@ def test_pairs_below_the_minimum_score_are_not_stored(client, db, settings, enco
 
 
 def test_running_a_job_twice_gives_the_same_single_ranking(client, db, worker_state):
-    _post(client, "vacancies", factories.vacancy())
-    _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
-    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    factories.post(client, "vacancies", factories.vacancy())
+    factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
+    p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
     jobs.match_profile(p.id)
     with db.session() as s:
         first = [(m.vacancy_id, m.rank, m.score) for m in ranking(s, PROFILE, p.id)]
@@ -86,8 +80,8 @@ def test_running_a_job_twice_gives_the_same_single_ranking(client, db, worker_st
 
 
 def test_embeddings_are_cached_by_content(client, db, worker_state):
-    v = _post(client, "vacancies", factories.vacancy())
-    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    v = factories.post(client, "vacancies", factories.vacancy())
+    p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
     jobs.match_profile(p.id)
     with db.session() as s:
         row = s.get(Vacancy, v)
@@ -109,10 +103,10 @@ def test_embeddings_are_cached_by_content(client, db, worker_state):
 
 
 def test_new_vacancy_enters_existing_profile_rankings(client, db, worker_state):
-    _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
-    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
+    p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
     jobs.match_profile(p.id)
-    icu = _post(client, "vacancies", factories.vacancy())
+    icu = factories.post(client, "vacancies", factories.vacancy())
     result = jobs.match_vacancy(icu)
     assert result["updated_rankings"] == 1
     with db.session() as s:
@@ -122,17 +116,17 @@ def test_new_vacancy_enters_existing_profile_rankings(client, db, worker_state):
 
 
 def test_new_profile_enters_existing_candidate_lists(client, db, worker_state):
-    icu = _post(client, "vacancies", factories.vacancy())
+    icu = factories.post(client, "vacancies", factories.vacancy())
     jobs.match_vacancy(icu)
-    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
     assert jobs.match_profile(p.id)["updated_rankings"] == 1
     with db.session() as s:
         assert [m.profile_id for m in ranking(s, VACANCY, icu)] == [p.id]
 
 
 def test_closing_a_vacancy_removes_it_from_rankings(client, db, worker_state):
-    icu = _post(client, "vacancies", factories.vacancy())
-    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    icu = factories.post(client, "vacancies", factories.vacancy())
+    p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
     jobs.match_profile(p.id)
     with db.session() as s:
         v = s.get(Vacancy, icu)
@@ -149,7 +143,7 @@ def test_deleted_target_is_a_quiet_no_op(worker_state):
 
 
 def test_failing_job_is_recorded_failed_without_personal_data(client, db, worker_state):
-    p = _profile_row(db, _post(client, "profiles", factories.profile(summary="Soy María, mi pasaporte es 123")))
+    p = _profile_row(db, factories.post(client, "profiles", factories.profile(summary="Soy María, mi pasaporte es 123")))
 
     def broken(texts, role="document"):
         raise RuntimeError(f"cannot encode {texts}")  # an error whose text carries user data
@@ -169,7 +163,7 @@ def test_failing_job_is_recorded_failed_without_personal_data(client, db, worker
 
 
 def test_double_submit_queues_one_job(client, db, redis, settings):
-    p = _profile_row(db, _post(client, "profiles", factories.profile()))
+    p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
     with db.session() as s:
         assert enqueue_match(s, redis, settings, PROFILE, p.id, reason="edited") is True
     queue = Queue(settings.queue_name, connection=redis)
@@ -177,8 +171,8 @@ def test_double_submit_queues_one_job(client, db, redis, settings):
 
 
 def test_reconcile_queues_every_stale_target(client, db, redis, settings, worker_state):
-    pids = [_profile_row(db, _post(client, "profiles", factories.profile())).id for _ in range(3)]
-    vid = _post(client, "vacancies", factories.vacancy())
+    pids = [_profile_row(db, factories.post(client, "profiles", factories.profile())).id for _ in range(3)]
+    vid = factories.post(client, "vacancies", factories.vacancy())
     redis.flushdb()  # Redis lost every job
     jobs.match_profile(pids[0])  # one of them got ranked anyway
     counts = jobs.reconcile()
@@ -191,9 +185,9 @@ def test_reconcile_queues_every_stale_target(client, db, redis, settings, worker
 
 @pytest.mark.skipif(not ESCO_DIR.exists(), reason=f"ESCO extract not found at {ESCO_DIR}")
 def test_vacancy_without_skills_takes_those_of_its_occupation(client, db, worker_state):
-    vid = _post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY, essential_skills=[],
+    vid = factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY, essential_skills=[],
                                                        title="Cocinero"))
-    p = _profile_row(db, _post(client, "profiles", factories.profile(
+    p = _profile_row(db, factories.post(client, "profiles", factories.profile(
         jobs=[{"title": "Cocinera", "years": 4}], skills=["cocinar pescado y marisco", "filetear pescado"])))
     jobs.match_vacancy(vid)
     jobs.match_profile(p.id)
