@@ -46,6 +46,7 @@ class Settings:
     weights: dict[str, float] = field(default_factory=dict)
     mobility_dir: str = str(CONFIG_DIR)   # holds countries/*.toml and education.toml
     barrier_score: float = 0.5   # a match at least this good counts in the barrier analytics
+    barrier_min_count: int = 5   # smaller counts are withheld there (they could point at one person)
 
     @property
     def esco_dir(self) -> Path:
@@ -135,6 +136,7 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         reconcile_interval=_int(env, "PUENTE_RECONCILE_INTERVAL", base.reconcile_interval),
         mobility_dir=env.get("PUENTE_MOBILITY_DIR") or base.mobility_dir,
         barrier_score=_float(env, "PUENTE_BARRIER_SCORE", base.barrier_score),
+        barrier_min_count=_int(env, "PUENTE_BARRIER_MIN_COUNT", base.barrier_min_count),
         weights=load_weights(Path(env["PUENTE_WEIGHTS"]) if env.get("PUENTE_WEIGHTS") else None),
     )
     if name == "production":

@@ -30,6 +30,9 @@ from typing import Annotated, Literal
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from matching.documents import normalise_phrase
+from matching.vocab import EDUCATION_LEVELS
+
 __all__ = ["KnowledgeBase", "Country", "Status", "Recognition", "Regulated", "Reserved", "Degree",
            "Source", "Localised", "KnowledgeBaseError", "load_knowledge_base", "COUNTRIES_DIR",
            "EDUCATION_FILE", "REQUIRED_COUNTRIES", "ISCED_LEVELS"]
@@ -42,9 +45,8 @@ EDUCATION_FILE = CONFIG_DIR / "education.toml"
 # main country of origin.
 REQUIRED_COUNTRIES = ("AR", "BR", "CL", "CO", "CR", "DO", "EC", "GY", "MX", "PA", "PY", "PE", "UY", "VE")
 
-# ISCED 2011 levels by the codes Puente uses in forms and the API (matching.vocab has the same).
-ISCED_LEVELS = ("none", "primary", "lower_secondary", "upper_secondary", "post_secondary", "short_cycle",
-                "bachelor", "master", "doctorate")
+# ISCED 2011 levels by the codes Puente uses in forms and the API.
+ISCED_LEVELS = tuple(EDUCATION_LEVELS)
 
 
 class KnowledgeBaseError(RuntimeError):
@@ -131,6 +133,11 @@ class Status(_Rule):
     months: float | None = Field(default=None, ge=0, le=120)   # typical time to obtain
     cost: Text | None = None                                    # typical cost, as the source gives it
     needs_offer: bool = False                                   # a job offer or contract is required
+    # Whether Puente may suggest it as the way to obtain the right to work. Refugee and
+    # asylum statuses never are (a protection claim is not a job route); set false for a
+    # status that needs an earlier one (permanent residence) or is only a stage of another.
+    route: bool = True
+    aliases: list[Code] = []   # older or generic codes that mean this status here
 
     @model_validator(mode="after")
     def _obtainable_has_how(self):
@@ -200,7 +207,9 @@ class Country(_Model):
         return self
 
     def status(self, code: str | None) -> Status | None:
-        return next((s for s in self.statuses if s.code == code), None)
+        """The status with this code (or alias), or None."""
+        return next((s for s in self.statuses if s.code == code), None) or next(
+            (s for s in self.statuses if code in s.aliases), None)
 
     def regulated_for(self, isco: str | None) -> Regulated | None:
         """The regulated profession covering an ISCO code (the longest prefix wins)."""
@@ -234,11 +243,8 @@ class _EducationFile(_Model):
 
 
 def _fold(text: str) -> str:
-    import unicodedata
-
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in text if not unicodedata.combining(c) and (c.isalnum() or c.isspace()))
-                    .split())
+    """'Técnico Superior (TSU)' -> 'tecnico superior tsu'."""
+    return " ".join("".join(c if c.isalnum() else " " for c in normalise_phrase(text)).split())
 
 
 class KnowledgeBase:
@@ -248,27 +254,39 @@ class KnowledgeBase:
         self.countries = countries
         self.degrees = degrees
         self._degree_names: dict[tuple[str | None, str], Degree] = {}
+        levels: dict[str, set[str]] = {}
         for d in degrees:
             for name in (d.code, *d.names):
                 self._degree_names.setdefault((d.country, _fold(name)), d)
                 self._degree_names.setdefault((None, _fold(name)), d)
+                levels.setdefault(_fold(name), set()).add(d.level)
+        # A name that means different levels in different countries ("bachiller": school in
+        # Venezuela, university in Peru) is only read with its country.
+        self.ambiguous = {name for name, found in levels.items() if len(found) > 1}
+        for name in self.ambiguous:
+            del self._degree_names[(None, name)]
 
     def country(self, code: str | None) -> Country | None:
         return self.countries.get((code or "").upper())
 
     def degree(self, name: str, country: str | None = None) -> Degree | None:
-        """Find a national degree by its name or code, in `country` first, then anywhere."""
+        """Find a national degree by its name or code, in `country` first, then anywhere
+        (unless the name means different levels in different countries)."""
         key = _fold(name)
         return self._degree_names.get((country, key)) or self._degree_names.get((None, key))
 
+    def degree_names(self, country: str | None) -> list[str]:
+        """The degree codes of a country (all countries' when None), for error messages."""
+        return sorted({d.code for d in self.degrees if country is None or d.country == country})
+
     def level_of(self, name_or_level: str | int | None, country: str | None = None) -> str | None:
         """Return the ISCED level code of a level code, an ISCED number (0-8) or a degree name."""
-        if name_or_level is None or name_or_level == "":
+        if name_or_level is None or name_or_level == "" or isinstance(name_or_level, bool):
             return None
-        if isinstance(name_or_level, int) or str(name_or_level).strip().isdigit():
-            n = int(name_or_level)
-            return ISCED_LEVELS[n] if 0 <= n < len(ISCED_LEVELS) else None
         text = str(name_or_level).strip()
+        if isinstance(name_or_level, int) or (text.isascii() and text.isdecimal()):
+            n = int(text)
+            return ISCED_LEVELS[n] if 0 <= n < len(ISCED_LEVELS) else None
         if text in ISCED_LEVELS:
             return text
         degree = self.degree(text, country)

@@ -20,18 +20,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS
+
 __all__ = ["Person", "Job", "Step", "Verdict", "assess", "routes", "describe_step", "describe_steps",
            "describe_reason",
            "STEP_KINDS", "VERDICTS", "LEVELS"]
 
-LEVELS = ("none", "primary", "lower_secondary", "upper_secondary", "post_secondary", "short_cycle",
-          "bachelor", "master", "doctorate")
+LEVELS = tuple(EDUCATION_LEVELS)
 STEP_KINDS = ("permit", "recognition", "licence", "language")
 VERDICTS = ("eligible_now", "after_steps", "not_eligible")
 SKILLED_FROM = LEVELS.index("short_cycle")
 # ISCO-08 major groups whose jobs ask for at most secondary education (skill levels 1-2).
 LOW_SKILL_MAJOR = frozenset("456789")
-SPOKEN = frozenset({"native", "fluent", "intermediate"})
+# Kinds of status never suggested as the way to the right to work: a protection claim is
+# not a job route, and a visit does not authorise work.
+NOT_A_ROUTE = frozenset({"national", "irregular", "refugee", "asylum", "visitor"})
+
+
+def speaks(level: str | None) -> bool:
+    """Whether a language level is enough to work in it (intermediate or better)."""
+    return LANGUAGE_LEVELS.get(level or "", 0.0) >= LANGUAGE_LEVELS["intermediate"]
 
 
 @dataclass(frozen=True)
@@ -104,21 +112,27 @@ def _level(code: str | None) -> int | None:
     return LEVELS.index(code) if code in LEVELS else None
 
 
+def _open_to(status, nationalities: Sequence[str]) -> bool:
+    """Whether people of these nationalities can obtain the status."""
+    return "*" in status.holders or bool(set(status.holders) & set(nationalities))
+
+
 def routes(kb, country: str, nationalities: Sequence[str], *, inside: bool) -> list:
-    """The statuses that authorise work in `country` and that a person of these
-    nationalities can still obtain, best first (from abroad first when `inside` is false,
-    then the quickest)."""
+    """The statuses that authorise work in `country` that a person of these nationalities
+    can still obtain, best first: those obtainable from where the person is (in the
+    country when `inside`, else from abroad), then those made for their nationality, then
+    those that need no job offer, then the quickest known."""
     c = kb.country(country) if kb is not None else None
     if c is None:
         return []
     found = []
     for s in c.statuses:
-        if not s.authorises_work or s.obtain == "closed" or s.kind in ("national", "irregular"):
+        if not (s.authorises_work and s.route) or s.obtain == "closed" or s.kind in NOT_A_ROUTE:
             continue
-        if "*" not in s.holders and not set(s.holders) & set(nationalities):
+        if not _open_to(s, nationalities):
             continue
         where = {"in_country": 0 if inside else 1, "both": 0, "abroad": 1 if inside else 0}[s.obtain]
-        specific = 0 if "*" not in s.holders else 1   # a route made for these nationals first
+        specific = 0 if "*" not in s.holders else 1
         found.append(((where, specific, s.needs_offer, s.months if s.months is not None else 99), s))
     return [s for _, s in sorted(found, key=lambda x: x[0])]
 
@@ -128,8 +142,19 @@ def _permit_step(c, status, *, check: bool = False) -> Step:
                 status.authority, status.url, status.months)
 
 
+def _recognition_step(country: str, rec, level: str | None) -> Step:
+    """The recognition step: the country's procedure when it covers the person's level."""
+    if rec is None:
+        return Step("recognition", country, "recognition:other")
+    covers = level is None or level in rec.levels
+    return Step("recognition", country, "recognition" if covers else "recognition:other", rec.authority, rec.url,
+                rec.months if covers else None)
+
+
 def _holds(status, nationalities: Sequence[str]) -> bool:
-    return "*" in status.holders or bool(set(status.holders) & set(nationalities))
+    """Whether the person can hold the status they gave: holding it is the evidence,
+    unless the nationalities they gave rule it out."""
+    return not nationalities or _open_to(status, nationalities)
 
 
 def assess(kb, person: Person, job: Job) -> Verdict:
@@ -143,13 +168,18 @@ def assess(kb, person: Person, job: Job) -> Verdict:
     Returns:
         A `Verdict` with ordered steps (permit, recognition, licence, language) and reasons.
     """
-    target = kb.country(job.country) if kb is not None else None
+    def covered(code):
+        c = kb.country(code) if kb is not None else None
+        return c if c is not None and "host" in c.roles else None   # Venezuela is covered as a country of origin only
+
+    target = covered(job.country)
     nationalities = tuple(person.nationalities)
     moving = bool(person.current_country) and person.current_country != job.country and not job.remote
     # Remote work is done from where the person lives: the permit that counts is that country's.
     where = person.current_country if job.remote and person.current_country else job.country
-    host = kb.country(where) if kb is not None else None
+    host = covered(where)
     national = where in nationalities or (person.status == "national" and not moving)
+    national_of_target = job.country in nationalities or (person.status == "national" and not moving)
     reasons: list[dict] = []
     steps: list[Step] = []
     blocked = False
@@ -194,7 +224,7 @@ def assess(kb, person: Person, job: Job) -> Verdict:
                 blocked = True
                 reasons.append({"code": "no_route", "country": where})
 
-    if target is not None and job.country not in nationalities:
+    if target is not None and not national_of_target:
         reserved = target.reserved_for(job.occupation_isco)
         if reserved is not None:
             blocked = True
@@ -204,43 +234,36 @@ def assess(kb, person: Person, job: Job) -> Verdict:
     have = _level(person.education_level)
     need = _level(job.education_level)
     rule = target.regulated_for(job.occupation_isco) if target is not None else None
-    regulated = rule is not None or job.regulated
-    if rule is not None:
-        reasons.append({"code": "regulated", "group": rule.group, "country": job.country})
-        need = max(need or 0, _level(rule.min_level) or 0)
-    elif job.regulated:  # ESCO's note, for a profession the knowledge base does not list
-        reasons.append({"code": "regulated", "group": "esco", "country": job.country})
-        need = max(need or 0, LEVELS.index("bachelor"))
-    foreign = bool(person.education_country) and person.education_country != job.country \
-        and job.country not in person.recognised_in
-    if foreign and target is not None and target.recognition is not None \
-            and person.education_country in target.recognition.exempt_from:
-        foreign = False
-    if rule is not None and have is not None and have < _level(rule.min_level):
+    min_level = rule.min_level if rule is not None else ("bachelor" if job.regulated else None)
+    if min_level is not None:
+        # The knowledge base's rule, else ESCO's note for a profession it does not list.
+        reasons.append({"code": "regulated", "group": rule.group if rule is not None else "esco",
+                        "country": job.country})
+        need = max(need or 0, LEVELS.index(min_level))
+    abroad_degree = bool(person.education_country) and person.education_country != job.country
+    rec = target.recognition if target is not None else None
+    foreign = abroad_degree and job.country not in person.recognised_in \
+        and not (rec is not None and person.education_country in rec.exempt_from)
+    if min_level is not None and have is not None and have < LEVELS.index(min_level):
         blocked = True
-        reasons.append({"code": "below_required_level", "required": rule.min_level, "country": job.country})
+        reasons.append({"code": "below_required_level", "required": min_level, "country": job.country})
     elif need is not None and need >= SKILLED_FROM and (have is None or have >= SKILLED_FROM):
         if foreign:
-            rec = target.recognition if target is not None else None
-            if rec is not None:
-                steps.append(Step("recognition", job.country, "recognition", rec.authority, rec.url, rec.months))
-            else:
-                steps.append(Step("recognition", job.country, "recognition"))
+            steps.append(_recognition_step(job.country, rec, person.education_level))
             reasons.append({"code": "foreign_degree", "issued_in": person.education_country, "country": job.country})
-        elif regulated and not person.education_country:
+        elif min_level is not None and have is not None and not person.education_country:
             reasons.append({"code": "education_country_not_given"})
         # A degree from abroad, even once recognised, still needs the professional registration.
-        abroad_degree = bool(person.education_country) and person.education_country != job.country
-        if rule is not None and (abroad_degree or moving):
+        if rule is not None and abroad_degree:
             steps.append(Step("licence", job.country, f"regulated:{rule.group}", rule.authority, rule.url, rule.months))
 
     # 3. Languages: the job's, else the country's official ones when the person said what they speak.
     wanted = list(job.languages)
     if not wanted and person.languages and target is not None \
-            and not any(person.languages.get(code) in SPOKEN for code in target.languages):
+            and not any(speaks(person.languages.get(code)) for code in target.languages):
         wanted = [target.languages[0]]
     for code in wanted:
-        if person.languages.get(code) not in SPOKEN:
+        if not speaks(person.languages.get(code)):
             steps.append(Step("language", job.country, f"language:{code}"))
 
     # 4. Over-qualification: a degree holder in a job that asks for no tertiary education.
@@ -252,9 +275,7 @@ def assess(kb, person: Person, job: Job) -> Verdict:
         overqualified = True
         reasons.append({"code": "overqualified", "level": person.education_level})
         if foreign:
-            rec = target.recognition if target is not None else None
-            route_steps = (Step("recognition", job.country, "recognition", rec.authority if rec else None,
-                                rec.url if rec else None, rec.months if rec else None),)
+            route_steps = (_recognition_step(job.country, rec, person.education_level),)
 
     order = {k: i for i, k in enumerate(STEP_KINDS)}
     steps.sort(key=lambda s: order[s.kind])
@@ -271,9 +292,17 @@ _STEP_TEXT = {
     "check_status": {"es": "Confirme que tiene un permiso para trabajar en {country}. Si no lo tiene: {label}. {how}",
                      "pt": "Confirme que você tem autorização para trabalhar em {country}. Se não tiver: {label}. {how}",
                      "en": "Make sure you hold a permit to work in {country}. If you do not: {label}. {how}"},
-    "work_permit": {"es": "Obtener un permiso de trabajo en {country}.",
-                    "pt": "Obter uma autorização de trabalho em {country}.",
-                    "en": "Get a work permit in {country}."},
+    "generic_permit": {"es": "Obtener un permiso de trabajo en {country}.",
+                       "pt": "Obter uma autorização de trabalho em {country}.",
+                       "en": "Get a work permit in {country}."},
+    "generic_recognition": {"es": "Hacer reconocer su título en {country}: pregunte a la autoridad qué trámite corresponde a su nivel de estudios.",
+                            "pt": "Reconhecer o seu diploma em {country}: pergunte à autoridade qual trâmite corresponde ao seu nível de estudos.",
+                            "en": "Have your degree recognised in {country}: ask the authority which procedure fits your level of education."},
+    "generic_licence": {"es": "Obtener la habilitación profesional en {country}.",
+                        "pt": "Obter o registro profissional em {country}.",
+                        "en": "Obtain the professional licence in {country}."},
+    "generic_language": {"es": "Aprender el idioma del empleo.", "pt": "Aprender o idioma da vaga.",
+                         "en": "Learn the language of the job."},
     "recognition": {"es": "Hacer reconocer su título en {country}. {procedure}",
                     "pt": "Reconhecer o seu diploma em {country}. {procedure}",
                     "en": "Have your degree recognised in {country}. {procedure}"},
@@ -348,7 +377,7 @@ def _country_name(kb, code: str | None, locale: str) -> str:
 
 
 def describe_step(kb, step: Step | Mapping, locale: str = "es") -> dict:
-    """Return {"kind", "text", "authority", "url"} for a step, in `locale`."""
+    """Return {"kind", "text", "authority", "url", "months"?, "uncertain"?} for a step, in `locale`."""
     from .explain import language_name
 
     step = step if isinstance(step, Step) else Step.from_dict(step)
@@ -356,22 +385,19 @@ def describe_step(kb, step: Step | Mapping, locale: str = "es") -> dict:
     c = kb.country(step.country) if kb is not None else None
     country = _country_name(kb, step.country, loc)
     head, _, code = step.rule.partition(":")
-    text = _STEP_TEXT["work_permit"][loc].format(country=country)
-    if head in ("status", "check_status") and c is not None and c.status(code) is not None:
-        s = c.status(code)
-        text = _STEP_TEXT[head][loc].format(country=country, label=s.label.get(loc),
-                                            how=s.how.get(loc) if s.how else "").strip()
-    elif head == "recognition":
-        proc = c.recognition.procedure.get(loc) if c is not None and c.recognition else ""
-        text = _STEP_TEXT["recognition"][loc].format(country=country, procedure=proc).strip()
-    elif head == "regulated" and c is not None:
-        rule = next((r for r in c.regulated if r.group == code), None)
-        if rule is not None:
-            text = _STEP_TEXT["regulated"][loc].format(label=rule.label.get(loc), licence=rule.licence.get(loc))
+    rule = _rule(c, head, code)
+    if head in ("status", "check_status") and rule is not None:
+        text = _STEP_TEXT[head][loc].format(country=country, label=rule.label.get(loc),
+                                            how=rule.how.get(loc) if rule.how else "").strip()
+    elif head == "recognition" and rule is not None and code != "other":
+        text = _STEP_TEXT["recognition"][loc].format(country=country, procedure=rule.procedure.get(loc)).strip()
+    elif head == "regulated" and rule is not None:
+        text = _STEP_TEXT["regulated"][loc].format(label=rule.label.get(loc), licence=rule.licence.get(loc))
     elif head == "language":
         text = _STEP_TEXT["language"][loc].format(language=language_name(code, loc))
+    else:  # a generic rule, or one the knowledge base no longer has: say what kind of step it is
+        text = _STEP_TEXT[f"generic_{step.kind}"][loc].format(country=country)
     out = {"kind": step.kind, "text": text}
-    rule = _rule(c, head, code)
     if rule is not None and getattr(rule, "uncertain", None):
         out["uncertain"] = True   # the knowledge base says part of this rule is not certain
     if step.authority:
@@ -431,21 +457,25 @@ BARRIERS = ("permit", "recognition", "language")
 _FAMILY = {"permit": "permit", "recognition": "recognition", "licence": "recognition", "language": "language",
            "work_permit": "permit", "regularise": "permit", "recognise_degree": "recognition",
            "learn_language": "language"}
-# Every non-empty combination, in a fixed order: permit, recognition, language, then pairs, then all.
+# Every non-empty combination, in a fixed order: permit, recognition, language, then pairs,
+# then all; and, apart, matches whose only step is to confirm a status the person did not give.
 BARRIER_GROUPS = ("permit", "recognition", "language", "permit+recognition", "permit+language",
-                  "recognition+language", "permit+recognition+language")
+                  "recognition+language", "permit+recognition+language", "status_not_given")
 
 
 def barrier_group(steps: Sequence[Mapping]) -> str | None:
     """The barriers a stored match's steps add up to: None (can start now), "permit",
-    "permit+recognition", ... (see BARRIER_GROUPS)."""
-    found = {_FAMILY.get(s.get("kind") or s.get("code") or "") for s in steps} - {None}
+    "permit+recognition", ... or "status_not_given" (see BARRIER_GROUPS). A status to
+    confirm is not counted as a permit barrier: the person did not say."""
+    unknown = any(str(s.get("rule", "")).startswith("check_status") for s in steps)
+    found = {_FAMILY.get(s.get("kind") or s.get("code") or "") for s in steps
+             if not str(s.get("rule", "")).startswith("check_status")} - {None}
     if not found:
-        return None
+        return "status_not_given" if unknown else None
     return "+".join(b for b in BARRIERS if b in found)
 
 
-def count_barriers(rows, min_score: float) -> list[dict]:
+def count_barriers(rows, min_score: float) -> tuple[list[dict], dict]:
     """Count strong matches per country by the barriers that block them.
 
     Args:
@@ -453,19 +483,23 @@ def count_barriers(rows, min_score: float) -> list[dict]:
         min_score: a match at least this good is strong.
 
     Returns:
-        One dict per country (sorted by code): country, strong_matches, eligible_now, and
-        `blocked` {group: count} over BARRIER_GROUPS (permit only, recognition only, ...).
+        One dict per country (sorted by code) — country, strong_matches, eligible_now, and
+        `blocked` {group: count} over BARRIER_GROUPS — and the same for all countries.
     """
+    def empty(country: str) -> dict:
+        return {"country": country, "strong_matches": 0, "eligible_now": 0,
+                "blocked": dict.fromkeys(BARRIER_GROUPS, 0)}
+
     table: dict[str, dict] = {}
+    total = empty("all")
     for country, score, steps in rows:
         if score < min_score:
             continue
-        row = table.setdefault(country, {"country": country, "strong_matches": 0, "eligible_now": 0,
-                                         "blocked": dict.fromkeys(BARRIER_GROUPS, 0)})
-        row["strong_matches"] += 1
         group = barrier_group(steps or [])
-        if group is None:
-            row["eligible_now"] += 1
-        else:
-            row["blocked"][group] += 1
-    return [table[c] for c in sorted(table)]
+        for row in (table.setdefault(country, empty(country)), total):
+            row["strong_matches"] += 1
+            if group is None:
+                row["eligible_now"] += 1
+            else:
+                row["blocked"][group] += 1
+    return [table[c] for c in sorted(table)], total

@@ -12,7 +12,7 @@ from .encoders import Calibration
 from .taxonomy import isco_closeness
 from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, STEP_COST
 
-__all__ = ["PairScore", "score_pair", "score_many", "rank", "top_k", "combine"]
+__all__ = ["PairScore", "score_pair", "score_many", "rank", "top_k", "combine", "for_employer"]
 
 ESSENTIAL_WEIGHT = 2.0   # an essential skill counts twice an optional one
 UNRELATED_JOB_SHARE = 0.25  # a year in an unrelated job still shows work habits
@@ -80,16 +80,12 @@ def _location(p: ProfileDoc, v: VacancyDoc) -> tuple[float, str]:
     return 0.0, "out_of_reach"
 
 
-def _language(p: ProfileDoc, v: VacancyDoc) -> tuple[float, list[str]]:
+def _language(p: ProfileDoc, v: VacancyDoc) -> float:
+    """How well the person speaks the languages the job asks for (the missing ones are
+    eligibility steps)."""
     if not v.languages:
-        return 1.0, []
-    values, missing = [], []
-    for code in v.languages:
-        value = LANGUAGE_LEVELS.get(p.languages.get(code, ""), 0.0)
-        values.append(value)
-        if value < LANGUAGE_LEVELS["intermediate"]:
-            missing.append(code)
-    return float(np.mean(values)), missing
+        return 1.0
+    return float(np.mean([LANGUAGE_LEVELS.get(p.languages.get(code, ""), 0.0) for code in v.languages]))
 
 
 def _education(p: ProfileDoc, v: VacancyDoc) -> float:
@@ -236,7 +232,7 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         relevant += float(job.years) * (1.0 if close else UNRELATED_JOB_SHARE)
     experience = 1.0 if v.experience_years <= 0 else min(1.0, relevant / v.experience_years)
 
-    language, _ = _language(p, v)
+    language = _language(p, v)
     scores = {
         "semantic": round(semantic, 4),
         "skills": round(skills, 4),
@@ -262,6 +258,28 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     if v.esco.get("inherited_skills") and not v.essential_skills_given:
         explanation["skills_from_occupation"] = True
     return PairScore(p.id, v.id, round(combine(scores, weights), 4), scores, explanation)
+
+
+# What only the person may see: the verdict and steps would tell their migration status.
+PRIVATE_EXPLANATION = ("steps", "reasons", "verdict", "routes", "overqualified")
+
+
+def for_employer(result: PairScore, weights: Mapping[str, float]) -> PairScore:
+    """The same match as an employer may see it: no eligibility score (its value would tell
+    which steps the person needs), a combined score without it, and of the verdict only
+    whether the person can start now.
+
+    Args:
+        result: a scored pair.
+        weights: per-dimension weights.
+
+    Returns:
+        A `PairScore` for the vacancy's ranking.
+    """
+    scores = {k: v for k, v in result.scores.items() if k != "eligibility"}
+    explanation = {k: v for k, v in result.explanation.items() if k not in PRIVATE_EXPLANATION}
+    explanation["ready_now"] = result.explanation.get("verdict") == "eligible_now"
+    return PairScore(result.profile_id, result.vacancy_id, round(combine(scores, weights), 4), scores, explanation)
 
 
 def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embedding]],

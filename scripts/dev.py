@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         import_esco(args.esco, settings)
     if args.demo:
+        # The demo people are made up: show the barrier figures down to single matches.
+        env.setdefault("PUENTE_BARRIER_MIN_COUNT", "1")
         from scripts.demo import load_demo
         from web import create_app
 

@@ -102,9 +102,8 @@ def test_form_groups_statuses_by_country_and_catches_another_countrys(client):
 # --- Ranking and barrier analytics, with the real worker job --------------------------------
 
 def test_ranking_applies_the_rules_and_the_page_shows_now_and_after_steps(client, db, worker_state):
-    from models import PROFILE
+    from models import PROFILE, VACANCY
     from models.queries import ranking
-    from tests.conftest import ESCO_DIR
     from worker import jobs
 
     posted = client.post("/api/v1/vacancies", json=factories.vacancy()).get_json()  # needs her degree recognised
@@ -137,41 +136,67 @@ def test_ranking_applies_the_rules_and_the_page_shows_now_and_after_steps(client
     assert len(seen["matches"]) == 1
     assert not {"steps", "verdict", "reasons", "routes"} & set(seen["matches"][0]["explanation"])
     assert seen["matches"][0]["explanation"]["ready_now"] is False
+    # Nor the eligibility score, whose value would tell which steps she needs; not even stored.
+    assert "eligibility" not in seen["matches"][0]["scores"]
+    with db.session() as s:
+        stored = ranking(s, VACANCY, icu)[0]
+    assert "eligibility" not in stored.scores and "steps" not in stored.explanation
 
-    if ESCO_DIR.exists():  # ISCO groups come with the ESCO files: the nursing post is regulated
-        without = factories.post(client, "profiles", factories.profile(education={"level": "upper_secondary", "country": "VE"}))
-        jobs.match_profile(factories.profile_id(db, without))
-        with db.session() as s:
-            ids = [m.vacancy_id for m in ranking(s, PROFILE, factories.profile_id(db, without))]
-        assert icu not in ids and cook in ids  # not eligible: never shown
+    # The ICU post is linked to a nursing occupation (ISCO 222x, regulated in Colombia):
+    # without a tertiary degree she is not eligible, and it is never shown to her.
+    assert rows[icu].explanation["occupations"]["vacancy"]["isco"].startswith("222")
+    without = factories.post(client, "profiles", factories.profile(education={"level": "upper_secondary", "country": "VE"}))
+    jobs.match_profile(factories.profile_id(db, without))
+    with db.session() as s:
+        ids = [m.vacancy_id for m in ranking(s, PROFILE, factories.profile_id(db, without))]
+    assert icu not in ids and cook in ids
 
 
-def test_barriers_count_the_stored_matches(client, db, worker_state):
+def test_barriers_count_the_stored_matches(client, db, settings, make_app, worker_state):
+    from dataclasses import replace
+
     from worker import jobs
 
     factories.post(client, "vacancies", factories.vacancy())
     factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
-    for status in ("ppt", "irregular"):
+    for status in ("ppt", "irregular", None):
         jobs.match_profile(factories.profile_id(db, factories.post(client, "profiles", factories.profile(status=status))))
 
+    # Counts under PUENTE_BARRIER_MIN_COUNT (5 by default) are withheld: they could point at one person.
     body = client.get("/api/v1/insights/barriers?min_score=0").get_json()
     co = next(r for r in body["countries"] if r["country"] == "CO")
-    assert co["strong_matches"] == 4 and co["strong_matches"] == body["total"]["strong_matches"]
+    assert body["min_count"] == 5 and co["strong_matches"] == 6
+    assert co["eligible_now"] is None and co["blocked"]["permit"] is None
+    assert co["blocked"]["language"] == 0   # zero tells nothing about anyone
+    csv_text = client.get("/api/v1/insights/barriers.csv?min_score=0").get_data(as_text=True)
+    assert "CO,0.0,6,<5,<5" in csv_text
+
+    shown = make_app(replace(settings, barrier_min_count=1)).test_client()
+    body = shown.get("/api/v1/insights/barriers?min_score=0").get_json()
+    co = next(r for r in body["countries"] if r["country"] == "CO")
+    assert co["strong_matches"] == 6 and co["strong_matches"] == body["total"]["strong_matches"]
     assert co["eligible_now"] == 1                      # the cook post, for the PPT holder
     assert co["blocked"]["permit"] == 1                  # the cook post, for the person without papers
-    assert co["blocked"]["recognition"] == 1             # the ICU post, for the PPT holder
+    assert co["blocked"]["recognition"] == 2             # the ICU post, for the PPT holder and for the one who did not say
     assert co["blocked"]["permit+recognition"] == 1      # the ICU post, without papers
+    assert co["blocked"]["status_not_given"] == 1        # the cook post, for the one who did not say
     assert set(co["blocked"]) == set(body["groups"])
 
-    csv_text = client.get("/api/v1/insights/barriers.csv?min_score=0").get_data(as_text=True)
+    csv_text = shown.get("/api/v1/insights/barriers.csv?min_score=0").get_data(as_text=True)
     header, first, total = csv_text.strip().splitlines()
-    assert header.startswith("country,min_score,strong_matches,eligible_now,permit,recognition,language")
-    assert first.startswith("CO,0.0,4,1,1,1,0,1") and total.startswith("all,0.0,4,1,")
+    assert header == ("country,min_score,strong_matches,eligible_now,permit,recognition,language,"
+                      "permit+recognition,permit+language,recognition+language,permit+recognition+language,"
+                      "status_not_given")
+    assert first == "CO,0.0,6,1,1,2,0,1,0,0,0,1" and total == "all,0.0,6,1,1,2,0,1,0,0,0,1"
 
-    high = client.get("/api/v1/insights/barriers?min_score=0.99").get_json()
-    assert high["total"]["strong_matches"] < 4
-    assert client.get("/api/v1/insights/barriers?min_score=2").status_code == 400
-    assert client.get("/api/v1/insights/barriers?min_score=abc").status_code == 400
+    high = shown.get("/api/v1/insights/barriers?min_score=0.9").get_json()
+    assert high["total"]["strong_matches"] < 6
+    for bad in ("0.55", "2", "abc", "nan"):   # only the fixed steps: two close thresholds could isolate one match
+        resp = shown.get(f"/api/v1/insights/barriers?min_score={bad}")
+        assert resp.status_code == 400 and "min_score" in resp.get_json()["fields"], bad
 
-    page = client.get("/insights/barreras?min_score=0").get_data(as_text=True)
+    page = shown.get("/insights/barreras?min_score=0").get_data(as_text=True)
     assert "Colombia" in page and "Solo el permiso de trabajo" in page and "Descargar CSV" in page
+    assert "<td>6</td>" in page
+    hidden = client.get("/insights/barreras?min_score=0").get_data(as_text=True)
+    assert "&lt;5" in hidden and "se muestran como" in hidden

@@ -1,9 +1,15 @@
 """Barrier analytics: where strong matches are blocked by a permit, the recognition of a
-degree or a language, country by country. Counts of matches only, never of who.
+degree or a language, country by country.
 
     GET /api/v1/insights/barriers[?min_score=0.5]       JSON
     GET /api/v1/insights/barriers.csv[?min_score=0.5]   CSV (a spreadsheet opens it)
     GET /insights/barreras                              the page
+
+Counts of matches, not of people, and they must not point at one person: the threshold
+is one of a few fixed steps (so that two nearby thresholds cannot isolate one match), and
+a count below PUENTE_BARRIER_MIN_COUNT is withheld (null in JSON, "<N" in CSV and on the
+page). Access control for these figures comes with the accounts of the public employment
+services; until then they are public.
 """
 from __future__ import annotations
 
@@ -23,26 +29,36 @@ bp = Blueprint("insights", __name__)
 __all__ = ["bp"]
 
 
+THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
 def _min_score() -> tuple[float | None, tuple | None]:
     raw = request.args.get("min_score")
     if raw in (None, ""):
         return settings().barrier_score, None
     try:
-        value = float(raw.replace(",", "."))
+        value = round(float(raw.replace(",", ".")), 6)
     except ValueError:
         value = None
-    if value is None or not 0.0 <= value <= 1.0:
-        return None, error_response(400, "validation_error", "min_score must be a number from 0 to 1.",
-                                    {"min_score": "a number from 0 to 1"})
+    allowed = sorted({*THRESHOLDS, settings().barrier_score})
+    if value not in allowed:
+        return None, error_response(400, "validation_error", "min_score must be one of the fixed thresholds.",
+                                    {"min_score": "one of " + ", ".join(f"{t:g}" for t in allowed)})
     return value, None
 
 
+def _withhold(row: dict, floor: int) -> dict:
+    """Replace counts below `floor` by None: they could point at one person."""
+    hide = (lambda n: None if 0 < n < floor else n) if floor > 1 else (lambda n: n)
+    return {"country": row["country"], "strong_matches": hide(row["strong_matches"]),
+            "eligible_now": hide(row["eligible_now"]), "blocked": {g: hide(n) for g, n in row["blocked"].items()}}
+
+
 def _table(min_score: float) -> dict:
-    rows = count_barriers(strong_matches(db_session(), min_score), min_score)
-    total = {"country": "all", "strong_matches": sum(r["strong_matches"] for r in rows),
-             "eligible_now": sum(r["eligible_now"] for r in rows),
-             "blocked": {g: sum(r["blocked"][g] for r in rows) for g in BARRIER_GROUPS}}
-    return {"min_score": min_score, "groups": list(BARRIER_GROUPS), "countries": rows, "total": total}
+    rows, total = count_barriers(strong_matches(db_session(), min_score), min_score)
+    floor = settings().barrier_min_count
+    return {"min_score": min_score, "min_count": floor, "groups": list(BARRIER_GROUPS),
+            "countries": [_withhold(r, floor) for r in rows], "total": _withhold(total, floor)}
 
 
 @bp.get("/api/v1/insights/barriers")
@@ -61,10 +77,12 @@ def barriers_csv():
     table = _table(min_score)
     out = io.StringIO()
     writer = csv.writer(out)
+    hidden = f"<{table['min_count']}"
+    cell = lambda n: hidden if n is None else n  # noqa: E731
     writer.writerow(["country", "min_score", "strong_matches", "eligible_now", *BARRIER_GROUPS])
     for row in [*table["countries"], table["total"]]:
-        writer.writerow([row["country"], min_score, row["strong_matches"], row["eligible_now"],
-                         *(row["blocked"][g] for g in BARRIER_GROUPS)])
+        writer.writerow([row["country"], min_score, cell(row["strong_matches"]), cell(row["eligible_now"]),
+                         *(cell(row["blocked"][g]) for g in BARRIER_GROUPS)])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=puente-barriers.csv"})
 
@@ -73,6 +91,7 @@ GROUP_LABELS = {
     "permit": "Solo el permiso de trabajo", "recognition": "Solo el reconocimiento del título",
     "language": "Solo el idioma", "permit+recognition": "Permiso y título", "permit+language": "Permiso e idioma",
     "recognition+language": "Título e idioma", "permit+recognition+language": "Permiso, título e idioma",
+    "status_not_given": "Situación migratoria no indicada",
 }
 
 
@@ -82,6 +101,7 @@ def barriers_page():
     if err:
         min_score = settings().barrier_score
     table = _table(min_score)
+    table["thresholds"] = sorted({*THRESHOLDS, settings().barrier_score})
     kb = knowledge()
     names = {code: c.names.es for code, c in kb.countries.items()}
     return render_template("barriers.html", table=table, labels=GROUP_LABELS, names=names)

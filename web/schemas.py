@@ -94,21 +94,26 @@ def _knowledge(info: ValidationInfo):
     """The mobility knowledge base: the app's (passed as validation context), else the default."""
     kb = (info.context or {}).get("kb") if info is not None else None
     if kb is None:
+        from config import load_settings
         from config.mobility import load_knowledge_base
 
-        kb = load_knowledge_base()
+        kb = load_knowledge_base(load_settings().mobility_dir)
     return kb
 
 
 def _check_status(status: str | None, country: str | None, info: ValidationInfo) -> str | None:
     """A status must be one of the country's (config/countries/<cc>.toml)."""
-    if status is None or country is None:
-        return status
-    valid = _knowledge(info).statuses(country)
-    if valid and status not in valid:
+    if status is None or country is None or status == "unknown":  # "unknown": the older code for not saying
+        return None if status == "unknown" else status
+    kb = _knowledge(info)
+    found = kb.country(country).status(status) if kb.country(country) is not None else None
+    if found is not None:
+        return found.code   # an older generic code ("protection_permit") becomes this country's
+    valid = kb.statuses(country)
+    if valid:
         raise PydanticCustomError("status_choice", "status_choice: valid values for {country}: {valid}",
                                   {"country": country, "valid": ", ".join(valid)})
-    if not valid and status != "national":
+    if status != "national":
         raise PydanticCustomError("status_choice", "status_choice: no statuses are known for {country}; "
                                   "valid values: national", {"country": country, "valid": "national"})
     return status
@@ -138,33 +143,54 @@ class LanguageIn(_In):
     level: LanguageLevel
 
 
+def _once_each(languages: list[LanguageIn]) -> list[LanguageIn]:
+    codes = [lang.code for lang in languages]
+    if len(codes) != len(set(codes)):
+        raise ValueError("duplicate_language")
+    return languages
+
+
+def _read_level(value, info: ValidationInfo):
+    """A level given as an ISCED 2011 code, a number 0-8 or a national degree name, read
+    with the degree's country (declared before `level`, so it is validated first)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip() in EDUCATION_LEVELS:
+        return value.strip()
+    kb = _knowledge(info)
+    country = info.data.get("country")
+    found = kb.level_of(value, country) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if found is None:
+        names = kb.degree_names(country)
+        raise PydanticCustomError(
+            "level_choice", "level_choice: give an ISCED 2011 level ({levels}), a number from 0 to 8, or a "
+            "national degree name{names}",
+            {"levels": ", ".join(EDUCATION_LEVELS),
+             "names": f" of {country} ({', '.join(names)})" if country and names else
+             " with the education country (a name such as 'bachiller' means different levels in different countries)"})
+    return found
+
+
 class EducationIn(_In):
     """A level (ISCED 2011 code or number 0-8) or a national degree name ("TSU", "licenciatura")."""
 
+    country: Annotated[Country | None, BeforeValidator(_blank_to_none)] = None
     level: EducationLevel
     degree: Annotated[str | None, Field(max_length=80)] = None  # the national name given, if any
     field: Annotated[str, Field(max_length=200)] = ""
-    country: Annotated[Country | None, BeforeValidator(_blank_to_none)] = None
     recognised_in: Countries = []   # countries where the degree is already recognised
 
     @model_validator(mode="before")
     @classmethod
-    def _degree_name(cls, data, info: ValidationInfo):
-        """Read a national degree name or an ISCED number as its level."""
-        if not isinstance(data, dict) or not isinstance(data.get("level"), (str, int)) or isinstance(
-                data.get("level"), bool):
-            return data
-        given = str(data["level"]).strip()
-        if given in EDUCATION_LEVELS or not given:
-            return data
-        country = data.get("country") if isinstance(data.get("country"), str) else None
-        level = _knowledge(info).level_of(given, (country or "").strip().upper() or None)
-        if level is None:
-            return data
-        out = dict(data, level=level)
-        if not given.isdigit():
-            out.setdefault("degree", given[:80])
-        return out
+    def _keep_degree_name(cls, data):
+        """Keep a national degree name as `degree` (the level is read from it below)."""
+        if isinstance(data, dict) and isinstance(data.get("level"), str) and "degree" not in data:
+            given = data["level"].strip()
+            if given and given not in EDUCATION_LEVELS and not given.isdecimal():
+                return {**data, "degree": given[:80]}
+        return data
+
+    read_level = field_validator("level", mode="before")(_read_level)
 
 
 class ProfileIn(_In):
@@ -184,13 +210,7 @@ class ProfileIn(_In):
     consent: Literal[True]
     locale: Literal["es", "pt", "en"] = "es"
 
-    @field_validator("languages")
-    @classmethod
-    def _once_each(cls, languages):
-        codes = [lang.code for lang in languages]
-        if len(codes) != len(set(codes)):
-            raise ValueError("duplicate_language")
-        return languages
+    once_each = field_validator("languages")(_once_each)
 
     @field_validator("status")
     @classmethod
@@ -225,31 +245,11 @@ class VacancyIn(_In):
 
 
 class EligibilityEducationIn(_In):
-    level: Annotated[str | int | None, BeforeValidator(_blank_to_none)] = None
     country: Annotated[Country | None, BeforeValidator(_blank_to_none)] = None
+    level: EducationLevel | None = None
     recognised_in: Countries = []
 
-    @field_validator("level")
-    @classmethod
-    def _known_level(cls, level, info: ValidationInfo):
-        if level is None:
-            return None
-        if isinstance(level, bool):
-            raise PydanticCustomError("level_choice", "level_choice")
-        found = _knowledge(info).level_of(level, info.data.get("country"))
-        if found is None:
-            kb = _knowledge(info)
-            names = sorted({d.code for d in kb.degrees if d.country == info.data.get("country")})
-            raise PydanticCustomError(
-                "level_choice", "level_choice: give an ISCED 2011 level (0-8 or {levels}) or a national "
-                "degree name{names}", {"levels": ", ".join(EDUCATION_LEVELS),
-                                       "names": (" such as " + ", ".join(names)) if names else ""})
-        return found
-
-
-class LanguageLevelIn(_In):
-    code: Language
-    level: LanguageLevel
+    read_level = field_validator("level", mode="before")(_read_level)
 
 
 class EligibilityIn(_In):
@@ -261,7 +261,7 @@ class EligibilityIn(_In):
     target_country: Country
     occupation_isco: Annotated[Isco | None, BeforeValidator(_blank_to_none)] = None
     education: EligibilityEducationIn | None = None
-    languages: Annotated[list[LanguageLevelIn], Field(max_length=10)] = []
+    languages: Annotated[list[LanguageIn], Field(max_length=10), AfterValidator(_once_each)] = []
     required_languages: Annotated[list[Language], BeforeValidator(_clean_list), Field(max_length=10),
                                   AfterValidator(_dedupe)] = []
     required_education: Annotated[EducationLevel | None, BeforeValidator(_blank_to_none)] = None

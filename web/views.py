@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from matching.eligibility import describe_reason, describe_steps
+from matching.scoring import PRIVATE_EXPLANATION
 from models import PROFILE, Match, MatchRun, Profile, Vacancy
 
 __all__ = ["profile_json", "vacancy_json", "run_json", "match_json", "candidate_card", "run_status"]
@@ -66,20 +67,19 @@ def candidate_card(p: Profile) -> dict:
     }
 
 
-PRIVATE_EXPLANATION = ("steps", "reasons", "verdict", "routes", "overqualified")
-
-
 def match_json(m: Match, locale: str = "es", kb=None) -> dict:
     """A ranking entry, its steps and reasons written in `locale`.
 
-    On a vacancy's ranking (seen by employers) the verdict, steps and reasons are reduced
-    to whether the person can start now: they would tell the person's migration status.
+    A vacancy's ranking (seen by employers) was stored without the verdict, steps,
+    reasons and eligibility score (`matching.scoring.for_employer`); they are dropped here
+    too, for rankings stored before that.
     """
     other = {"vacancy_id": m.vacancy_id} if m.owner == PROFILE else {"profile_id": m.profile_id}
     explanation = dict(m.explanation)
     private = {k: explanation.pop(k) for k in PRIVATE_EXPLANATION if k in explanation}
     steps = private.get("steps", [])
     verdict = private.get("verdict") or ("after_steps" if steps else "eligible_now")
+    scores = dict(m.scores)
     if m.owner == PROFILE:
         explanation["verdict"] = verdict
         explanation["steps"] = describe_steps(kb, steps, locale)
@@ -87,6 +87,9 @@ def match_json(m: Match, locale: str = "es", kb=None) -> dict:
         if private.get("overqualified"):
             explanation["overqualified"] = True
             explanation["routes"] = describe_steps(kb, private.get("routes", []), locale)
-    explanation["ready_now"] = verdict == "eligible_now"
-    return {**other, "rank": m.rank, "score": m.score, "scores": m.scores, "explanation": explanation,
+        explanation["ready_now"] = verdict == "eligible_now"
+    else:
+        scores.pop("eligibility", None)
+        explanation["ready_now"] = explanation.get("ready_now", verdict == "eligible_now")
+    return {**other, "rank": m.rank, "score": m.score, "scores": scores, "explanation": explanation,
             "encoder": m.encoder, "computed_at": iso(m.computed_at)}

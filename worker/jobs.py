@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, undefer
 
 from matching import (Embedding, Job, ProfileDoc, VacancyDoc, embed_profile, embed_vacancy, profile_key,
-                      rank, score_many, vacancy_key)
+                      for_employer, rank, score_many, vacancy_key)
 from matching.annotate import annotate_many, annotation_key
 from models import PROFILE, VACANCY, Profile, Vacancy, utcnow
 from models.queries import mark_finished, mark_running, merge_into_rankings, replace_ranking, stale_ids
@@ -119,10 +119,14 @@ def _store(s: Session, kind: str, target_id: int, results: list, others: list, s
     state = current()
     k, version = state.settings.top_k, state.encoder.version
     other_kind = VACANCY if kind == PROFILE else PROFILE
-    top = rank(results, k, by=f"{other_kind}_id")
+    # A vacancy's ranking is what its employer sees: it is stored without what only the
+    # person may see (see matching.scoring.for_employer).
+    employer = [for_employer(r, state.settings.weights) for r in results]
+    own, theirs = (results, employer) if kind == PROFILE else (employer, results)
+    top = rank(own, k, by=f"{other_kind}_id")
     replace_ranking(s, kind, target_id, top, version, started)
     ranked = [o.id for o in others if o.ranked_at is not None]
-    changed = merge_into_rankings(s, other_kind, target_id, results, k, version, ranked)
+    changed = merge_into_rankings(s, other_kind, target_id, theirs, k, version, ranked)
     return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed}
 
 

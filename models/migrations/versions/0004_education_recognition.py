@@ -1,4 +1,4 @@
-"""Degree name and where it is recognised; country-specific status codes
+"""Degree name and where it is recognised; country-specific status codes; rankings redone
 
 Revision ID: 0004
 Revises: 0003
@@ -16,9 +16,10 @@ depends_on = None
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
 
 # The generic "protection_permit" of earlier versions becomes the instrument of the
-# country the person lives in (config/countries); other codes that a country does not
-# have are read as "not given" by the eligibility rules.
-PROTECTION = {'CO': 'ppt', 'PE': 'cpp', 'EC': 'virte'}
+# country the person lives in (the statuses with that alias in config/countries); other
+# codes that a country does not have are read as "not given" by the eligibility rules.
+PROTECTION = {'CO': 'ppt', 'PE': 'cpp', 'EC': 'virte', 'BR': 'residencia_venezuelanos', 'CR': 'cet',
+              'DO': 'pnv', 'PA': 'ppsh', 'CL': 'vrd'}
 
 
 def upgrade() -> None:
@@ -29,6 +30,10 @@ def upgrade() -> None:
     for country, code in PROTECTION.items():
         op.execute(profiles.update().where(profiles.c.legal_status == 'protection_permit')
                    .where(profiles.c.country == country).values(legal_status=code))
+    op.execute(profiles.update().where(profiles.c.legal_status == 'unknown').values(legal_status=None))
+    # Every ranking was made without the mobility rules: the reconciler redoes them.
+    for table in ('profiles', 'vacancies'):
+        op.execute(sa.table(table, sa.column('ranked_at', sa.DateTime)).update().values(ranked_at=None))
 
 
 def downgrade() -> None:
