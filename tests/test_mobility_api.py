@@ -94,7 +94,7 @@ def test_form_groups_statuses_by_country_and_catches_another_countrys(client):
     form = {"country": "CO", "summary": "Enfermera", "consent": "on", "status": "PE:cpp", "csrf_token": token}
     resp = client.post("/profiles/new", data=form)
     assert resp.status_code == 422
-    assert "Elija su situación en el país donde vive." in resp.get_data(as_text=True)
+    assert "Elija su situación en el país donde vive (Colombia)" in resp.get_data(as_text=True)
     ok = client.post("/profiles/new", data={**form, "status": "CO:ppt"})
     assert ok.status_code == 302
 

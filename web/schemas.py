@@ -313,8 +313,8 @@ _MESSAGES = {
     "choice": {"es": "Elija una de las opciones.", "pt": "Escolha uma das opções.",
                "en": "Choose one of the allowed values."},
     "extra": {"es": "Campo desconocido.", "pt": "Campo desconhecido.", "en": "Unknown field."},
-    "status_choice": {"es": "Elija su situación en el país donde vive.",
-                      "pt": "Escolha a sua situação no país onde você mora.",
+    "status_choice": {"es": "Elija su situación en el país donde vive ({country}): una opción del grupo «{country}».",
+                      "pt": "Escolha a sua situação no país onde você mora ({country}): uma opção do grupo «{country}».",
                       "en": "Unknown status for this country."},
     "level_choice": {"es": "Elija un nivel de estudios de la lista.", "pt": "Escolha um nível de estudos da lista.",
                      "en": "Unknown education level."},
@@ -414,6 +414,10 @@ def field_errors(exc: ValidationError, locale: str = "en", model=None) -> dict[s
             # API clients get the valid values: "Unknown status for CO; valid values: ...".
             detail = err["msg"].split(": ", 1)[-1]
             text = f"{_MESSAGES[key]['en']} {detail[:1].upper()}{detail[1:]}."
+        elif key == "status_choice":
+            from matching.explain import country_name
+
+            text = _MESSAGES[key][locale].format(country=country_name(ctx.get("country", ""), locale))
         else:
             text = _MESSAGES[key][locale].format(**{k: _fmt(v, locale) for k, v in limits.items()})
         out.setdefault(name, text)
