@@ -6,6 +6,7 @@ them when the law changes, without touching code:
 
     config/countries/<cc>.toml   one file per country (ISO 3166 alpha-2, lower case)
     config/education.toml        national degree names and their ISCED 2011 levels
+    config/occupations.toml      title words that give a vacancy its ISCO-08 group when ESCO does not
 
 Every rule carries its source (institution, address) and the date it was checked against
 that source; a fact that is not certain says what is uncertain in `uncertain`. The files
@@ -242,6 +243,17 @@ class _EducationFile(_Model):
     degrees: list[Degree]
 
 
+class OccupationHint(_Model):
+    """Words that give a vacancy title its ISCO-08 group when ESCO does not."""
+
+    isco: Isco
+    words: list[Annotated[str, Field(min_length=3, max_length=60)]] = Field(min_length=1)
+
+
+class _OccupationsFile(_Model):
+    hints: list[OccupationHint]
+
+
 def _fold(text: str) -> str:
     """'Técnico Superior (TSU)' -> 'tecnico superior tsu'."""
     return " ".join("".join(c if c.isalnum() else " " for c in normalise_phrase(text)).split())
@@ -250,9 +262,11 @@ def _fold(text: str) -> str:
 class KnowledgeBase:
     """The validated knowledge base: countries by code and degrees by name."""
 
-    def __init__(self, countries: dict[str, Country], degrees: list[Degree]):
+    def __init__(self, countries: dict[str, Country], degrees: list[Degree],
+                 hints: list[OccupationHint] | None = None):
         self.countries = countries
         self.degrees = degrees
+        self.hints = [(h.isco, [_fold(w) for w in h.words]) for h in hints or []]
         self._degree_names: dict[tuple[str | None, str], Degree] = {}
         levels: dict[str, set[str]] = {}
         for d in degrees:
@@ -291,6 +305,14 @@ class KnowledgeBase:
             return text
         degree = self.degree(text, country)
         return degree.level if degree else None
+
+    def isco_from_title(self, title: str) -> str | None:
+        """The ISCO-08 group the first matching hint gives a job title (config/occupations.toml)."""
+        folded = f" {_fold(title)}"
+        for isco, words in self.hints:
+            if any(f" {w}" in folded for w in words):
+                return isco
+        return None
 
     def statuses(self, country: str) -> list[str]:
         c = self.country(country)
@@ -341,7 +363,8 @@ def _read(path: Path) -> dict:
         raise KnowledgeBaseError(f"{path}: not valid TOML: {exc}") from exc
 
 
-def _load(countries_dir: Path, education_file: Path, required: tuple[str, ...]) -> KnowledgeBase:
+def _load(countries_dir: Path, education_file: Path, required: tuple[str, ...],
+          occupations_file: Path | None = None) -> KnowledgeBase:
     countries: dict[str, Country] = {}
     errors = []
     for path in sorted(countries_dir.glob("*.toml")):
@@ -369,9 +392,15 @@ def _load(countries_dir: Path, education_file: Path, required: tuple[str, ...]) 
         if (d.country, d.code) in seen:
             errors.append(f"{education_file}: degree {d.country} {d.code} is listed twice")
         seen.add((d.country, d.code))
+    hints: list[OccupationHint] = []
+    if occupations_file is not None and occupations_file.exists():
+        try:
+            hints = _OccupationsFile.model_validate(_read(occupations_file)).hints
+        except ValidationError as exc:
+            errors.append(f"{occupations_file}:\n{_describe(exc)}")
     if errors:
         raise KnowledgeBaseError("The mobility knowledge base is invalid:\n" + "\n".join(errors))
-    return KnowledgeBase(countries, degrees)
+    return KnowledgeBase(countries, degrees, hints)
 
 
 @functools.lru_cache(maxsize=4)
@@ -388,7 +417,7 @@ def load_knowledge_base(root: str | Path | None = None,
         KnowledgeBaseError: with every file, field and reason that is wrong.
     """
     root = Path(root) if root else CONFIG_DIR
-    return _load(root / "countries", root / "education.toml", required)
+    return _load(root / "countries", root / "education.toml", required, root / "occupations.toml")
 
 
 def uncertain_markdown(kb: KnowledgeBase) -> str:

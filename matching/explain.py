@@ -12,6 +12,10 @@ __all__ = ["country_name", "language_name", "LOCALES"]
 
 LOCALES = ("es", "pt", "en")
 
+# Names the installed translations lack.
+_NAMES = {("ht", "es"): "criollo haitiano", ("ht", "pt"): "crioulo haitiano", ("ht", "en"): "Haitian Creole"}
+
+
 @lru_cache(maxsize=8)
 def _translations(domain: str, locale: str):
     import pycountry
@@ -40,6 +44,8 @@ def language_name(code: str, locale: str = "es") -> str:
     lang = pycountry.languages.get(alpha_2=(code or "").lower())
     if lang is None:
         return code
+    if (code, locale) in _NAMES:
+        return _NAMES[(code, locale)]
     name = _translations("iso639-3", locale).gettext(lang.name)
     # Spanish and Portuguese write language names in lower case mid-sentence.
     return name if locale == "en" else name.lower()

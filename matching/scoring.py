@@ -99,9 +99,10 @@ def _education(p: ProfileDoc, v: VacancyDoc) -> float:
 def eligibility_of(p: ProfileDoc, v: VacancyDoc, kb) -> Verdict:
     """The verdict of the mobility rules for this person and this vacancy."""
     occ = (v.esco.get("occupations") or [None])[0] or {}
+    isco = occ.get("isco") or (kb.isco_from_title(v.title) if kb is not None else None)
     person = Person(p.nationalities, p.country, p.legal_status, p.education_level, p.education_country,
                     p.education_recognised_in, p.languages)
-    job = JobFacts(v.country, occ.get("isco"), v.education_level, v.languages, regulated=bool(occ.get("regulated")),
+    job = JobFacts(v.country, isco, v.education_level, v.languages, regulated=bool(occ.get("regulated")),
                    remote=v.remote)
     return assess(kb, person, job)
 

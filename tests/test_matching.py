@@ -81,12 +81,13 @@ def test_steps_name_permit_recognition_and_language(encoder):
     result = _score(encoder, mover, brazil)
     steps = result.explanation["steps"]
     assert result.explanation["verdict"] == "after_steps"
-    assert [s["kind"] for s in steps] == ["permit", "recognition", "language"]
+    # "Enfermeira" is a nurse's title: a regulated profession in Brazil, so a licence too.
+    assert [s["kind"] for s in steps] == ["permit", "recognition", "licence", "language"]
     text = [s["text"] for s in describe_steps(KB, steps, "es")]
     assert text[0].startswith("Obtener un permiso para trabajar en Brasil")
-    assert "Brasil" in text[1] and "portugués" in text[2]
+    assert "Brasil" in text[1] and "portugués" in text[3]
     assert describe_steps(KB, steps, "pt")[0]["text"].startswith("Obter uma autorização para trabalhar em Brasil")
-    assert describe_steps(KB, steps, "en")[2]["text"] == "Learn Portuguese (intermediate level or better)."
+    assert describe_steps(KB, steps, "en")[3]["text"] == "Learn Portuguese (intermediate level or better)."
     # Without the knowledge base the generic rules still name the permit.
     generic = _score(encoder, mover, brazil, kb=None).explanation["steps"]
     assert generic[0] == {"kind": "permit", "country": "BR", "rule": "work_permit"}

@@ -350,3 +350,29 @@ def test_the_docs_list_what_the_data_says_is_uncertain():
 
     docs = (CONFIG_DIR.parent / "docs" / "mobility.md").read_text(encoding="utf-8")
     assert uncertain_markdown(KB) in docs, "run: python -m config.mobility --docs"
+
+
+@pytest.mark.parametrize("isco,word", [(isco, w) for isco, words in KB.hints for w in words])
+def test_every_title_hint_gives_its_group(isco, word):
+    assert KB.isco_from_title(word) == isco
+    assert KB.isco_from_title(f"Se busca {word.upper()} con experiencia") == isco
+
+
+@pytest.mark.parametrize("title,isco", [
+    ("Enfermero/a de UCI", "2221"), ("Técnica de enfermería", "3221"), ("Técnico de enfermagem", "3221"),
+    ("Médico/a general", "2211"), ("Abogada laboralista", "2611"), ("Contador/a", "2411"),
+    ("Auxiliar contable", None), ("Ingeniero de software", None), ("Cocinero/a de línea", None),
+])
+def test_title_hints_for_unlinked_vacancies(title, isco):
+    assert KB.isco_from_title(title) == isco
+
+
+def test_a_regulated_title_counts_even_when_esco_did_not_link_it():
+    from matching import ProfileDoc, VacancyDoc
+    from matching.scoring import eligibility_of
+
+    nurse = ProfileDoc(id=1, country="CO", nationalities=("VE",), legal_status="ppt", education_level="short_cycle",
+                       education_country="VE", languages={"es": "native"})
+    post = VacancyDoc(id=2, title="Enfermero/a de UCI", country="CO")   # no ESCO annotation at all
+    verdict = eligibility_of(nurse, post, KB)
+    assert [s.kind for s in verdict.steps] == ["recognition", "licence"]

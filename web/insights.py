@@ -104,4 +104,6 @@ def barriers_page():
     table["thresholds"] = sorted({*THRESHOLDS, settings().barrier_score})
     kb = knowledge()
     names = {code: c.names.es for code, c in kb.countries.items()}
-    return render_template("barriers.html", table=table, labels=GROUP_LABELS, names=names)
+    table["countries"].sort(key=lambda r: names.get(r["country"], r["country"]))
+    return render_template("barriers.html", table=table, labels=GROUP_LABELS, names=names,
+                           bad_threshold=err is not None)

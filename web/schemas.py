@@ -78,7 +78,7 @@ def _dedupe(values: list) -> list:
     return list(dict.fromkeys(values))
 
 
-Country = Annotated[str, Field(max_length=3), AfterValidator(_country)]
+Country = Annotated[str, Field(max_length=100), AfterValidator(_country)]
 Language = Annotated[str, Field(max_length=3), AfterValidator(_language)]
 Text = Annotated[str, Field(max_length=5000)]
 Phrase = Annotated[str, Field(min_length=1, max_length=120)]
@@ -236,12 +236,14 @@ class VacancyIn(_In):
     remote: bool = False
     languages: Annotated[list[Language], BeforeValidator(_clean_list), Field(max_length=10),
                          AfterValidator(_dedupe)] = []
-    education_level: Annotated[EducationLevel | None, BeforeValidator(_blank_to_none)] = None
+    education_level: EducationLevel | None = None   # an ISCED code, number or national degree name
     experience_years: Annotated[float, Field(ge=0, le=60)] = 0
     openings: Annotated[int, Field(ge=1, le=10000)] = 1
     accepts_relocation: bool = True
     employer: Annotated[str, Field(max_length=200)] = ""
     locale: Literal["es", "pt", "en"] = "es"
+
+    read_level = field_validator("education_level", mode="before")(_read_level)
 
 
 class EligibilityEducationIn(_In):
@@ -408,7 +410,12 @@ def field_errors(exc: ValidationError, locale: str = "en", model=None) -> dict[s
         if key == "too_long" and "max" not in limits:
             limits["max"] = "?"
         # For API clients pydantic's own sentence is the most precise ("greater than or equal to 1").
-        if locale == "en" and key in ("invalid", "choice", "number"):
+        if locale == "en" and err["type"] == "string_pattern_mismatch":
+            text = "Does not have the expected form" + (": an ISCO-08 code of 1 to 4 digits." if name.endswith(
+                "isco") else ".")
+        elif locale == "en" and err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+            text = "Give a JSON object."
+        elif locale == "en" and key in ("invalid", "choice", "number"):
             text = err["msg"]
         elif locale == "en" and key in ("status_choice", "level_choice", "country_choice"):
             # API clients get the valid values: "Unknown status for CO; valid values: ...".
