@@ -73,7 +73,9 @@ class Step:
 
     kind: str                  # permit | recognition | licence | language
     country: str
-    rule: str                  # "status:<code>", "check_status:<code>", "recognition", "regulated:<group>", "language:<code>"
+    # "status:<code>", "check_status:<code>", "recognition", "recognition:other",
+    # "regulated:<group>:<its first ISCO code>", "language:<code>"
+    rule: str
     authority: str | None = None
     url: str | None = None
     months: float | None = None
@@ -247,7 +249,7 @@ def assess(kb, person: Person, job: Job) -> Verdict:
     if min_level is not None and have is not None and have < LEVELS.index(min_level):
         blocked = True
         reasons.append({"code": "below_required_level", "required": min_level, "country": job.country})
-    elif need is not None and need >= SKILLED_FROM and (have is None or have >= SKILLED_FROM):
+    elif min_level is not None or (need is not None and need >= SKILLED_FROM and (have is None or have >= SKILLED_FROM)):
         if foreign:
             steps.append(_recognition_step(job.country, rec, person.education_level))
             reasons.append({"code": "foreign_degree", "issued_in": person.education_country, "country": job.country})
@@ -255,7 +257,7 @@ def assess(kb, person: Person, job: Job) -> Verdict:
             reasons.append({"code": "education_country_not_given"})
         # A degree from abroad, even once recognised, still needs the professional registration.
         if rule is not None and abroad_degree:
-            steps.append(Step("licence", job.country, f"regulated:{rule.group}", rule.authority, rule.url, rule.months))
+            steps.append(Step("licence", job.country, f"regulated:{rule.group}:{rule.isco[0]}", rule.authority, rule.url, rule.months))
 
     # 3. Languages: the job's, else the country's official ones when the person said what they speak.
     wanted = list(job.languages)
@@ -417,7 +419,8 @@ def _rule(c, head: str, code: str):
     if head == "recognition":
         return c.recognition
     if head == "regulated":
-        return next((r for r in c.regulated if r.group == code), None)
+        group, _, first = code.partition(":")
+        return next((r for r in c.regulated if r.group == group and (not first or r.isco[0] == first)), None)
     return None
 
 

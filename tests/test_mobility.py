@@ -172,6 +172,15 @@ def test_venezuelan_nurse_with_a_venezuelan_degree_in_peru():
     assert [s.kind for s in done.steps] == ["licence"]
 
 
+def test_nursing_technicians_have_their_own_licence_and_level():
+    person = Person(("VE",), "BR", "residencia_venezuelanos", "post_secondary", "VE", (), {"pt": "fluent"})
+    verdict = assess(KB, person, Job("BR", "3221"))
+    assert verdict.verdict == "after_steps"
+    licence = next(s for s in verdict.steps if s.kind == "licence")
+    assert "COREN" in describe_step(KB, licence, "pt")["text"]
+    assert assess(KB, person, Job("BR", "2221")).verdict == "not_eligible"   # a nurse needs a degree
+
+
 def test_nurse_without_a_degree_cannot_take_a_regulated_nursing_post():
     verdict = assess(KB, Person(("VE",), "PE", "cpp", "upper_secondary", "VE"), Job("PE", "2221"))
     assert verdict.verdict == "not_eligible"
