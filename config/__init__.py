@@ -47,6 +47,8 @@ class Settings:
     mobility_dir: str = str(CONFIG_DIR)   # holds countries/*.toml and education.toml
     barrier_score: float = 0.5   # a match at least this good counts in the barrier analytics
     barrier_min_count: int = 5   # smaller counts are withheld there (they could point at one person)
+    rate_limit: str = "10 per minute;100 per hour"   # submissions per client address
+    rate_limit_enabled: bool = True
 
     @property
     def esco_dir(self) -> Path:
@@ -137,6 +139,9 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         mobility_dir=env.get("PUENTE_MOBILITY_DIR") or base.mobility_dir,
         barrier_score=_float(env, "PUENTE_BARRIER_SCORE", base.barrier_score),
         barrier_min_count=_int(env, "PUENTE_BARRIER_MIN_COUNT", base.barrier_min_count),
+        rate_limit=env.get("PUENTE_RATE_LIMIT") or base.rate_limit,
+        # The test suite posts many submissions from one address; its own test turns limits on.
+        rate_limit_enabled=env.get("PUENTE_RATE_LIMIT_ENABLED", "0" if name == "test" else "1") not in ("0", "false", ""),
         weights=load_weights(Path(env["PUENTE_WEIGHTS"]) if env.get("PUENTE_WEIGHTS") else None),
     )
     if name == "production":

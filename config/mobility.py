@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from matching.documents import normalise_phrase
 from matching.vocab import EDUCATION_LEVELS

@@ -3,11 +3,28 @@
 Text and arrays in, scores and explanations out. Nothing here imports Flask, RQ, Redis
 or SQLAlchemy, so it can be tested, benchmarked and reused alone.
 """
-from .documents import (Embedding, Job, ProfileDoc, VacancyDoc, embed_profile, embed_vacancy,
-                        normalise_phrase, profile_key, vacancy_key)
-from .encoders import Calibration, Encoder, content_key, load_encoder
+from .documents import (
+                        Embedding,
+                        Job,
+                        ProfileDoc,
+                        VacancyDoc,
+                        embed_profile,
+                        embed_vacancy,
+                        normalise_phrase,
+                        profile_key,
+                        vacancy_key,
+)
 from .eligibility import Verdict, assess, describe_reason, describe_step, describe_steps
-from .scoring import PairScore, combine, for_employer, rank, score_many, score_pair, top_k
+from .encoders import Calibration, Encoder, content_key, load_encoder
+from .scoring import (
+                        PairScore,
+                        combine,
+                        for_employer,
+                        rank,
+                        score_many,
+                        score_pair,
+                        top_k,
+)
 from .vocab import DIMENSIONS, EDUCATION_LEVELS, LANGUAGE_LEVELS
 
 __all__ = [

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .documents import normalise_phrase
-from .encoders import content_key
 import numpy as np
 
+from .documents import normalise_phrase
+from .encoders import content_key
 from .index import TaxonomyIndex
 from .linking import Link
 from .taxonomy import Concept

@@ -7,7 +7,8 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from .documents import Embedding, ProfileDoc, VacancyDoc, normalise_phrase
-from .eligibility import Job as JobFacts, Person, Verdict, assess
+from .eligibility import Job as JobFacts
+from .eligibility import Person, Verdict, assess
 from .encoders import Calibration
 from .taxonomy import isco_closeness
 from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, STEP_COST

@@ -6,8 +6,20 @@ import pytest
 
 from config import load_weights
 from config.mobility import load_knowledge_base
-from matching import (Embedding, Job, ProfileDoc, VacancyDoc, combine, describe_steps, embed_profile,
-                      embed_vacancy, profile_key, rank, score_many, score_pair)
+from matching import (
+    Embedding,
+    Job,
+    ProfileDoc,
+    VacancyDoc,
+    combine,
+    describe_steps,
+    embed_profile,
+    embed_vacancy,
+    profile_key,
+    rank,
+    score_many,
+    score_pair,
+)
 
 WEIGHTS = load_weights()
 

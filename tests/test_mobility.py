@@ -8,10 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from config.mobility import (CONFIG_DIR, ISCED_LEVELS, REQUIRED_COUNTRIES, KnowledgeBaseError,
-                             load_knowledge_base)
-from matching.eligibility import (BARRIER_GROUPS, Job, Person, assess, barrier_group, count_barriers,
-                                  describe_reason, describe_step, routes)
+from config.mobility import (
+    CONFIG_DIR,
+    ISCED_LEVELS,
+    REQUIRED_COUNTRIES,
+    KnowledgeBaseError,
+    load_knowledge_base,
+)
+from matching.eligibility import (
+    BARRIER_GROUPS,
+    Job,
+    Person,
+    assess,
+    barrier_group,
+    count_barriers,
+    describe_reason,
+    describe_step,
+    routes,
+)
 
 KB = load_knowledge_base()
 HOSTS = sorted(c for c, country in KB.countries.items() if "host" in country.roles)

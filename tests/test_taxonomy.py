@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from matching.annotate import annotate
-from matching.esco import load_taxonomy, merge_taxonomies, read_bundled, read_esco_dir, save_taxonomy
+from matching.esco import (
+    load_taxonomy,
+    merge_taxonomies,
+    read_bundled,
+    read_esco_dir,
+    save_taxonomy,
+)
 from matching.linking import ConceptLinker, label_variants, normalise_title
 from matching.taxonomy import Concept, Taxonomy, isco_closeness
 from tests.conftest import ESCO_DIR

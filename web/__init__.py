@@ -41,6 +41,9 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     app.extensions["puente_db"] = Database(settings.database_url)
     app.extensions["puente_redis"] = connect(settings.redis_url)
     csrf.init_app(app)
+    from .security import init_security
+
+    init_security(app, settings)
     app.teardown_appcontext(close_session)
 
 
@@ -73,33 +76,46 @@ def register_commands(app: Flask) -> None:
         click.echo("database up to date")
 
 
-def occupation_label(occupation: dict | None, locale: str = "es") -> str:
+def occupation_label(occupation: dict | None, locale: str | None = None) -> str:
     """The ESCO label of a linked occupation in the reader's language (else Spanish, else English)."""
+    from .i18n import locale as current
+
     if not occupation:
         return ""
     labels = occupation.get("labels") or {}
-    for lang in (locale, "es", "pt", "en"):
+    for lang in (locale or current(), "es", "pt", "en"):
         if labels.get(lang):
             return labels[lang]
     return ""
 
 
 def register_template_helpers(app: Flask) -> None:
+    from urllib.parse import urlencode
+
+    from flask_babel import format_decimal, format_percent, ngettext
+
     from matching.explain import country_name, language_name
 
     from .forms import EDUCATION_LABELS, LEVEL_SHORT
+    from .i18n import init_i18n, locale
+
+    init_i18n(app)
 
     def years(value) -> str:
         value = float(value or 0)
-        text = f"{value:.0f}" if value.is_integer() else f"{value:.1f}".replace(".", ",")
-        return f"{text} año" if value == 1 else f"{text} años"
+        return ngettext("%(num)s año", "%(num)s años", 1 if value == 1 else 2, num=format_decimal(value, "#,##0.#"))
 
     app.jinja_env.globals.update(
-        country_name=lambda code: country_name(code, "es") if code else "",
-        language_name=lambda code: language_name(code, "es").capitalize() if code else "",
-        education_label=lambda level: EDUCATION_LABELS.get(level or "", ""),
-        level_short=lambda level: LEVEL_SHORT.get(level or "", level),
+        country_name=lambda code: country_name(code, locale()) if code else "",
+        language_name=lambda code: language_name(code, locale()).capitalize() if code else "",
+        education_label=lambda level: str(EDUCATION_LABELS.get(level or "", "")),
+        level_short=lambda level: str(LEVEL_SHORT.get(level or "", level)),
         years=years,
         occupation_label=occupation_label,
+    )
+    app.jinja_env.filters.update(
+        pct=lambda value: format_percent(float(value or 0)),
+        num=lambda value: format_decimal(value),
+        merge_lang=lambda args, code: urlencode({**args.to_dict(), "lang": code}),
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

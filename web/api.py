@@ -10,8 +10,17 @@ from models.queries import latest_run, ranking
 from .errors import error_response
 from .extensions import db_session, knowledge
 from .schemas import ProfileIn, VacancyIn, ValidationError, field_errors
+from .security import limiter, submit_limit
 from .services import create_profile, create_vacancy, delete_profile
-from .views import candidate_card, iso, match_json, profile_json, run_json, run_status, vacancy_json
+from .views import (
+    candidate_card,
+    iso,
+    match_json,
+    profile_json,
+    run_json,
+    run_status,
+    vacancy_json,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -38,6 +47,7 @@ def _accepted(kind: str, obj_id, location: str, queued: bool, **extra):
 
 
 @bp.post("/profiles")
+@limiter.limit(submit_limit, methods=["POST"])
 def post_profile():
     data, err = read_json_body()
     if err:
@@ -51,6 +61,7 @@ def post_profile():
 
 
 @bp.post("/vacancies")
+@limiter.limit(submit_limit, methods=["POST"])
 def post_vacancy():
     data, err = read_json_body()
     if err:

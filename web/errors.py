@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -22,16 +23,16 @@ def _wants_json() -> bool:
 
 
 _PAGES = {
-    400: "La solicitud no es válida.",
-    404: "No encontramos esta página.",
-    405: "Este método no está permitido aquí.",
-    413: "Lo que envió es demasiado grande.",
-    429: "Demasiadas solicitudes. Intente de nuevo en un momento.",
-    500: "Algo falló de nuestro lado. Sus datos guardados están a salvo; intente de nuevo.",
+    400: _l("La solicitud no es válida."),
+    404: _l("No encontramos esta página."),
+    405: _l("Este método no está permitido aquí."),
+    413: _l("Lo que envió es demasiado grande."),
+    429: _l("Demasiadas solicitudes. Intente de nuevo en un momento."),
+    500: _l("Algo falló de nuestro lado. Sus datos guardados están a salvo; intente de nuevo."),
 }
 
 
-_EXPIRED = "El formulario caducó por seguridad. Revise sus datos y pulse de nuevo el botón para enviarlo."
+_EXPIRED = _l("El formulario caducó por seguridad. Revise sus datos y pulse de nuevo el botón para enviarlo.")
 
 
 def register_errorhandlers(app) -> None:
@@ -57,7 +58,7 @@ def register_errorhandlers(app) -> None:
 
         forms = {"profiles.new": profiles.render_form, "vacancies.new": vacancies.render_form}
         if request.endpoint in forms:
-            return forms[request.endpoint]({"csrf": _EXPIRED}, 400)
+            return forms[request.endpoint]({"csrf": str(_EXPIRED)}, 400)
         return handle_http(exc)
 
     app.register_error_handler(CSRFError, handle_csrf)

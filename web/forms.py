@@ -3,8 +3,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
 from matching.explain import country_name, language_name
+
+from .i18n import locale
 
 JOB_ROWS = 3
 LANGUAGE_ROWS = 3
@@ -14,14 +19,16 @@ REGION = ("AR", "BR", "CL", "CO", "CR", "DO", "EC", "GY", "MX", "PA", "PY", "PE"
 FORM_LANGUAGES = ("es", "pt", "en", "fr", "ht", "nl", "qu", "gn")
 
 EDUCATION_LABELS = {
-    "none": "Sin estudios formales", "primary": "Primaria", "lower_secondary": "Secundaria básica",
-    "upper_secondary": "Bachillerato / secundaria completa", "post_secondary": "Curso técnico post-secundario",
-    "short_cycle": "Técnico superior (TSU, tecnólogo)", "bachelor": "Universitario (licenciatura, ingeniería)",
-    "master": "Especialización o maestría", "doctorate": "Doctorado",
+    "none": _l("Sin estudios formales"), "primary": _l("Primaria"), "lower_secondary": _l("Secundaria básica"),
+    "upper_secondary": _l("Bachillerato / secundaria completa"),
+    "post_secondary": _l("Curso técnico post-secundario"),
+    "short_cycle": _l("Técnico superior (TSU, tecnólogo)"), "bachelor": _l("Universitario (licenciatura, ingeniería)"),
+    "master": _l("Especialización o maestría"), "doctorate": _l("Doctorado"),
 }
-LEVEL_LABELS = {"native": "Nativo", "fluent": "Avanzado (C1-C2)", "intermediate": "Intermedio (B1-B2)",
-                "basic": "Básico (A1-A2)"}
-LEVEL_SHORT = {"native": "nativo", "fluent": "avanzado", "intermediate": "intermedio", "basic": "básico"}
+LEVEL_LABELS = {"native": _l("Nativo"), "fluent": _l("Avanzado (C1-C2)"), "intermediate": _l("Intermedio (B1-B2)"),
+                "basic": _l("Básico (A1-A2)")}
+LEVEL_SHORT = {"native": _l("nativo"), "fluent": _l("avanzado"), "intermediate": _l("intermedio"),
+               "basic": _l("básico")}
 assert set(EDUCATION_LABELS) == set(EDUCATION_LEVELS) and set(LEVEL_LABELS) == set(LANGUAGE_LEVELS)
 
 
@@ -56,10 +63,12 @@ def choices(kb=None) -> dict:
         from .extensions import knowledge
 
         kb = knowledge()
+    loc = locale()
     return {
-        "countries": country_choices("es"), "languages": language_choices("es"),
-        "education": list(EDUCATION_LABELS.items()), "levels": list(LEVEL_LABELS.items()),
-        "statuses": status_choices(kb, "es"), "job_rows": JOB_ROWS, "language_rows": LANGUAGE_ROWS,
+        "countries": country_choices(loc), "languages": language_choices(loc),
+        "education": [(k, str(v)) for k, v in EDUCATION_LABELS.items()],
+        "levels": [(k, str(v)) for k, v in LEVEL_LABELS.items()],
+        "statuses": status_choices(kb, loc), "job_rows": JOB_ROWS, "language_rows": LANGUAGE_ROWS,
     }
 
 
@@ -70,29 +79,33 @@ def _status(form) -> str:
     return code if sep and country == form.get("country", "") else value
 
 
-def _profile_labels() -> dict[str, str]:
-    labels = {"country": "País donde vive", "city": "Ciudad", "summary": "Resumen", "skills": "Habilidades",
-              "target_countries": "Países donde le gustaría trabajar", "education-level": "Nivel de estudios",
-              "education-field": "Carrera o área", "education-country": "País donde estudió",
-              "nationality-0": "Nacionalidad", "nationality-1": "Segunda nacionalidad",
-              "status": "Situación migratoria", "consent": "Consentimiento", "languages": "Idiomas",
-              "nationalities": "Nacionalidad"}
+def profile_labels() -> dict[str, str]:
+    """The profile form's field names, in the reader's language (for the error summary)."""
+    labels = {"country": _("País donde vive"), "city": _("Ciudad"), "summary": _("Resumen"),
+              "skills": _("Habilidades"), "target_countries": _("Países donde le gustaría trabajar"),
+              "education-level": _("Nivel de estudios"), "education-field": _("Carrera o área"),
+              "education-country": _("País donde estudió"), "nationality-0": _("Nacionalidad"),
+              "nationality-1": _("Segunda nacionalidad"), "status": _("Situación migratoria"),
+              "consent": _("Consentimiento"), "languages": _("Idiomas"), "nationalities": _("Nacionalidad")}
+    words = {"title": _("cargo"), "years": _("años"), "country": _("país"), "description": _("qué hacía")}
     for i in range(JOB_ROWS):
-        for key, word in (("title", "cargo"), ("years", "años"), ("country", "país"), ("description", "qué hacía")):
-            labels[f"job-{i}-{key}"] = f"Empleo anterior {i + 1}, {word}"
+        for key, word in words.items():
+            labels[f"job-{i}-{key}"] = _("Empleo anterior %(n)d, %(field)s", n=i + 1, field=word)
     for i in range(LANGUAGE_ROWS):
-        labels[f"lang-{i}-code"] = f"Idioma {i + 1}"
-        labels[f"lang-{i}-level"] = f"Idioma {i + 1}, nivel"
+        labels[f"lang-{i}-code"] = _("Idioma %(n)d", n=i + 1)
+        labels[f"lang-{i}-level"] = _("Idioma %(n)d, nivel", n=i + 1)
     return labels
 
 
-PROFILE_LABELS = _profile_labels()
-VACANCY_LABELS = {
-    "title": "Cargo", "employer": "Empresa", "description": "Descripción", "essential_skills": "Habilidades imprescindibles",
-    "optional_skills": "Habilidades deseables", "country": "País", "city": "Ciudad", "languages": "Idiomas",
-    "education_level": "Estudios mínimos", "experience_years": "Años de experiencia", "openings": "Puestos",
-    "remote": "Trabajo remoto", "accepts_relocation": "Personas de otro país",
-}
+def vacancy_labels() -> dict[str, str]:
+    """The vacancy form's field names, in the reader's language."""
+    return {
+        "title": _("Cargo"), "employer": _("Empresa"), "description": _("Descripción"),
+        "essential_skills": _("Habilidades imprescindibles"), "optional_skills": _("Habilidades deseables"),
+        "country": _("País"), "city": _("Ciudad"), "languages": _("Idiomas"), "education_level": _("Estudios mínimos"),
+        "experience_years": _("Años de experiencia"), "openings": _("Puestos"), "remote": _("Trabajo remoto"),
+        "accepts_relocation": _("Personas de otro país"),
+    }
 
 
 def _checked(form, name: str) -> bool:
@@ -139,7 +152,7 @@ def profile_from_form(form) -> tuple[dict, dict[str, str]]:
         "languages": languages, "education": education, "country": form.get("country", ""),
         "city": form.get("city", ""), "target_countries": form.getlist("target_countries"),
         "relocate": _checked(form, "relocate"), "nationalities": nationalities,
-        "status": _status(form), "consent": _checked(form, "consent") or None, "locale": "es",
+        "status": _status(form), "consent": _checked(form, "consent") or None, "locale": locale(),
     }
     if data["consent"] is None:
         del data["consent"]
@@ -156,7 +169,7 @@ def vacancy_from_form(form) -> dict:
         "country": form.get("country", ""), "city": form.get("city", ""), "remote": _checked(form, "remote"),
         "languages": form.getlist("languages"), "education_level": form.get("education_level", ""),
         "experience_years": form.get("experience_years", "").replace(",", ".") or 0, "openings": form.get("openings", "") or 1,
-        "accepts_relocation": _checked(form, "accepts_relocation"), "locale": "es",
+        "accepts_relocation": _checked(form, "accepts_relocation"), "locale": locale(),
     }
 
 

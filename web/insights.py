@@ -17,12 +17,14 @@ import csv
 import io
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from matching.eligibility import BARRIER_GROUPS, count_barriers
 from models.queries import strong_matches
 
 from .errors import error_response
 from .extensions import db_session, knowledge, settings
+from .i18n import locale
 
 bp = Blueprint("insights", __name__)
 
@@ -88,10 +90,11 @@ def barriers_csv():
 
 
 GROUP_LABELS = {
-    "permit": "Solo el permiso de trabajo", "recognition": "Solo el reconocimiento del título",
-    "language": "Solo el idioma", "permit+recognition": "Permiso y título", "permit+language": "Permiso e idioma",
-    "recognition+language": "Título e idioma", "permit+recognition+language": "Permiso, título e idioma",
-    "status_not_given": "Situación migratoria no indicada",
+    "permit": _l("Solo el permiso de trabajo"), "recognition": _l("Solo el reconocimiento del título"),
+    "language": _l("Solo el idioma"), "permit+recognition": _l("Permiso y título"),
+    "permit+language": _l("Permiso e idioma"), "recognition+language": _l("Título e idioma"),
+    "permit+recognition+language": _l("Permiso, título e idioma"),
+    "status_not_given": _l("Situación migratoria no indicada"),
 }
 
 
@@ -103,7 +106,7 @@ def barriers_page():
     table = _table(min_score)
     table["thresholds"] = sorted({*THRESHOLDS, settings().barrier_score})
     kb = knowledge()
-    names = {code: c.names.es for code, c in kb.countries.items()}
+    names = {code: c.names.get(locale()) for code, c in kb.countries.items()}
     table["countries"].sort(key=lambda r: names.get(r["country"], r["country"]))
     return render_template("barriers.html", table=table, labels=GROUP_LABELS, names=names,
                            bad_threshold=err is not None)

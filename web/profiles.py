@@ -8,8 +8,10 @@ from models import PROFILE, Profile, Vacancy
 from models.queries import latest_run, ranking
 
 from .extensions import db_session, knowledge
-from .forms import PROFILE_LABELS, choices, form_errors, profile_from_form
+from .forms import choices, form_errors, profile_from_form, profile_labels
+from .i18n import locale
 from .schemas import ProfileIn, ValidationError, field_errors
+from .security import limiter, submit_limit
 from .services import create_profile, delete_profile
 from .views import match_json, run_status
 
@@ -17,6 +19,7 @@ bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@limiter.limit(submit_limit, methods=["POST"])
 def new():
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -25,7 +28,7 @@ def new():
         try:
             parsed = ProfileIn.model_validate(data, context={"kb": knowledge()})
         except ValidationError as exc:
-            errors = form_errors(field_errors(exc, "es", ProfileIn), names)
+            errors = form_errors(field_errors(exc, locale(), ProfileIn), names)
         else:
             profile, queued = create_profile(parsed)
             return redirect(url_for("profiles.show", public_id=profile.public_id, new=1, delayed=int(not queued)))
@@ -34,7 +37,7 @@ def new():
 
 def render_form(errors: dict[str, str], status: int):
     """Draw the profile form with what the person typed and the errors."""
-    return render_template("profile_form.html", form=request.form, errors=errors, labels=PROFILE_LABELS,
+    return render_template("profile_form.html", form=request.form, errors=errors, labels=profile_labels(),
                            **choices()), status
 
 
@@ -61,7 +64,7 @@ def show(public_id: str):
     run = latest_run(s, PROFILE, profile.id)
     rows = ranking(s, PROFILE, profile.id)
     vacancies = {v.id: v for v in s.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))}
-    matches = [(match_json(m, profile.locale, knowledge()), vacancies[m.vacancy_id]) for m in rows if m.vacancy_id in vacancies]
+    matches = [(match_json(m, locale(), knowledge()), vacancies[m.vacancy_id]) for m in rows if m.vacancy_id in vacancies]
     return render_template("profile.html", profile=profile, run=run, status=run_status(run, profile.ranked_at),
                            matches=matches, is_new=request.args.get("new") == "1",
                            confirm=request.args.get("confirm") == "1",

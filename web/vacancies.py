@@ -9,8 +9,10 @@ from models.queries import latest_run, ranking
 
 from .api import MAX_ID
 from .extensions import db_session, knowledge
-from .forms import VACANCY_LABELS, choices, form_errors, vacancy_from_form
-from .schemas import ValidationError, VacancyIn, field_errors
+from .forms import choices, form_errors, vacancy_from_form, vacancy_labels
+from .i18n import locale
+from .schemas import VacancyIn, ValidationError, field_errors
+from .security import limiter, submit_limit
 from .services import create_vacancy
 from .views import candidate_card, match_json, run_status
 
@@ -18,13 +20,14 @@ bp = Blueprint("vacancies", __name__, url_prefix="/vacancies")
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@limiter.limit(submit_limit, methods=["POST"])
 def new():
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
             parsed = VacancyIn.model_validate(vacancy_from_form(request.form))
         except ValidationError as exc:
-            errors = form_errors(field_errors(exc, "es", VacancyIn))
+            errors = form_errors(field_errors(exc, locale(), VacancyIn))
         else:
             vacancy, key, queued = create_vacancy(parsed)
             return redirect(url_for("vacancies.show", vacancy_id=vacancy.id, key=key, new=1,
@@ -34,7 +37,7 @@ def new():
 
 def render_form(errors: dict[str, str], status: int):
     """Draw the vacancy form with what the employer typed and the errors."""
-    return render_template("vacancy_form.html", form=request.form, errors=errors, labels=VACANCY_LABELS,
+    return render_template("vacancy_form.html", form=request.form, errors=errors, labels=vacancy_labels(),
                            **choices()), status
 
 
@@ -51,7 +54,7 @@ def show(vacancy_id: int):
     if owner:  # only the poster, holding the private link, sees the candidates
         rows = ranking(s, VACANCY, vacancy.id)
         people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_([m.profile_id for m in rows])))}
-        matches = [(match_json(m, "es", knowledge()), candidate_card(people[m.profile_id])) for m in rows
+        matches = [(match_json(m, locale(), knowledge()), candidate_card(people[m.profile_id])) for m in rows
                    if m.profile_id in people]
     return render_template("vacancy.html", vacancy=vacancy, run=run, status=run_status(run, vacancy.ranked_at),
                            matches=matches, owner=owner, is_new=request.args.get("new") == "1",

@@ -12,11 +12,28 @@ from rq import get_current_job
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, undefer
 
-from matching import (Embedding, Job, ProfileDoc, VacancyDoc, embed_profile, embed_vacancy, profile_key,
-                      for_employer, rank, score_many, vacancy_key)
+from matching import (
+    Embedding,
+    Job,
+    ProfileDoc,
+    VacancyDoc,
+    embed_profile,
+    embed_vacancy,
+    for_employer,
+    profile_key,
+    rank,
+    score_many,
+    vacancy_key,
+)
 from matching.annotate import annotate_many, annotation_key
 from models import PROFILE, VACANCY, Profile, Vacancy, utcnow
-from models.queries import mark_finished, mark_running, merge_into_rankings, replace_ranking, stale_ids
+from models.queries import (
+    mark_finished,
+    mark_running,
+    merge_into_rankings,
+    replace_ranking,
+    stale_ids,
+)
 
 from .queueing import job_id
 from .state import current

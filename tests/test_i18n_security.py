@@ -1,0 +1,94 @@
+"""Languages of the pages, the translation catalogues, security headers and rate limits."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from tests import factories
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "web" / "translations"
+
+
+@pytest.mark.parametrize("locale", ["pt", "en"])
+def test_catalogue_is_complete_and_compiled(locale):
+    with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as fh:
+        po = read_po(fh, locale=locale)
+    with open(TRANSLATIONS / "messages.pot", "rb") as fh:
+        pot = read_po(fh)
+    missing = [m.id for m in po if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]
+    assert not missing, missing
+    assert not [m.id for m in po if m.id and m.fuzzy]
+    assert {m.id for m in pot if m.id} <= {m.id for m in po if m.id}, "run pybabel update (see web/i18n.py)"
+    for m in po:   # every placeholder of the source is kept
+        if m.id:
+            ids = m.id if isinstance(m.id, tuple) else (m.id,)
+            strings = m.string if isinstance(m.string, tuple) else (m.string,)
+            want = set(re.findall(r"%\(\w+\)[sd]", " ".join(ids)))
+            assert all(set(re.findall(r"%\(\w+\)[sd]", s)) <= want for s in strings), m.id
+    with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo", "rb") as fh:
+        mo = read_mo(fh)
+    def entries(catalog):
+        return {tuple(m.id) if isinstance(m.id, (list, tuple)) else m.id:
+                tuple(m.string) if isinstance(m.string, (list, tuple)) else m.string for m in catalog if m.id}
+
+    assert entries(mo) == entries(po), "run: pybabel compile -d web/translations"
+
+
+@pytest.mark.parametrize("locale,heading,lang_name", [
+    ("es", "Crear mi perfil", "Español"), ("pt", "Criar", "Português"), ("en", "Create", "English")])
+def test_pages_follow_the_chosen_language_and_remember_it(client, locale, heading, lang_name):
+    page = client.get(f"/profiles/new?lang={locale}")
+    html = page.get_data(as_text=True)
+    assert f'<html lang="{locale}">' in html and heading in html
+    assert f'aria-current="true">{lang_name}</strong>' in html
+    again = client.get("/").get_data(as_text=True)   # the cookie remembers the choice
+    assert f'<html lang="{locale}">' in again
+
+
+def test_browser_language_is_used_without_a_choice(client):
+    html = client.get("/", headers={"Accept-Language": "pt-BR,pt;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="pt">' in html
+    assert '<html lang="es">' in client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+
+
+def test_form_errors_and_options_in_portuguese(client):
+    page = client.get("/profiles/new?lang=pt").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert "Português" in page and "Nível" in page
+    resp = client.post("/profiles/new", data={"csrf_token": token, "country": "", "summary": "x"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Este campo é obrigatório." in html
+
+
+def test_the_language_picker_keeps_a_private_key(client):
+    posted = client.post("/api/v1/vacancies", json=factories.vacancy()).get_json()
+    html = client.get(f"/vacancies/{posted['id']}?key={posted['key']}").get_data(as_text=True)
+    assert f"key={posted['key']}&amp;lang=en" in html
+
+
+def test_security_headers(client):
+    resp = client.get("/")
+    assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
+    assert resp.headers["Referrer-Policy"] == "no-referrer"   # private links carry their token
+    assert resp.headers["X-Frame-Options"] == "DENY" and resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_submissions_are_rate_limited(settings, make_app):
+    app = make_app(replace(settings, rate_limit_enabled=True, rate_limit="2 per minute"))
+    client = app.test_client()
+    codes = [client.post("/api/v1/profiles", json=factories.profile()).status_code for _ in range(3)]
+    assert codes == [202, 202, 429]
+    resp = client.post("/api/v1/profiles", json=factories.profile())
+    assert resp.status_code == 429 and resp.get_json()["error"] == "too_many_requests"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/profiles/new").get_data(as_text=True)).group(1)
+    form = {"csrf_token": token, "country": "CO", "summary": "Cocinera", "consent": "on"}
+    codes = [client.post("/profiles/new?lang=es", data=form).status_code for _ in range(3)]
+    assert codes == [302, 302, 429]   # each kind of submission has its own count
+    page = client.post("/profiles/new?lang=es", data=form)
+    assert "Demasiadas solicitudes" in page.get_data(as_text=True)
+    assert client.get("/profiles/new").status_code == 200   # reading is not limited
