@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
 from redis import Redis
+from werkzeug.serving import make_server
 
 from config import load_settings
 from models import Base, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -181,3 +187,32 @@ def worker_state(settings, db, encoder, taxonomy_index):
     yield built
     built.db.dispose()
     state._state = None
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a free port, in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def worker_process(settings, redis):
+    """A real `python -m worker` process on the test database and Redis."""
+    env = {**os.environ, "PUENTE_ENV": "test", "DATABASE_URL": settings.database_url,
+           "REDIS_URL": settings.redis_url, "PUENTE_QUEUE": settings.queue_name, "HF_HUB_OFFLINE": "1",
+           "PUENTE_DATA_DIR": settings.data_dir}
+    proc = subprocess.Popen([sys.executable, "-m", "worker", "--log-level", "WARNING"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    yield proc
+    proc.terminate()
+    try:
+        out, _ = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    assert "Traceback" not in out, out

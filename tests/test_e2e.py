@@ -1,48 +1,13 @@
 """End to end: HTTP in, a real `python -m worker` process, ranked matches out over HTTP."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
 import time
-from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from tests import factories
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-
-
-@pytest.fixture
-def worker_process(settings, redis):
-    env = {**os.environ, "PUENTE_ENV": "test", "DATABASE_URL": settings.database_url,
-           "REDIS_URL": settings.redis_url, "PUENTE_QUEUE": settings.queue_name, "HF_HUB_OFFLINE": "1",
-           "PUENTE_DATA_DIR": settings.data_dir}
-    proc = subprocess.Popen([sys.executable, "-m", "worker", "--log-level", "WARNING"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    yield proc
-    proc.terminate()
-    try:
-        out, _ = proc.communicate(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate()
-    assert "Traceback" not in out, out
 
 
 def _wait_done(url: str, seconds: float = 60, key: str | None = None) -> dict:

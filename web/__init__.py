@@ -103,7 +103,8 @@ def register_template_helpers(app: Flask) -> None:
 
     def years(value) -> str:
         value = float(value or 0)
-        return ngettext("%(num)s año", "%(num)s años", 1 if value == 1 else 2, num=format_decimal(value, "#,##0.#"))
+        return ngettext("%(count)s año", "%(count)s años", 1 if value == 1 else 2,
+                        count=format_decimal(value, "#,##0.#"))
 
     app.jinja_env.globals.update(
         country_name=lambda code: country_name(code, locale()) if code else "",

@@ -11,7 +11,7 @@ from .errors import error_response
 from .extensions import db_session, knowledge
 from .schemas import ProfileIn, VacancyIn, ValidationError, field_errors
 from .security import limiter, submit_limit
-from .services import create_profile, create_vacancy, delete_profile
+from .services import create_profile, create_vacancy, delete_profile, update_profile
 from .views import (
     candidate_card,
     iso,
@@ -125,6 +125,24 @@ def request_key() -> str | None:
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
     return request.args.get("key")
+
+
+@bp.put("/profiles/<public_id>")
+@limiter.limit(submit_limit)
+def put_profile(public_id: str):
+    """Replace a profile (the whole body, as for POST); its matching is queued again."""
+    profile, err = _profile_or_404(public_id)
+    if err:
+        return err
+    data, err = read_json_body()
+    if err:
+        return err
+    try:
+        parsed = ProfileIn.model_validate(data, context={"kb": knowledge()})
+    except ValidationError as exc:
+        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", ProfileIn))
+    queued = update_profile(profile, parsed)
+    return _accepted(PROFILE, profile.public_id, url_for("api.get_profile", public_id=profile.public_id), queued)
 
 
 @bp.delete("/profiles/<public_id>")

@@ -160,6 +160,33 @@ def profile_from_form(form) -> tuple[dict, dict[str, str]]:
     return data, names
 
 
+def profile_to_form(profile) -> "MultiDict":
+    """The form fields of a saved profile, so the person can edit what they gave."""
+    from werkzeug.datastructures import MultiDict
+
+    items: list[tuple[str, str]] = [
+        ("country", profile.country), ("city", profile.city or ""), ("summary", profile.summary or ""),
+        ("skills", ", ".join(profile.skills or [])), ("consent", "on"),
+        ("education-level", profile.education_level or ""), ("education-field", profile.education_field or ""),
+        ("education-country", profile.education_country or "")]
+    items += [("target_countries", c) for c in profile.target_countries or []]
+    if profile.relocate:
+        items.append(("relocate", "on"))
+    if profile.country in (profile.education_recognised_in or []):
+        items.append(("education-recognised", "on"))
+    for i, job in enumerate((profile.jobs or [])[:JOB_ROWS]):
+        years = float(job.get("years") or 0)
+        items += [(f"job-{i}-title", job.get("title", "")), (f"job-{i}-years", f"{years:g}" if years else ""),
+                  (f"job-{i}-country", job.get("country") or ""), (f"job-{i}-description", job.get("description", ""))]
+    for i, lang in enumerate((profile.languages or [])[:LANGUAGE_ROWS]):
+        items += [(f"lang-{i}-code", lang["code"]), (f"lang-{i}-level", lang["level"])]
+    for i, code in enumerate((profile.nationalities or [])[:2]):
+        items.append((f"nationality-{i}", code))
+    if profile.legal_status:
+        items.append(("status", f"{profile.country}:{profile.legal_status}"))
+    return MultiDict(items)
+
+
 def vacancy_from_form(form) -> dict:
     """Return the vacancy dictionary; its field names are the form's."""
     return {

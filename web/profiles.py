@@ -1,19 +1,19 @@
 """Pages for job seekers: create a profile, see its matches."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from models import PROFILE, Profile, Vacancy
 from models.queries import latest_run, ranking
 
 from .extensions import db_session, knowledge
-from .forms import choices, form_errors, profile_from_form, profile_labels
+from .forms import choices, form_errors, profile_from_form, profile_labels, profile_to_form
 from .i18n import locale
 from .schemas import ProfileIn, ValidationError, field_errors
 from .security import limiter, submit_limit
-from .services import create_profile, delete_profile
-from .views import match_json, run_status
+from .services import create_profile, delete_profile, new_private_link, update_profile
+from .views import match_json, profile_json, run_json, run_status
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
@@ -23,22 +23,29 @@ bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 def new():
     errors: dict[str, str] = {}
     if request.method == "POST":
-        data, names = profile_from_form(request.form)
-        names["_"] = "summary"
-        try:
-            parsed = ProfileIn.model_validate(data, context={"kb": knowledge()})
-        except ValidationError as exc:
-            errors = form_errors(field_errors(exc, locale(), ProfileIn), names)
-        else:
+        parsed, errors = _validate(request.form)
+        if parsed is not None:
             profile, queued = create_profile(parsed)
             return redirect(url_for("profiles.show", public_id=profile.public_id, new=1, delayed=int(not queued)))
-    return render_form(errors, 422 if errors else 200)
+    return render_form(errors or {}, 422 if errors else 200)
 
 
-def render_form(errors: dict[str, str], status: int):
-    """Draw the profile form with what the person typed and the errors."""
-    return render_template("profile_form.html", form=request.form, errors=errors, labels=profile_labels(),
+def render_form(errors: dict[str, str], status: int, form=None, profile=None):
+    """Draw the profile form with what the person typed (or saved) and the errors."""
+    action = url_for("profiles.edit", public_id=profile.public_id) if profile else url_for("profiles.new")
+    return render_template("profile_form.html", form=request.form if form is None else form, errors=errors,
+                           labels=profile_labels(), action=action, editing=profile is not None,
                            **choices()), status
+
+
+def _validate(form):
+    """Validate the form; return (profile data, None) or (None, errors by form field)."""
+    data, names = profile_from_form(form)
+    names["_"] = "summary"
+    try:
+        return ProfileIn.model_validate(data, context={"kb": knowledge()}), None
+    except ValidationError as exc:
+        return None, form_errors(field_errors(exc, locale(), ProfileIn), names)
 
 
 def _profile_or_404(public_id: str) -> Profile:
@@ -46,6 +53,39 @@ def _profile_or_404(public_id: str) -> Profile:
     if profile is None:
         abort(404)
     return profile
+
+
+@bp.route("/<public_id>/edit", methods=["GET", "POST"])
+@limiter.limit(submit_limit, methods=["POST"])
+def edit(public_id: str):
+    profile = _profile_or_404(public_id)
+    if request.method == "GET":
+        return render_form({}, 200, form=profile_to_form(profile), profile=profile)
+    parsed, errors = _validate(request.form)
+    if parsed is None:
+        return render_form(errors, 422, profile=profile)
+    queued = update_profile(profile, parsed)
+    return redirect(url_for("profiles.show", public_id=public_id, saved=1, delayed=int(not queued)))
+
+
+@bp.post("/<public_id>/link")
+def new_link(public_id: str):
+    """A new private link; the old one stops working (for a link that was shared or seen)."""
+    profile = _profile_or_404(public_id)
+    return redirect(url_for("profiles.show", public_id=new_private_link(profile), newlink=1))
+
+
+@bp.get("/<public_id>/export")
+def export(public_id: str):
+    """Everything Puente keeps about the person, as a JSON file."""
+    s = db_session()
+    profile = _profile_or_404(public_id)
+    body = {**profile_json(profile), "matching": run_json(latest_run(s, PROFILE, profile.id), profile.ranked_at),
+            "matches": [match_json(m, locale(), knowledge()) for m in ranking(s, PROFILE, profile.id)]}
+    response = jsonify(body)
+    response.headers["Content-Disposition"] = "attachment; filename=puente-profile.json"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/<public_id>/delete")
@@ -67,5 +107,5 @@ def show(public_id: str):
     matches = [(match_json(m, locale(), knowledge()), vacancies[m.vacancy_id]) for m in rows if m.vacancy_id in vacancies]
     return render_template("profile.html", profile=profile, run=run, status=run_status(run, profile.ranked_at),
                            matches=matches, is_new=request.args.get("new") == "1",
-                           confirm=request.args.get("confirm") == "1",
-                           delayed=request.args.get("delayed") == "1")
+                           confirm=request.args.get("confirm") == "1", saved=request.args.get("saved") == "1",
+                           newlink=request.args.get("newlink") == "1", delayed=request.args.get("delayed") == "1")

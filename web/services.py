@@ -11,7 +11,21 @@ from worker.queueing import enqueue_match
 from .extensions import db_session, redis_conn, settings
 from .schemas import ProfileIn, VacancyIn
 
-__all__ = ["create_profile", "create_vacancy", "delete_profile"]
+__all__ = ["create_profile", "update_profile", "new_private_link", "create_vacancy", "delete_profile"]
+
+
+def _profile_fields(data: ProfileIn) -> dict:
+    """The columns a validated profile sets (everything the person gave)."""
+    edu = data.education
+    return dict(
+        locale=data.locale, summary=data.summary,
+        jobs=[j.model_dump() for j in data.jobs], skills=list(data.skills),
+        languages=[lang.model_dump() for lang in data.languages],
+        education_level=edu.level if edu else None, education_field=edu.field if edu else None,
+        education_country=edu.country if edu else None, education_degree=edu.degree if edu else None,
+        education_recognised_in=list(edu.recognised_in) if edu else [],
+        country=data.country, city=data.city, target_countries=list(data.target_countries),
+        relocate=data.relocate, nationalities=list(data.nationalities), legal_status=data.status)
 
 
 def create_profile(data: ProfileIn) -> tuple[Profile, bool]:
@@ -23,22 +37,34 @@ def create_profile(data: ProfileIn) -> tuple[Profile, bool]:
     """
     s = db_session()
     now = utcnow()
-    edu = data.education
-    profile = Profile(
-        locale=data.locale, summary=data.summary,
-        jobs=[j.model_dump() for j in data.jobs], skills=list(data.skills),
-        languages=[lang.model_dump() for lang in data.languages],
-        education_level=edu.level if edu else None, education_field=edu.field if edu else None,
-        education_country=edu.country if edu else None, education_degree=edu.degree if edu else None,
-        education_recognised_in=list(edu.recognised_in) if edu else [],
-        country=data.country, city=data.city, target_countries=list(data.target_countries),
-        relocate=data.relocate, nationalities=list(data.nationalities), legal_status=data.status,
-        consent_scope="matching", consent_version=settings().consent_version, consent_at=now,
-        created_at=now, updated_at=now)
+    profile = Profile(**_profile_fields(data), consent_scope="matching", consent_version=settings().consent_version,
+                      consent_at=now, created_at=now, updated_at=now)
     s.add(profile)
     s.commit()
     queued = enqueue_match(s, redis_conn(), settings(), PROFILE, profile.id)
     return profile, queued
+
+
+def update_profile(profile: Profile, data: ProfileIn) -> bool:
+    """Replace what the person gave, renew their consent, and queue a new matching (the
+    ranking stays until the new one replaces it; the reconciler catches a lost job)."""
+    s = db_session()
+    now = utcnow()
+    for key, value in _profile_fields(data).items():
+        setattr(profile, key, value)
+    profile.consent_version, profile.consent_at, profile.updated_at = settings().consent_version, now, now
+    s.commit()
+    return enqueue_match(s, redis_conn(), settings(), PROFILE, profile.id)
+
+
+def new_private_link(profile: Profile) -> str:
+    """Give the profile a new private id: the old link stops working at once."""
+    from models.profile import new_public_id
+
+    s = db_session()
+    profile.public_id = new_public_id()
+    s.commit()
+    return profile.public_id
 
 
 def _employer(s: Session, name: str) -> Employer | None:

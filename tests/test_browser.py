@@ -1,0 +1,137 @@
+"""In a real browser: headless Debian Chromium driven by Playwright, on a phone-sized
+screen, against the app over HTTP and a real `python -m worker` process.
+
+Screenshots of the key pages go to test-output/ (ignored by git). `.ci/run` installs
+Debian's chromium; elsewhere these tests are skipped when /usr/bin/chromium is missing.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests import factories
+from tests.conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+OUT = ROOT / "test-output"
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")]
+
+
+@pytest.fixture
+def page(request):
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(viewport=PHONE, locale="es-CO", device_scale_factor=1)
+        context.set_default_timeout(30_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+
+
+def wait_for_results(page, seconds: int = 60) -> None:
+    """The results page refreshes itself while the worker ranks; wait for the outcome."""
+    page.wait_for_selector("text=Resultados actualizados", timeout=seconds * 1000)
+
+
+def test_a_job_seeker_on_a_phone_goes_from_home_to_matches_and_deletes_everything(live_server, worker_process, page):
+    api = f"{live_server}/api/v1"
+    cook = requests.post(f"{api}/vacancies", json=factories.vacancy(factories.COOK_VACANCY), timeout=5).json()
+    icu = requests.post(f"{api}/vacancies", json=factories.vacancy(), timeout=5).json()
+
+    page.goto(live_server + "/")
+    shot(page, "01-home")
+    page.get_by_role("link", name="Crear mi perfil").click()
+    page.get_by_label("País donde vive *", exact=True).select_option("CO")
+    page.get_by_label("Ciudad", exact=True).fill("Cúcuta")
+    page.get_by_label("Cuéntenos en pocas palabras qué sabe hacer").fill(
+        "TSU en enfermería, 6 años en terapia intensiva; también cocino.")
+    page.locator("#job-0-title").fill("Enfermera de cuidados intensivos")
+    page.locator("#job-0-years").fill("6")
+    page.locator("#job-1-title").fill("Cocinera")
+    page.locator("#job-1-years").fill("2")
+    page.get_by_label("Habilidades", exact=True).fill("cuidados intensivos, cocina, manipulación de alimentos")
+    page.get_by_label("Nivel más alto terminado").select_option("short_cycle")
+    page.get_by_label("País donde estudió").select_option("VE")
+    page.get_by_label("Nacionalidad", exact=True).select_option("VE")
+    page.get_by_label("Situación migratoria en el país donde vive").select_option("CO:ppt")
+    shot(page, "02-profile-form")
+    page.get_by_role("button", name="Guardar y buscar empleos").click()
+    # Without consent nothing is saved: the error is in Spanish, next to the field.
+    assert page.locator("#consent-error").inner_text() == "Debe aceptar el uso de sus datos para poder buscar empleos."
+    assert page.get_by_label("Ciudad", exact=True).input_value() == "Cúcuta"   # what she typed is kept
+    page.get_by_label("Acepto").check()
+    page.get_by_role("button", name="Guardar y buscar empleos").click()
+    page.wait_for_url(re.compile(r"/profiles/[\w-]+\?new=1"))
+    private = page.url.split("?")[0]
+    wait_for_results(page)
+    shot(page, "03-matches")
+    now = page.locator("h2", has_text="Puede postularse ya")
+    later = page.locator("h2", has_text="Después de unos pasos")
+    assert now.count() == 1 and later.count() == 1
+    assert "Cocinero de línea" in page.locator("main").inner_text()
+    steps = page.locator("ol.steps").first.inner_text()
+    assert "Colombia" in steps   # the recognition of her Venezuelan degree, where and how
+
+    # The same page in Portuguese, remembered on the next page.
+    page.get_by_role("link", name="Português").click()
+    assert page.locator("html").get_attribute("lang") == "pt"
+    assert page.locator("h2", has_text="Pode se candidatar já").count() == 1 or \
+        page.locator("h2", has_text="Depois de alguns passos").count() == 1
+    shot(page, "04-matches-pt")
+    page.get_by_role("link", name="Español").click()
+
+    # The employer of the ICU post sees her card, without nationality or status.
+    employer = requests.get(f"{live_server}/vacancies/{icu['id']}?key={icu['key']}", timeout=5).text
+    assert "Candidato 1" in employer and "Venezuela" not in employer and "PPT" not in employer
+
+    # She deletes everything; the link stops working and the employer no longer sees her.
+    page.goto(private)
+    page.get_by_label("Sí, quiero borrar todo").check()
+    page.get_by_role("button", name="Borrar mi perfil").click()
+    page.wait_for_url(re.compile(r"/\?deleted=1"))
+    assert "Su perfil y todos sus datos fueron borrados." in page.locator("main").inner_text()
+    shot(page, "05-deleted")
+    assert requests.get(private, timeout=5).status_code == 404
+    cards = requests.get(f"{api}/vacancies/{icu['id']}/matches", timeout=5,
+                         headers={"Authorization": f"Bearer {icu['key']}"}).json()["matches"]
+    assert cards == []
+    assert requests.get(f"{api}/vacancies/{cook['id']}/matches", timeout=5,
+                        headers={"Authorization": f"Bearer {cook['key']}"}).json()["matches"] == []
+
+
+def test_an_employer_posts_a_vacancy_and_sees_ranked_candidates(live_server, worker_process, page):
+    api = f"{live_server}/api/v1"
+    requests.post(f"{api}/profiles", json=factories.profile(), timeout=5).raise_for_status()
+    page.goto(live_server + "/vacancies/new")
+    page.get_by_label("Cargo *", exact=True).fill("Enfermero/a de UCI")
+    page.get_by_label("Descripción").fill("Unidad de cuidados intensivos, turnos rotativos.")
+    page.get_by_label("Habilidades imprescindibles").fill("cuidados intensivos, canalización de vías")
+    page.get_by_label("País *", exact=True).select_option("CO")
+    page.get_by_label("Ciudad", exact=True).fill("Cúcuta")
+    shot(page, "06-vacancy-form")
+    page.get_by_role("button", name="Publicar y buscar candidatos").click()
+    page.wait_for_url(re.compile(r"/vacancies/\d+\?key="))
+    assert "Vacante publicada." in page.locator("main").inner_text()
+    wait_for_results(page)
+    shot(page, "07-candidates")
+    card = page.locator("article.card").first.inner_text()
+    assert "Candidato 1" in card and "cuidados intensivos" in card
+    assert "Puede empezar" in card and "Venezuela" not in card
+    # In English, with the private key kept by the language picker.
+    page.get_by_role("link", name="English").click()
+    assert "Candidate 1" in page.locator("article.card").first.inner_text()
+    shot(page, "08-candidates-en")
