@@ -1,4 +1,5 @@
 """SQLAlchemy models, the database handle and the queries the other parts need."""
+from .account import ACCEPTED, ADMIN, DECLINED, EMPLOYER, PENDING, Interest, User
 from .base import Base, Database, utcnow
 from .match import DONE, FAILED, PROFILE, QUEUED, RUN_STATUSES, RUNNING, VACANCY, Match, MatchRun
 from .migrate import upgrade
@@ -7,6 +8,7 @@ from .vacancy import Employer, Vacancy
 
 __all__ = [
     "Base", "Database", "utcnow", "upgrade",
-    "Profile", "Employer", "Vacancy", "Match", "MatchRun",
+    "Profile", "Employer", "Vacancy", "Match", "MatchRun", "User", "Interest",
+    "EMPLOYER", "ADMIN", "PENDING", "ACCEPTED", "DECLINED",
     "PROFILE", "VACANCY", "QUEUED", "RUNNING", "DONE", "FAILED", "RUN_STATUSES",
 ]

@@ -38,6 +38,22 @@ def wait_http(url: str, procs: list[subprocess.Popen], seconds: float = 60) -> b
     return False
 
 
+DEMO_ACCOUNTS = (("orientadora@puente.local", "demo-orientadora", True, ""),
+                 ("empresa@puente.local", "demo-empresa-1", False, "Clínica Santa Ana"))
+
+
+def demo_accounts(database_url: str) -> None:
+    """Demo accounts for a local try-out (never for a real deployment): a case worker and an employer."""
+    from scripts.create_user import create_user
+
+    for email, password, admin, organisation in DEMO_ACCOUNTS:
+        try:
+            create_user(database_url, email, password, admin, organisation)
+        except SystemExit:
+            pass   # already there
+        print(f"Demo {'case worker' if admin else 'employer'}: {email} / {password}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="./scripts/run", description="Run Puente locally.")
     parser.add_argument("--demo", action="store_true", help="load a few dozen demo profiles and vacancies")
@@ -77,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         profiles, vacancies = load_demo(create_app(settings))
         print(f"Demo data: {profiles} profiles and {vacancies} vacancies added" if vacancies
               else "Demo data: already loaded", file=sys.stderr)
+        demo_accounts(settings.database_url)
 
     py = sys.executable
     commands = [[py, "-m", "worker", "--name", f"local-{os.getpid()}-{i}"] for i in range(args.workers)]

@@ -59,6 +59,9 @@ def test_a_job_seeker_on_a_phone_goes_from_home_to_matches_and_deletes_everythin
     page.get_by_label("Ciudad", exact=True).fill("Cúcuta")
     page.get_by_label("Cuéntenos en pocas palabras qué sabe hacer").fill(
         "TSU en enfermería, 6 años en terapia intensiva; también cocino.")
+    # With script, job titles get ESCO suggestions as she types (without it, a plain text box).
+    page.locator("#job-0-title").press_sequentially("enfer", delay=50)
+    page.locator("#suggest-0 option").first.wait_for(state="attached")
     page.locator("#job-0-title").fill("Enfermera de cuidados intensivos")
     page.locator("#job-0-years").fill("6")
     page.locator("#job-1-title").fill("Cocinera")
@@ -135,3 +138,59 @@ def test_an_employer_posts_a_vacancy_and_sees_ranked_candidates(live_server, wor
     page.get_by_role("link", name="English").click()
     assert "Candidate 1" in page.locator("article.card").first.inner_text()
     shot(page, "08-candidates-en")
+
+
+def test_employer_interest_candidate_consent_and_contact(live_server, worker_process):
+    """The employer registers, posts a vacancy and expresses interest; the candidate accepts
+    and gives a contact; the employer then sees it; the candidate deletes everything."""
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(exist_ok=True)
+    seeker_link = live_server + "/profiles/" + requests.post(
+        f"{live_server}/api/v1/profiles", json=factories.profile(), timeout=5).json()["id"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        employer = browser.new_context(viewport={"width": 1280, "height": 900}, locale="es-CO").new_page()
+        seeker = browser.new_context(viewport=PHONE, locale="es-CO").new_page()
+        for pg in (employer, seeker):
+            pg.set_default_timeout(30_000)
+
+        employer.goto(live_server + "/cuenta/registro")
+        employer.get_by_label("Empresa u organización *").fill("Clínica Santa Ana")
+        employer.get_by_label("Correo electrónico *").fill("rrhh@clinica.co")
+        employer.get_by_label("Contraseña *").fill("una-clave-larga")
+        employer.get_by_role("button", name="Crear la cuenta").click()
+        employer.wait_for_url(re.compile(r"/cuenta/$"))
+        employer.get_by_role("link", name="Publicar una vacante").first.click()
+        employer.get_by_label("Cargo *", exact=True).fill("Enfermero/a de UCI")
+        employer.get_by_label("Habilidades imprescindibles").fill("cuidados intensivos")
+        employer.get_by_label("País *", exact=True).select_option("CO")
+        employer.get_by_role("button", name="Publicar y buscar candidatos").click()
+        employer.wait_for_url(re.compile(r"/vacancies/\d+"))
+        wait_for_results(employer)
+        employer.get_by_role("button", name="Me interesa: pedir sus datos de contacto").first.click()
+        employer.wait_for_selector("text=esperando la respuesta de la persona")
+        shot(employer, "09-employer-interest-sent")
+        vacancy_url = employer.url.split("#")[0]
+
+        seeker.goto(seeker_link)
+        seeker.wait_for_selector("text=Empresas interesadas en usted")
+        assert "Clínica Santa Ana" in seeker.locator("#interesados ~ article").first.inner_text()
+        shot(seeker, "10-seeker-interest")
+        seeker.get_by_label("¿Cómo puede contactarle? (teléfono, WhatsApp o correo)").fill("+57 300 123 4567")
+        seeker.get_by_role("button", name="Aceptar y compartir este contacto").click()
+        seeker.wait_for_selector("text=La empresa ve este contacto")
+
+        employer.goto(vacancy_url)
+        assert "+57 300 123 4567" in employer.locator("main").inner_text()
+        shot(employer, "11-employer-sees-contact")
+
+        seeker.goto(seeker_link)
+        seeker.get_by_label("Sí, quiero borrar todo").check()
+        seeker.get_by_role("button", name="Borrar mi perfil").click()
+        seeker.wait_for_url(re.compile(r"/\?deleted=1"))
+        employer.goto(vacancy_url)
+        text = employer.locator("main").inner_text()
+        assert "+57 300 123 4567" not in text and "Candidato 1" not in text
+        shot(employer, "12-employer-after-deletion")
+        browser.close()

@@ -92,3 +92,23 @@ def test_submissions_are_rate_limited(settings, make_app):
     page = client.post("/profiles/new?lang=es", data=form)
     assert "Demasiadas solicitudes" in page.get_data(as_text=True)
     assert client.get("/profiles/new").status_code == 200   # reading is not limited
+
+
+def test_suggestions_come_from_esco_labels_in_the_readers_language(client):
+    body = client.get("/api/v1/suggest?kind=occupation&lang=en&q=nurs").get_json()
+    assert body["suggestions"] and all("nurs" in s.lower() for s in body["suggestions"])
+    assert len(body["suggestions"]) <= 10
+    assert client.get("/api/v1/suggest?kind=skill&lang=en&q=x").get_json() == {"suggestions": []}   # too short
+    assert client.get("/api/v1/suggest?kind=planet&q=ab").status_code == 400
+
+
+def test_label_index_matches_any_word_start_without_accents():
+    from matching.taxonomy import Concept, Taxonomy
+    from web.suggest import LabelIndex
+
+    tax = Taxonomy([Concept("o1", {"es": ["enfermero de cuidados intensivos"]}),
+                    Concept("o2", {"es": ["técnico en enfermería"]}), Concept("o3", {"es": ["cocinero"]})], [])
+    index = LabelIndex(tax)
+    assert index.search("enfer", "occupation", "es") == ["enfermero de cuidados intensivos", "técnico en enfermería"]
+    assert index.search("TECNICO", "occupation", "es") == ["técnico en enfermería"]
+    assert index.search("cuidados", "occupation", "es") == ["enfermero de cuidados intensivos"]

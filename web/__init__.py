@@ -41,21 +41,24 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     app.extensions["puente_db"] = Database(settings.database_url)
     app.extensions["puente_redis"] = connect(settings.redis_url)
     csrf.init_app(app)
+    from .accounts import init_accounts
     from .security import init_security
 
     init_security(app, settings)
+    init_accounts(app)
     app.teardown_appcontext(close_session)
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, health, home, insights, mobility, profiles, vacancies
+    from . import accounts, admin, api, health, home, insights, mobility, profiles, suggest, vacancies
     from .extensions import csrf
 
     # API clients send JSON, not forms; they hold no session cookie
     for module in (api, mobility, insights):
         csrf.exempt(module.bp)
-    for module in (home, profiles, vacancies, api, mobility, insights, health):
+    for module in (home, profiles, vacancies, accounts, admin, api, mobility, insights, suggest, health):
         app.register_blueprint(module.bp)
+    admin.mount_rq_dashboard(app, app.extensions["puente_settings"])
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from models import PROFILE, Profile, Vacancy
+from models import PROFILE, Interest, Profile, Vacancy
 from models.queries import latest_run, ranking
 
 from .extensions import db_session, knowledge
@@ -12,7 +12,7 @@ from .forms import choices, form_errors, profile_from_form, profile_labels, prof
 from .i18n import locale
 from .schemas import ProfileIn, ValidationError, field_errors
 from .security import limiter, submit_limit
-from .services import create_profile, delete_profile, new_private_link, update_profile
+from .services import answer_interest, create_profile, delete_profile, new_private_link, update_profile
 from .views import match_json, profile_json, run_json, run_status
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
@@ -88,6 +88,21 @@ def export(public_id: str):
     return response
 
 
+@bp.post("/<public_id>/interests/<int:interest_id>")
+def answer(public_id: str, interest_id: int):
+    """Accept (giving a contact for that employer only) or decline an employer's interest."""
+    profile = _profile_or_404(public_id)
+    interest = db_session().get(Interest, interest_id)
+    if interest is None or interest.profile_id != profile.id:
+        abort(404)
+    accept = request.form.get("answer") == "accept"
+    contact = request.form.get("contact", "").strip()
+    if accept and not (3 <= len(contact) <= 300):
+        return redirect(url_for("profiles.show", public_id=public_id, contact=1) + f"#i{interest_id}")
+    answer_interest(interest, accept, contact)
+    return redirect(url_for("profiles.show", public_id=public_id) + "#interesados")
+
+
 @bp.post("/<public_id>/delete")
 def delete(public_id: str):
     profile = _profile_or_404(public_id)
@@ -105,7 +120,9 @@ def show(public_id: str):
     rows = ranking(s, PROFILE, profile.id)
     vacancies = {v.id: v for v in s.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))}
     matches = [(match_json(m, locale(), knowledge()), vacancies[m.vacancy_id]) for m in rows if m.vacancy_id in vacancies]
+    interests = [(i, s.get(Vacancy, i.vacancy_id)) for i in s.scalars(
+        select(Interest).where(Interest.profile_id == profile.id).order_by(Interest.id.desc()))]
     return render_template("profile.html", profile=profile, run=run, status=run_status(run, profile.ranked_at),
-                           matches=matches, is_new=request.args.get("new") == "1",
+                           matches=matches, interests=interests, contact_error=request.args.get("contact") == "1", is_new=request.args.get("new") == "1",
                            confirm=request.args.get("confirm") == "1", saved=request.args.get("saved") == "1",
                            newlink=request.args.get("newlink") == "1", delayed=request.args.get("delayed") == "1")

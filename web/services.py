@@ -5,13 +5,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import PROFILE, VACANCY, Employer, MatchRun, Profile, Vacancy, utcnow
+from models import (ACCEPTED, DECLINED, PENDING, PROFILE, VACANCY, Employer, Interest, Match, MatchRun, Profile,
+                    Vacancy, utcnow)
 from worker.queueing import enqueue_match
 
 from .extensions import db_session, redis_conn, settings
 from .schemas import ProfileIn, VacancyIn
 
-__all__ = ["create_profile", "update_profile", "new_private_link", "create_vacancy", "delete_profile"]
+__all__ = ["create_profile", "update_profile", "new_private_link", "create_vacancy", "delete_profile",
+           "employer_by_name", "express_interest", "answer_interest", "create_profile_rows", "create_vacancy_rows"]
 
 
 def _profile_fields(data: ProfileIn) -> dict:
@@ -67,7 +69,7 @@ def new_private_link(profile: Profile) -> str:
     return profile.public_id
 
 
-def _employer(s: Session, name: str) -> Employer | None:
+def employer_by_name(s: Session, name: str) -> Employer | None:
     name = " ".join(name.split())
     if not name:
         return None
@@ -83,7 +85,7 @@ def _employer(s: Session, name: str) -> Employer | None:
     return employer
 
 
-def create_vacancy(data: VacancyIn) -> tuple[Vacancy, str, bool]:
+def create_vacancy(data: VacancyIn, employer: Employer | None = None) -> tuple[Vacancy, str, bool]:
     """Save a vacancy and queue its matching (see `create_profile`).
 
     Returns:
@@ -93,7 +95,8 @@ def create_vacancy(data: VacancyIn) -> tuple[Vacancy, str, bool]:
     s = db_session()
     now = utcnow()
     fields = data.model_dump(exclude={"employer"})
-    vacancy = Vacancy(**fields, employer=_employer(s, data.employer), created_at=now, updated_at=now)
+    # An employer's account decides the organisation; otherwise the name given.
+    vacancy = Vacancy(**fields, employer=employer or employer_by_name(s, data.employer), created_at=now, updated_at=now)
     key = vacancy.new_owner_key()
     s.add(vacancy)
     s.commit()
@@ -107,3 +110,71 @@ def delete_profile(profile: Profile) -> None:
     s.execute(delete(MatchRun).where(MatchRun.kind == PROFILE, MatchRun.target_id == profile.id))
     s.delete(profile)  # matches go with it (ON DELETE CASCADE)
     s.commit()
+
+
+def express_interest(vacancy: Vacancy, profile_id: int) -> Interest | None:
+    """Record an employer's interest in a candidate of this vacancy's ranking (once)."""
+    s = db_session()
+    ranked = s.scalars(select(Match.id).where(Match.owner == VACANCY, Match.vacancy_id == vacancy.id,
+                                              Match.profile_id == profile_id)).first()
+    if ranked is None:   # only candidates the employer was shown
+        return None
+    interest = s.scalars(select(Interest).where(Interest.vacancy_id == vacancy.id,
+                                                Interest.profile_id == profile_id)).first()
+    if interest is None:
+        interest = Interest(vacancy_id=vacancy.id, profile_id=profile_id, status=PENDING, created_at=utcnow())
+        s.add(interest)
+        try:
+            s.commit()
+        except IntegrityError:   # a double click
+            s.rollback()
+            interest = s.scalars(select(Interest).where(Interest.vacancy_id == vacancy.id,
+                                                        Interest.profile_id == profile_id)).one()
+    return interest
+
+
+def answer_interest(interest: Interest, accept: bool, contact: str = "") -> None:
+    """The candidate's answer: on acceptance, the contact they give goes to that employer only."""
+    s = db_session()
+    interest.status = ACCEPTED if accept else DECLINED
+    interest.contact = contact.strip()[:300] if accept else None
+    interest.decided_at = utcnow()
+    s.commit()
+
+
+def create_profile_rows(rows: list[ProfileIn]) -> list[tuple[int, str]]:
+    """Save validated imported profiles in one transaction, then queue their matching.
+
+    Returns:
+        (row number in the file, private id) for each, so the case worker can hand each
+        person their link.
+    """
+    s = db_session()
+    now = utcnow()
+    profiles = [Profile(**_profile_fields(data), consent_scope="matching", consent_version=settings().consent_version,
+                        consent_at=now, created_at=now, updated_at=now) for data in rows]
+    s.add_all(profiles)
+    s.commit()
+    for p in profiles:
+        enqueue_match(s, redis_conn(), settings(), PROFILE, p.id)
+    return [(i, p.public_id) for i, p in enumerate(profiles, start=2)]
+
+
+def create_vacancy_rows(rows: list[VacancyIn]) -> list[tuple[int, str]]:
+    """Save validated imported vacancies in one transaction, then queue their matching.
+
+    Returns:
+        (row number in the file, the vacancy's private key).
+    """
+    s = db_session()
+    now = utcnow()
+    made = []
+    for data in rows:
+        vacancy = Vacancy(**data.model_dump(exclude={"employer"}), employer=employer_by_name(s, data.employer),
+                          created_at=now, updated_at=now)
+        made.append((vacancy, vacancy.new_owner_key()))
+        s.add(vacancy)
+    s.commit()
+    for vacancy, _key in made:
+        enqueue_match(s, redis_conn(), settings(), VACANCY, vacancy.id)
+    return [(i, f"{v.id}?key={key}") for i, (v, key) in enumerate(made, start=2)]

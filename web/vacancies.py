@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
-from models import VACANCY, Profile, Vacancy
+from models import EMPLOYER, VACANCY, Interest, Profile, Vacancy
 from models.queries import latest_run, ranking
 
+from .accounts import owns
 from .api import MAX_ID
 from .extensions import db_session, knowledge
 from .forms import choices, form_errors, vacancy_from_form, vacancy_labels
 from .i18n import locale
 from .schemas import VacancyIn, ValidationError, field_errors
 from .security import limiter, submit_limit
-from .services import create_vacancy
+from .services import create_vacancy, express_interest
 from .views import candidate_card, match_json, run_status
 
 bp = Blueprint("vacancies", __name__, url_prefix="/vacancies")
@@ -29,7 +31,8 @@ def new():
         except ValidationError as exc:
             errors = form_errors(field_errors(exc, locale(), VacancyIn))
         else:
-            vacancy, key, queued = create_vacancy(parsed)
+            account = current_user if current_user.is_authenticated and current_user.role == EMPLOYER else None
+            vacancy, key, queued = create_vacancy(parsed, account.employer if account else None)
             return redirect(url_for("vacancies.show", vacancy_id=vacancy.id, key=key, new=1,
                                     delayed=int(not queued)))
     return render_form(errors, 422 if errors else 200)
@@ -37,25 +40,49 @@ def new():
 
 def render_form(errors: dict[str, str], status: int):
     """Draw the vacancy form with what the employer typed and the errors."""
+    signed_in = current_user.is_authenticated and current_user.employer is not None
     return render_template("vacancy_form.html", form=request.form, errors=errors, labels=vacancy_labels(),
-                           **choices()), status
+                           organisation=current_user.employer.name if signed_in else None, **choices()), status
+
+
+def _vacancy_or_404(vacancy_id: int) -> Vacancy:
+    vacancy = db_session().get(Vacancy, vacancy_id) if vacancy_id <= MAX_ID else None
+    if vacancy is None:
+        abort(404)
+    return vacancy
 
 
 @bp.get("/<int:vacancy_id>")
 def show(vacancy_id: int):
     s = db_session()
-    vacancy = s.get(Vacancy, vacancy_id) if vacancy_id <= MAX_ID else None
-    if vacancy is None:
-        abort(404)
+    vacancy = _vacancy_or_404(vacancy_id)
     key = request.args.get("key")
-    owner = vacancy.owner_key_matches(key)
+    owner = owns(vacancy, key)
     run = latest_run(s, VACANCY, vacancy.id)
     matches = []
-    if owner:  # only the poster, holding the private link, sees the candidates
+    if owner:  # only the poster (private link or account) sees the candidates
         rows = ranking(s, VACANCY, vacancy.id)
-        people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_([m.profile_id for m in rows])))}
-        matches = [(match_json(m, locale(), knowledge()), candidate_card(people[m.profile_id])) for m in rows
-                   if m.profile_id in people]
+        ids = [m.profile_id for m in rows]
+        people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_(ids)))}
+        interests = {i.profile_id: i for i in s.scalars(select(Interest).where(
+            Interest.vacancy_id == vacancy.id, Interest.profile_id.in_(ids)))}
+        matches = [(match_json(m, locale(), knowledge()), candidate_card(people[m.profile_id]), m.profile_id,
+                    interests.get(m.profile_id)) for m in rows if m.profile_id in people]
     return render_template("vacancy.html", vacancy=vacancy, run=run, status=run_status(run, vacancy.ranked_at),
-                           matches=matches, owner=owner, is_new=request.args.get("new") == "1",
-                           delayed=request.args.get("delayed") == "1")
+                           matches=matches, owner=owner, key=key if vacancy.owner_key_matches(key) else None,
+                           is_new=request.args.get("new") == "1", delayed=request.args.get("delayed") == "1")
+
+
+@bp.post("/<int:vacancy_id>/interest")
+@limiter.limit("60 per hour")
+def interest(vacancy_id: int):
+    """The employer would like to talk to a candidate: the candidate is asked on their page."""
+    vacancy = _vacancy_or_404(vacancy_id)
+    key = request.form.get("key")
+    if not owns(vacancy, key):
+        abort(403)
+    profile_id = request.form.get("profile_id", "")
+    if not profile_id.isdigit() or express_interest(vacancy, int(profile_id)) is None:
+        abort(404)
+    args = {"key": key} if key else {}
+    return redirect(url_for("vacancies.show", vacancy_id=vacancy.id, **args) + f"#c{profile_id}")

@@ -1,0 +1,176 @@
+"""Employer accounts, the interest-and-consent flow, and the case workers' area."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Interest, Profile, User, Vacancy
+from scripts.create_user import create_user
+from tests import factories
+
+
+def _token(client, url: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+
+
+def _register(client, email="rrhh@clinica.co", organisation="Clínica Santa Ana", password="una-clave-larga"):
+    return client.post("/cuenta/registro", data={"csrf_token": _token(client, "/cuenta/registro"), "email": email,
+                                                 "password": password, "organisation": organisation})
+
+
+def _login(client, email, password):
+    return client.post("/cuenta/entrar", data={"csrf_token": _token(client, "/cuenta/entrar"), "email": email,
+                                               "password": password})
+
+
+def test_register_hashes_the_password_and_logs_in(client, db):
+    resp = _register(client)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/cuenta/")
+    with db.session() as s:
+        user = s.scalars(select(User)).one()
+        assert user.password_hash != "una-clave-larga" and user.password_hash.startswith("scrypt:")
+        assert user.employer.name == "Clínica Santa Ana"
+    assert "Clínica Santa Ana" in client.get("/cuenta/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("change,field", [({"email": "no-es-correo"}, "email"), ({"password": "corta"}, "password"),
+                                          ({"organisation": ""}, "organisation")])
+def test_register_refuses_bad_input_in_spanish(client, db, change, field):
+    data = {"email": "a@b.co", "password": "una-clave-larga", "organisation": "X", **change}
+    resp = _register(client, **data)
+    assert resp.status_code == 422 and f'id="{field}-error"' in resp.get_data(as_text=True)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_login_is_the_same_answer_for_a_wrong_password_and_an_unknown_account(client, db):
+    _register(client)
+    client.post("/cuenta/salir", data={"csrf_token": _token(client, "/")})
+    wrong = _login(client, "rrhh@clinica.co", "otra-clave-larga")
+    unknown = _login(client, "nadie@clinica.co", "otra-clave-larga")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Correo o contraseña incorrectos." in wrong.get_data(as_text=True)
+    assert _login(client, "RRHH@clinica.co", "una-clave-larga").status_code == 302   # e-mail case does not matter
+    assert client.get("/cuenta/").status_code == 200
+
+
+def test_pages_of_an_account_need_a_login(client):
+    assert client.get("/cuenta/").status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
+def test_interest_consent_and_contact_flow(client, db, worker_state, app):
+    from worker import jobs
+
+    _register(client)
+    token = _token(client, "/vacancies/new")
+    resp = client.post("/vacancies/new", data={"csrf_token": token, "title": "Enfermero/a de UCI", "country": "CO",
+                                                "city": "Cúcuta", "essential_skills": "cuidados intensivos",
+                                                "accepts_relocation": "on"})
+    vid = int(re.search(r"/vacancies/(\d+)", resp.headers["Location"]).group(1))
+    with db.session() as s:
+        assert s.get(Vacancy, vid).employer.name == "Clínica Santa Ana"   # the account's organisation
+    assert "Enfermero/a de UCI" in client.get("/cuenta/").get_data(as_text=True)
+
+    seeker = app.test_client()
+    pid = factories.post(seeker, "profiles", factories.profile())
+    jobs.match_vacancy(vid)
+    page = client.get(f"/vacancies/{vid}").get_data(as_text=True)   # the account sees candidates without the key
+    assert "Candidato 1" in page and "Me interesa" in page
+    profile_id = re.search(r'name="profile_id" value="(\d+)"', page).group(1)
+
+    # Another employer cannot see or act on this vacancy's candidates.
+    other = app.test_client()
+    _register(other, email="otra@empresa.co", organisation="Otra")
+    assert "Candidato 1" not in other.get(f"/vacancies/{vid}").get_data(as_text=True)
+    assert other.post(f"/vacancies/{vid}/interest", data={"csrf_token": _token(other, "/"),
+                                                          "profile_id": profile_id}).status_code == 403
+
+    client.post(f"/vacancies/{vid}/interest", data={"csrf_token": token, "profile_id": profile_id})
+    assert "esperando la respuesta" in client.get(f"/vacancies/{vid}").get_data(as_text=True)
+    mine = seeker.get(f"/profiles/{pid}").get_data(as_text=True)
+    assert "Empresas interesadas en usted" in mine and "Clínica Santa Ana" in mine
+    interest_id = re.search(r'/interests/(\d+)', mine).group(1)
+    seeker_token = _token(seeker, f"/profiles/{pid}")
+    # Accepting needs a contact; nothing is shared without one.
+    resp = seeker.post(f"/profiles/{pid}/interests/{interest_id}", data={"csrf_token": seeker_token, "answer": "accept"})
+    assert "contact=1" in resp.headers["Location"]
+    seeker.post(f"/profiles/{pid}/interests/{interest_id}",
+                data={"csrf_token": seeker_token, "answer": "accept", "contact": "+57 300 123 4567"})
+    assert "+57 300 123 4567" in client.get(f"/vacancies/{vid}").get_data(as_text=True)
+    assert "+57 300 123 4567" not in other.get(f"/vacancies/{vid}").get_data(as_text=True)
+
+    # She deletes her profile: the interest and the contact go with it.
+    seeker.post(f"/profiles/{pid}/delete", data={"csrf_token": seeker_token, "confirm": "on"})
+    page = client.get(f"/vacancies/{vid}").get_data(as_text=True)
+    assert "+57 300 123 4567" not in page
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Interest)) == 0
+        assert s.scalar(select(func.count()).select_from(Profile)) == 0
+
+
+PROFILES_CSV = """summary,country,city,nationalities,status,jobs,skills,languages,education_level,education_country,target_countries,relocate,consent
+Enfermera de UCI,CO,Cúcuta,VE,ppt,Enfermera:6,cuidados intensivos; canalización de vías,es:native,TSU,VE,CO;PE,sí,sí
+Cocinero,PE,Lima,VE,cpp,Cocinero:3,cocina,es:native,,,PE,no,sí
+"""
+
+
+@pytest.fixture
+def admin_client(app, settings):
+    create_user(settings.database_url, "orienta@ong.org", "clave-de-prueba-1", admin=True)
+    client = app.test_client()
+    assert _login(client, "orienta@ong.org", "clave-de-prueba-1").headers["Location"].endswith("/admin/")
+    return client
+
+
+def test_only_case_workers_enter_the_admin_area(client, admin_client):
+    _register(client)
+    assert client.get("/admin/").status_code == 403
+    assert client.get("/admin/rq/").status_code == 403
+    assert admin_client.get("/admin/").status_code == 200
+    assert admin_client.get("/admin/rq/").status_code == 200   # the queue monitor, mounted inside
+
+
+def _upload(client, kind, text, attest=True):
+    from io import BytesIO
+
+    data = {"csrf_token": _token(client, f"/admin/import?kind={kind}"), "kind": kind,
+            "file": (BytesIO(text.encode()), "datos.csv")}
+    if attest:
+        data["attest"] = "on"
+    return client.post("/admin/import", data=data, content_type="multipart/form-data")
+
+
+def test_import_is_all_or_nothing_with_a_row_report(admin_client, db):
+    bad = PROFILES_CSV + "Soldador,ZZ,,VE,,Soldador:x,,es:native,,,,,no\n"
+    resp = _upload(admin_client, "profiles", bad)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Fila 4" in html and "<code>country</code>" in html
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Profile)) == 0   # nothing half-imported
+    assert _upload(admin_client, "profiles", PROFILES_CSV, attest=False).status_code == 422
+    resp = _upload(admin_client, "profiles", PROFILES_CSV)
+    assert resp.status_code == 200 and "2 filas importadas." in resp.get_data(as_text=True)
+    with db.session() as s:
+        rows = s.scalars(select(Profile).order_by(Profile.id)).all()
+        assert [(p.country, p.legal_status, p.education_level) for p in rows] == [
+            ("CO", "ppt", "short_cycle"), ("PE", "cpp", None)]
+
+
+def test_vacancy_import_shortlist_and_insights(admin_client, db, worker_state):
+    from worker import jobs
+
+    csv_text = "title,country,city,essential_skills,languages\nEnfermero/a de UCI,CO,Cúcuta,cuidados intensivos,es\n"
+    assert _upload(admin_client, "vacancies", csv_text).status_code == 200
+    _upload(admin_client, "profiles", PROFILES_CSV)
+    with db.session() as s:
+        vid = s.scalars(select(Vacancy.id)).one()
+    jobs.match_vacancy(vid)
+    shortlist = admin_client.get(f"/admin/vacancies/{vid}/shortlist.csv").get_data(as_text=True)
+    header, first = shortlist.splitlines()[:2]
+    assert header.startswith("rank,score,ready_now,job_titles") and first.startswith("1,")
+    assert "VE" not in first and "ppt" not in first   # the anonymous card only
+    page = admin_client.get("/admin/insights").get_data(as_text=True)
+    assert "Por país" in page and "Colombia" in page and "Personas que buscan empleo" in page

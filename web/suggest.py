@@ -1,0 +1,89 @@
+"""Suggestions as people type a job title or a skill: ESCO labels in their language.
+
+    GET /api/v1/suggest?q=enfer&kind=occupation|skill&lang=es   ->  {"suggestions": [...]}
+
+Only labels are read (the taxonomy file the workers use, else the bundled English one),
+never a model: the web stays thin. Pages use it through static/puente.js to fill a
+<datalist>; without JavaScript the fields are plain text boxes.
+"""
+from __future__ import annotations
+
+import bisect
+import threading
+
+from flask import Blueprint, request
+
+from matching.documents import normalise_phrase
+
+from .errors import error_response
+from .extensions import settings
+
+bp = Blueprint("suggest", __name__, url_prefix="/api/v1")
+
+__all__ = ["bp", "LabelIndex"]
+
+MAX_RESULTS = 10
+
+
+class LabelIndex:
+    """Labels by language, searchable by the start of any word (accents and case ignored)."""
+
+    def __init__(self, taxonomy):
+        self.keys: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for kind, concepts in (("occupation", taxonomy.occupations), ("skill", taxonomy.skills)):
+            by_lang: dict[str, set[str]] = {}
+            for c in concepts:
+                for lang, labels in c.labels.items():
+                    by_lang.setdefault(lang, set()).update(labels[:4])
+            for lang, labels in by_lang.items():
+                entries = []
+                for label in labels:
+                    words = normalise_phrase(label).split()
+                    for i in range(len(words)):
+                        entries.append((" ".join(words[i:]), label))
+                entries.sort()
+                self.keys[(kind, lang)] = entries
+
+    def search(self, query: str, kind: str, lang: str, limit: int = MAX_RESULTS) -> list[str]:
+        q = normalise_phrase(query)
+        if len(q) < 2:
+            return []
+        found: list[str] = []
+        for language in dict.fromkeys((lang, "en")):   # the reader's language, else English
+            entries = self.keys.get((kind, language)) or []
+            start = bisect.bisect_left(entries, (q, ""))
+            for key, label in entries[start:start + 500]:
+                if not key.startswith(q):
+                    break
+                if label not in found:
+                    found.append(label)
+            if found:
+                break
+        found.sort(key=lambda label: (not normalise_phrase(label).startswith(q), len(label)))
+        return found[:limit]
+
+
+_lock = threading.Lock()
+_indexes: dict[str, LabelIndex] = {}
+
+
+def _index() -> LabelIndex:
+    folder = str(settings().esco_dir)
+    with _lock:
+        if folder not in _indexes:
+            from matching.esco import current_taxonomy
+
+            _indexes[folder] = LabelIndex(current_taxonomy(folder))
+        return _indexes[folder]
+
+
+@bp.get("/suggest")
+def suggest():
+    q = request.args.get("q", "")[:60]
+    kind = request.args.get("kind", "occupation")
+    if kind not in ("occupation", "skill"):
+        return error_response(400, "validation_error", "kind must be occupation or skill.",
+                              {"kind": "occupation or skill"})
+    lang = request.args.get("lang", "es")
+    lang = lang if lang in ("es", "pt", "en") else "es"
+    return {"suggestions": _index().search(q, kind, lang)}
