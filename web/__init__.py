@@ -50,7 +50,18 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import accounts, admin, api, health, home, insights, mobility, profiles, suggest, vacancies
+    from . import (
+        accounts,
+        admin,
+        api,
+        health,
+        home,
+        insights,
+        mobility,
+        profiles,
+        suggest,
+        vacancies,
+    )
     from .extensions import csrf
 
     # API clients send JSON, not forms; they hold no session cookie

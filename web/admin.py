@@ -204,10 +204,9 @@ def mount_rq_dashboard(app, settings) -> None:
     """The RQ queue monitor at /admin/rq, for case workers only."""
     import rq_dashboard
     from flask_login import current_user
+    from rq_dashboard.web import setup_rq_connection
 
     from .accounts import login_manager
-
-    from rq_dashboard.web import setup_rq_connection
 
     app.config["RQ_DASHBOARD_REDIS_URL"] = settings.redis_url
     setup_rq_connection(app)   # embedded, the dashboard expects its host app to connect it

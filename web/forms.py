@@ -160,7 +160,7 @@ def profile_from_form(form) -> tuple[dict, dict[str, str]]:
     return data, names
 
 
-def profile_to_form(profile) -> "MultiDict":
+def profile_to_form(profile):
     """The form fields of a saved profile, so the person can edit what they gave."""
     from werkzeug.datastructures import MultiDict
 

@@ -8,11 +8,23 @@ from models import PROFILE, Interest, Profile, Vacancy
 from models.queries import latest_run, ranking
 
 from .extensions import db_session, knowledge
-from .forms import choices, form_errors, profile_from_form, profile_labels, profile_to_form
+from .forms import (
+    choices,
+    form_errors,
+    profile_from_form,
+    profile_labels,
+    profile_to_form,
+)
 from .i18n import locale
 from .schemas import ProfileIn, ValidationError, field_errors
 from .security import limiter, submit_limit
-from .services import answer_interest, create_profile, delete_profile, new_private_link, update_profile
+from .services import (
+    answer_interest,
+    create_profile,
+    delete_profile,
+    new_private_link,
+    update_profile,
+)
 from .views import match_json, profile_json, run_json, run_status
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")

@@ -5,8 +5,20 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import (ACCEPTED, DECLINED, PENDING, PROFILE, VACANCY, Employer, Interest, Match, MatchRun, Profile,
-                    Vacancy, utcnow)
+from models import (
+    ACCEPTED,
+    DECLINED,
+    PENDING,
+    PROFILE,
+    VACANCY,
+    Employer,
+    Interest,
+    Match,
+    MatchRun,
+    Profile,
+    Vacancy,
+    utcnow,
+)
 from worker.queueing import enqueue_match
 
 from .extensions import db_session, redis_conn, settings
