@@ -106,7 +106,7 @@ def occupation_label(occupation: dict | None, locale: str | None = None) -> str:
 def register_template_helpers(app: Flask) -> None:
     from urllib.parse import urlencode
 
-    from flask_babel import format_decimal, format_percent, ngettext
+    from flask_babel import format_datetime, format_decimal, format_percent, ngettext
 
     from matching.explain import country_name, language_name
 
@@ -131,6 +131,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(
         pct=lambda value: format_percent(float(value or 0)),
         num=lambda value: format_decimal(value),
+        when=lambda value: format_datetime(value, "medium"),
         merge_lang=lambda args, code: urlencode({**args.to_dict(), "lang": code}),
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
