@@ -13,7 +13,7 @@ from .encoders import Calibration
 from .taxonomy import isco_closeness
 from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, STEP_COST
 
-__all__ = ["PairScore", "score_pair", "score_many", "rank", "top_k", "combine", "for_employer"]
+__all__ = ["PairScore", "score_pair", "score_many", "rank", "top_k", "top_k_rows", "combine", "for_employer"]
 
 ESSENTIAL_WEIGHT = 2.0   # an essential skill counts twice an optional one
 UNRELATED_JOB_SHARE = 0.25  # a year in an unrelated job still shows work habits
@@ -328,6 +328,40 @@ def top_k(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
         candidates = np.arange(n)
     order = np.lexsort((ids[candidates], -scores[candidates]))
     return candidates[order][:k]
+
+
+def top_k_rows(scores: np.ndarray, k: int, block: int = 64) -> np.ndarray:
+    """The column positions of the `k` best scores of each row, best first (ties: any order).
+
+    For wide rows a partial sort of every score costs as much as the matrix product that
+    made them. Instead each row is cut into blocks of `block` columns: only the k blocks
+    with the highest maxima can hold a row's k best scores (any block holding one of them
+    has a maximum at least the k-th best, and at most k blocks can), so the exact
+    selection runs on k × block columns per row.
+
+    Args:
+        scores: (n, m) scores.
+        k: how many per row.
+        block: columns per block.
+
+    Returns:
+        (n, min(k, m)) column positions.
+    """
+    n, m = scores.shape
+    k = min(k, m)
+    if k == 0:
+        return np.zeros((n, 0), dtype=np.int64)
+    if m <= 4 * k * block or m % block:
+        cols = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < m else np.tile(np.arange(m), (n, 1))
+    else:
+        maxima = scores.reshape(n, m // block, block).max(axis=2)
+        best_blocks = np.argpartition(-maxima, k - 1, axis=1)[:, :k]                   # (n, k)
+        cand = (best_blocks[:, :, None] * block + np.arange(block)).reshape(n, k * block)
+        cand_scores = np.take_along_axis(scores, cand, axis=1)
+        pick = np.argpartition(-cand_scores, k - 1, axis=1)[:, :k]
+        cols = np.take_along_axis(cand, pick, axis=1)
+    order = np.argsort(-np.take_along_axis(scores, cols, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(cols, order, axis=1)
 
 
 def rank(results: Sequence[PairScore], k: int, by: str = "vacancy_id") -> list[PairScore]:

@@ -240,3 +240,15 @@ def test_close_runner_up_occupations_count(encoder):
            "near": [{"uri": "esco:specialist", "isco": "2221", "score": 0.6}]}
     result = _score(encoder, _with_esco(NURSE, [nurse]), _with_esco(ICU, [vac]))
     assert result.scores["occupation"] == pytest.approx(0.6 / 0.63, abs=1e-3)
+
+
+@pytest.mark.parametrize("m,k", [(10, 3), (64 * 400, 50), (64 * 400 + 7, 50), (64 * 400, 1)])
+def test_top_k_rows_finds_the_exact_best_of_each_row(m, k):
+    from matching.scoring import top_k_rows
+
+    rng = np.random.default_rng(m + k)
+    scores = rng.standard_normal((20, m)).astype(np.float32)
+    got = top_k_rows(scores, k)
+    want = np.argsort(-scores, axis=1)[:, :k]
+    assert got.shape == want.shape
+    assert np.array_equal(np.take_along_axis(scores, got, axis=1), np.take_along_axis(scores, want, axis=1))

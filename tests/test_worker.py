@@ -200,3 +200,34 @@ def test_vacancy_without_skills_takes_those_of_its_occupation(client, db, worker
         inherited = set(v.esco["inherited_skills"])
         named = {x["skill"] for x in m.explanation["matched_skills"]} | set(m.explanation["missing_skills"])
         assert named <= inherited | {"Cocinero"} and named
+
+
+def test_candidates_come_from_the_warm_index_kept_in_step_with_the_database(client, db, settings, encoder,
+                                                                            taxonomy_index):
+    from dataclasses import replace
+
+    from worker import state
+
+    built = state.init_state(replace(settings, candidates=1), encoder, taxonomy_index)
+    try:
+        icu = factories.post(client, "vacancies", factories.vacancy())
+        cook = factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
+        jobs.match_vacancy(icu)
+        jobs.match_vacancy(cook)        # both embedded now
+        side = built.side_index(Vacancy)
+        p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
+        result = jobs.match_profile(p.id)
+        assert result["candidates"] == 1   # only the nearest is scored in full
+        with db.session() as s:
+            assert [m.vacancy_id for m in ranking(s, PROFILE, p.id)] == [icu]
+        assert len(side.index) == 2
+        # Closing a vacancy takes it out of the index at the next job (no rebuild).
+        with db.session() as s:
+            s.get(Vacancy, icu).status = "closed"
+        jobs.match_profile(p.id)
+        assert len(side.index) == 1
+        with db.session() as s:
+            assert [m.vacancy_id for m in ranking(s, PROFILE, p.id)] == [cook]
+    finally:
+        built.db.dispose()
+        state._state = None

@@ -180,8 +180,26 @@ def _run(kind: str, target_id: int, work) -> dict:
     return result
 
 
+def _nearest(s: Session, model, vector, partitions: list[str] | None, within_reach) -> list:
+    """The rows to score in full: the `PUENTE_CANDIDATES` nearest within reach (from the
+    warm index), and those not embedded yet; every row within reach if they are fewer."""
+    state = current()
+    limit = state.settings.candidates
+    stmt = within_reach(select(model).options(undefer(model.embedding)))
+    if limit <= 0:
+        return list(s.scalars(stmt.order_by(model.id)))
+    side = state.side_index(model)
+    side.sync(s)
+    ids = side.nearest(vector, limit, partitions)
+    fresh = within_reach(select(model.id).where(model.embedding_key.is_(None)))
+    ids += list(s.scalars(fresh))
+    return list(s.scalars(stmt.where(model.id.in_(ids)).order_by(model.id))) if ids else []
+
+
 def match_profile(profile_id: int) -> dict:
     """Rank the open vacancies within reach of a profile, and bring it into their candidate lists."""
+    from .candidates import REMOTE
+
     def work(s: Session, started) -> dict:
         profile = _load(s, Profile, profile_id)
         if profile is None:
@@ -189,11 +207,16 @@ def match_profile(profile_id: int) -> dict:
         _annotate_profiles([profile])
         pdoc = profile_doc(profile)
         (pe,) = _embeddings([profile], [pdoc], profile_key, embed_profile)
-        stmt = select(Vacancy).options(undefer(Vacancy.embedding)).where(Vacancy.status == "open")
-        if not pdoc.relocate:
-            reach = {pdoc.country, *pdoc.target_countries}
-            stmt = stmt.where(or_(Vacancy.country.in_(reach), Vacancy.remote.is_(True)))
-        vacancies = list(s.scalars(stmt.order_by(Vacancy.id)))
+        s.flush()   # its embedding is visible to the index of other workers once committed
+        reach = None if pdoc.relocate else [pdoc.country, *pdoc.target_countries, REMOTE]
+
+        def within_reach(stmt):
+            stmt = stmt.where(Vacancy.status == "open")
+            if not pdoc.relocate:
+                stmt = stmt.where(or_(Vacancy.country.in_(reach[:-1]), Vacancy.remote.is_(True)))
+            return stmt
+
+        vacancies = _nearest(s, Vacancy, pe.vector, reach, within_reach)
         _annotate_vacancies(vacancies)
         vdocs = [vacancy_doc(v) for v in vacancies]
         vembs = _embeddings(vacancies, vdocs, vacancy_key, embed_vacancy)
@@ -217,10 +240,13 @@ def match_vacancy(vacancy_id: int) -> dict:
             _annotate_vacancies([vacancy])
             vdoc = vacancy_doc(vacancy)
             (ve,) = _embeddings([vacancy], [vdoc], vacancy_key, embed_vacancy)
-            stmt = select(Profile).options(undefer(Profile.embedding))
-            if not (vacancy.remote or vacancy.accepts_relocation):
-                stmt = stmt.where(Profile.country == vacancy.country)
-            profiles = list(s.scalars(stmt.order_by(Profile.id)))
+            s.flush()
+            everyone = vacancy.remote or vacancy.accepts_relocation
+
+            def within_reach(stmt):
+                return stmt if everyone else stmt.where(Profile.country == vacancy.country)
+
+            profiles = _nearest(s, Profile, ve.vector, None if everyone else [vacancy.country], within_reach)
             _annotate_profiles(profiles)
             pdocs = [profile_doc(p) for p in profiles]
             pembs = _embeddings(profiles, pdocs, profile_key, embed_profile)

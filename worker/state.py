@@ -22,6 +22,7 @@ class WorkerState:
         self._encoder = encoder
         self._taxonomy = taxonomy
         self._knowledge = None
+        self._indexes: dict = {}
 
     @property
     def encoder(self) -> Encoder:
@@ -47,6 +48,14 @@ class WorkerState:
             log.info("taxonomy ready: %d occupations, %d skills (%s)", len(taxonomy.occupations),
                      len(taxonomy.skills), taxonomy.version)
         return self._taxonomy
+
+    def side_index(self, model):
+        """The warm vector index of vacancies or profiles (see worker.candidates)."""
+        if model not in self._indexes:
+            from .candidates import SideIndex
+
+            self._indexes[model] = SideIndex(model, self.encoder.dim, self.settings.ann_threshold)
+        return self._indexes[model]
 
     @property
     def knowledge(self):

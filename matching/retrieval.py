@@ -1,0 +1,171 @@
+"""Candidate retrieval: the nearest vectors of one side (vacancies or profiles), by country.
+
+A worker keeps one `VectorIndex` warm for the life of its process and updates it row by
+row (`upsert`, `remove`) instead of rebuilding it per job. Each country is a partition:
+below `ann_threshold` rows a partition is searched exactly (one float32 matrix-vector
+product and a partial sort); above it, an HNSW graph (FAISS) answers, with the exact
+vectors kept for re-scoring. Deleted rows stay in the graph, masked, until a fifth of the
+partition is deleted, and then the graph is rebuilt.
+
+Scores are inner products of L2-normalised vectors (cosines).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from .scoring import top_k
+
+__all__ = ["VectorIndex", "Partition"]
+
+
+@dataclass
+class Partition:
+    """One country's rows. Rows never move except when the partition is compacted (a fifth
+    of it deleted): a deleted row is masked, so an HNSW graph over the rows stays valid."""
+
+    dim: int
+    ids: np.ndarray = field(default=None)        # (capacity,) int64
+    vectors: np.ndarray = field(default=None)    # (capacity, dim) float32
+    alive: np.ndarray = field(default=None)      # (capacity,) bool
+    used: int = 0                                # rows in use, alive or not
+    rows: dict[int, int] = field(default_factory=dict)   # live id -> row
+    graph: object = None         # faiss.IndexHNSWFlat over rows [0, graph_rows)
+    graph_rows: int = 0
+    changed: int = 0             # graph rows whose vector changed since the build
+
+    def __post_init__(self):
+        if self.ids is None:
+            self.ids = np.zeros(16, dtype=np.int64)
+            self.vectors = np.zeros((16, self.dim), dtype=np.float32)
+            self.alive = np.zeros(16, dtype=bool)
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    def _grow(self, need: int) -> None:
+        if need <= len(self.ids):
+            return
+        cap = max(need, 2 * len(self.ids))
+        for name, dtype, shape in (("ids", np.int64, (cap,)), ("vectors", np.float32, (cap, self.dim)),
+                                   ("alive", bool, (cap,))):
+            new = np.zeros(shape, dtype=dtype)
+            new[: self.used] = getattr(self, name)[: self.used]
+            setattr(self, name, new)
+
+    def upsert(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        for i, v in zip(ids.tolist(), vectors, strict=True):
+            row = self.rows.get(i)
+            if row is None:
+                self._grow(self.used + 1)
+                row = self.used
+                self.used += 1
+                self.rows[i] = row
+                self.ids[row], self.alive[row] = i, True
+            elif row < self.graph_rows:
+                self.changed += 1   # the graph may place it badly until the next build
+            self.vectors[row] = v
+
+    def remove(self, ids: Iterable[int]) -> None:
+        for i in ids:
+            row = self.rows.pop(int(i), None)
+            if row is not None:
+                self.alive[row] = False
+        if self.used - self.size > max(64, self.used // 5):
+            self._compact()
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self.alive[: self.used])
+        n = len(keep)
+        self.ids[:n], self.vectors[:n] = self.ids[keep], self.vectors[keep]
+        self.alive[:n], self.alive[n:] = True, False
+        self.used = n
+        self.rows = {int(i): r for r, i in enumerate(self.ids[:n].tolist())}
+        self.graph, self.graph_rows, self.changed = None, 0, 0
+
+    def search(self, query: np.ndarray, k: int, ann_threshold: int, ef_search: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.size == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if self.size < ann_threshold:
+            scores = self.vectors[: self.used] @ query
+            scores[~self.alive[: self.used]] = -np.inf
+            pos = top_k(scores, self.ids[: self.used], min(k, self.size))
+            return self.ids[pos], scores[pos]
+        if self.graph is None or self.changed > self.used // 5 or self.graph_rows < self.used - self.used // 5:
+            self._build(ef_search)
+        dead = self.graph_rows - int(self.alive[: self.graph_rows].sum())
+        _, found = self.graph.search(query[None, :].astype(np.float32), min(self.graph_rows, k + dead + 16))
+        rows = found[0][found[0] >= 0]
+        rows = np.concatenate([rows, np.arange(self.graph_rows, self.used)])   # added since the build: exact
+        rows = rows[self.alive[rows]]
+        scores = self.vectors[rows] @ query   # exact cosines of the candidates
+        pos = top_k(scores, self.ids[rows], k)
+        return self.ids[rows][pos], scores[pos]
+
+    def _build(self, ef_search: int) -> None:
+        import faiss
+
+        graph = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efConstruction = 80
+        graph.hnsw.efSearch = ef_search
+        graph.add(np.ascontiguousarray(self.vectors[: self.used]))
+        self.graph, self.graph_rows, self.changed = graph, self.used, 0
+
+
+class VectorIndex:
+    """Vectors by country partition, searched exactly below `ann_threshold` rows and with
+    HNSW above it (`ann_threshold=0` disables HNSW)."""
+
+    def __init__(self, dim: int, ann_threshold: int = 50_000, ef_search: int = 256):
+        self.dim = dim
+        self.ann_threshold = ann_threshold if ann_threshold > 0 else 2**62
+        self.ef_search = ef_search
+        self.partitions: dict[str, Partition] = {}
+        self.where: dict[int, str] = {}   # id -> partition
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+    def upsert(self, ids: Iterable[int], partitions: Iterable[str], vectors: np.ndarray) -> None:
+        """Add or replace rows (an id that moves to another partition leaves the old one)."""
+        ids = np.asarray(list(ids), dtype=np.int64)
+        parts = list(partitions)
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.dim)
+        moved = [int(i) for i, p in zip(ids, parts) if self.where.get(int(i), p) != p]
+        self.remove(moved)
+        by_part: dict[str, list[int]] = {}
+        for n, p in enumerate(parts):
+            by_part.setdefault(p, []).append(n)
+        for p, rows in by_part.items():
+            part = self.partitions.setdefault(p, Partition(self.dim))
+            part.upsert(ids[rows], vectors[rows])
+            for i in ids[rows].tolist():
+                self.where[i] = p
+
+    def remove(self, ids: Iterable[int]) -> None:
+        by_part: dict[str, list[int]] = {}
+        for i in ids:
+            p = self.where.pop(int(i), None)
+            if p is not None:
+                by_part.setdefault(p, []).append(int(i))
+        for p, gone in by_part.items():
+            self.partitions[p].remove(gone)
+
+    def search(self, query: np.ndarray, k: int, partitions: Iterable[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The `k` nearest ids (best first) and their cosines, within `partitions` (all if None)."""
+        names = list(self.partitions) if partitions is None else [p for p in partitions if p in self.partitions]
+        query = np.asarray(query, dtype=np.float32)
+        found = [self.partitions[p].search(query, k, self.ann_threshold, self.ef_search) for p in names]
+        if not found:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        ids = np.concatenate([f[0] for f in found])
+        scores = np.concatenate([f[1] for f in found])
+        pos = top_k(scores, ids, k)
+        return ids[pos], scores[pos]
+
+    def memory_bytes(self) -> int:
+        """The bytes held by the vectors and ids (the HNSW graphs come on top)."""
+        return sum(p.vectors.nbytes + p.ids.nbytes + p.alive.nbytes for p in self.partitions.values())
