@@ -24,10 +24,10 @@ def create_user(database_url: str, email: str, password: str, admin: bool, organ
         if s.scalars(select(User).where(User.email == email.lower())).first() is not None:
             raise SystemExit(f"an account for {email} already exists")
         employer = None
-        if organisation:
-            key = " ".join(organisation.split()).casefold()[:200]
-            employer = s.scalars(select(Employer).where(Employer.name_key == key)).first() or Employer(
-                name=" ".join(organisation.split()), name_key=key)
+        if organisation:   # a new organisation of its own: accounts never join one by its name
+            import secrets
+
+            employer = Employer(name=" ".join(organisation.split())[:200], name_key=f"#account-{secrets.token_hex(8)}")
         user = User(email=email.lower(), role=ADMIN if admin else EMPLOYER, employer=employer)
         user.set_password(password)
         s.add(user)

@@ -44,13 +44,24 @@ DEMO_ACCOUNTS = (("orientadora@puente.local", "demo-orientadora", True, ""),
 
 def demo_accounts(database_url: str) -> None:
     """Demo accounts for a local try-out (never for a real deployment): a case worker and an employer."""
+    from sqlalchemy import select, update
+
+    from models import Database, Employer, User, Vacancy
     from scripts.create_user import create_user
 
     for email, password, admin, organisation in DEMO_ACCOUNTS:
         try:
-            create_user(database_url, email, password, admin, organisation)
+            user_id = create_user(database_url, email, password, admin, organisation)
         except SystemExit:
             pass   # already there
+        else:
+            if organisation:   # the demo vacancies posted under that name become the account's
+                db = Database(database_url)
+                with db.session() as s:
+                    employer_id = s.get(User, user_id).employer_id
+                    named = select(Employer.id).where(Employer.name == organisation, Employer.id != employer_id)
+                    s.execute(update(Vacancy).where(Vacancy.employer_id.in_(named)).values(employer_id=employer_id))
+                db.dispose()
         print(f"Demo {'case worker' if admin else 'employer'}: {email} / {password}", file=sys.stderr)
 
 

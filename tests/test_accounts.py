@@ -174,3 +174,92 @@ def test_vacancy_import_shortlist_and_insights(admin_client, db, worker_state):
     assert "VE" not in first and "ppt" not in first   # the anonymous card only
     page = admin_client.get("/admin/insights").get_data(as_text=True)
     assert "Por país" in page and "Colombia" in page and "Personas que buscan empleo" in page
+
+
+def test_the_same_organisation_name_does_not_join_an_account(client, app, db):
+    _register(client)
+    token = _token(client, "/vacancies/new")
+    resp = client.post("/vacancies/new", data={"csrf_token": token, "title": "Enfermero/a", "country": "CO"})
+    vid = int(re.search(r"/vacancies/(\d+)", resp.headers["Location"]).group(1))
+    stranger = app.test_client()
+    _register(stranger, email="otro@x.co", organisation="CLÍNICA SANTA ANA")
+    assert "Enfermero/a" not in stranger.get("/cuenta/").get_data(as_text=True)
+    assert stranger.post(f"/vacancies/{vid}/interest", data={"csrf_token": _token(stranger, "/"),
+                                                             "profile_id": "1"}).status_code == 403
+    # A vacancy posted without an account under that name does not reach the account either.
+    factories.post(stranger, "vacancies", factories.vacancy(employer="Clínica Santa Ana", title="Anónima"))
+    assert "Anónima" not in client.get("/cuenta/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target,ok", [("/cuenta/", True), ("//evil.com", False), ("/%09/evil.com", True),
+                                       ("/\t/evil.com", False), ("https://evil.com/", False), ("/\\evil.com", False)])
+def test_login_goes_back_only_to_this_site(client, db, target, ok):
+    _register(client)
+    client.post("/cuenta/salir", data={"csrf_token": _token(client, "/")})
+    from urllib.parse import quote
+
+    token = _token(client, "/cuenta/entrar")
+    resp = client.post(f"/cuenta/entrar?next={quote(target, safe='')}",
+                       data={"csrf_token": token, "email": "rrhh@clinica.co", "password": "una-clave-larga"})
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == (target if ok else "/cuenta/")
+
+
+def test_odd_ids_are_404_not_500(client, db):
+    _register(client)
+    resp = client.post("/vacancies/new", data={"csrf_token": _token(client, "/vacancies/new"), "title": "X",
+                                                "country": "CO"})
+    vid = re.search(r"/vacancies/(\d+)", resp.headers["Location"]).group(1)
+    for odd in ("²", "١", "9" * 23, "-1", ""):
+        r = client.post(f"/vacancies/{vid}/interest", data={"csrf_token": _token(client, "/"), "profile_id": odd})
+        assert r.status_code == 404, odd
+    seeker = factories.post(client, "profiles", factories.profile())
+    r = client.post(f"/profiles/{seeker}/interests/{'9' * 23}", data={"csrf_token": _token(client, "/")})
+    assert r.status_code == 404
+
+
+def test_shortlist_cells_cannot_run_in_a_spreadsheet():
+    from web.admin import safe_cell
+
+    assert safe_cell('=HYPERLINK("http://evil")') == '\'=HYPERLINK("http://evil")'
+    assert safe_cell("+cmd") == "'+cmd" and safe_cell("@x") == "'@x" and safe_cell("Cúcuta") == "Cúcuta"
+    assert safe_cell(3) == 3
+
+
+def test_import_reads_semicolons_and_old_mac_line_ends_and_names_bad_headers(admin_client, db):
+    semi = PROFILES_CSV.replace(",", ";").replace("cuidados intensivos; canalización de vías", "cuidados intensivos")
+    semi = semi.replace("CO;PE", "CO").replace("\n", "\r")
+    resp = _upload(admin_client, "profiles", semi)
+    assert resp.status_code == 200 and "2 filas importadas." in resp.get_data(as_text=True)
+    resp = _upload(admin_client, "profiles", "foo,bar\n1,2\n")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Columnas desconocidas: foo, bar" in html and "Faltan columnas" in html
+
+
+def test_the_queue_monitor_may_run_its_scripts_and_buttons(admin_client):
+    page = admin_client.get("/admin/rq/")
+    assert "'unsafe-eval'" in page.headers["Content-Security-Policy"]
+    assert admin_client.get("/").headers["Content-Security-Policy"].count("unsafe") == 1   # style attributes only
+    assert admin_client.post("/admin/rq/queue/puente-test/queued/empty").status_code == 200
+
+
+def test_case_workers_do_not_see_a_contact_given_to_an_employer(client, app, admin_client, db, worker_state):
+    from worker import jobs
+
+    posted = client.post("/api/v1/vacancies", json=factories.vacancy()).get_json()
+    seeker = app.test_client()
+    pid = factories.post(seeker, "profiles", factories.profile())
+    jobs.match_vacancy(posted["id"])
+    page = client.get(f"/vacancies/{posted['id']}?key={posted['key']}").get_data(as_text=True)
+    profile_id = re.search(r'name="profile_id" value="(\d+)"', page).group(1)
+    client.post(f"/vacancies/{posted['id']}/interest", data={"csrf_token": _token(client, "/vacancies/new"),
+                                                             "key": posted["key"],
+                                                             "profile_id": profile_id})
+    mine = seeker.get(f"/profiles/{pid}").get_data(as_text=True)
+    iid = re.search(r"/interests/(\d+)", mine).group(1)
+    seeker.post(f"/profiles/{pid}/interests/{iid}", data={"csrf_token": _token(seeker, f"/profiles/{pid}"),
+                                                          "answer": "accept", "contact": "ana@example.org"})
+    assert "ana@example.org" in client.get(f"/vacancies/{posted['id']}?key={posted['key']}").get_data(as_text=True)
+    assert "ana@example.org" not in admin_client.get(f"/vacancies/{posted['id']}").get_data(as_text=True)
+    export = seeker.get(f"/profiles/{pid}/export").get_json()
+    assert export["interests"][0]["contact_shared"] == "ana@example.org"

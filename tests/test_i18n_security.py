@@ -14,6 +14,23 @@ from tests import factories
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "web" / "translations"
 
 
+def test_every_marked_text_is_in_the_catalogues(tmp_path):
+    """Extract the texts now: a new _() that was never extracted would otherwise pass."""
+    import subprocess
+    import sys
+
+    root = TRANSLATIONS.parent.parent
+    out = tmp_path / "now.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "lazy_gettext",
+                    "-k", "_l", "--no-location", "-o", str(out), "."], cwd=root, check=True, capture_output=True)
+    with open(out, "rb") as fh:
+        now = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    for locale in ("pt", "en"):
+        with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as fh:
+            have = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh, locale=locale) if m.id}
+        assert not now - have, f"{locale}: run the pybabel commands in web/i18n.py for {sorted(now - have)[:5]}"
+
+
 @pytest.mark.parametrize("locale", ["pt", "en"])
 def test_catalogue_is_complete_and_compiled(locale):
     with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as fh:

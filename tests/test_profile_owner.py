@@ -74,3 +74,38 @@ def test_delete_removes_everything(client, db):
     assert client.get(f"/profiles/{pid}/export").status_code == 404
     with db.session() as s:
         assert s.scalars(select(Profile)).first() is None
+
+
+def test_editing_keeps_what_the_form_cannot_show_and_asks_consent_again(client, db):
+    many = factories.profile(
+        jobs=[{"title": f"Empleo {i}", "years": i} for i in range(1, 6)],
+        languages=[{"code": c, "level": "basic"} for c in ("es", "en", "pt", "fr")],
+        nationalities=["VE", "CO", "ES"],
+        education={"level": "TSU", "country": "VE", "recognised_in": ["PE", "CL"]})
+    pid = factories.post(client, "profiles", many)
+    html = client.get(f"/profiles/{pid}/edit").get_data(as_text=True)
+    assert 'name="job-4-title"' in html and 'name="lang-3-code"' in html
+    assert 'id="consent" name="consent" aria-describedby="consent-text"  >' in html or \
+        'name="consent"' in html and "checked" not in html.split('name="consent"')[1][:80]
+    from werkzeug.datastructures import MultiDict
+
+    from web.forms import profile_to_form
+    with db.session() as s:
+        form = profile_to_form(s.scalars(select(Profile).where(Profile.public_id == pid)).one())
+    form = MultiDict([*form.items(multi=True), ("csrf_token", _token(html)), ("consent", "on")])
+    assert client.post(f"/profiles/{pid}/edit", data=form).status_code == 302
+    got = client.get(f"/api/v1/profiles/{pid}").get_json()
+    assert len(got["jobs"]) == 5 and len(got["languages"]) == 4
+    assert got["nationalities"] == ["VE", "CO", "ES"]
+    assert set(got["education"]["recognised_in"]) == {"PE", "CL"} and got["education"]["degree"] == "TSU"
+
+
+def test_english_page_errors_are_sentences_not_api_messages(client):
+    html = client.get("/profiles/new?lang=en").get_data(as_text=True)
+    resp = client.post("/profiles/new?lang=en", data={"csrf_token": _token(html), "country": "CO", "summary": "Cook",
+                                                       "consent": "on", "job-0-title": "Cook", "job-0-years": "many",
+                                                       "status": "CO:martian"})
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Give a number in the allowed range." in text
+    assert "Input should be" not in text and "Valid values for CO" not in text
+    assert "Choose your status in the country where you live (Colombia)" in text

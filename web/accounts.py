@@ -69,13 +69,21 @@ def admin_required(view):
 
 
 def _safe_next(target: str | None) -> str | None:
-    return target if target and target.startswith("/") and not target.startswith("//") else None
+    """A path on this site only: no scheme, no host, no control characters or backslashes."""
+    from urllib.parse import urlsplit
+
+    if not target or any(ord(c) < 32 or c == "\\" for c in target) or not target.startswith("/"):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and not target.startswith("//") else None
 
 
 @bp.route("/registro", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def register():
-    from .services import employer_by_name
+    from sqlalchemy.exc import IntegrityError
+
+    from .services import new_organisation
 
     errors: dict[str, str] = {}
     form = request.form
@@ -93,12 +101,17 @@ def register():
         if not errors and s.scalars(select(User).where(User.email == email)).first() is not None:
             errors["email"] = _("Ya hay una cuenta con este correo. Entre con su contraseña.")
         if not errors:
-            user = User(email=email, role=EMPLOYER, employer=employer_by_name(s, organisation))
+            user = User(email=email, role=EMPLOYER, employer=new_organisation(s, organisation))
             user.set_password(password)
             s.add(user)
-            s.commit()
-            login_user(user)
-            return redirect(url_for("accounts.dashboard"))
+            try:
+                s.commit()
+            except IntegrityError:   # the same e-mail registered twice at once
+                s.rollback()
+                errors["email"] = _("Ya hay una cuenta con este correo. Entre con su contraseña.")
+            else:
+                login_user(user)
+                return redirect(url_for("accounts.dashboard"))
     return render_template("account_register.html", form=form, errors=errors), (422 if errors else 200)
 
 

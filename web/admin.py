@@ -92,17 +92,37 @@ VACANCY_COLUMNS = ("title", "description", "employer", "essential_skills", "opti
 def read_rows(text: str, kind: str, kb) -> tuple[list, list[dict]]:
     """Validate every row; return (validated models, errors [{"row", "fields"}])."""
     model, to_body = (ProfileIn, profile_row) if kind == "profiles" else (VacancyIn, vacancy_row)
-    reader = csv.DictReader(io.StringIO(text))
+    columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if first.count(";") > first.count(",") else ","   # Excel in Spanish and Portuguese uses ;
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [(h or "").strip() for h in reader.fieldnames or []]
+    unknown = [h for h in header if h and h not in columns]
+    required = ["country", "consent"] if kind == "profiles" else ["title", "country"]
+    missing = [c for c in required if c not in header]
+    if unknown or missing:
+        detail = {}
+        if unknown:
+            detail["header"] = _("Columnas desconocidas: %(cols)s", cols=", ".join(unknown))
+        if missing:
+            detail["columns"] = _("Faltan columnas: %(cols)s", cols=", ".join(missing))
+        return [], [{"row": 1, "fields": detail}]
     good, errors = [], []
-    for number, row in enumerate(reader, start=2):   # row 1 is the header
-        if number - 1 > MAX_IMPORT_ROWS:
-            errors.append({"row": number, "fields": {"_": _("Como máximo %(n)d filas por archivo.", n=MAX_IMPORT_ROWS)}})
-            break
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
-        try:
-            good.append(model.model_validate(to_body(row), context={"kb": kb}))
-        except ValidationError as exc:
-            errors.append({"row": number, "fields": field_errors(exc, locale(), model)})
+    try:
+        for n, row in enumerate(reader, start=1):
+            number = reader.line_num   # the file's line, right after multi-line cells too
+            if n > MAX_IMPORT_ROWS:
+                errors.append({"row": number, "fields": {"_": _("Como máximo %(n)d filas por archivo.",
+                                                                  n=MAX_IMPORT_ROWS)}})
+                break
+            row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k and isinstance(v, str)}
+            try:
+                good.append(model.model_validate(to_body(row), context={"kb": kb}))
+            except ValidationError as exc:
+                errors.append({"row": number, "fields": field_errors(exc, locale(), model)})
+    except csv.Error as exc:
+        errors.append({"row": reader.line_num, "fields": {"file": _("El archivo CSV no se puede leer: %(why)s",
+                                                                    why=str(exc)[:100])}})
     return good, errors
 
 
@@ -166,12 +186,20 @@ def shortlist(vacancy_id: int):
         if p is None:
             continue
         card = candidate_card(p)
-        writer.writerow([m.rank, m.score, (m.explanation or {}).get("ready_now", ""), "; ".join(card["job_titles"]),
-                         "; ".join(card["skills"]), card["experience_years"], card["education_level"] or "",
-                         "; ".join(f"{lang['code']}:{lang['level']}" for lang in card["languages"]), card["city"],
-                         card["country"], interests.get(m.profile_id, "")])
+        writer.writerow([safe_cell(v) for v in (
+            m.rank, m.score, (m.explanation or {}).get("ready_now", ""), "; ".join(card["job_titles"]),
+            "; ".join(card["skills"]), card["experience_years"], card["education_level"] or "",
+            "; ".join(f"{lang['code']}:{lang['level']}" for lang in card["languages"]), card["city"],
+            card["country"], interests.get(m.profile_id, ""))])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=puente-shortlist-{vacancy.id}.csv"})
+
+
+def safe_cell(value):
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ or a tab is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _major(esco: dict | None) -> str | None:
@@ -221,4 +249,9 @@ def mount_rq_dashboard(app, settings) -> None:
             return None
 
         blueprint._puente_guarded = True
+    # Its buttons post by script without our CSRF token; only case workers reach it, and the
+    # session cookie is SameSite=Lax, so another site cannot post with it.
+    from .extensions import csrf
+
+    csrf.exempt(blueprint)
     app.register_blueprint(blueprint, url_prefix="/admin/rq")

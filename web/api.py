@@ -55,7 +55,7 @@ def post_profile():
     try:
         parsed = ProfileIn.model_validate(data, context={"kb": knowledge()})
     except ValidationError as exc:
-        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", ProfileIn))
+        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", ProfileIn, api=True))
     profile, queued = create_profile(parsed)
     return _accepted(PROFILE, profile.public_id, url_for("api.get_profile", public_id=profile.public_id), queued)
 
@@ -69,7 +69,7 @@ def post_vacancy():
     try:
         parsed = VacancyIn.model_validate(data)
     except ValidationError as exc:
-        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", VacancyIn))
+        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", VacancyIn, api=True))
     vacancy, key, queued = create_vacancy(parsed)
     # The key opens the candidate list; it is shown only now.
     return _accepted(VACANCY, vacancy.id, url_for("api.get_vacancy", vacancy_id=vacancy.id), queued, key=key)
@@ -140,7 +140,7 @@ def put_profile(public_id: str):
     try:
         parsed = ProfileIn.model_validate(data, context={"kb": knowledge()})
     except ValidationError as exc:
-        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", ProfileIn))
+        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", ProfileIn, api=True))
     queued = update_profile(profile, parsed)
     return _accepted(PROFILE, profile.public_id, url_for("api.get_profile", public_id=profile.public_id), queued)
 

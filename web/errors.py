@@ -59,6 +59,10 @@ def register_errorhandlers(app) -> None:
         forms = {"profiles.new": profiles.render_form, "vacancies.new": vacancies.render_form}
         if request.endpoint in forms:
             return forms[request.endpoint]({"csrf": str(_EXPIRED)}, 400)
+        if request.endpoint == "profiles.edit":   # the changes typed are kept too
+            profile = profiles.profile_or_none((request.view_args or {}).get("public_id", ""))
+            if profile is not None:
+                return profiles.render_form({"csrf": str(_EXPIRED)}, 400, profile=profile)
         return handle_http(exc)
 
     app.register_error_handler(CSRFError, handle_csrf)

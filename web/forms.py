@@ -11,8 +11,10 @@ from matching.explain import country_name, language_name
 
 from .i18n import locale
 
-JOB_ROWS = 3
+JOB_ROWS = 3          # rows drawn on a new form; an edit form draws as many as the profile has
 LANGUAGE_ROWS = 3
+MAX_JOB_ROWS = 20     # the schema's limits
+MAX_LANGUAGE_ROWS = 10
 
 # The Quito Process members and Venezuela first; any other country is accepted by the API.
 REGION = ("AR", "BR", "CL", "CO", "CR", "DO", "EC", "GY", "MX", "PA", "PY", "PE", "UY", "VE")
@@ -88,10 +90,10 @@ def profile_labels() -> dict[str, str]:
               "nationality-1": _("Segunda nacionalidad"), "status": _("Situación migratoria"),
               "consent": _("Consentimiento"), "languages": _("Idiomas"), "nationalities": _("Nacionalidad")}
     words = {"title": _("cargo"), "years": _("años"), "country": _("país"), "description": _("qué hacía")}
-    for i in range(JOB_ROWS):
+    for i in range(MAX_JOB_ROWS):
         for key, word in words.items():
             labels[f"job-{i}-{key}"] = _("Empleo anterior %(n)d, %(field)s", n=i + 1, field=word)
-    for i in range(LANGUAGE_ROWS):
+    for i in range(MAX_LANGUAGE_ROWS):
         labels[f"lang-{i}-code"] = _("Idioma %(n)d", n=i + 1)
         labels[f"lang-{i}-level"] = _("Idioma %(n)d, nivel", n=i + 1)
     return labels
@@ -120,7 +122,7 @@ def profile_from_form(form) -> tuple[dict, dict[str, str]]:
     """
     names: dict[str, str] = {}
     jobs = []
-    for row in range(JOB_ROWS):
+    for row in range(MAX_JOB_ROWS):
         job = {k: form.get(f"job-{row}-{k}", "").strip() for k in ("title", "years", "country", "description")}
         if not any(job.values()):
             continue
@@ -129,7 +131,7 @@ def profile_from_form(form) -> tuple[dict, dict[str, str]]:
         job["years"] = job["years"].replace(",", ".") or 0  # 2,5 is how Spanish writes 2.5
         jobs.append(job)
     languages = []
-    for row in range(LANGUAGE_ROWS):
+    for row in range(MAX_LANGUAGE_ROWS):
         code, level = form.get(f"lang-{row}-code", ""), form.get(f"lang-{row}-level", "")
         if not (code or level):
             continue
@@ -166,7 +168,7 @@ def profile_to_form(profile):
 
     items: list[tuple[str, str]] = [
         ("country", profile.country), ("city", profile.city or ""), ("summary", profile.summary or ""),
-        ("skills", ", ".join(profile.skills or [])), ("consent", "on"),
+        ("skills", ", ".join(profile.skills or [])),   # consent is asked again: it is not ticked for them
         ("education-level", profile.education_level or ""), ("education-field", profile.education_field or ""),
         ("education-country", profile.education_country or "")]
     items += [("target_countries", c) for c in profile.target_countries or []]
@@ -174,11 +176,11 @@ def profile_to_form(profile):
         items.append(("relocate", "on"))
     if profile.country in (profile.education_recognised_in or []):
         items.append(("education-recognised", "on"))
-    for i, job in enumerate((profile.jobs or [])[:JOB_ROWS]):
+    for i, job in enumerate((profile.jobs or [])[:MAX_JOB_ROWS]):
         years = float(job.get("years") or 0)
         items += [(f"job-{i}-title", job.get("title", "")), (f"job-{i}-years", f"{years:g}" if years else ""),
                   (f"job-{i}-country", job.get("country") or ""), (f"job-{i}-description", job.get("description", ""))]
-    for i, lang in enumerate((profile.languages or [])[:LANGUAGE_ROWS]):
+    for i, lang in enumerate((profile.languages or [])[:MAX_LANGUAGE_ROWS]):
         items += [(f"lang-{i}-code", lang["code"]), (f"lang-{i}-level", lang["level"])]
     for i, code in enumerate((profile.nationalities or [])[:2]):
         items.append((f"nationality-{i}", code))

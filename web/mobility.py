@@ -71,7 +71,7 @@ def eligibility():
         q = EligibilityIn.model_validate(data, context={"kb": kb})
     except ValidationError as exc:
         return error_response(400, "validation_error", "Some fields are not valid.",
-                              field_errors(exc, "en", EligibilityIn))
+                              field_errors(exc, "en", EligibilityIn, api=True))
     edu = q.education
     person = Person(tuple(q.nationalities), q.current_country, q.status,
                     edu.level if edu else None, edu.country if edu else None,

@@ -25,7 +25,7 @@ from .services import (
     new_private_link,
     update_profile,
 )
-from .views import match_json, profile_json, run_json, run_status
+from .views import iso, match_json, profile_json, run_json, run_status
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
@@ -43,25 +43,49 @@ def new():
 
 
 def render_form(errors: dict[str, str], status: int, form=None, profile=None):
-    """Draw the profile form with what the person typed (or saved) and the errors."""
+    """Draw the profile form with what the person typed (or saved) and the errors; an edit
+    form has a row for every job and language the profile holds."""
+    from .forms import JOB_ROWS, LANGUAGE_ROWS
+
     action = url_for("profiles.edit", public_id=profile.public_id) if profile else url_for("profiles.new")
+    rows = {}
+    if profile is not None:
+        rows = {"job_rows": max(JOB_ROWS, len(profile.jobs or [])),
+                "language_rows": max(LANGUAGE_ROWS, len(profile.languages or []))}
     return render_template("profile_form.html", form=request.form if form is None else form, errors=errors,
                            labels=profile_labels(), action=action, editing=profile is not None,
-                           **choices()), status
+                           **{**choices(), **rows}), status
 
 
-def _validate(form):
-    """Validate the form; return (profile data, None) or (None, errors by form field)."""
+def _validate(form, profile=None):
+    """Validate the form; return (profile data, None) or (None, errors by form field).
+
+    Editing keeps what the form cannot show: nationalities beyond the two fields, the
+    countries other than the current one where the degree is recognised, and the degree's
+    national name while its level stays the same.
+    """
     data, names = profile_from_form(form)
     names["_"] = "summary"
+    if profile is not None:
+        data["nationalities"] = list(dict.fromkeys([*data["nationalities"], *(profile.nationalities or [])[2:]]))
+        edu = data.get("education")
+        if edu:
+            kept = [c for c in profile.education_recognised_in or [] if c != data.get("country")]
+            edu["recognised_in"] = list(dict.fromkeys([*edu.get("recognised_in", []), *kept]))
+            if profile.education_degree and edu.get("level") == profile.education_level:
+                edu["degree"] = profile.education_degree
     try:
         return ProfileIn.model_validate(data, context={"kb": knowledge()}), None
     except ValidationError as exc:
         return None, form_errors(field_errors(exc, locale(), ProfileIn), names)
 
 
+def profile_or_none(public_id: str) -> Profile | None:
+    return db_session().scalars(select(Profile).where(Profile.public_id == public_id)).first()
+
+
 def _profile_or_404(public_id: str) -> Profile:
-    profile = db_session().scalars(select(Profile).where(Profile.public_id == public_id)).first()
+    profile = profile_or_none(public_id)
     if profile is None:
         abort(404)
     return profile
@@ -73,7 +97,7 @@ def edit(public_id: str):
     profile = _profile_or_404(public_id)
     if request.method == "GET":
         return render_form({}, 200, form=profile_to_form(profile), profile=profile)
-    parsed, errors = _validate(request.form)
+    parsed, errors = _validate(request.form, profile)
     if parsed is None:
         return render_form(errors, 422, profile=profile)
     queued = update_profile(profile, parsed)
@@ -92,8 +116,14 @@ def export(public_id: str):
     """Everything Puente keeps about the person, as a JSON file."""
     s = db_session()
     profile = _profile_or_404(public_id)
+    interests = [{"vacancy_id": i.vacancy_id, "organisation": (v.employer.name if v and v.employer else None),
+                  "status": i.status, "contact_shared": i.contact, "asked_at": iso(i.created_at),
+                  "answered_at": iso(i.decided_at)}
+                 for i in s.scalars(select(Interest).where(Interest.profile_id == profile.id))
+                 for v in [s.get(Vacancy, i.vacancy_id)]]
     body = {**profile_json(profile), "matching": run_json(latest_run(s, PROFILE, profile.id), profile.ranked_at),
-            "matches": [match_json(m, locale(), knowledge()) for m in ranking(s, PROFILE, profile.id)]}
+            "matches": [match_json(m, locale(), knowledge()) for m in ranking(s, PROFILE, profile.id)],
+            "interests": interests}
     response = jsonify(body)
     response.headers["Content-Disposition"] = "attachment; filename=puente-profile.json"
     response.headers["Cache-Control"] = "no-store"
@@ -103,8 +133,10 @@ def export(public_id: str):
 @bp.post("/<public_id>/interests/<int:interest_id>")
 def answer(public_id: str, interest_id: int):
     """Accept (giving a contact for that employer only) or decline an employer's interest."""
+    from .api import MAX_ID
+
     profile = _profile_or_404(public_id)
-    interest = db_session().get(Interest, interest_id)
+    interest = db_session().get(Interest, interest_id) if interest_id <= MAX_ID else None
     if interest is None or interest.profile_id != profile.id:
         abort(404)
     accept = request.form.get("answer") == "accept"

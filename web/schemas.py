@@ -326,7 +326,7 @@ _MESSAGES = {
     "extra": {"es": "Campo desconocido.", "pt": "Campo desconhecido.", "en": "Unknown field."},
     "status_choice": {"es": "Elija su situación en el país donde vive ({country}): una opción del grupo «{country}».",
                       "pt": "Escolha a sua situação no país onde você mora ({country}): uma opção do grupo «{country}».",
-                      "en": "Unknown status for this country."},
+                      "en": "Choose your status in the country where you live ({country}): an option from the “{country}” group."},
     "level_choice": {"es": "Elija un nivel de estudios de la lista.", "pt": "Escolha um nível de estudos da lista.",
                      "en": "Unknown education level."},
     "country_choice": {"es": "Puente aún no tiene las normas de este país.",
@@ -334,6 +334,11 @@ _MESSAGES = {
                        "en": "Puente has no rules for this country."},
     "invalid": {"es": "Valor no válido.", "pt": "Valor inválido.", "en": "Invalid value."},
 }
+
+
+# API clients get what was wrong and the valid values.
+_API_PREFIX = {"status_choice": "Unknown status for this country.", "level_choice": "Unknown education level.",
+               "country_choice": "Puente has no rules for this country."}
 
 
 def _fmt(value, locale: str) -> str:
@@ -396,8 +401,11 @@ def _limits(model, loc) -> dict:
     return {k: (int(v) if float(v).is_integer() else v) for k, v in out.items()}
 
 
-def field_errors(exc: ValidationError, locale: str = "en", model=None) -> dict[str, str]:
+def field_errors(exc: ValidationError, locale: str = "en", model=None, api: bool = False) -> dict[str, str]:
     """Return {"jobs.0.title": "message"} for each error, in `locale`.
+
+    For API clients (`api`), some messages are pydantic's own precise sentences and name
+    the valid codes; people on a page get plain sentences in their language.
 
     A list item is named by its index; an error of the whole object is under "_".
     Unions add their own branch names to the location; those are dropped.
@@ -419,17 +427,17 @@ def field_errors(exc: ValidationError, locale: str = "en", model=None) -> dict[s
         if key == "too_long" and "max" not in limits:
             limits["max"] = "?"
         # For API clients pydantic's own sentence is the most precise ("greater than or equal to 1").
-        if locale == "en" and err["type"] == "string_pattern_mismatch":
+        if api and err["type"] == "string_pattern_mismatch":
             text = "Does not have the expected form" + (": an ISCO-08 code of 1 to 4 digits." if name.endswith(
                 "isco") else ".")
-        elif locale == "en" and err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        elif api and err["type"] in ("model_type", "model_attributes_type", "dict_type"):
             text = "Give a JSON object."
-        elif locale == "en" and key in ("invalid", "choice", "number"):
+        elif api and key in ("invalid", "choice", "number"):
             text = err["msg"]
-        elif locale == "en" and key in ("status_choice", "level_choice", "country_choice"):
+        elif api and key in ("status_choice", "level_choice", "country_choice"):
             # API clients get the valid values: "Unknown status for CO; valid values: ...".
             detail = err["msg"].split(": ", 1)[-1]
-            text = f"{_MESSAGES[key]['en']} {detail[:1].upper()}{detail[1:]}."
+            text = f"{_API_PREFIX[key]} {detail[:1].upper()}{detail[1:]}."
         elif key == "status_choice":
             from matching.explain import country_name
 

@@ -37,6 +37,10 @@ def submit_limit() -> str:
 
 
 def init_security(app, settings) -> None:
+    if settings.proxy_hops > 0:   # behind N proxies (a PaaS router): the client address is theirs to tell
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     app.config.update(RATELIMIT_ENABLED=settings.rate_limit_enabled, RATELIMIT_HEADERS_ENABLED=True,
                       RATELIMIT_STORAGE_URI=_storage_uri(settings.redis_url), RATELIMIT_SWALLOW_ERRORS=True,
                       RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True, RATELIMIT_KEY_PREFIX="puente-limits")
@@ -46,14 +50,17 @@ def init_security(app, settings) -> None:
     def headers(response):
         from flask import request
 
-        # The queue monitor (rq-dashboard, admins only) runs inline scripts of its own.
-        policy = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'") \
+        # The queue monitor (rq-dashboard, admins only) runs inline scripts and templates of its own.
+        policy = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline' 'unsafe-eval'") \
             if request.path.startswith("/admin/rq") else CSP
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if response.mimetype in ("text/html", "application/json", "text/csv"):
+            # Private pages (a job seeker's link, candidates, imports) must not stay in a shared computer's cache.
+            response.headers.setdefault("Cache-Control", "no-store")
         if settings.session_cookie_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

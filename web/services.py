@@ -81,6 +81,16 @@ def new_private_link(profile: Profile) -> str:
     return profile.public_id
 
 
+def new_organisation(s: Session, name: str) -> Employer:
+    """A new organisation for an account. Its key is not its name: typing the same name
+    never joins it (nor attaches anonymous vacancies to it)."""
+    import secrets
+
+    employer = Employer(name=" ".join(name.split())[:200], name_key=f"#account-{secrets.token_hex(8)}")
+    s.add(employer)
+    return employer
+
+
 def employer_by_name(s: Session, name: str) -> Employer | None:
     name = " ".join(name.split())
     if not name:

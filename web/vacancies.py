@@ -1,6 +1,8 @@
 """Pages for employers: post a vacancy, see its candidates."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -70,6 +72,9 @@ def show(vacancy_id: int):
                     interests.get(m.profile_id)) for m in rows if m.profile_id in people]
     return render_template("vacancy.html", vacancy=vacancy, run=run, status=run_status(run, vacancy.ranked_at),
                            matches=matches, owner=owner, key=key if vacancy.owner_key_matches(key) else None,
+                           # The contact was given to the employer, not to case workers.
+                           show_contact=owner and not (current_user.is_authenticated and current_user.role == "admin"
+                                                       and not vacancy.owner_key_matches(key)),
                            is_new=request.args.get("new") == "1", delayed=request.args.get("delayed") == "1")
 
 
@@ -82,7 +87,8 @@ def interest(vacancy_id: int):
     if not owns(vacancy, key):
         abort(403)
     profile_id = request.form.get("profile_id", "")
-    if not profile_id.isdigit() or express_interest(vacancy, int(profile_id)) is None:
+    if not re.fullmatch(r"[0-9]{1,10}", profile_id) or int(profile_id) > MAX_ID \
+            or express_interest(vacancy, int(profile_id)) is None:
         abort(404)
     args = {"key": key} if key else {}
     return redirect(url_for("vacancies.show", vacancy_id=vacancy.id, **args) + f"#c{profile_id}")

@@ -62,9 +62,17 @@ def profile_doc(p: Profile) -> ProfileDoc:
 
 
 def _languages(p: Profile) -> dict[str, str]:
-    """The languages given; none given means the language the person wrote the profile in."""
+    """The languages given; none given means the official languages of the person's
+    nationalities (else of where they live), not the language of the pages they used."""
     given = {lang["code"]: lang["level"] for lang in p.languages or []}
-    return given or {p.locale or "es": "native"}
+    if given:
+        return given
+    kb = current().knowledge
+    for code in (*(p.nationalities or []), p.country):
+        country = kb.country(code)
+        if country is not None:
+            return {country.languages[0]: "native"}
+    return {p.locale or "es": "native"}
 
 
 def vacancy_doc(v: Vacancy) -> VacancyDoc:
