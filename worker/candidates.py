@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matching.retrieval import VectorIndex
-from models import Profile, Vacancy
+from models import Vacancy
 
 __all__ = ["SideIndex", "REMOTE"]
 
