@@ -48,6 +48,8 @@ class Settings:
     barrier_score: float = 0.5   # a match at least this good counts in the barrier analytics
     barrier_min_count: int = 5   # smaller counts are withheld there (they could point at one person)
     candidates: int = 300        # rows scored in full per job, nearest first (0: every row within reach)
+    smtp_url: str = ""           # where to send job seekers their private link (not sent without it)
+    mail_from: str = "Puente <no-reply@puente.local>"
     proxy_hops: int = 0          # proxies in front of the web app (their X-Forwarded-For is trusted)
     ann_threshold: int = 50_000  # a country partition this large is searched with HNSW instead of exactly
     rate_limit: str = "10 per minute;100 per hour"   # submissions per client address
@@ -146,6 +148,8 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         candidates=_int(env, "PUENTE_CANDIDATES", base.candidates),
         ann_threshold=_int(env, "PUENTE_ANN_THRESHOLD", base.ann_threshold),
         proxy_hops=_int(env, "PUENTE_PROXY_HOPS", base.proxy_hops),
+        smtp_url=env.get("PUENTE_SMTP_URL") or base.smtp_url,
+        mail_from=env.get("PUENTE_MAIL_FROM") or base.mail_from,
         # The test suite posts many submissions from one address; its own test turns limits on.
         rate_limit_enabled=env.get("PUENTE_RATE_LIMIT_ENABLED", "0" if name == "test" else "1") not in ("0", "false", ""),
         weights=load_weights(Path(env["PUENTE_WEIGHTS"]) if env.get("PUENTE_WEIGHTS") else None),

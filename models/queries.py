@@ -68,7 +68,7 @@ def replace_ranking(session: Session, kind: str, target_id: int, results: Sequen
 
 
 def merge_into_rankings(session: Session, owner: str, changed_id: int, results: Iterable, k: int,
-                        encoder: str, ranked_ids: Iterable[int]) -> int:
+                        encoder: str, ranked_ids: Iterable[int], scored_only: Iterable[int] | None = None) -> int:
     """Bring a changed profile or vacancy into (or out of) the rankings of the other side.
 
     A new vacancy enters the rankings of the profiles it now belongs to (`owner` =
@@ -84,6 +84,8 @@ def merge_into_rankings(session: Session, owner: str, changed_id: int, results: 
         encoder: the encoder version the scores come from.
         ranked_ids: targets whose ranking already exists; others get theirs from their
             own job. Targets that hold the changed row now are always updated.
+        scored_only: when the job scored only some targets (its nearest candidates), the
+            targets it did not score keep their rankings as they are.
 
     Returns:
         The number of rankings that changed.
@@ -93,6 +95,8 @@ def merge_into_rankings(session: Session, owner: str, changed_id: int, results: 
     own_attr, other_attr = own_col.key, other_col.key
     by_target = {getattr(r, own_attr): r for r in results}
     holders = set(session.scalars(select(own_col).where(Match.owner == owner, other_col == changed_id)))
+    if scored_only is not None:
+        holders &= set(scored_only)
     concerned = (set(by_target) & set(ranked_ids)) | holders
     if not concerned:
         return 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from models import Profile
@@ -109,3 +110,56 @@ def test_english_page_errors_are_sentences_not_api_messages(client):
     assert resp.status_code == 422 and "Give a number in the allowed range." in text
     assert "Input should be" not in text and "Valid values for CO" not in text
     assert "Choose your status in the country where you live (Colombia)" in text
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on localhost (aiosmtpd) that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+
+    class Keep:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    handler = Keep()
+    import socket
+
+    with socket.socket() as probe:   # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield f"smtp://127.0.0.1:{port}", handler
+    controller.stop()
+
+
+def test_the_private_link_is_mailed_and_the_address_is_not_kept(settings, make_app, db, smtp_server):
+    from dataclasses import replace
+
+    url, handler = smtp_server
+    client = make_app(replace(settings, smtp_url=url)).test_client()
+    html = client.get("/profiles/new").get_data(as_text=True)
+    form = {"csrf_token": _token(html), "country": "CO", "summary": "Cocinera", "consent": "on",
+            "email": "ana@example.org"}
+    resp = client.post("/profiles/new", data=form)
+    assert resp.status_code == 302 and "mailed=1" in resp.headers["Location"]
+    pid = re.search(r"/profiles/([^?]+)", resp.headers["Location"]).group(1)
+    (rcpt, body), = handler.messages
+    assert rcpt == ["ana@example.org"] and f"/profiles/{pid}" in body.replace("=\n", "")
+    with db.session() as s:
+        row = s.scalars(select(Profile).where(Profile.public_id == pid)).one()
+        assert "ana@example.org" not in repr([getattr(row, c.key) for c in Profile.__table__.columns])
+    bad = client.post("/profiles/new", data={**form, "email": "no es correo"})
+    assert bad.status_code == 422 and 'id="email-error"' in bad.get_data(as_text=True)
+
+
+def test_without_a_mail_server_the_page_says_so(client):
+    html = client.get("/profiles/new").get_data(as_text=True)
+    resp = client.post("/profiles/new", data={"csrf_token": _token(html), "country": "CO", "summary": "Cocinera",
+                                              "consent": "on", "email": "ana@example.org"})
+    assert "mailed=0" in resp.headers["Location"]
+    assert "No pudimos enviar el correo" in client.get(resp.headers["Location"]).get_data(as_text=True)

@@ -231,3 +231,23 @@ def test_candidates_come_from_the_warm_index_kept_in_step_with_the_database(clie
     finally:
         built.db.dispose()
         state._state = None
+
+
+def test_closing_a_vacancy_takes_it_out_of_every_ranking(client, db, worker_state):
+    posted = client.post("/api/v1/vacancies", json=factories.vacancy()).get_json()
+    p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
+    jobs.match_profile(p.id)
+    with db.session() as s:
+        assert [m.vacancy_id for m in ranking(s, PROFILE, p.id)] == [posted["id"]]
+    page = client.get(f"/vacancies/{posted['id']}?key={posted['key']}").get_data(as_text=True)
+    import re
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    resp = client.post(f"/vacancies/{posted['id']}/status", data={"csrf_token": token, "key": posted["key"],
+                                                                   "status": "closed"})
+    assert resp.status_code == 302
+    assert client.post(f"/vacancies/{posted['id']}/status", data={"csrf_token": token, "status": "closed"}
+                       ).status_code == 403   # without the key or an account
+    jobs.match_vacancy(posted["id"])
+    with db.session() as s:
+        assert ranking(s, PROFILE, p.id) == [] and s.get(Vacancy, posted["id"]).status == "closed"

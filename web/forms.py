@@ -88,7 +88,8 @@ def profile_labels() -> dict[str, str]:
               "education-level": _("Nivel de estudios"), "education-field": _("Carrera o área"),
               "education-country": _("País donde estudió"), "nationality-0": _("Nacionalidad"),
               "nationality-1": _("Segunda nacionalidad"), "status": _("Situación migratoria"),
-              "consent": _("Consentimiento"), "languages": _("Idiomas"), "nationalities": _("Nacionalidad")}
+              "consent": _("Consentimiento"), "languages": _("Idiomas"), "nationalities": _("Nacionalidad"),
+              "email": _("Correo electrónico")}
     words = {"title": _("cargo"), "years": _("años"), "country": _("país"), "description": _("qué hacía")}
     for i in range(MAX_JOB_ROWS):
         for key, word in words.items():

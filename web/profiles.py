@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from models import PROFILE, Interest, Profile, Vacancy
 from models.queries import latest_run, ranking
 
-from .extensions import db_session, knowledge
+from .extensions import db_session, knowledge, settings
 from .forms import (
     choices,
     form_errors,
@@ -33,12 +34,22 @@ bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(submit_limit, methods=["POST"])
 def new():
+    from .mail import send_private_link, valid_address
+
     errors: dict[str, str] = {}
     if request.method == "POST":
         parsed, errors = _validate(request.form)
-        if parsed is not None:
+        address = request.form.get("email", "").strip()
+        if address and not valid_address(address):
+            errors = {**(errors or {}), "email": _("Escriba un correo electrónico válido, o déjelo vacío.")}
+        if not errors:
             profile, queued = create_profile(parsed)
-            return redirect(url_for("profiles.show", public_id=profile.public_id, new=1, delayed=int(not queued)))
+            mailed = None
+            if address:   # used once, to send; never stored
+                link = url_for("profiles.show", public_id=profile.public_id, _external=True)
+                mailed = int(send_private_link(settings().smtp_url, settings().mail_from, address, link))
+            return redirect(url_for("profiles.show", public_id=profile.public_id, new=1, delayed=int(not queued),
+                                    **({"mailed": mailed} if mailed is not None else {})))
     return render_form(errors or {}, 422 if errors else 200)
 
 
@@ -169,4 +180,5 @@ def show(public_id: str):
     return render_template("profile.html", profile=profile, run=run, status=run_status(run, profile.ranked_at),
                            matches=matches, interests=interests, contact_error=request.args.get("contact") == "1", is_new=request.args.get("new") == "1",
                            confirm=request.args.get("confirm") == "1", saved=request.args.get("saved") == "1",
-                           newlink=request.args.get("newlink") == "1", delayed=request.args.get("delayed") == "1")
+                           newlink=request.args.get("newlink") == "1", delayed=request.args.get("delayed") == "1",
+                           mailed=request.args.get("mailed"))

@@ -78,6 +78,30 @@ def show(vacancy_id: int):
                            is_new=request.args.get("new") == "1", delayed=request.args.get("delayed") == "1")
 
 
+@bp.post("/<int:vacancy_id>/status")
+def set_status(vacancy_id: int):
+    """Close a vacancy (it leaves every ranking) or open it again."""
+    from models import utcnow
+    from worker.queueing import enqueue_match
+
+    from .extensions import redis_conn, settings
+
+    vacancy = _vacancy_or_404(vacancy_id)
+    key = request.form.get("key")
+    if not owns(vacancy, key):
+        abort(403)
+    wanted = request.form.get("status")
+    if wanted not in ("open", "closed"):
+        abort(400)
+    s = db_session()
+    if vacancy.status != wanted:
+        vacancy.status, vacancy.updated_at = wanted, utcnow()
+        s.commit()
+        enqueue_match(s, redis_conn(), settings(), VACANCY, vacancy.id)
+    args = {"key": key} if key else {}
+    return redirect(url_for("vacancies.show", vacancy_id=vacancy.id, **args))
+
+
 @bp.post("/<int:vacancy_id>/interest")
 @limiter.limit("60 per hour")
 def interest(vacancy_id: int):

@@ -139,7 +139,8 @@ def _score(pairs) -> list:
     return [r for r in results if r.score >= state.settings.min_score]
 
 
-def _store(s: Session, kind: str, target_id: int, results: list, others: list, started) -> dict:
+def _store(s: Session, kind: str, target_id: int, results: list, others: list, started,
+           partial: bool = False) -> dict:
     """Replace the target's ranking, and update the rankings of the other side it now enters."""
     state = current()
     k, version = state.settings.top_k, state.encoder.version
@@ -151,7 +152,8 @@ def _store(s: Session, kind: str, target_id: int, results: list, others: list, s
     top = rank(own, k, by=f"{other_kind}_id")
     replace_ranking(s, kind, target_id, top, version, started)
     ranked = [o.id for o in others if o.ranked_at is not None]
-    changed = merge_into_rankings(s, other_kind, target_id, theirs, k, version, ranked)
+    changed = merge_into_rankings(s, other_kind, target_id, theirs, k, version, ranked,
+                                  scored_only=[o.id for o in others] if partial else None)
     return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed}
 
 
@@ -188,20 +190,26 @@ def _run(kind: str, target_id: int, work) -> dict:
     return result
 
 
-def _nearest(s: Session, model, vector, partitions: list[str] | None, within_reach) -> list:
+def _nearest(s: Session, model, vector, partitions: list[str] | None, within_reach) -> tuple[list, bool]:
     """The rows to score in full: the `PUENTE_CANDIDATES` nearest within reach (from the
-    warm index), and those not embedded yet; every row within reach if they are fewer."""
+    warm index), and those not embedded yet; every row within reach if they are fewer.
+
+    Returns:
+        The rows, and whether they are only some of those within reach.
+    """
     state = current()
     limit = state.settings.candidates
     stmt = within_reach(select(model).options(undefer(model.embedding)))
     if limit <= 0:
-        return list(s.scalars(stmt.order_by(model.id)))
+        return list(s.scalars(stmt.order_by(model.id))), False
     side = state.side_index(model)
     side.sync(s)
     ids = side.nearest(vector, limit, partitions)
+    partial = len(ids) >= limit
     fresh = within_reach(select(model.id).where(model.embedding_key.is_(None)))
     ids += list(s.scalars(fresh))
-    return list(s.scalars(stmt.where(model.id.in_(ids)).order_by(model.id))) if ids else []
+    rows = list(s.scalars(stmt.where(model.id.in_(ids)).order_by(model.id))) if ids else []
+    return rows, partial
 
 
 def match_profile(profile_id: int) -> dict:
@@ -224,12 +232,12 @@ def match_profile(profile_id: int) -> dict:
                 stmt = stmt.where(or_(Vacancy.country.in_(reach[:-1]), Vacancy.remote.is_(True)))
             return stmt
 
-        vacancies = _nearest(s, Vacancy, pe.vector, reach, within_reach)
+        vacancies, partial = _nearest(s, Vacancy, pe.vector, reach, within_reach)
         _annotate_vacancies(vacancies)
         vdocs = [vacancy_doc(v) for v in vacancies]
         vembs = _embeddings(vacancies, vdocs, vacancy_key, embed_vacancy)
         results = _score((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True))
-        outcome = _store(s, PROFILE, profile_id, results, vacancies, started)
+        outcome = _store(s, PROFILE, profile_id, results, vacancies, started, partial)
         profile.ranked_at = started
         return outcome
 
@@ -244,6 +252,7 @@ def match_vacancy(vacancy_id: int) -> dict:
             return {"candidates": 0, "ranked": 0, "missing": True}
         results: list = []
         profiles: list[Profile] = []
+        partial = False
         if vacancy.status == "open":  # a closed vacancy leaves every ranking
             _annotate_vacancies([vacancy])
             vdoc = vacancy_doc(vacancy)
@@ -254,12 +263,12 @@ def match_vacancy(vacancy_id: int) -> dict:
             def within_reach(stmt):
                 return stmt if everyone else stmt.where(Profile.country == vacancy.country)
 
-            profiles = _nearest(s, Profile, ve.vector, None if everyone else [vacancy.country], within_reach)
+            profiles, partial = _nearest(s, Profile, ve.vector, None if everyone else [vacancy.country], within_reach)
             _annotate_profiles(profiles)
             pdocs = [profile_doc(p) for p in profiles]
             pembs = _embeddings(profiles, pdocs, profile_key, embed_profile)
             results = _score((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True))
-        outcome = _store(s, VACANCY, vacancy_id, results, profiles, started)
+        outcome = _store(s, VACANCY, vacancy_id, results, profiles, started, partial)
         vacancy.ranked_at = started
         return outcome
 
