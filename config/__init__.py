@@ -51,7 +51,7 @@ class Settings:
     smtp_url: str = ""           # where to send job seekers their private link (not sent without it)
     mail_from: str = "Puente <no-reply@puente.local>"
     proxy_hops: int = 0          # proxies in front of the web app (their X-Forwarded-For is trusted)
-    ann_threshold: int = 50_000  # a country partition this large is searched with HNSW instead of exactly
+    ann_threshold: int = 500_000  # a country partition this large is searched with HNSW (exact is faster below, here)
     rate_limit: str = "10 per minute;100 per hour"   # submissions per client address
     rate_limit_enabled: bool = True
 
