@@ -263,3 +263,11 @@ def test_case_workers_do_not_see_a_contact_given_to_an_employer(client, app, adm
     assert "ana@example.org" not in admin_client.get(f"/vacancies/{posted['id']}").get_data(as_text=True)
     export = seeker.get(f"/profiles/{pid}/export").get_json()
     assert export["interests"][0]["contact_shared"] == "ana@example.org"
+
+
+def test_case_workers_start_a_bulk_rematch_and_follow_it(admin_client, redis):
+    page = admin_client.get("/admin/rematch").get_data(as_text=True)
+    assert "Volver a calcular todo" in page
+    resp = admin_client.post("/admin/rematch", data={"csrf_token": _token(admin_client, "/admin/rematch")})
+    assert resp.status_code == 302
+    assert "Última ejecución: 0 de 0 hechas" in admin_client.get("/admin/rematch").get_data(as_text=True)

@@ -251,3 +251,25 @@ def test_closing_a_vacancy_takes_it_out_of_every_ranking(client, db, worker_stat
     jobs.match_vacancy(posted["id"])
     with db.session() as s:
         assert ranking(s, PROFILE, p.id) == [] and s.get(Vacancy, posted["id"]).status == "closed"
+
+
+def test_bulk_rematch_runs_in_chunks_with_progress(client, db, redis, settings, worker_state):
+    from rq import SimpleWorker
+
+    from worker.rematch import latest_run_id, progress, start_rematch
+
+    for body in (factories.vacancy(), factories.vacancy(factories.COOK_VACANCY)):
+        factories.post(client, "vacancies", body)
+    for _ in range(3):
+        factories.post(client, "profiles", factories.profile())
+    Queue(settings.queue_name, connection=redis).empty()
+    run = start_rematch(redis, settings, worker_state.db, chunk=2)
+    assert latest_run_id(redis) == run
+    assert progress(redis, run) | {"seconds": 0} == {"run": run, "total": 5, "done": 0, "failed": 0,
+                                                     "finished": False, "seconds": 0}
+    assert len(Queue(settings.queue_name, connection=redis)) == 3   # 2 vacancies in one chunk, 3 profiles in two
+    SimpleWorker([settings.queue_name], connection=redis).work(burst=True)
+    state = progress(redis, run)
+    assert (state["done"], state["failed"], state["finished"]) == (5, 0, True)
+    with db.session() as s:
+        assert all(p.ranked_at is not None for p in s.scalars(select(Profile)))

@@ -7,7 +7,7 @@ import csv
 import io
 from collections import Counter
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -193,6 +193,23 @@ def shortlist(vacancy_id: int):
             card["country"], interests.get(m.profile_id, ""))])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=puente-shortlist-{vacancy.id}.csv"})
+
+
+@bp.route("/rematch", methods=["GET", "POST"])
+@admin_required
+def rematch():
+    """Re-match everything in chunked jobs, and follow the progress of the latest run."""
+    from worker.rematch import latest_run_id, progress, start_rematch
+
+    from .extensions import redis_conn, settings
+
+    conn = redis_conn()
+    if request.method == "POST":
+        start_rematch(conn, settings(), current_app.extensions["puente_db"])
+        return redirect(url_for("admin.rematch"))
+    run = latest_run_id(conn)
+    state = progress(conn, run) if run else None
+    return render_template("admin_rematch.html", state=state)
 
 
 def safe_cell(value):

@@ -46,16 +46,24 @@ def _accepted(kind: str, obj_id, location: str, queued: bool, **extra):
     return body, 202, {"Location": location}
 
 
+def _profile_body():
+    """The request's profile, validated: (ProfileIn, None) or (None, the 4xx answer)."""
+    data, err = read_json_body()
+    if err:
+        return None, err
+    try:
+        return ProfileIn.model_validate(data, context={"kb": knowledge()}), None
+    except ValidationError as exc:
+        return None, error_response(422, "validation_error", "Some fields are not valid.",
+                                    field_errors(exc, "en", ProfileIn, api=True))
+
+
 @bp.post("/profiles")
 @limiter.limit(submit_limit, methods=["POST"])
 def post_profile():
-    data, err = read_json_body()
+    parsed, err = _profile_body()
     if err:
         return err
-    try:
-        parsed = ProfileIn.model_validate(data, context={"kb": knowledge()})
-    except ValidationError as exc:
-        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", ProfileIn, api=True))
     profile, queued = create_profile(parsed)
     return _accepted(PROFILE, profile.public_id, url_for("api.get_profile", public_id=profile.public_id), queued)
 
@@ -134,13 +142,9 @@ def put_profile(public_id: str):
     profile, err = _profile_or_404(public_id)
     if err:
         return err
-    data, err = read_json_body()
+    parsed, err = _profile_body()
     if err:
         return err
-    try:
-        parsed = ProfileIn.model_validate(data, context={"kb": knowledge()})
-    except ValidationError as exc:
-        return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", ProfileIn, api=True))
     queued = update_profile(profile, parsed)
     return _accepted(PROFILE, profile.public_id, url_for("api.get_profile", public_id=profile.public_id), queued)
 

@@ -78,6 +78,20 @@ def show(vacancy_id: int):
                            is_new=request.args.get("new") == "1", delayed=request.args.get("delayed") == "1")
 
 
+def _owned(vacancy_id: int) -> tuple[Vacancy, str | None]:
+    """The vacancy of a posted form, if the poster owns it (its key or an account); else 403."""
+    vacancy = _vacancy_or_404(vacancy_id)
+    key = request.form.get("key")
+    if not owns(vacancy, key):
+        abort(403)
+    return vacancy, key
+
+
+def _back(vacancy: Vacancy, key: str | None, anchor: str = ""):
+    args = {"key": key} if key else {}
+    return redirect(url_for("vacancies.show", vacancy_id=vacancy.id, **args) + anchor)
+
+
 @bp.post("/<int:vacancy_id>/status")
 def set_status(vacancy_id: int):
     """Close a vacancy (it leaves every ranking) or open it again."""
@@ -86,10 +100,7 @@ def set_status(vacancy_id: int):
 
     from .extensions import redis_conn, settings
 
-    vacancy = _vacancy_or_404(vacancy_id)
-    key = request.form.get("key")
-    if not owns(vacancy, key):
-        abort(403)
+    vacancy, key = _owned(vacancy_id)
     wanted = request.form.get("status")
     if wanted not in ("open", "closed"):
         abort(400)
@@ -98,21 +109,16 @@ def set_status(vacancy_id: int):
         vacancy.status, vacancy.updated_at = wanted, utcnow()
         s.commit()
         enqueue_match(s, redis_conn(), settings(), VACANCY, vacancy.id)
-    args = {"key": key} if key else {}
-    return redirect(url_for("vacancies.show", vacancy_id=vacancy.id, **args))
+    return _back(vacancy, key)
 
 
 @bp.post("/<int:vacancy_id>/interest")
 @limiter.limit("60 per hour")
 def interest(vacancy_id: int):
     """The employer would like to talk to a candidate: the candidate is asked on their page."""
-    vacancy = _vacancy_or_404(vacancy_id)
-    key = request.form.get("key")
-    if not owns(vacancy, key):
-        abort(403)
+    vacancy, key = _owned(vacancy_id)
     profile_id = request.form.get("profile_id", "")
     if not re.fullmatch(r"[0-9]{1,10}", profile_id) or int(profile_id) > MAX_ID \
             or express_interest(vacancy, int(profile_id)) is None:
         abort(404)
-    args = {"key": key} if key else {}
-    return redirect(url_for("vacancies.show", vacancy_id=vacancy.id, **args) + f"#c{profile_id}")
+    return _back(vacancy, key, f"#c{profile_id}")
