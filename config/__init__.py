@@ -50,6 +50,7 @@ class Settings:
     candidates: int = 300        # rows scored in full per job, nearest first (0: every row within reach)
     smtp_url: str = ""           # where to send job seekers their private link (not sent without it)
     mail_from: str = "Puente <no-reply@puente.local>"
+    worker_threads: int = 0      # threads per worker (0: all cores); set cores / workers per machine
     proxy_hops: int = 0          # proxies in front of the web app (their X-Forwarded-For is trusted)
     ann_threshold: int = 500_000  # a country partition this large is searched with HNSW (exact is faster below, here)
     rate_limit: str = "10 per minute;100 per hour"   # submissions per client address
@@ -148,6 +149,7 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         candidates=_int(env, "PUENTE_CANDIDATES", base.candidates),
         ann_threshold=_int(env, "PUENTE_ANN_THRESHOLD", base.ann_threshold),
         proxy_hops=_int(env, "PUENTE_PROXY_HOPS", base.proxy_hops),
+        worker_threads=_int(env, "PUENTE_WORKER_THREADS", base.worker_threads),
         smtp_url=env.get("PUENTE_SMTP_URL") or base.smtp_url,
         mail_from=env.get("PUENTE_MAIL_FROM") or base.mail_from,
         # The test suite posts many submissions from one address; its own test turns limits on.

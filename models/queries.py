@@ -12,7 +12,7 @@ from .match import DONE, FAILED, PROFILE, QUEUED, RUNNING, VACANCY, Match, Match
 from .profile import Profile
 from .vacancy import Vacancy
 
-__all__ = ["stale_ids", "latest_run", "ranking", "replace_ranking", "merge_into_rankings",
+__all__ = ["stale_ids", "latest_run", "ranking", "replace_ranking", "merge_into_rankings", "lock_rankings",
            "open_run", "mark_running", "mark_finished", "strong_matches"]
 
 _TARGETS = {PROFILE: Profile, VACANCY: Vacancy}
@@ -57,11 +57,24 @@ def _match_row(owner: str, result, rank: int, encoder: str, when: datetime) -> M
                  encoder=encoder, computed_at=when)
 
 
+def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> None:
+    """Take the row locks of the targets whose rankings this transaction rewrites, in id
+    order, so that two workers rewriting the same ranking wait for each other instead of
+    colliding on the unique pair constraint and failing into RQ's retry back-off.
+    (PostgreSQL: SELECT … FOR UPDATE; SQLite has one writer at a time anyway.)"""
+    ids = sorted({int(t) for t in target_ids})
+    if not ids or session.get_bind().dialect.name == "sqlite":
+        return
+    model = _TARGETS[owner]
+    session.execute(select(model.id).where(model.id.in_(ids)).order_by(model.id).with_for_update())
+
+
 def replace_ranking(session: Session, kind: str, target_id: int, results: Sequence, encoder: str,
                     when: datetime | None = None) -> None:
     """Replace a ranking with `results` (best first), inside the caller's transaction."""
     when = when or utcnow()
     col = Match.profile_id if kind == PROFILE else Match.vacancy_id
+    lock_rankings(session, kind, [target_id])
     session.execute(delete(Match).where(Match.owner == kind, col == target_id))
     session.flush()
     session.add_all(_match_row(kind, r, i, encoder, when) for i, r in enumerate(results, start=1))
@@ -100,6 +113,7 @@ def merge_into_rankings(session: Session, owner: str, changed_id: int, results: 
     concerned = (set(by_target) & set(ranked_ids)) | holders
     if not concerned:
         return 0
+    lock_rankings(session, owner, concerned)
     current: dict[int, list[Match]] = {t: [] for t in concerned}
     for row in session.scalars(select(Match).where(Match.owner == owner, own_col.in_(concerned))):
         current[getattr(row, own_attr)].append(row)

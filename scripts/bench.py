@@ -297,10 +297,8 @@ def report(results: dict, quick: bool) -> str:
         plain = f"{e['plain_st_per_s']:,.0f}/s" if "plain_st_per_s" in e else "n/a (not a sentence-transformers model)"
         lines.append(f"| {e['version']} | {e['one_per_s']:,.0f}/s | {e['batched_per_s']:,.0f}/s | "
                      f"{e['cached_per_s']:,.0f}/s | {plain} |")
-    lines += ["", "## Not measured by this command yet", "",
-              "- End to end over HTTP with W workers (p50/p95 submit-to-ranking, queue depth plot), the "
-              "workers' jobs per second with and without forking, and the throughput curve with 3+ workers on "
-              "PostgreSQL: see the closing note of the session for what was measured by hand.", ""]
+    lines += ["", "## Not measured by `scripts.bench`", "",
+              "- End to end over HTTP with W workers: `python -m scripts.bench_e2e` (below).", ""]
     return "\n".join(lines)
 
 

@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
 
     py = sys.executable
     commands = [[py, "-m", "worker", "--name", f"local-{os.getpid()}-{i}"] for i in range(args.workers)]
+    # The workers share this machine's cores (see PUENTE_WORKER_THREADS in the README).
+    env.setdefault("PUENTE_WORKER_THREADS", str(max(1, (os.cpu_count() or 1) // args.workers)))
     commands.append([py, "-m", "worker", "--cron"])
     commands.append([py, "-m", "gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", "2",
                      "--threads", "4", "--log-level", "warning", "web:create_app()"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import logging
 import sys
 
@@ -14,6 +15,21 @@ WORKER_CLASSES = {
     "simple": "rq.worker.SimpleWorker",
     "fork": "rq.worker.Worker",
 }
+
+
+def limit_threads(threads: int) -> None:
+    """Cap the threads of the encoder (OpenMP) and of numpy (BLAS) before they start.
+
+    Several workers on one machine must share its cores: measured on 2 cores, two workers
+    each running 2 OpenMP threads ranked 1.2 profiles/s where one worker ranked 4.9
+    (docs/benchmarks.md). When the cores are shared, idle threads wait passively instead of
+    spinning (a lone worker keeps spinning: passive waiting cost it latency).
+    """
+    if 0 < threads < (os.cpu_count() or 1):   # sharing the cores: idle threads must not spin
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if threads > 0:
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = str(threads)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .state import init_state
 
+    limit_threads(settings.worker_threads)
     state = init_state(settings)
     # Load the model and the taxonomy now, before the work loop, never per job.
     encoder, taxonomy, _ = state.encoder, state.taxonomy, state.knowledge

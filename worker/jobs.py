@@ -26,8 +26,9 @@ from matching import (
     vacancy_key,
 )
 from matching.annotate import annotate_many, annotation_key
-from models import PROFILE, VACANCY, Profile, Vacancy, utcnow
+from models import PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
 from models.queries import (
+    lock_rankings,
     mark_finished,
     mark_running,
     merge_into_rankings,
@@ -149,6 +150,14 @@ def _store(s: Session, kind: str, target_id: int, results: list, others: list, s
     # person may see (see matching.scoring.for_employer).
     employer = [for_employer(r, state.settings.weights) for r in results]
     own, theirs = (results, employer) if kind == PROFILE else (employer, results)
+    # Lock every ranking this transaction rewrites up front, profiles before vacancies, each
+    # in id order: a profile job and a vacancy job never wait for each other in a circle.
+    holders = set(s.scalars(select(Match.vacancy_id if kind == PROFILE else Match.profile_id).where(
+        Match.owner == other_kind, (Match.profile_id if kind == PROFILE else Match.vacancy_id) == target_id)))
+    touched = {o.id for o in others} | holders
+    profiles, vacancies = ({target_id}, touched) if kind == PROFILE else (touched, {target_id})
+    lock_rankings(s, PROFILE, profiles)
+    lock_rankings(s, VACANCY, vacancies)
     top = rank(own, k, by=f"{other_kind}_id")
     replace_ranking(s, kind, target_id, top, version, started)
     ranked = [o.id for o in others if o.ranked_at is not None]
