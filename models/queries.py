@@ -59,7 +59,7 @@ def _match_row(owner: str, result, rank: int, encoder: str, when: datetime) -> M
 
 def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> None:
     """Take the row locks of the targets whose rankings this transaction rewrites, in id
-    order, so that two workers rewriting the same ranking wait for each other instead of
+    order (the caller locks every side it rewrites, profiles first, before rewriting), so that two workers rewriting the same ranking wait for each other instead of
     colliding on the unique pair constraint and failing into RQ's retry back-off.
     (PostgreSQL: SELECT … FOR UPDATE; SQLite has one writer at a time anyway.)"""
     ids = sorted({int(t) for t in target_ids})
@@ -74,7 +74,6 @@ def replace_ranking(session: Session, kind: str, target_id: int, results: Sequen
     """Replace a ranking with `results` (best first), inside the caller's transaction."""
     when = when or utcnow()
     col = Match.profile_id if kind == PROFILE else Match.vacancy_id
-    lock_rankings(session, kind, [target_id])
     session.execute(delete(Match).where(Match.owner == kind, col == target_id))
     session.flush()
     session.add_all(_match_row(kind, r, i, encoder, when) for i, r in enumerate(results, start=1))
@@ -113,7 +112,6 @@ def merge_into_rankings(session: Session, owner: str, changed_id: int, results: 
     concerned = (set(by_target) & set(ranked_ids)) | holders
     if not concerned:
         return 0
-    lock_rankings(session, owner, concerned)
     current: dict[int, list[Match]] = {t: [] for t in concerned}
     for row in session.scalars(select(Match).where(Match.owner == owner, own_col.in_(concerned))):
         current[getattr(row, own_attr)].append(row)

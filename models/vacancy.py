@@ -25,6 +25,12 @@ class Employer(Base):
 
     vacancies: Mapped[list[Vacancy]] = relationship(back_populates="employer")
 
+    @classmethod
+    def for_account(cls, name: str) -> Employer:
+        """A new organisation for an account. Its key is not its name: typing the same name
+        never joins it (nor attaches anonymous vacancies to it)."""
+        return cls(name=" ".join(name.split())[:200], name_key=f"#account-{secrets.token_hex(8)}")
+
 
 class Vacancy(Rankable, Base):
     """An open position."""

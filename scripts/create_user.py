@@ -25,9 +25,7 @@ def create_user(database_url: str, email: str, password: str, admin: bool, organ
             raise SystemExit(f"an account for {email} already exists")
         employer = None
         if organisation:   # a new organisation of its own: accounts never join one by its name
-            import secrets
-
-            employer = Employer(name=" ".join(organisation.split())[:200], name_key=f"#account-{secrets.token_hex(8)}")
+            employer = Employer.for_account(organisation)
         user = User(email=email.lower(), role=ADMIN if admin else EMPLOYER, employer=employer)
         user.set_password(password)
         s.add(user)

@@ -82,11 +82,8 @@ def new_private_link(profile: Profile) -> str:
 
 
 def new_organisation(s: Session, name: str) -> Employer:
-    """A new organisation for an account. Its key is not its name: typing the same name
-    never joins it (nor attaches anonymous vacancies to it)."""
-    import secrets
-
-    employer = Employer(name=" ".join(name.split())[:200], name_key=f"#account-{secrets.token_hex(8)}")
+    """A new organisation for an account (see `Employer.for_account`)."""
+    employer = Employer.for_account(name)
     s.add(employer)
     return employer
 
