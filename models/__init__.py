@@ -4,11 +4,12 @@ from .base import Base, Database, utcnow
 from .match import DONE, FAILED, PROFILE, QUEUED, RUN_STATUSES, RUNNING, VACANCY, Match, MatchRun
 from .migrate import upgrade
 from .profile import Profile
+from .token import ApiToken
 from .vacancy import Employer, Vacancy
 
 __all__ = [
     "Base", "Database", "utcnow", "upgrade",
-    "Profile", "Employer", "Vacancy", "Match", "MatchRun", "User", "Interest",
+    "Profile", "Employer", "Vacancy", "Match", "MatchRun", "User", "Interest", "ApiToken",
     "EMPLOYER", "ADMIN", "PENDING", "ACCEPTED", "DECLINED",
     "PROFILE", "VACANCY", "QUEUED", "RUNNING", "DONE", "FAILED", "RUN_STATUSES",
 ]

@@ -72,6 +72,14 @@ def run_once(workers: int, rate: float, seconds: float, database: str | None, fo
     upgrade(db_url)
     app = create_app(settings)
     load_demo(app)
+    # Submitting profiles needs a case worker's token with profiles:write, as for any API client.
+    import secrets
+
+    from scripts.create_token import create_token
+    from scripts.create_user import create_user
+
+    create_user(db_url, "bench@puente.test", secrets.token_urlsafe(), admin=True)
+    token = create_token(db_url, "bench@puente.test", "profiles:write", "bench_e2e")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -108,6 +116,7 @@ def run_once(workers: int, rate: float, seconds: float, database: str | None, fo
         start = time.monotonic()
         n = int(rate * seconds)
         session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token}"
         for i in range(n):
             target = start + i / rate
             time.sleep(max(0.0, target - time.monotonic()))

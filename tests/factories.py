@@ -42,9 +42,46 @@ def vacancy(base: dict = ICU_VACANCY, **changes) -> dict:
     return data
 
 
+API_CASE_WORKER = "api@puente.test"   # owns the tests' API tokens unless a test says otherwise
+WRITE_SCOPE = {"profiles": "profiles:write", "vacancies": "vacancies:write"}
+
+
+def api_headers(target, scopes: str, email: str = API_CASE_WORKER) -> dict[str, str]:
+    """`Authorization: Bearer <token>` for an API token with `scopes` (space-separated).
+
+    `target` is an app or its test client. The token is issued once per app and scope set
+    and belongs to the account `email`, made if missing: by default a case worker, who has
+    no organisation, so a vacancy posted with it is filed under the employer name it gives.
+    """
+    app = getattr(target, "application", target)
+    cache = app.extensions.setdefault("tests_api_tokens", {})
+    if (email, scopes) not in cache:
+        import secrets
+
+        from sqlalchemy import select
+
+        from models import ADMIN, User
+        from web.tokens import issue_token
+
+        with app.extensions["puente_db"].session() as s:
+            user = s.scalars(select(User).where(User.email == email)).first()
+            if user is None:
+                user = User(email=email, role=ADMIN)
+                user.set_password(secrets.token_urlsafe())
+                s.add(user)
+                s.flush()
+            cache[(email, scopes)] = issue_token(s, user, scopes, "tests")[1]
+    return {"Authorization": f"Bearer {cache[(email, scopes)]}"}
+
+
+def api_post(client, kind: str, **kwargs):
+    """POST to /api/v1/<kind> ("profiles" or "vacancies") with a token that may; return the response."""
+    return client.post(f"/api/v1/{kind}", headers=api_headers(client, WRITE_SCOPE[kind]), **kwargs)
+
+
 def post(client, kind: str, body: dict):
-    """POST a profile or a vacancy through the API; return its id (asserting the 202)."""
-    resp = client.post(f"/api/v1/{kind}", json=body)
+    """POST a profile or a vacancy through the API with a token; return its id (asserting the 202)."""
+    resp = api_post(client, kind, json=body)
     assert resp.status_code == 202, resp.get_json()
     return resp.get_json()["id"]
 

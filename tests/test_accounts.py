@@ -246,7 +246,7 @@ def test_the_queue_monitor_may_run_its_scripts_and_buttons(admin_client):
 def test_case_workers_do_not_see_a_contact_given_to_an_employer(client, app, admin_client, db, worker_state):
     from worker import jobs
 
-    posted = client.post("/api/v1/vacancies", json=factories.vacancy()).get_json()
+    posted = factories.api_post(client, "vacancies", json=factories.vacancy()).get_json()
     seeker = app.test_client()
     pid = factories.post(seeker, "profiles", factories.profile())
     jobs.match_vacancy(posted["id"])

@@ -10,7 +10,7 @@ from tests import factories
 
 
 def test_post_profile_answers_202_with_location_and_queues_one_job(client, redis, settings):
-    resp = client.post("/api/v1/profiles", json=factories.profile())
+    resp = factories.api_post(client, "profiles", json=factories.profile())
     assert resp.status_code == 202
     body = resp.get_json()
     assert body["status"] == "queued" and isinstance(body["id"], str) and len(body["id"]) >= 20
@@ -22,7 +22,7 @@ def test_post_profile_answers_202_with_location_and_queues_one_job(client, redis
 
 def test_profile_round_trip(client):
     sent = factories.profile()
-    location = client.post("/api/v1/profiles", json=sent).headers["Location"]
+    location = factories.api_post(client, "profiles", json=sent).headers["Location"]
     got = client.get(location).get_json()
     for key in ("summary", "jobs", "skills", "languages", "country", "city", "target_countries",
                 "relocate", "nationalities", "status"):
@@ -33,7 +33,7 @@ def test_profile_round_trip(client):
 
 
 def test_post_vacancy_and_get_it(client):
-    resp = client.post("/api/v1/vacancies", json=factories.vacancy())
+    resp = factories.api_post(client, "vacancies", json=factories.vacancy())
     assert resp.status_code == 202
     vid = resp.get_json()["id"]
     got = client.get(resp.headers["Location"]).get_json()
@@ -42,7 +42,7 @@ def test_post_vacancy_and_get_it(client):
 
 
 def test_matches_of_a_new_profile_are_empty_and_queued(client):
-    pid = client.post("/api/v1/profiles", json=factories.profile()).get_json()["id"]
+    pid = factories.api_post(client, "profiles", json=factories.profile()).get_json()["id"]
     body = client.get(f"/api/v1/profiles/{pid}/matches").get_json()
     assert body == {"status": "queued", "ranked_at": None, "matches": []}
 
@@ -62,16 +62,16 @@ def test_matches_of_a_new_profile_are_empty_and_queued(client):
     ({"nickname": "Juan"}, "nickname"),
 ])
 def test_invalid_profile_gets_422_naming_the_field(client, change, field):
-    resp = client.post("/api/v1/profiles", json=factories.profile(**change))
+    resp = factories.api_post(client, "profiles", json=factories.profile(**change))
     assert resp.status_code == 422
     body = resp.get_json()
     assert body["error"] == "validation_error" and field in body["fields"], body
 
 
 def test_missing_required_fields_and_nothing_to_match(client, db):
-    body = client.post("/api/v1/profiles", json={}).get_json()
+    body = factories.api_post(client, "profiles", json={}).get_json()
     assert set(body["fields"]) >= {"country", "consent"}
-    body = client.post("/api/v1/profiles", json={"country": "CO", "consent": True}).get_json()
+    body = factories.api_post(client, "profiles", json={"country": "CO", "consent": True}).get_json()
     assert "_" in body["fields"]
     from sqlalchemy import func, select
 
@@ -83,12 +83,12 @@ def test_missing_required_fields_and_nothing_to_match(client, db):
 @pytest.mark.parametrize("body, ctype", [("not json", "application/json"), ("[1, 2]", "application/json"),
                                          ("a=b", "application/x-www-form-urlencoded")])
 def test_non_object_body_is_400(client, body, ctype):
-    resp = client.post("/api/v1/profiles", data=body, content_type=ctype)
+    resp = factories.api_post(client, "profiles", data=body, content_type=ctype)
     assert resp.status_code == 400 and resp.get_json()["error"] == "bad_request"
 
 
 def test_invalid_vacancy_gets_422(client):
-    resp = client.post("/api/v1/vacancies", json=factories.vacancy(title="", openings=0, languages=["xx"]))
+    resp = factories.api_post(client, "vacancies", json=factories.vacancy(title="", openings=0, languages=["xx"]))
     assert resp.status_code == 422
     assert {"title", "openings", "languages.0"} <= set(resp.get_json()["fields"])
 
@@ -103,12 +103,12 @@ def test_unknown_ids_and_methods_are_json_4xx(client):
 
 
 def test_oversized_body_is_413_json(client):
-    resp = client.post("/api/v1/profiles", data="x" * (600 * 1024), content_type="application/json")
+    resp = factories.api_post(client, "profiles", data="x" * (600 * 1024), content_type="application/json")
     assert resp.status_code == 413 and resp.is_json
 
 
 def test_lists_accept_one_string_and_are_deduplicated(client):
-    resp = client.post("/api/v1/vacancies", json=factories.vacancy(essential_skills="cocina, cocina,  ventas",
+    resp = factories.api_post(client, "vacancies", json=factories.vacancy(essential_skills="cocina, cocina,  ventas",
                                                                    languages="es, pt"))
     got = client.get(resp.headers["Location"]).get_json()
     assert got["essential_skills"] == ["cocina", "ventas"] and got["languages"] == ["es", "pt"]
@@ -140,7 +140,7 @@ def test_submission_is_kept_when_redis_is_down(settings, db, make_app):
     """Redis away: the profile is saved, the answer says matching is delayed, the run waits."""
     app = make_app(load_settings("test", environ={"DATABASE_URL": settings.database_url,
                                                     "REDIS_URL": "redis://127.0.0.1:1/0"}))
-    resp = app.test_client().post("/api/v1/profiles", json=factories.profile())
+    resp = factories.api_post(app.test_client(), "profiles", json=factories.profile())
     assert resp.status_code == 202
     assert "delayed" in resp.get_json()["message"]
     from sqlalchemy import select
@@ -150,7 +150,7 @@ def test_submission_is_kept_when_redis_is_down(settings, db, make_app):
 
 
 def test_candidate_list_needs_the_vacancy_key(client):
-    resp = client.post("/api/v1/vacancies", json=factories.vacancy())
+    resp = factories.api_post(client, "vacancies", json=factories.vacancy())
     vid, key = resp.get_json()["id"], resp.get_json()["key"]
     assert len(key) >= 20
     assert client.get(f"/api/v1/vacancies/{vid}/matches").status_code == 401
@@ -162,7 +162,7 @@ def test_candidate_list_needs_the_vacancy_key(client):
 
 
 def test_profile_can_be_deleted_with_everything_about_it(client, db):
-    pid = client.post("/api/v1/profiles", json=factories.profile()).get_json()["id"]
+    pid = factories.api_post(client, "profiles", json=factories.profile()).get_json()["id"]
     assert client.delete(f"/api/v1/profiles/{pid}").status_code == 204
     assert client.get(f"/api/v1/profiles/{pid}").status_code == 404
     assert client.delete(f"/api/v1/profiles/{pid}").status_code == 404
@@ -181,7 +181,7 @@ def test_absurd_ids_are_404_not_500(client, url):
 
 
 def test_deeply_nested_json_is_400(client):
-    resp = client.post("/api/v1/profiles", data="[" * 100000, content_type="application/json")
+    resp = factories.api_post(client, "profiles", data="[" * 100000, content_type="application/json")
     assert resp.status_code in (400, 413) and resp.is_json
 
 
@@ -192,8 +192,8 @@ def test_deeply_nested_json_is_400(client):
     ({"jobs": [{"title": "Cocinero", "years": float("nan")}]}, "jobs.0.years"),
 ])
 def test_nul_lone_accents_and_nan_are_refused(client, change, field):
-    resp = client.post("/api/v1/profiles", json=factories.profile(**change)) if "nan" not in str(change) else (
-        client.post("/api/v1/profiles", data='{"jobs": [{"title": "x", "years": NaN}], "country": "CO", "consent": true}',
+    resp = factories.api_post(client, "profiles", json=factories.profile(**change)) if "nan" not in str(change) else (
+        factories.api_post(client, "profiles", data='{"jobs": [{"title": "x", "years": NaN}], "country": "CO", "consent": true}',
                     content_type="application/json"))
     assert resp.status_code in (400, 422), resp.get_json()
     if resp.status_code == 422:
@@ -201,10 +201,10 @@ def test_nul_lone_accents_and_nan_are_refused(client, change, field):
 
 
 def test_vacancy_title_without_letters_is_refused(client):
-    resp = client.post("/api/v1/vacancies", json=factories.vacancy(title="\u0301"))
+    resp = factories.api_post(client, "vacancies", json=factories.vacancy(title="\u0301"))
     assert resp.status_code == 422 and "title" in resp.get_json()["fields"]
 
 
 def test_employer_names_that_grow_when_folded_are_kept(client):
-    resp = client.post("/api/v1/vacancies", json=factories.vacancy(employer="ß" * 200))
+    resp = factories.api_post(client, "vacancies", json=factories.vacancy(employer="ß" * 200))
     assert resp.status_code == 202

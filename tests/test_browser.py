@@ -51,10 +51,13 @@ def wait_for_results(page, seconds: int = 60) -> None:
     page.wait_for_selector("text=Resultados actualizados", timeout=seconds * 1000)
 
 
-def test_a_job_seeker_on_a_phone_goes_from_home_to_matches_and_deletes_everything(live_server, worker_process, page):
+def test_a_job_seeker_on_a_phone_goes_from_home_to_matches_and_deletes_everything(app, live_server, worker_process,
+                                                                                  page):
     api = f"{live_server}/api/v1"
-    cook = requests.post(f"{api}/vacancies", json=factories.vacancy(factories.COOK_VACANCY), timeout=5).json()
-    icu = requests.post(f"{api}/vacancies", json=factories.vacancy(), timeout=5).json()
+    auth = factories.api_headers(app, "vacancies:write")
+    cook = requests.post(f"{api}/vacancies", json=factories.vacancy(factories.COOK_VACANCY), timeout=5,
+                         headers=auth).json()
+    icu = requests.post(f"{api}/vacancies", json=factories.vacancy(), timeout=5, headers=auth).json()
 
     page.goto(live_server + "/")
     shot(page, "01-home")
@@ -120,9 +123,10 @@ def test_a_job_seeker_on_a_phone_goes_from_home_to_matches_and_deletes_everythin
                         headers={"Authorization": f"Bearer {cook['key']}"}).json()["matches"] == []
 
 
-def test_an_employer_posts_a_vacancy_and_sees_ranked_candidates(live_server, worker_process, page):
+def test_an_employer_posts_a_vacancy_and_sees_ranked_candidates(app, live_server, worker_process, page):
     api = f"{live_server}/api/v1"
-    requests.post(f"{api}/profiles", json=factories.profile(), timeout=5).raise_for_status()
+    requests.post(f"{api}/profiles", json=factories.profile(), timeout=5,
+                  headers=factories.api_headers(app, "profiles:write")).raise_for_status()
     page.goto(live_server + "/vacancies/new")
     page.get_by_label("Cargo *", exact=True).fill("Enfermero/a de UCI")
     page.get_by_label("Descripción").fill("Unidad de cuidados intensivos, turnos rotativos.")
@@ -144,14 +148,15 @@ def test_an_employer_posts_a_vacancy_and_sees_ranked_candidates(live_server, wor
     shot(page, "08-candidates-en")
 
 
-def test_employer_interest_candidate_consent_and_contact(live_server, worker_process):
+def test_employer_interest_candidate_consent_and_contact(app, live_server, worker_process):
     """The employer registers, posts a vacancy and expresses interest; the candidate accepts
     and gives a contact; the employer then sees it; the candidate deletes everything."""
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(exist_ok=True)
     seeker_link = live_server + "/profiles/" + requests.post(
-        f"{live_server}/api/v1/profiles", json=factories.profile(), timeout=5).json()["id"]
+        f"{live_server}/api/v1/profiles", json=factories.profile(), timeout=5,
+        headers=factories.api_headers(app, "profiles:write")).json()["id"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         employer = browser.new_context(viewport={"width": 1280, "height": 900}, locale="es-CO").new_page()

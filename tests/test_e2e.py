@@ -22,7 +22,7 @@ def _wait_done(url: str, seconds: float = 60, key: str | None = None) -> dict:
 
 
 @pytest.mark.slow
-def test_spanish_profile_is_ranked_by_a_real_worker(live_server, worker_process):
+def test_spanish_profile_is_ranked_by_a_real_worker(app, live_server, worker_process):
     api = f"{live_server}/api/v1"
     vacancies, keys = {}, {}
     for body in (factories.vacancy(), factories.vacancy(factories.COOK_VACANCY),
@@ -31,7 +31,8 @@ def test_spanish_profile_is_ranked_by_a_real_worker(live_server, worker_process)
                                    city="Lima", languages=["es"]),
                  factories.vacancy(title="Truck driver", essential_skills=["truck driving"], country="CL",
                                    accepts_relocation=False)):
-        resp = requests.post(f"{api}/vacancies", json=body, timeout=5)
+        resp = requests.post(f"{api}/vacancies", json=body, timeout=5,
+                             headers=factories.api_headers(app, "vacancies:write"))
         assert resp.status_code == 202
         vacancies[body["title"]] = resp.json()["id"]
         keys[body["title"]] = resp.json()["key"]
@@ -39,7 +40,8 @@ def test_spanish_profile_is_ranked_by_a_real_worker(live_server, worker_process)
         _wait_done(f"{api}/vacancies/{vid}/matches", key=keys[title])
 
     t0 = time.monotonic()
-    resp = requests.post(f"{api}/profiles", json=factories.profile(), timeout=5)
+    resp = requests.post(f"{api}/profiles", json=factories.profile(), timeout=5,
+                         headers=factories.api_headers(app, "profiles:write"))
     assert resp.status_code == 202
     location = urljoin(live_server, resp.headers["Location"])
     body = _wait_done(f"{location}/matches")

@@ -83,7 +83,7 @@ def test_form_errors_and_options_in_portuguese(client):
 
 
 def test_the_language_picker_keeps_a_private_key(client):
-    posted = client.post("/api/v1/vacancies", json=factories.vacancy()).get_json()
+    posted = factories.api_post(client, "vacancies", json=factories.vacancy()).get_json()
     html = client.get(f"/vacancies/{posted['id']}?key={posted['key']}").get_data(as_text=True)
     assert f"key={posted['key']}&amp;lang=en" in html
 
@@ -98,9 +98,9 @@ def test_security_headers(client):
 def test_submissions_are_rate_limited(settings, make_app):
     app = make_app(replace(settings, rate_limit_enabled=True, rate_limit="2 per minute"))
     client = app.test_client()
-    codes = [client.post("/api/v1/profiles", json=factories.profile()).status_code for _ in range(3)]
+    codes = [factories.api_post(client, "profiles", json=factories.profile()).status_code for _ in range(3)]
     assert codes == [202, 202, 429]
-    resp = client.post("/api/v1/profiles", json=factories.profile())
+    resp = factories.api_post(client, "profiles", json=factories.profile())
     assert resp.status_code == 429 and resp.get_json()["error"] == "too_many_requests"
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/profiles/new").get_data(as_text=True)).group(1)
     form = {"csrf_token": token, "country": "CO", "summary": "Cocinera", "consent": "on"}

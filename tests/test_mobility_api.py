@@ -70,16 +70,16 @@ def test_eligibility_refuses_a_body_that_is_not_an_object(client):
 
 
 def test_profile_status_must_be_one_of_the_country(client):
-    resp = client.post("/api/v1/profiles", json=factories.profile(status="cpp"))  # Peru's, but she lives in CO
+    resp = factories.api_post(client, "profiles", json=factories.profile(status="cpp"))  # Peru's, but she lives in CO
     assert resp.status_code == 422
     assert "ppt" in resp.get_json()["fields"]["status"]
-    ok = client.post("/api/v1/profiles", json=factories.profile(status="cpp", country="PE"))
+    ok = factories.api_post(client, "profiles", json=factories.profile(status="cpp", country="PE"))
     assert ok.status_code == 202
 
 
 def test_profile_education_by_national_degree_name(client):
     sent = factories.profile(education={"level": "TSU", "field": "enfermería", "country": "VE", "recognised_in": ["CO"]})
-    location = client.post("/api/v1/profiles", json=sent).headers["Location"]
+    location = factories.api_post(client, "profiles", json=sent).headers["Location"]
     got = client.get(location).get_json()["education"]
     assert got == {"level": "short_cycle", "degree": "TSU", "field": "enfermería", "country": "VE",
                    "recognised_in": ["CO"]}
@@ -106,7 +106,7 @@ def test_ranking_applies_the_rules_and_the_page_shows_now_and_after_steps(client
     from models.queries import ranking
     from worker import jobs
 
-    posted = client.post("/api/v1/vacancies", json=factories.vacancy()).get_json()  # needs her degree recognised
+    posted = factories.api_post(client, "vacancies", json=factories.vacancy()).get_json()  # needs her degree recognised
     icu, key = posted["id"], posted["key"]
     cook = factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))  # she can start now
     public_id = factories.post(client, "profiles", factories.profile())

@@ -234,7 +234,7 @@ def test_candidates_come_from_the_warm_index_kept_in_step_with_the_database(clie
 
 
 def test_closing_a_vacancy_takes_it_out_of_every_ranking(client, db, worker_state):
-    posted = client.post("/api/v1/vacancies", json=factories.vacancy()).get_json()
+    posted = factories.api_post(client, "vacancies", json=factories.vacancy()).get_json()
     p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
     jobs.match_profile(p.id)
     with db.session() as s:

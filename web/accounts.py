@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import (
     LoginManager,
     current_user,
@@ -13,6 +14,7 @@ from flask_login import (
     logout_user,
 )
 from sqlalchemy import select
+from werkzeug.datastructures import ImmutableMultiDict
 
 from models import ADMIN, EMPLOYER, User, Vacancy
 
@@ -144,3 +146,67 @@ def dashboard():
         vacancies = list(db_session().scalars(select(Vacancy).where(Vacancy.employer_id == current_user.employer_id)
                                               .order_by(Vacancy.id.desc())))
     return render_template("account_dashboard.html", vacancies=vacancies)
+
+
+# API tokens: scopes an employer may pick, and the one only case workers may.
+SCOPE_LABELS = {"vacancies:write": _l("Publicar vacante"), "candidates:read": _l("Candidatos"),
+                "profiles:write": _l("Enviar perfiles en nombre de las personas")}
+
+
+def _token_form(form) -> tuple[dict, dict[str, str]]:
+    """The new token's name, scopes and expiry from the form, and the errors in them."""
+    from .tokens import MAX_DAYS
+
+    errors: dict[str, str] = {}
+    name = " ".join(form.get("name", "").split())
+    if not name or len(name) > 100:
+        errors["name"] = _("Escriba un nombre para el token.")
+    scopes = form.getlist("scopes")
+    if not scopes:
+        errors["scopes"] = _("Elija al menos un permiso.")
+    days = form.get("days", "").strip()
+    if days and not (days.isascii() and days.isdigit() and 1 <= int(days) <= MAX_DAYS):
+        errors["days"] = _("Escriba un número de días entre 1 y %(n)d.", n=MAX_DAYS)
+    return {"name": name, "scopes": scopes, "days": int(days) if days and "days" not in errors else None}, errors
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """The account's API tokens: list, make one (its text shown only in this answer)."""
+    from models import ApiToken
+
+    from .tokens import SCOPES, allowed_scopes, issue_token
+
+    s = db_session()
+    errors: dict[str, str] = {}
+    created = None
+    if request.method == "POST":
+        wanted, errors = _token_form(request.form)
+        if any(scope not in SCOPES for scope in wanted["scopes"]):
+            abort(400)
+        if not set(wanted["scopes"]) <= allowed_scopes(current_user):
+            abort(403)   # profiles:write is for case workers only
+        if not errors:
+            _row, created = issue_token(s, current_user, wanted["scopes"], wanted["name"], wanted["days"])
+    rows = list(s.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())))
+    offered = [(scope, SCOPE_LABELS[scope]) for scope in SCOPES if scope in allowed_scopes(current_user)]
+    return render_template("account_tokens.html", tokens=rows, scopes=offered, created=created, errors=errors,
+                           form=request.form if errors else ImmutableMultiDict()), (422 if errors else 200)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke(token_id: int):
+    """Revoke one of the account's tokens; it stops working with the next request."""
+    from models import ApiToken
+
+    from .api import MAX_ID
+    from .tokens import revoke_token
+
+    s = db_session()
+    row = s.get(ApiToken, token_id) if token_id <= MAX_ID else None
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    revoke_token(s, row)
+    return redirect(url_for("accounts.tokens"))

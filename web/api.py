@@ -1,10 +1,16 @@
-"""The JSON API under /api/v1."""
+"""The JSON API under /api/v1.
+
+Who may do what: posting profiles needs an API token with `profiles:write`, posting
+vacancies one with `vacancies:write` (see web/tokens.py). A vacancy's candidates need its
+key or a `candidates:read` token of its organisation. A profile's own endpoints need only
+its public id, which is the person's private capability. Everything else is open.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, g, request, url_for
 from sqlalchemy import select
 
-from models import PROFILE, VACANCY, Profile, Vacancy
+from models import EMPLOYER, PROFILE, VACANCY, Profile, Vacancy
 from models.queries import latest_run, ranking
 
 from .errors import error_response
@@ -12,6 +18,7 @@ from .extensions import db_session, knowledge
 from .schemas import ProfileIn, VacancyIn, ValidationError, field_errors
 from .security import limiter, submit_limit
 from .services import create_profile, create_vacancy, delete_profile, update_profile
+from .tokens import TOKEN_PREFIX, authenticate, bearer, require_scope, unauthorized
 from .views import (
     candidate_card,
     iso,
@@ -60,6 +67,7 @@ def _profile_body():
 
 @bp.post("/profiles")
 @limiter.limit(submit_limit, methods=["POST"])
+@require_scope("profiles:write")
 def post_profile():
     parsed, err = _profile_body()
     if err:
@@ -70,6 +78,7 @@ def post_profile():
 
 @bp.post("/vacancies")
 @limiter.limit(submit_limit, methods=["POST"])
+@require_scope("vacancies:write")
 def post_vacancy():
     data, err = read_json_body()
     if err:
@@ -78,7 +87,9 @@ def post_vacancy():
         parsed = VacancyIn.model_validate(data)
     except ValidationError as exc:
         return error_response(422, "validation_error", "Some fields are not valid.", field_errors(exc, "en", VacancyIn, api=True))
-    vacancy, key, queued = create_vacancy(parsed)
+    # An employer's token posts for its organisation, as the form does for a logged-in employer.
+    owner = g.api_token.user
+    vacancy, key, queued = create_vacancy(parsed, owner.employer if owner.role == EMPLOYER else None)
     # The key opens the candidate list; it is shown only now.
     return _accepted(VACANCY, vacancy.id, url_for("api.get_vacancy", vacancy_id=vacancy.id), queued, key=key)
 
@@ -127,12 +138,28 @@ def profile_matches(public_id: str):
             "matches": [match_json(m, locale, knowledge()) for m in ranking(s, PROFILE, profile.id)]}
 
 
-def request_key() -> str | None:
-    """The vacancy key from `Authorization: Bearer <key>` or `?key=`."""
-    auth = request.headers.get("Authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
-    return request.args.get("key")
+def request_keys() -> list[str]:
+    """What may be the vacancy key: `?key=`, `X-Vacancy-Key`, or (older clients) the bearer."""
+    given = [request.args.get("key"), request.headers.get("X-Vacancy-Key"), bearer()]
+    return [k for k in given if k]
+
+
+def _candidates_refused(vacancy: Vacancy):
+    """None if the request may see this vacancy's candidates, else the 401/403 answer."""
+    # Any bearer is tried as a key first: a key may itself begin with "pt_" (1 in 64**3).
+    if any(vacancy.owner_key_matches(k) for k in request_keys()):
+        return None
+    if (bearer() or "").startswith(TOKEN_PREFIX):
+        token, err = authenticate("candidates:read")
+        if err:
+            return err
+        if vacancy.employer_id is None or token.user.employer_id != vacancy.employer_id:
+            return error_response(403, "forbidden", "This API token's organisation did not post this vacancy.",
+                                  {"vacancy": "not this organisation's"})
+        return None
+    return unauthorized("The candidate list needs the vacancy's key (X-Vacancy-Key: <key> or ?key=), given when "
+                        "the vacancy was posted, or an API token of its organisation with candidates:read "
+                        "(Authorization: Bearer pt_...).", {"key": "missing or wrong", "authorization": "no API token"})
 
 
 @bp.put("/profiles/<public_id>")
@@ -163,10 +190,9 @@ def vacancy_matches(vacancy_id: int):
     vacancy, err = _vacancy_or_404(vacancy_id)
     if err:
         return err
-    if not vacancy.owner_key_matches(request_key()):
-        return error_response(401, "unauthorized", "The candidate list needs the vacancy's key "
-                              "(Authorization: Bearer <key>), given when the vacancy was posted.",
-                              {"key": "missing or wrong"})
+    refused = _candidates_refused(vacancy)
+    if refused:
+        return refused
     s = db_session()
     run = latest_run(s, VACANCY, vacancy.id)
     rows = ranking(s, VACANCY, vacancy.id)
