@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +25,22 @@ class ConfigError(RuntimeError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting Puente reads, with development defaults that need no set-up."""
+    """Every setting Puente reads, with development defaults that need no set-up.
+
+    Retention in Redis: jobs carry only ids, but a failed job keeps its traceback and the
+    queue is no place to keep anything about people for long, so a failed job is kept
+    `failed_job_ttl` seconds (PUENTE_FAILED_JOB_TTL, default 24 h: long enough to look at
+    the next working day, and the database keeps each run's status anyway) and a finished
+    job's result `result_ttl` seconds (PUENTE_RESULT_TTL, default 1 h).
+
+    Request bounds (one place, handed to Flask by `flask_config`): a body of at most
+    `max_content_length` bytes (a case worker's CSV import, `max_import_size`), at most
+    `max_form_parts` parts and `max_form_memory_size` bytes per text part in a multipart
+    form, and a query string of at most `max_query_length` bytes.
+
+    Sessions of employers and case workers end `session_lifetime` seconds after the login
+    (PUENTE_SESSION_HOURS, default 8), checked on the server (web/accounts.py).
+    """
 
     env: str = "development"
     secret_key: str = _DEV_SECRET
@@ -38,10 +54,16 @@ class Settings:
     min_score: float = 0.2
     job_timeout: int = 600
     job_retries: int = 3
-    failed_job_ttl: int = 7 * 24 * 3600
+    failed_job_ttl: int = 24 * 3600
+    result_ttl: int = 3600
     reconcile_interval: int = 300
     consent_version: str = "2026-11-v1"
     max_content_length: int = 512 * 1024
+    max_import_size: int = 4 * 1024 * 1024   # a CSV of 5,000 rows with long summaries fits
+    max_form_parts: int = 300                # the profile form has about 80 fields at most
+    max_form_memory_size: int = 256 * 1024   # one text field; 10,000 characters fit even percent-encoded
+    max_query_length: int = 4096             # what gunicorn accepts in a request line
+    session_lifetime: int = 8 * 3600         # seconds from login; employers and case workers log in again
     session_cookie_secure: bool = False
     weights: dict[str, float] = field(default_factory=dict)
     mobility_dir: str = str(CONFIG_DIR)   # holds countries/*.toml and education.toml
@@ -67,9 +89,18 @@ class Settings:
         cfg.update(
             TESTING=self.env == "test",
             MAX_CONTENT_LENGTH=self.max_content_length,
+            MAX_FORM_PARTS=self.max_form_parts,
+            MAX_FORM_MEMORY_SIZE=self.max_form_memory_size,
             SESSION_COOKIE_SECURE=self.session_cookie_secure,
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
+            # Flask refuses a session cookie signed longer ago than this; web/accounts.py
+            # also ends a login this long after it began, however often it was used.
+            PERMANENT_SESSION_LIFETIME=timedelta(seconds=self.session_lifetime),
+            REMEMBER_COOKIE_DURATION=timedelta(seconds=self.session_lifetime),   # no "remember me" is offered
+            REMEMBER_COOKIE_SECURE=self.session_cookie_secure,
+            REMEMBER_COOKIE_HTTPONLY=True,
+            REMEMBER_COOKIE_SAMESITE="Lax",
             WTF_CSRF_TIME_LIMIT=8 * 3600,  # people on phones fill forms slowly
         )
         return cfg
@@ -141,6 +172,9 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         job_timeout=_int(env, "PUENTE_JOB_TIMEOUT", base.job_timeout),
         job_retries=_int(env, "PUENTE_JOB_RETRIES", base.job_retries),
         failed_job_ttl=_int(env, "PUENTE_FAILED_JOB_TTL", base.failed_job_ttl),
+        result_ttl=_int(env, "PUENTE_RESULT_TTL", base.result_ttl),
+        max_import_size=_int(env, "PUENTE_MAX_IMPORT_SIZE", base.max_import_size),
+        session_lifetime=round(_float(env, "PUENTE_SESSION_HOURS", base.session_lifetime / 3600) * 3600),
         reconcile_interval=_int(env, "PUENTE_RECONCILE_INTERVAL", base.reconcile_interval),
         mobility_dir=env.get("PUENTE_MOBILITY_DIR") or base.mobility_dir,
         barrier_score=_float(env, "PUENTE_BARRIER_SCORE", base.barrier_score),
@@ -169,4 +203,8 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         raise ConfigError("PUENTE_MIN_SCORE must be between 0 and 1")
     if not 0.0 <= settings.barrier_score <= 1.0:
         raise ConfigError("PUENTE_BARRIER_SCORE must be between 0 and 1")
+    if settings.session_lifetime < 60:
+        raise ConfigError("PUENTE_SESSION_HOURS must be at least a minute (0.02)")
+    if settings.failed_job_ttl < 1 or settings.result_ttl < 1:
+        raise ConfigError("PUENTE_FAILED_JOB_TTL and PUENTE_RESULT_TTL must be at least 1 second")
     return settings

@@ -1,6 +1,7 @@
 """Employer accounts (register, log in, their organisation's vacancies) and the case
 workers' login. Passwords are hashed with scrypt (werkzeug); sessions are Flask's signed
-cookies through Flask-Login."""
+cookies through Flask-Login, ended on the server after PUENTE_SESSION_HOURS, at logout, and
+when the password changes (web/sessions.py)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -10,8 +11,6 @@ from flask_login import (
     LoginManager,
     current_user,
     login_required,
-    login_user,
-    logout_user,
 )
 from sqlalchemy import select
 from werkzeug.datastructures import ImmutableMultiDict
@@ -20,6 +19,7 @@ from models import ADMIN, EMPLOYER, User, Vacancy
 
 from .extensions import db_session
 from .security import limiter
+from .sessions import end_session, session_user_ok, start_session
 
 bp = Blueprint("accounts", __name__, url_prefix="/cuenta")
 login_manager = LoginManager()
@@ -42,7 +42,7 @@ def _load(user_id: str):
     if not user_id.isdigit():
         return None
     user = db_session().get(User, int(user_id))
-    return user if user is not None and user.active else None
+    return user if session_user_ok(user) else None   # expired, logged out, new password, deactivated
 
 
 def owns(vacancy: Vacancy, key: str | None) -> bool:
@@ -112,7 +112,7 @@ def register():
                 s.rollback()
                 errors["email"] = _("Ya hay una cuenta con este correo. Entre con su contraseña.")
             else:
-                login_user(user)
+                start_session(user)
                 return redirect(url_for("accounts.dashboard"))
     return render_template("account_register.html", form=form, errors=errors), (422 if errors else 200)
 
@@ -125,7 +125,7 @@ def login():
         email = request.form.get("email", "").strip().lower()
         user = db_session().scalars(select(User).where(User.email == email)).first()
         if user is not None and user.active and user.check_password(request.form.get("password", "")):
-            login_user(user)
+            start_session(user)
             default = url_for("admin.index") if user.role == ADMIN else url_for("accounts.dashboard")
             return redirect(_safe_next(request.args.get("next")) or default)
         error = _("Correo o contraseña incorrectos.")   # the same words either way: no account enumeration
@@ -134,7 +134,7 @@ def login():
 
 @bp.post("/salir")
 def logout():
-    logout_user()
+    end_session()
     return redirect(url_for("home.index"))
 
 

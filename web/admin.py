@@ -1,10 +1,21 @@
 """The case workers' area (admins only): bulk import from CSV with a row-by-row report and
 nothing half-imported, shortlists as CSV, the queue monitor (rq-dashboard), and the
-supply-and-demand insights."""
+supply-and-demand insights.
+
+Imported files are read as UTF-8 (with or without BOM), as UTF-16 with a BOM (Excel's
+"Unicode text", tab-separated), or else as Windows-1252 with a notice: that is what
+Excel on Windows in Spanish or Portuguese saves as "CSV", and a case worker with such a
+file should not have to learn about encodings to import it. Windows-1252 decodes such a
+file exactly; a file in another 8-bit encoding (an old Mac's, DOS's) shows characters that
+Spanish and Portuguese text never has, and is refused with the way to save it as UTF-8.
+Empty, binary (an .xlsx), header-only and oversize files are refused with a message;
+nothing is saved unless every row is valid.
+"""
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
@@ -18,11 +29,12 @@ from .accounts import admin_required
 from .extensions import db_session, knowledge
 from .i18n import locale
 from .schemas import ProfileIn, VacancyIn, ValidationError, field_errors
+from .security import large_body, safe_cell
 from .views import candidate_card
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-__all__ = ["bp", "read_rows", "mount_rq_dashboard"]
+__all__ = ["bp", "read_rows", "decode_upload", "mount_rq_dashboard", "safe_cell"]
 
 MAX_IMPORT_ROWS = 5000
 LIST_SEPARATORS = (";", "|")
@@ -94,7 +106,8 @@ def read_rows(text: str, kind: str, kb) -> tuple[list, list[dict]]:
     model, to_body = (ProfileIn, profile_row) if kind == "profiles" else (VacancyIn, vacancy_row)
     columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
     first = text.splitlines()[0] if text.strip() else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","   # Excel in Spanish and Portuguese uses ;
+    # Excel in Spanish and Portuguese uses ";", its "Unicode text" a tab; a tie is a comma.
+    delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [(h or "").strip() for h in reader.fieldnames or []]
     unknown = [h for h in header if h and h not in columns]
@@ -132,38 +145,118 @@ def index():
     return render_template("admin_index.html")
 
 
+# Windows-1252 characters that Spanish and Portuguese records do not use, but that the
+# accented letters of an old Mac's or of DOS's encoding turn into when read as Windows-1252
+# (Mac: é → Ž, á → ‡, ú → œ; DOS: é → ‚, ó → ¢, ú → £, ñ → ¤).
+_NOT_SPANISH_OR_PORTUGUESE = frozenset("‚ƒ„†‡ˆ‰Š‹ŒŽ˜š›œžŸ¢£¤¥")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")   # not tab, line ends or form feed
+
+
+def _binary(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
+
+def decode_upload(raw: bytes) -> tuple[str | None, str | None, str | None]:
+    """Return (text, error, notice): the file's text, or why it cannot be read."""
+    if not raw.strip():
+        return None, _("El archivo está vacío."), None
+    not_text = _("No es un archivo de texto CSV (¿una hoja .xlsx?). En Excel use «Guardar como» y elija «CSV UTF-8».")
+    if raw.startswith(_UTF16_BOMS):   # the mark says which it is: no guessing
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            return None, not_text, None
+        return (None, not_text, None) if _binary(text) else (text, None, None)
+    if b"\x00" in raw:   # a spreadsheet, a zip, UTF-16 without its mark
+        return None, not_text, None
+    notice = None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = None
+        if text is None or _NOT_SPANISH_OR_PORTUGUESE.intersection(text):
+            return None, _("No se reconoce la codificación del texto (no es UTF-8 ni Windows-1252). "
+                           "En Excel use «Guardar como» y elija «CSV UTF-8»."), None
+        notice = _("El archivo no estaba en UTF-8: se leyó como Windows-1252, el «CSV» de Excel en Windows. "
+                   "Revise que las tildes y eñes se vean bien.")
+    if _binary(text):
+        return None, not_text, None
+    return text, None, notice
+
+
+def _size(n: int) -> str:
+    return f"{round(n / 1024 / 1024, 1):g} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} kB"
+
+
+def _too_large(limit: int) -> str:
+    return _("El archivo pasa de %(size)s. Divídalo en varios archivos.", size=_size(limit))
+
+
+def _refused(field: str, message: str, notice: str | None = None) -> dict:
+    return {"errors": [{"row": 1, "fields": {field: message}}], "saved": [], "notice": notice}
+
+
+def _kind() -> str:
+    kind = request.args.get("kind") or (request.form.get("kind") if request.method == "POST" else None) or "profiles"
+    if kind not in ("profiles", "vacancies"):
+        abort(404)
+    return kind
+
+
+def _import_page(kind: str, result: dict | None, status: int | None = None):
+    columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
+    status = status or (422 if result and result["errors"] else 200)
+    return render_template("admin_import.html", kind=kind, columns=columns, result=result), status
+
+
+def import_too_large():
+    """The import page saying the upload is too large (a 413 raised before the view ran),
+    or None when the page is not for this person."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated or current_user.role != "admin":
+        return None
+    kind = request.args.get("kind", "profiles")
+    limit = current_app.config["MAX_IMPORT_SIZE"]
+    return _import_page(kind if kind in ("profiles", "vacancies") else "profiles", _refused("file", _too_large(limit)),
+                        413)
+
+
 @bp.route("/import", methods=["GET", "POST"])
+@large_body
 @admin_required
 def import_csv():
     from .services import create_profile_rows, create_vacancy_rows
 
-    kind = request.values.get("kind", "profiles")
-    if kind not in ("profiles", "vacancies"):
-        abort(404)
-    result = None
-    if request.method == "POST":
-        upload = request.files.get("file")
-        raw = upload.read() if upload else b""
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = None
-        if not text:
-            result = {"errors": [{"row": 1, "fields": {"file": _("Suba un archivo CSV en UTF-8.")}}], "saved": []}
-        elif kind == "profiles" and request.form.get("attest") != "on":
-            result = {"errors": [{"row": 1, "fields": {"attest": _("Confirme que cada persona aceptó el uso de sus datos.")}}],
-                      "saved": []}
-        else:
-            good, errors = read_rows(text, kind, knowledge())
-            if errors or not good:
-                result = {"errors": errors or [{"row": 1, "fields": {"file": _("El archivo no tiene filas.")}}],
-                          "saved": []}
-            else:   # every row is valid: all are saved in one transaction, then queued
-                saved = create_profile_rows(good) if kind == "profiles" else create_vacancy_rows(good)
-                result = {"errors": [], "saved": saved}
-    columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
-    status = 422 if result and result["errors"] else 200
-    return render_template("admin_import.html", kind=kind, columns=columns, result=result), status
+    kind = _kind()
+    if request.method == "GET":
+        return _import_page(kind, None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _import_page(kind, _refused("file", _("Suba un archivo CSV en UTF-8.")))
+    limit = current_app.config["MAX_IMPORT_SIZE"]
+    raw = upload.read(limit + 1)
+    if len(raw) > limit:
+        return _import_page(kind, _refused("file", _too_large(limit)), 413)
+    text, problem, notice = decode_upload(raw)
+    if problem:
+        return _import_page(kind, _refused("file", problem))
+    if kind == "profiles" and request.form.get("attest") != "on":
+        return _import_page(kind, _refused("attest", _("Confirme que cada persona aceptó el uso de sus datos."),
+                                           notice))
+    good, errors = read_rows(text, kind, knowledge())
+    if errors or not good:
+        return _import_page(kind, {"errors": errors or [{"row": 1, "fields": {"file": _("El archivo no tiene filas.")}}],
+                                   "saved": [], "notice": notice})
+    # every row is valid: all are saved in one transaction, then queued
+    saved = create_profile_rows(good) if kind == "profiles" else create_vacancy_rows(good)
+    return _import_page(kind, {"errors": [], "saved": saved, "notice": notice})
 
 
 @bp.get("/vacancies/<int:vacancy_id>/shortlist.csv")
@@ -210,13 +303,6 @@ def rematch():
     run = latest_run_id(conn)
     state = progress(conn, run) if run else None
     return render_template("admin_rematch.html", state=state)
-
-
-def safe_cell(value):
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ or a tab is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _major(esco: dict | None) -> str | None:

@@ -27,6 +27,7 @@ _PAGES = {
     404: _l("No encontramos esta página."),
     405: _l("Este método no está permitido aquí."),
     413: _l("Lo que envió es demasiado grande."),
+    414: _l("Lo que envió es demasiado grande."),   # an address too long: the same words
     429: _l("Demasiadas solicitudes. Intente de nuevo en un momento."),
     500: _l("Algo falló de nuestro lado. Sus datos guardados están a salvo; intente de nuevo."),
 }
@@ -40,10 +41,18 @@ def register_errorhandlers(app) -> None:
 
     def handle_http(exc: HTTPException):
         code = exc.code or 500
+        if code == 413 and request.endpoint == "admin.import_csv" and not _wants_json():
+            from .admin import import_too_large
+
+            page = import_too_large()   # the import page, with the file's size named where it belongs
+            if page is not None:
+                return page
+        # What the error tells the client beyond its body: Allow on a 405 (RFC 9110), Retry-After, WWW-Authenticate.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
             name = (exc.name or "error").lower().replace(" ", "_")
-            return error_response(code, name, exc.description or exc.name)
-        return render_template("error.html", code=code, message=_PAGES.get(code, exc.name)), code
+            return (*error_response(code, name, exc.description or exc.name), headers)
+        return render_template("error.html", code=code, message=_PAGES.get(code, exc.name)), code, headers
 
     def handle_unexpected(exc: Exception):
         # The class name only: exception texts may carry personal data.

@@ -8,13 +8,18 @@ Submissions — profiles and vacancies, by form or API — are rate limited per 
 address with Flask-Limiter on the same Redis as the queue (PUENTE_RATE_LIMIT, default
 "10 per minute;100 per hour"). If Redis is away, limits fall back to the process's memory
 rather than refusing people.
+
+Request sizes are bounded in config (`Settings.flask_config`): a body of 512 kB (JSON or
+form), a query string of 4 kB, multipart forms of 300 parts. Both are refused before any
+view, login lookup or CSRF check reads them; views that take a file (the CSV import) are
+marked `@large_body` and accept PUENTE_MAX_IMPORT_SIZE from case workers only.
 """
 from __future__ import annotations
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-__all__ = ["limiter", "submit_limit", "init_security"]
+__all__ = ["limiter", "submit_limit", "init_security", "large_body", "safe_cell", "FORM_SLACK"]
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -36,7 +41,53 @@ def submit_limit() -> str:
     return settings().rate_limit
 
 
+FORM_SLACK = 64 * 1024   # the form's other fields and multipart boundaries around an uploaded file
+
+
+def large_body(view):
+    """Mark a view (put it right under the route) that takes a file of up to PUENTE_MAX_IMPORT_SIZE."""
+    view.puente_large_body = True
+    return view
+
+
+def _bound_request():
+    """Refuse an oversize query string or body before anything reads it (413/414)."""
+    from flask import abort, current_app, request
+
+    cfg = current_app.config
+    if len(request.query_string) > cfg["MAX_QUERY_LENGTH"]:
+        abort(414)
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "puente_large_body", False) and request.method == "POST":
+        from flask_login import current_user
+
+        if current_user.is_authenticated and current_user.role == "admin":
+            request.max_content_length = cfg["MAX_IMPORT_SIZE"] + FORM_SLACK
+    limit = request.max_content_length
+    # A body sent in chunks (no Content-Length) is cut at the same limit when it is read.
+    if limit is not None and (request.content_length or 0) > limit:
+        abort(413)
+
+
+def safe_cell(value):
+    """A CSV cell a spreadsheet will not run as a formula.
+
+    Text whose first character, after any leading spaces or line breaks, starts a formula
+    in Excel, LibreOffice or Google Sheets (= + - @, their full-width forms, a tab or a
+    carriage return) gets a leading apostrophe, which spreadsheets show as text.
+    """
+    if isinstance(value, str) and value.lstrip(" \n\x0b\x0c\xa0")[:1] in _FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+_FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+
+
 def init_security(app, settings) -> None:
+    # First of all the request hooks: the CSRF check reads the form, and an oversize one
+    # must be refused before that.
+    app.before_request_funcs.setdefault(None, []).insert(0, _bound_request)
     if settings.proxy_hops > 0:   # behind N proxies (a PaaS router): the client address is theirs to tell
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -100,7 +100,7 @@ def enqueue_match(session, conn: Redis, settings, kind: str, target_id: int, rea
         queue = Queue(settings.queue_name, connection=conn)
         queue.enqueue(JOBS[kind], target_id, job_id=jid, job_timeout=settings.job_timeout,
                       retry=_retry(settings.job_retries),
-                      failure_ttl=settings.failed_job_ttl, result_ttl=3600,
+                      failure_ttl=settings.failed_job_ttl, result_ttl=settings.result_ttl,
                       description=f"match {kind} {int(target_id)}")
         return True
     except RedisError as exc:
@@ -114,4 +114,4 @@ def enqueue_reconcile(conn: Redis, settings) -> None:
         return
     Queue(settings.queue_name, connection=conn).enqueue(
         "worker.jobs.reconcile", job_id="reconcile", job_timeout=settings.job_timeout,
-        failure_ttl=settings.failed_job_ttl, result_ttl=3600, description="reconcile rankings")
+        failure_ttl=settings.failed_job_ttl, result_ttl=settings.result_ttl, description="reconcile rankings")

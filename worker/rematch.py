@@ -39,7 +39,7 @@ def start_rematch(conn: Redis, settings, db, chunk: int = 200, kinds: tuple[str,
     queue = Queue(settings.queue_name, connection=conn)
     for n, (kind, ids) in enumerate(chunks):
         queue.enqueue(rematch_chunk, run, kind, ids, job_id=f"rematch-{run}-{n}", job_timeout=settings.job_timeout * 4,
-                      result_ttl=3600, failure_ttl=settings.failed_job_ttl, description=f"rematch {kind} x{len(ids)}")
+                      result_ttl=settings.result_ttl, failure_ttl=settings.failed_job_ttl, description=f"rematch {kind} x{len(ids)}")
     return run
 
 
