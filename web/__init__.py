@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
         home,
         insights,
         mobility,
+        openapi,
         profiles,
         suggest,
         vacancies,
@@ -67,7 +68,8 @@ def register_blueprints(app: Flask) -> None:
     # API clients send JSON, not forms; they hold no session cookie
     for module in (api, mobility, insights):
         csrf.exempt(module.bp)
-    for module in (home, profiles, vacancies, accounts, admin, api, mobility, insights, suggest, health):
+    for module in (home, profiles, vacancies, accounts, admin, api, mobility, insights, suggest, health,
+                   openapi):
         app.register_blueprint(module.bp)
     admin.mount_rq_dashboard(app, app.extensions["puente_settings"])
 

@@ -34,6 +34,11 @@ __all__ = ["bp"]
 THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
+def thresholds() -> list[float]:
+    """The values min_score may take: the fixed steps and the configured one."""
+    return sorted({*THRESHOLDS, settings().barrier_score})
+
+
 def _min_score() -> tuple[float | None, tuple | None]:
     raw = request.args.get("min_score")
     if raw in (None, ""):
@@ -42,7 +47,7 @@ def _min_score() -> tuple[float | None, tuple | None]:
         value = round(float(raw.replace(",", ".")), 6)
     except ValueError:
         value = None
-    allowed = sorted({*THRESHOLDS, settings().barrier_score})
+    allowed = thresholds()
     if value not in allowed:
         return None, error_response(400, "validation_error", "min_score must be one of the fixed thresholds.",
                                     {"min_score": "one of " + ", ".join(f"{t:g}" for t in allowed)})
@@ -104,7 +109,7 @@ def barriers_page():
     if err:
         min_score = settings().barrier_score
     table = _table(min_score)
-    table["thresholds"] = sorted({*THRESHOLDS, settings().barrier_score})
+    table["thresholds"] = thresholds()
     kb = knowledge()
     names = {code: c.names.get(locale()) for code, c in kb.countries.items()}
     table["countries"].sort(key=lambda r: names.get(r["country"], r["country"]))

@@ -87,8 +87,18 @@ def _dedupe(values: list) -> list:
     return list(dict.fromkeys(values))
 
 
-Country = Annotated[str, Field(max_length=100), AfterValidator(_country)]
-Language = Annotated[str, Field(max_length=3), AfterValidator(_language)]
+def _iso_codes(kind: str):
+    """The JSON schema's list of the codes the validator accepts (read when a schema is
+    made, not at import): the API document then tells clients, and the fuzzer, what a code is."""
+    def extra(schema: dict) -> None:
+        table = pycountry.countries if kind == "country" else pycountry.languages
+        schema["enum"] = sorted(c.alpha_2 if kind == "country" else c.alpha_2.lower()
+                                for c in table if hasattr(c, "alpha_2"))
+    return extra
+
+
+Country = Annotated[str, Field(max_length=100, json_schema_extra=_iso_codes("country")), AfterValidator(_country)]
+Language = Annotated[str, Field(max_length=3, json_schema_extra=_iso_codes("language")), AfterValidator(_language)]
 Text = Annotated[str, Field(max_length=5000)]
 Phrase = Annotated[str, Field(min_length=1, max_length=120)]
 Phrases = Annotated[list[Phrase], BeforeValidator(_clean_list), Field(max_length=100), AfterValidator(_dedupe)]

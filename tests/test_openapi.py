@@ -1,0 +1,255 @@
+"""The OpenAPI document: complete, served safely, drawn from the validation, and true of the
+API, checked by fuzzing the app in-process with Schemathesis."""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+
+from tests import factories
+
+METHODS = {"get", "put", "post", "delete", "patch"}
+DOC = "/api/v1/openapi.json"
+
+
+def _documented(doc: dict) -> set[tuple[str, str]]:
+    return {(path, method.upper()) for path, item in doc["paths"].items() for method in item if method in METHODS}
+
+
+def _routed(app) -> set[tuple[str, str]]:
+    """Every /api/v1 rule and method of the app, written as OpenAPI paths (HEAD and OPTIONS
+    are Flask's own)."""
+    out = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/") or rule.rule == "/api/v1":
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+            out |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    return out
+
+
+def test_every_api_route_is_documented_and_nothing_more(app, client):
+    doc = client.get(DOC).get_json()
+    routed, documented = _routed(app), _documented(doc)
+    assert routed - documented == set(), "routes missing from the document"
+    assert documented - routed == set(), "documented but not routed"
+    for path, item in doc["paths"].items():
+        names = set(re.findall(r"{([^}]+)}", path))
+        for method, op in ((m, o) for m, o in item.items() if m in METHODS):
+            params = [*item.get("parameters", []), *op.get("parameters", [])]
+            assert names == {p["name"] for p in params if p["in"] == "path"}, (path, method)
+            assert "security" in op and op["responses"], (path, method)
+            for code, answer in op["responses"].items():
+                if code.startswith(("4", "5")):   # every error is the one JSON error shape
+                    assert answer == {"$ref": answer.get("$ref")} and answer["$ref"].startswith(
+                        "#/components/responses/"), (path, method, code)
+
+
+def test_request_schemas_are_the_validation_models(app, client):
+    from config.mobility import Country
+    from web.openapi import REF
+    from web.schemas import EligibilityIn, ProfileIn, VacancyIn
+
+    schemas = client.get(DOC).get_json()["components"]["schemas"]
+    for model in (ProfileIn, VacancyIn, EligibilityIn):
+        expected = model.model_json_schema(ref_template=REF)
+        if model is EligibilityIn:   # narrowed to the countries whose rules the app knows, as validated
+            for name in ("current_country", "target_country"):
+                known = sorted(app.extensions["puente_knowledge"].countries)
+                assert set(known) < set(expected["properties"][name]["enum"])
+                expected["properties"][name]["enum"] = known
+        for name, part in {**expected.pop("$defs", {}), model.__name__: expected}.items():
+            assert schemas[name] == part, name
+    assert set(schemas["Country"]["properties"]) == set(Country.model_fields)
+
+
+def test_document_is_json_with_the_security_headers_and_no_data(client, app, db):
+    from models import Profile
+
+    pid = factories.post(client, "profiles", factories.profile())
+    resp = client.get(DOC)
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    assert resp.get_json()["openapi"] == "3.1.0"
+    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+    assert resp.headers["X-Content-Type-Options"] == "nosniff" and resp.headers["Referrer-Policy"] == "no-referrer"
+    text = resp.get_data(as_text=True)
+    with db.session() as s:
+        profile = s.query(Profile).one()
+        assert pid not in text and profile.summary not in text and profile.city not in text
+    assert '"example' not in text   # shapes only: no example could carry someone's details
+    schemes = resp.get_json()["components"]["securitySchemes"]
+    assert schemes["bearerAuth"]["scheme"] == "bearer" and schemes["vacancyKey"]["name"] == "X-Vacancy-Key"
+
+
+# --- Fuzzing ------------------------------------------------------------------------------
+
+def make_token(db, scopes, role: str | None = None) -> str:
+    """An API token of a new account (a case worker by default; an employer of a new
+    organisation with `role="employer"`); its text."""
+    from models import ADMIN, Employer, User
+    from web.tokens import issue_token
+
+    with db.session() as s:
+        user = User(email=f"fuzz-{uuid.uuid4().hex[:8]}@puente.test", role=role or ADMIN)
+        if role is not None:
+            user.employer = Employer.for_account("Fuzz employer")
+        user.set_password("fuzz-password-1")
+        s.add(user)
+        s.commit()
+        return issue_token(s, user, scopes, "schemathesis")[1]
+
+
+def issue_all_scopes(app, db) -> str:
+    from web.tokens import SCOPES
+
+    return make_token(db, list(SCOPES))
+
+
+# Fuzzed on PostgreSQL only (on SQLite when PostgreSQL is away): the run is most of this
+# file's time, and PostgreSQL is the stricter backend (NUL bytes, integer range, types).
+FUZZ_BACKEND = "postgresql"
+EXAMPLES = 45         # per operation and mode; the count asserted is what the run really sent
+SEEDED_EXAMPLES = 25  # per operation, on the seeded profile and vacancy
+MIN_REQUESTS = 1000
+
+
+def _checks():
+    """No 5xx; status code, content type, headers and body as documented.
+
+    Not `negative_data_rejection`: the same models read the HTML forms, where every value is
+    a string, so they coerce on purpose ("1" or 0 for a boolean, "a, b" for a list) and a
+    request the schema calls invalid may rightly be accepted.
+    """
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    return [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+            response_schema_conformance]
+
+
+class Fuzz:
+    """Sends Schemathesis cases to the app in-process, checks each answer against the
+    document, counts the answers and keeps one failure of each kind per operation."""
+
+    def __init__(self, schema, token: str):
+        self.schema, self.auth, self.checks = schema, {"Authorization": f"Bearer {token}"}, _checks()
+        self.statuses: Counter = Counter()
+        self.failures: dict[tuple[str, str], str] = {}
+        self.operations = {result.ok().label: result.ok() for result in schema.get_all_operations()}
+
+    def send(self, case, headers: dict) -> int:
+        from schemathesis.core.failures import Failure, FailureGroup
+
+        response = case.call(headers=headers)
+        self.statuses[response.status_code] += 1
+        try:
+            case.validate_response(response, checks=self.checks, headers=headers)
+        except (FailureGroup, Failure) as exc:
+            for failure in exc.exceptions if isinstance(exc, FailureGroup) else (exc,):
+                self.failures.setdefault((case.operation.label, failure.title), str(exc)[:3000])
+        return response.status_code
+
+    def run(self, operation, mode, examples: int, auth: dict | None = None, **fixed) -> Counter:
+        """Up to `examples` generated cases (fewer when the operation has less to vary)."""
+        from hypothesis import HealthCheck, given, settings
+        from hypothesis.errors import Unsatisfiable
+
+        headers = {**(self.auth if auth is None else auth), **fixed.pop("headers", {})}
+        seen: Counter = Counter()
+
+        @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+                  suppress_health_check=list(HealthCheck), print_blob=False)
+        @given(operation.as_strategy(generation_mode=mode, **fixed))
+        def fuzz(case):
+            seen[self.send(case, headers)] += 1
+
+        try:
+            fuzz()
+        except Unsatisfiable:   # nothing to make invalid: a plain string in the path
+            assert mode.is_negative and not operation.body, operation.label
+        return seen
+
+
+def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(
+        app, client, db, worker_state, database_url):
+    import schemathesis
+    from schemathesis import GenerationMode
+
+    from worker import jobs
+
+    if not database_url.startswith(FUZZ_BACKEND):
+        from tests.conftest import _pg_reachable
+        if _pg_reachable():
+            pytest.skip(f"fuzzed on {FUZZ_BACKEND}")
+    started = time.monotonic()
+    token = issue_all_scopes(app, db)
+    # A profile and a vacancy with their rankings (real jobs), so that those answers are checked too.
+    posted = client.post("/api/v1/vacancies", json=factories.vacancy(), headers={"Authorization": f"Bearer {token}"})
+    vacancy_id, key = posted.get_json()["id"], posted.get_json()["key"]
+    public_id = factories.post(client, "profiles", factories.profile())
+    jobs.match_profile(factories.profile_id(db, public_id))
+    jobs.match_vacancy(vacancy_id)
+    assert client.get(f"/api/v1/profiles/{public_id}/matches").get_json()["matches"], "nothing ranked"
+
+    fuzz = Fuzz(schemathesis.openapi.from_wsgi(DOC, app), token)
+    ops = fuzz.operations
+    for operation in ops.values():
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            fuzz.run(operation, mode, EXAMPLES)
+    candidates = ops["GET /api/v1/vacancies/{vacancy_id}/matches"]
+    assert set(fuzz.run(candidates, GenerationMode.POSITIVE, SEEDED_EXAMPLES, path_parameters={
+        "vacancy_id": vacancy_id}, headers={"X-Vacancy-Key": key})) == {200}
+    on_seeded = {"public_id": public_id, "vacancy_id": vacancy_id, "code": "pe"}
+    for label in ("GET /api/v1/profiles/{public_id}", "GET /api/v1/profiles/{public_id}/matches",
+                  "GET /api/v1/vacancies/{vacancy_id}", "GET /api/v1/countries/{code}",
+                  "PUT /api/v1/profiles/{public_id}", "DELETE /api/v1/profiles/{public_id}"):
+        fuzz.run(ops[label], GenerationMode.POSITIVE, SEEDED_EXAMPLES,
+                 path_parameters={name: on_seeded[name] for name in re.findall(r"{(\w+)}", label)})
+    # The same requests without a token, and with tokens that may not do it.
+    employer = make_token(db, ["vacancies:write", "candidates:read"], role="employer")
+    for label in ("POST /api/v1/profiles", "POST /api/v1/vacancies"):
+        assert set(fuzz.run(ops[label], GenerationMode.POSITIVE, 10, auth={})) == {401}
+        assert set(fuzz.run(ops[label], GenerationMode.POSITIVE, 5, auth={"Authorization": "Bearer pt_x"})) == {401}
+    assert set(fuzz.run(ops["POST /api/v1/profiles"], GenerationMode.POSITIVE, 10,
+                        auth={"Authorization": f"Bearer {employer}"})) == {403}   # case workers only
+    assert set(fuzz.run(candidates, GenerationMode.POSITIVE, 10, path_parameters={"vacancy_id": vacancy_id},
+                        auth={"Authorization": f"Bearer {employer}"})) == {403}   # another organisation's
+    assert set(fuzz.run(candidates, GenerationMode.POSITIVE, 5, path_parameters={"vacancy_id": vacancy_id},
+                        auth={})) == {401}
+
+    # What generation does not reach: a body too large, one that is not JSON, odd ids.
+    profiles = ops["POST /api/v1/profiles"]
+    too_large = profiles.Case(body={**factories.profile(), "summary": "x" * 600_000}, media_type="application/json")
+    assert fuzz.send(too_large, fuzz.auth) == 413
+    not_json = ops["POST /api/v1/eligibility"].Case(body="current_country=CO", media_type="text/plain")
+    assert fuzz.send(not_json, {}) == 400
+    for label in ("GET /api/v1/profiles/{public_id}", "GET /api/v1/profiles/{public_id}/matches",
+                  "PUT /api/v1/profiles/{public_id}", "DELETE /api/v1/profiles/{public_id}"):
+        for odd in ("a\x00b", "x" * 300, "%", "ñ"):   # a NUL byte was a 500 on PostgreSQL
+            body = {"body": factories.profile(), "media_type": "application/json"} if label.startswith("PUT") else {}
+            assert fuzz.send(ops[label].Case(path_parameters={"public_id": odd}, **body), {}) == 404, (label, odd)
+
+    total, seconds = sum(fuzz.statuses.values()), time.monotonic() - started
+    print(f"\nschemathesis: {total} requests in {seconds:.0f} s; statuses {dict(sorted(fuzz.statuses.items()))}")
+    assert not fuzz.failures, "\n\n".join(f"{label}: {title}\n{text}" for (label, title), text in fuzz.failures.items())
+    assert total >= MIN_REQUESTS, fuzz.statuses
+    assert {200, 202, 204, 400, 401, 403, 404, 413, 422} <= set(fuzz.statuses), fuzz.statuses
+
+
+def test_rate_limited_submissions_get_the_documented_429(settings, make_app, db):
+    import schemathesis
+
+    limited = make_app(replace(settings, rate_limit_enabled=True, rate_limit="2 per minute"))
+    fuzz = Fuzz(schemathesis.openapi.from_wsgi(DOC, limited), issue_all_scopes(limited, db))
+    post = fuzz.operations["POST /api/v1/vacancies"]
+    codes = [fuzz.send(post.Case(body=factories.vacancy(), media_type="application/json"), fuzz.auth)
+             for _ in range(3)]
+    assert codes == [202, 202, 429] and not fuzz.failures, fuzz.failures
