@@ -54,6 +54,7 @@ class Settings:
     min_score: float = 0.2
     job_timeout: int = 600
     job_retries: int = 3
+    retry_intervals: tuple[int, ...] = (5, 30, 120)   # seconds before each retry (the last repeats)
     failed_job_ttl: int = 24 * 3600
     result_ttl: int = 3600
     reconcile_interval: int = 300
@@ -126,6 +127,19 @@ def _float(env: dict, name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _ints(env: dict, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be whole numbers separated by commas, got {raw!r}") from exc
+    if any(v < 0 for v in values):
+        raise ConfigError(f"{name} must not be negative, got {raw!r}")
+    return values
+
+
 def load_weights(path: Path | None = None) -> dict[str, float]:
     """Load and validate the scoring weights from `config/scoring.toml`."""
     path = path or CONFIG_DIR / "scoring.toml"
@@ -171,6 +185,7 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         min_score=_float(env, "PUENTE_MIN_SCORE", base.min_score),
         job_timeout=_int(env, "PUENTE_JOB_TIMEOUT", base.job_timeout),
         job_retries=_int(env, "PUENTE_JOB_RETRIES", base.job_retries),
+        retry_intervals=_ints(env, "PUENTE_RETRY_INTERVALS", base.retry_intervals),
         failed_job_ttl=_int(env, "PUENTE_FAILED_JOB_TTL", base.failed_job_ttl),
         result_ttl=_int(env, "PUENTE_RESULT_TTL", base.result_ttl),
         max_import_size=_int(env, "PUENTE_MAX_IMPORT_SIZE", base.max_import_size),

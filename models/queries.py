@@ -167,12 +167,16 @@ def mark_running(session: Session, kind: str, target_id: int, job_id: str) -> Ma
 
 
 def mark_finished(session: Session, run_id: int, ok: bool, candidates: int | None = None,
-                  error: str | None = None) -> None:
-    """Record the end of a run; also closes older runs of the same target still waiting."""
+                  error: str | None = None, retrying: bool = False) -> None:
+    """Record the end of a run; also closes older runs of the same target still waiting.
+
+    A failed run that RQ will retry goes back to "queued" (its error kept): people see
+    that matching is still coming, and the retry takes up the same run.
+    """
     run = session.get(MatchRun, run_id)
     if run is None:
         return
-    run.status = DONE if ok else FAILED
+    run.status = DONE if ok else QUEUED if retrying else FAILED
     run.finished_at = utcnow()
     run.candidates = candidates
     run.error = error

