@@ -32,6 +32,8 @@ def _routed(app) -> set[tuple[str, str]]:
 
 
 def test_every_api_route_is_documented_and_nothing_more(app, client):
+    from web.tokens import SCOPES
+
     doc = client.get(DOC).get_json()
     routed, documented = _routed(app), _documented(doc)
     assert routed - documented == set(), "routes missing from the document"
@@ -42,10 +44,22 @@ def test_every_api_route_is_documented_and_nothing_more(app, client):
             params = [*item.get("parameters", []), *op.get("parameters", [])]
             assert names == {p["name"] for p in params if p["in"] == "path"}, (path, method)
             assert "security" in op and op["responses"], (path, method)
+            for scopes in (scope for need in op["security"] for scope in need.values()):
+                assert set(scopes) <= set(SCOPES), (path, method)
             for code, answer in op["responses"].items():
                 if code.startswith(("4", "5")):   # every error is the one JSON error shape
                     assert answer == {"$ref": answer.get("$ref")} and answer["$ref"].startswith(
                         "#/components/responses/"), (path, method, code)
+
+
+def test_a_method_not_documented_gets_405_naming_the_documented_ones(client):
+    for path, item in client.get(DOC).get_json()["paths"].items():
+        resp = client.patch(re.sub(r"{[^}]+}", "1", path))
+        assert resp.status_code == 405 and resp.get_json()["error"] == "method_not_allowed", path
+        allowed = set(resp.headers["Allow"].split(", ")) - {"HEAD", "OPTIONS"}
+        assert allowed == {m.upper() for m in item if m in METHODS}, path
+    page = client.patch("/")   # pages too (the header was lost with the JSON or page body)
+    assert page.status_code == 405 and "GET" in page.headers["Allow"]
 
 
 def test_request_schemas_are_the_validation_models(app, client):

@@ -24,11 +24,6 @@ bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 JSON = "application/json"
 REF = "#/components/schemas/{model}"
 
-# The scopes an API token can hold (Authorization: Bearer pt_...).
-SCOPES = {"profiles:write": "post profiles", "vacancies:write": "post vacancies",
-          "candidates:read": "read the candidates of the organisation's vacancies"}
-
-
 def _ref(name: str) -> dict:
     return {"$ref": REF.format(model=name)}
 
@@ -239,7 +234,8 @@ def _paths(min_scores: list[float]) -> dict:
             "delete": {"operationId": "deleteProfile", "summary": "Delete the profile and its matches.",
                        "security": PUBLIC, "responses": _answers("404", _204={"description": "Deleted."})}},
         "/api/v1/profiles/{public_id}/matches": {**profile, "get": {
-            "operationId": "getProfileMatches", "summary": "The profile's ranking of vacancies, with reasons and steps.",
+            "operationId": "getProfileMatches",
+            "summary": "The profile's ranking of vacancies, with reasons and steps.",
             "security": PUBLIC, "parameters": [LANG],
             "responses": _answers("404", _200=_json("The ranking.", _ref("Ranking")))}},
         "/api/v1/vacancies": {"post": {
@@ -265,7 +261,8 @@ def _paths(min_scores: list[float]) -> dict:
                                                 "schema": {"type": "string"}, "description": "ISO 3166 alpha-2."}],
             "responses": _answers("404", _200=_json("The country.", _ref("Country")))}},
         "/api/v1/eligibility": {"post": {
-            "operationId": "postEligibility", "summary": "May this person work in that country, and what would it take.",
+            "operationId": "postEligibility",
+            "summary": "May this person work in that country, and what would it take.",
             "security": PUBLIC, "requestBody": _body("EligibilityIn"),
             "responses": _answers("400", "413", _200=_json("The verdict, steps and reasons.", _ref("Eligibility")))}},
         "/api/v1/insights/barriers": {"get": {
@@ -293,6 +290,8 @@ def _paths(min_scores: list[float]) -> dict:
 def document(kb, min_scores: list[float]) -> dict:
     """The OpenAPI document for an app with this knowledge base (`config.mobility`) and these
     barrier thresholds (`web.insights.thresholds`)."""
+    from .tokens import SCOPES
+
     return {
         "openapi": "3.1.0",
         "info": {"title": "Puente API", "version": "1",
@@ -304,8 +303,8 @@ def document(kb, min_scores: list[float]) -> dict:
             "responses": RESPONSES,
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "pt_<token>",
-                               "description": "An API token; the scopes each operation needs are listed "
-                                              "with it: " + "; ".join(f"{k}: {v}" for k, v in SCOPES.items())},
+                               "description": "An API token (made at /cuenta/tokens); each operation names the "
+                                              "scope it needs. " + " ".join(f"{k}: {v}" for k, v in SCOPES.items())},
                 "vacancyKey": {"type": "apiKey", "in": "header", "name": "X-Vacancy-Key",
                                "description": "The vacancy's key, given when it was posted (also accepted as "
                                               "`Authorization: Bearer <key>`)."},
