@@ -175,6 +175,7 @@ RESPONSES = {
     "Forbidden": _error("The token lacks the scope, or its organisation does not own the vacancy."),
     "NotFound": _error("No such profile, vacancy or country."),
     "TooLarge": _error("The body is larger than the server accepts."),
+    "TooLong": _error("The query string is longer than the server accepts."),
     "Invalid": _error("Some fields are not valid: `fields` names each with what is wrong."),
     "TooMany": _error("Too many submissions from this address; try again later.", headers={
         "Retry-After": {"schema": {"type": "string"}}}),
@@ -184,7 +185,7 @@ RESPONSES = {
 def _answers(*codes: str, **ok) -> dict:
     """Responses: the 2xx given by keyword (`_202=...`), then the named common errors."""
     names = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound",
-             "413": "TooLarge", "422": "Invalid", "429": "TooMany"}
+             "413": "TooLarge", "414": "TooLong", "422": "Invalid", "429": "TooMany"}
     out = {code.lstrip("_"): answer for code, answer in ok.items()}
     out.update({code: {"$ref": f"#/components/responses/{names[code]}"} for code in codes})
     return out
@@ -292,12 +293,17 @@ def document(kb, min_scores: list[float]) -> dict:
     barrier thresholds (`web.insights.thresholds`)."""
     from .tokens import SCOPES
 
+    paths = _paths(min_scores)
+    for item in paths.values():   # any address can carry a query string too long
+        for op in (op for method, op in item.items() if method != "parameters"):
+            op["responses"].update(_answers("414"))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Puente API", "version": "1",
                  "description": "Job matching for refugees, migrants and host communities in Latin America. "
-                                "Errors are always `{\"error\", \"message\", \"fields\"}`."},
-        "paths": _paths(min_scores),
+                                "Errors are always `{\"error\", \"message\", \"fields\"}`; a method not "
+                                "listed for a path gets 405 with an `Allow` header naming those that are."},
+        "paths": paths,
         "components": {
             "schemas": {**_model_schemas(kb), **_response_schemas()},
             "responses": RESPONSES,
