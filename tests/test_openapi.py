@@ -81,6 +81,8 @@ def test_request_schemas_are_the_validation_models(app, client):
 
 
 def test_document_is_json_with_the_security_headers_and_no_data(client, app, db):
+    from sqlalchemy import select
+
     from models import Profile
 
     pid = factories.post(client, "profiles", factories.profile())
@@ -91,7 +93,7 @@ def test_document_is_json_with_the_security_headers_and_no_data(client, app, db)
     assert resp.headers["X-Content-Type-Options"] == "nosniff" and resp.headers["Referrer-Policy"] == "no-referrer"
     text = resp.get_data(as_text=True)
     with db.session() as s:
-        profile = s.query(Profile).one()
+        profile = s.scalars(select(Profile)).one()
         assert pid not in text and profile.summary not in text and profile.city not in text
     assert '"example' not in text   # shapes only: no example could carry someone's details
     schemes = resp.get_json()["components"]["securitySchemes"]
@@ -116,7 +118,7 @@ def make_token(db, scopes, role: str | None = None) -> str:
         return issue_token(s, user, scopes, "schemathesis")[1]
 
 
-def issue_all_scopes(app, db) -> str:
+def issue_all_scopes(db) -> str:
     from web.tokens import SCOPES
 
     return make_token(db, list(SCOPES))
@@ -204,7 +206,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(
         if _pg_reachable():
             pytest.skip(f"fuzzed on {FUZZ_BACKEND}")
     started = time.monotonic()
-    token = issue_all_scopes(app, db)
+    token = issue_all_scopes(db)
     # A profile and a vacancy with their rankings (real jobs), so that those answers are checked too.
     posted = client.post("/api/v1/vacancies", json=factories.vacancy(), headers={"Authorization": f"Bearer {token}"})
     vacancy_id, key = posted.get_json()["id"], posted.get_json()["key"]
@@ -263,7 +265,7 @@ def test_rate_limited_submissions_get_the_documented_429(settings, make_app, db)
     import schemathesis
 
     limited = make_app(replace(settings, rate_limit_enabled=True, rate_limit="2 per minute"))
-    fuzz = Fuzz(schemathesis.openapi.from_wsgi(DOC, limited), issue_all_scopes(limited, db))
+    fuzz = Fuzz(schemathesis.openapi.from_wsgi(DOC, limited), issue_all_scopes(db))
     post = fuzz.operations["POST /api/v1/vacancies"]
     codes = [fuzz.send(post.Case(body=factories.vacancy(), media_type="application/json"), fuzz.auth)
              for _ in range(3)]
