@@ -394,3 +394,20 @@ def test_the_audit_reads_pins_and_judges_the_registrys_advisories(tmp_path):
     assert judge_project("2.6.0", {"info": {"version": "2.6.1"}, "vulnerabilities": []})[0] == "unaudited"
     withdrawn = {**advisory, "withdrawn": "2026-01-01"}
     assert judge_project("2.6.1", {"info": {"version": "2.6.1"}, "vulnerabilities": [withdrawn]}) == ("ok", [])
+
+
+@pytest.mark.parametrize("method,url,data", [
+    ("get", "/profiles/a%00b", None), ("get", "/profiles/a%00b/edit", None), ("get", "/profiles/a%00b/export", None),
+    ("post", "/profiles/a%00b/link", {}), ("get", "/api/v1/suggest?kind=skill&q=a%00", None),
+    ("post", "/cuenta/entrar", {"email": "a\x00@b.co", "password": "x"}),
+    ("post", "/cuenta/registro", {"email": "a@b.co", "organisation": "Clínica\x00", "password": "una-clave-larga"}),
+])
+def test_a_nul_byte_anywhere_is_a_400_not_a_database_error(client, db, method, url, data):
+    """PostgreSQL answers a NUL in text with an error; the web refuses it first (found by Schemathesis)."""
+    if data is not None:   # a valid CSRF token, so that only the NUL can be what is refused
+        page = client.get("/cuenta/entrar").get_data(as_text=True)
+        data = {**data, "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+        if any("\x00" in v for v in data.values()):
+            assert client.post(url, data={k: v.replace("\x00", "") for k, v in data.items()}).status_code != 400
+    resp = getattr(client, method)(url, data=data) if data is not None else getattr(client, method)(url)
+    assert resp.status_code == 400, (url, resp.status_code)

@@ -67,6 +67,16 @@ def _bound_request():
     # A body sent in chunks (no Content-Length) is cut at the same limit when it is read.
     if limit is not None and (request.content_length or 0) > limit:
         abort(413)
+    # PostgreSQL refuses a NUL in text with an error. No address, query or form field here
+    # may hold one, so it is a 400 before any view looks the value up or saves it.
+    if "\x00" in request.path or _has_nul(request.args) or (
+            request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+            and _has_nul(request.form)):
+        abort(400)
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in v for vs in values.listvalues() for v in vs)
 
 
 def safe_cell(value):
