@@ -1,0 +1,147 @@
+"""Who may see what, route by route: anonymous visitors, two employers, a case worker, and
+the person through their private link (current and retired).
+
+The routes come from the app's own URL map, so a new admin page or a new private-link page
+is covered by these checks as soon as it exists.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+
+from scripts.create_user import create_user
+from tests import factories
+from tests.test_accounts import _login, _register, _token
+
+SECRET = "PRIVADO-Yuleidys-4821"   # personal text of the person; employers must never read it
+
+
+@pytest.fixture
+def world(app, db, settings, worker_state, caplog):
+    """Employer A with a vacancy the person matches, employer B, a case worker, the person."""
+    from worker import jobs
+
+    caplog.set_level(logging.DEBUG)
+    a, b, admin, person = (app.test_client() for _ in range(4))
+    _register(a, email="rrhh@clinica-a.co", organisation="Clínica A")
+    _register(b, email="rrhh@empresa-b.co", organisation="Empresa B")
+    create_user(settings.database_url, "orienta@ong.org", "clave-de-prueba-1", admin=True)
+    _login(admin, "orienta@ong.org", "clave-de-prueba-1")
+    resp = a.post("/vacancies/new", data={"csrf_token": _token(a, "/vacancies/new"), "title": "Enfermero/a de UCI",
+                                          "country": "CO", "city": "Cúcuta", "essential_skills": "cuidados intensivos",
+                                          "accepts_relocation": "on"})
+    vid = int(re.search(r"/vacancies/(\d+)", resp.headers["Location"]).group(1))
+    pid = factories.post(person, "profiles", factories.profile(
+        summary=f"Enfermera. {SECRET}", jobs=[{"title": "Enfermera de UCI", "years": 6, "country": "VE",
+                                               "description": SECRET}]))
+    jobs.match_vacancy(vid)
+    return {"app": app, "a": a, "b": b, "admin": admin, "anon": app.test_client(), "person": person,
+            "vid": vid, "pid": pid}
+
+
+def _rules(app, prefix: str):
+    return [r for r in app.url_map.iter_rules() if r.rule.startswith(prefix)]
+
+
+def _url(app, rule, vid: int, pid: str = "x") -> str:
+    values = {"vacancy_id": vid, "public_id": pid, "token_id": 1, "interest_id": 1}
+    return app.url_map.bind("localhost").build(rule.endpoint, {k: values[k] for k in rule.arguments})
+
+
+def test_every_admin_page_needs_a_case_worker(world):
+    app, vid = world["app"], world["vid"]
+    rules = [r for r in _rules(app, "/admin") if "GET" in r.methods and r.endpoint.startswith("admin.")]
+    assert {r.endpoint for r in rules} >= {"admin.index", "admin.import_csv", "admin.insights", "admin.rematch",
+                                           "admin.shortlist"}
+    checked = 0
+    for rule in rules:
+        url = _url(app, rule, vid) + ("?kind=profiles" if rule.endpoint == "admin.import_csv" else "")
+        anon = world["anon"].get(url)
+        assert anon.status_code in (302, 401) and "/cuenta/entrar" in anon.headers.get("Location", "/cuenta/entrar"), url
+        assert world["a"].get(url).status_code == 403, url
+        assert world["admin"].get(url).status_code == 200, url
+        checked += 1
+    assert world["a"].get("/admin/rq/").status_code == 403 and world["admin"].get("/admin/rq/").status_code == 200
+    # A POST to an admin page with a valid CSRF token is refused for an employer too.
+    assert world["a"].post("/admin/rematch", data={"csrf_token": _token(world["a"], "/")}).status_code == 403
+    assert checked >= 5
+
+
+def test_account_pages_need_a_login(world):
+    for rule in _rules(world["app"], "/cuenta/"):
+        if rule.endpoint in ("accounts.login", "accounts.register") or "GET" not in rule.methods:
+            continue
+        resp = world["anon"].get(_url(world["app"], rule, world["vid"]))
+        assert resp.status_code == 302 and "/cuenta/entrar" in resp.headers["Location"], rule.rule
+
+
+def test_an_employer_reads_only_its_own_candidates(world):
+    vid, a, b, anon = world["vid"], world["a"], world["b"], world["anon"]
+    page = lambda client, q="": client.get(f"/vacancies/{vid}{q}").get_data(as_text=True)  # noqa: E731
+    assert "Candidato 1" in page(a)
+    for other in (b, anon):
+        assert "Candidato 1" not in page(other)
+        assert "Candidato 1" not in page(other, "?key=not-the-key")
+    # Acting on it: another organisation can neither express interest nor close it.
+    profile_id = re.search(r'name="profile_id" value="(\d+)"', page(a)).group(1)
+    token = _token(b, "/")
+    assert b.post(f"/vacancies/{vid}/interest", data={"csrf_token": token, "profile_id": profile_id}).status_code == 403
+    assert b.post(f"/vacancies/{vid}/status", data={"csrf_token": token, "status": "closed"}).status_code in (403, 404)
+    assert "Candidato 1" in page(a)   # still open
+    # The API: the organisation's token with the scope, nobody else's.
+    api = f"/api/v1/vacancies/{vid}/matches"
+    app = world["app"]
+    assert a.get(api, headers=factories.api_headers(app, "candidates:read", email="rrhh@clinica-a.co")).status_code == 200
+    assert b.get(api, headers=factories.api_headers(app, "candidates:read", email="rrhh@empresa-b.co")).status_code == 403
+    assert a.get(api, headers=factories.api_headers(app, "vacancies:write", email="rrhh@clinica-a.co")).status_code == 403
+    assert anon.get(api).status_code == 401
+
+
+def test_employers_never_read_what_the_person_wrote_about_themselves(world):
+    """Candidate cards carry skills, experience, level, languages and city: not the summary,
+    job descriptions, nationality or migration status, before or after an interest."""
+    vid, a, app = world["vid"], world["a"], world["app"]
+    page = a.get(f"/vacancies/{vid}").get_data(as_text=True)
+    api = a.get(f"/api/v1/vacancies/{vid}/matches",
+                headers=factories.api_headers(app, "candidates:read", email="rrhh@clinica-a.co")).get_data(as_text=True)
+    for seen in (page, api):
+        assert SECRET not in seen
+        assert "ppt" not in seen.lower() and "Permiso por Protección Temporal" not in seen
+        assert "Venezuela" not in seen and '"VE"' not in seen
+    assert '"candidate"' in api and "Candidato 1" in page   # the cards are there, only without those
+
+
+def test_a_retired_private_link_stops_everywhere_at_once(world):
+    person, pid = world["person"], world["pid"]
+    resp = person.post(f"/profiles/{pid}/link", data={"csrf_token": _token(person, f"/profiles/{pid}")})
+    new = re.search(r"/profiles/([A-Za-z0-9_-]+)", resp.headers["Location"]).group(1)
+    assert new != pid
+    token = _token(person, f"/profiles/{new}")
+    checked = 0
+    for rule in _rules(world["app"], "/profiles/<public_id>") + _rules(world["app"], "/api/v1/profiles/<public_id>"):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            url = _url(world["app"], rule, world["vid"], pid)
+            kwargs = {"data": {"csrf_token": token}} if method == "POST" else {}
+            if method == "PUT":
+                kwargs = {"json": factories.profile()}
+            assert getattr(person, method.lower())(url, **kwargs).status_code == 404, (method, url)
+            checked += 1
+    assert checked >= 9
+    assert person.get(f"/profiles/{new}").status_code == 200
+    assert SECRET in person.get(f"/profiles/{new}/export").get_data(as_text=True)
+
+
+def test_no_personal_text_in_the_web_logs(world, caplog):
+    """Everything above ran with the web's logging at DEBUG: none of the person's text in it."""
+    person, pid = world["person"], world["pid"]
+    person.get(f"/profiles/{pid}")
+    person.post(f"/profiles/{pid}/edit", data={"csrf_token": _token(person, f"/profiles/{pid}"), "summary": SECRET})
+    world["anon"].post("/api/v1/profiles", json={**factories.profile(), "summary": SECRET, "jobs": "x"},
+                       headers=factories.api_headers(world["app"], "profiles:write"))
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    names = {r.name.split(".")[0] for r in records}
+    assert {"rq", "worker"} <= names, names   # the queue and the job did log, at DEBUG
+    text = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in records)
+    assert SECRET not in text and "Yuleidys" not in text
