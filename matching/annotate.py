@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .documents import normalise_phrase
+from .documents import normalise_phrase, phrase_key
 from .encoders import content_key
 from .index import TaxonomyIndex
 from .linking import Link
@@ -100,8 +100,8 @@ def _one(index: TaxonomyIndex, title_links, skill_links, inherit_for: str | None
     linked_skills = {}
     for phrase, links in skill_links:
         if links and links[0].score >= SKILL_THRESHOLD:
-            linked_skills[normalise_phrase(phrase)] = {"uri": index.skill(links[0].index).uri,
-                                                       "score": links[0].score}
+            linked_skills[phrase_key(phrase)] = {"uri": index.skill(links[0].index).uri,
+                                                 "score": links[0].score}
     if not occupations and len(linked_skills) >= MIN_SKILLS_FOR_OCCUPATION:
         # No job title to go by: the occupation whose needs the skills cover best.
         links = [Link(index.skill_position(v["uri"]), v["score"]) for v in linked_skills.values()]
@@ -120,5 +120,5 @@ def _one(index: TaxonomyIndex, title_links, skill_links, inherit_for: str | None
         out["inherited_skills"] = [index.skill(s).label(inherit_for) for s in essential]
         for s in essential:
             label = index.skill(s).label(inherit_for)
-            out["skills"][normalise_phrase(label)] = {"uri": index.skill(s).uri, "score": 1.0}
+            out["skills"][phrase_key(label)] = {"uri": index.skill(s).uri, "score": 1.0}
     return out

@@ -8,15 +8,15 @@ from typing import Sequence
 
 import numpy as np
 
-from .encoders import PHRASE_VERSION, Encoder, centre_phrases, content_key
+from .encoders import MAX_ENCODE_CHARS, PHRASE_VERSION, Encoder, centre_phrases, content_key
 
 __all__ = ["Job", "ProfileDoc", "VacancyDoc", "Embedding", "embed_profile", "embed_vacancy",
-           "profile_key", "vacancy_key", "normalise_phrase"]
+           "profile_key", "vacancy_key", "normalise_phrase", "phrase_key"]
 
-# Texts are cut before encoding: a model reads 512 tokens at most, and a huge text must
-# not cost a worker minutes.
-MAX_TEXT_CHARS = 4000
+# Texts are cut before encoding: a huge text must not cost a worker minutes.
+MAX_TEXT_CHARS = MAX_ENCODE_CHARS
 MAX_PHRASES = 200
+MAX_PHRASE_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -111,20 +111,29 @@ def normalise_phrase(text: str) -> str:
     """Lower-case, strip accents and extra spaces: 'Enfermería ' -> 'enfermeria'.
 
     Cached: scoring normalises the same phrases for every pair (profiling showed it as
-    the largest single cost of `score_pair`)."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    the largest single cost of `score_pair`). Folded twice, as Unicode's compatibility
+    caseless match folds case and decomposes twice: a compatibility character can
+    decompose into capitals ('㎒' -> 'MHz'), and a key must not change when normalised again."""
+    for _ in range(2):
+        text = unicodedata.normalize("NFKD", text.casefold())
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.split())
+
+
+def phrase_key(text: str) -> str:
+    """Return the key a phrase is matched by: its normalised head, as `phrases()` keeps it
+    (a skill longer than MAX_PHRASE_CHARS is found by its first characters)."""
+    return normalise_phrase((text or "").strip()[:MAX_PHRASE_CHARS])
 
 
 def _unique(items: Sequence[str]) -> list[str]:
     seen, out = set(), []
     for item in items:
-        item = (item or "").strip()
+        item = (item or "").strip()[:MAX_PHRASE_CHARS]
         key = normalise_phrase(item)
         if key and key not in seen:
             seen.add(key)
-            out.append(item[:200])
+            out.append(item)
     return out[:MAX_PHRASES]
 
 

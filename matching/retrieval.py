@@ -134,6 +134,10 @@ class VectorIndex:
         ids = np.asarray(list(ids), dtype=np.int64)
         parts = list(partitions)
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.dim)
+        last = {i: n for n, i in enumerate(ids.tolist())}
+        if len(last) < len(ids):   # an id given twice: the last one wins, as in two calls
+            keep = sorted(last.values())
+            ids, parts, vectors = ids[keep], [parts[n] for n in keep], vectors[keep]
         moved = [int(i) for i, p in zip(ids, parts) if self.where.get(int(i), p) != p]
         self.remove(moved)
         by_part: dict[str, list[int]] = {}
@@ -156,7 +160,9 @@ class VectorIndex:
 
     def search(self, query: np.ndarray, k: int, partitions: Iterable[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The `k` nearest ids (best first) and their cosines, within `partitions` (all if None)."""
-        names = list(self.partitions) if partitions is None else [p for p in partitions if p in self.partitions]
+        # Each partition once: a person's own country may also be among the countries they would move to.
+        names = list(self.partitions) if partitions is None else [p for p in dict.fromkeys(partitions)
+                                                                  if p in self.partitions]
         query = np.asarray(query, dtype=np.float32)
         found = [self.partitions[p].search(query, k, self.ann_threshold, self.ef_search) for p in names]
         if not found:

@@ -6,7 +6,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .documents import Embedding, ProfileDoc, VacancyDoc, normalise_phrase
+from .documents import Embedding, ProfileDoc, VacancyDoc, normalise_phrase, phrase_key
 from .eligibility import Job as JobFacts
 from .eligibility import Person, Verdict, assess
 from .encoders import Calibration
@@ -205,10 +205,11 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         i = int(np.argmax(sims[:, j]))
         return float(sims[i, j]), i
 
-    essential = [v_index[normalise_phrase(s)] for s in v.essential_skills if normalise_phrase(s) in v_index]
-    optional = [v_index[normalise_phrase(s)] for s in v.optional_skills
-                if normalise_phrase(s) in v_index and v_index[normalise_phrase(s)] not in essential]
-    essential = list(dict.fromkeys(essential))
+    essential = [v_index[phrase_key(s)] for s in v.essential_skills if phrase_key(s) in v_index]
+    optional = [v_index[phrase_key(s)] for s in v.optional_skills
+                if phrase_key(s) in v_index and v_index[phrase_key(s)] not in essential]
+    # Once each: 'Excel' and 'excel' are two skills to the validator but one phrase here.
+    essential, optional = list(dict.fromkeys(essential)), list(dict.fromkeys(optional))
     matched, missing, missing_optional = [], [], []
     got = 0.0
     for group, weight in ((essential, ESSENTIAL_WEIGHT), (optional, 1.0)):
@@ -222,14 +223,14 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
             else:
                 missing_optional.append(v_phrases[j])
     possible = ESSENTIAL_WEIGHT * len(essential) + len(optional)
-    title_j = v_index.get(normalise_phrase(v.title))
+    title_j = v_index.get(phrase_key(v.title))
     title_sim, _ = best(title_j)
     skills = got / possible if possible else float(calibration.scale(title_sim))
 
     # Years in jobs whose title is close to the vacancy's title count fully.
     relevant = 0.0
     for job in p.jobs:
-        i = p_norm.index(normalise_phrase(job.title)) if normalise_phrase(job.title) in p_norm else -1
+        i = p_norm.index(phrase_key(job.title)) if phrase_key(job.title) in p_norm else -1
         close = i >= 0 and title_j is not None and sims[i, title_j] >= calibration.phrase_match
         relevant += float(job.years) * (1.0 if close else UNRELATED_JOB_SHARE)
     experience = 1.0 if v.experience_years <= 0 else min(1.0, relevant / v.experience_years)
@@ -348,7 +349,7 @@ def top_k_rows(scores: np.ndarray, k: int, block: int = 64) -> np.ndarray:
         (n, min(k, m)) column positions.
     """
     n, m = scores.shape
-    k = min(k, m)
+    k = max(0, min(k, m))
     if k == 0:
         return np.zeros((n, 0), dtype=np.int64)
     if m <= 4 * k * block or m % block:

@@ -147,8 +147,10 @@ def profile_from_form(form) -> tuple[dict, dict[str, str]]:
                      "country": form.get("education-country", ""),
                      "recognised_in": [form.get("country", "")] if _checked(form, "education-recognised")
                      and form.get("country") else []}
+        # The degree's name is the level as given, and the recognition is in the country lived in.
         names.update({"education.level": "education-level", "education.field": "education-field",
-                      "education.country": "education-country"})
+                      "education.country": "education-country", "education.degree": "education-level",
+                      "education.recognised_in.0": "country"})
     nationalities = [n for n in (form.get("nationality-0", ""), form.get("nationality-1", "")) if n]
     data = {
         "summary": form.get("summary", ""), "jobs": jobs, "skills": form.get("skills", ""),

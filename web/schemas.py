@@ -28,7 +28,8 @@ def _country(value: str) -> str:
     code = value.strip().upper()
     if not code:
         raise ValueError("required")
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+    # ASCII before changing case: 'ß'.upper() is 'SS' (South Sudan), 'ſv' would be SV.
+    if len(code) != 2 or not value.strip().isascii() or pycountry.countries.get(alpha_2=code) is None:
         raise ValueError("country_code")
     return code
 
@@ -37,7 +38,8 @@ def _language(value: str) -> str:
     code = value.strip().lower()
     if not code:
         raise ValueError("required")
-    if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
+    # ASCII before changing case: the Kelvin sign (U+212A) lower-cases to 'k' (Korean with an 'o').
+    if len(code) != 2 or not value.strip().isascii() or pycountry.languages.get(alpha_2=code) is None:
         raise ValueError("language_code")
     return code
 
@@ -66,16 +68,20 @@ def _words(value: str) -> str:
 
 
 def _no_nul(value):
-    """Refuse NUL and other C0 control characters except tab and new lines, anywhere."""
-    if isinstance(value, str):
-        if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-            raise ValueError("control_character")
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _no_nul(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _no_nul(item)
+    """Refuse NUL and other C0 control characters except tab and new lines, anywhere.
+
+    Walks nested lists with a stack, not recursion: a body nested a few thousand levels
+    deep must be a 4xx, not a RecursionError. Objects are left to their own model (every
+    one is an `_In`), so the error names the field that holds the character
+    ("jobs.0.title", drawn on the form), not the whole list."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any(ord(c) < 32 and c not in "\t\n\r" for c in item):
+                raise ValueError("control_character")
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
     return value
 
 
