@@ -17,6 +17,11 @@ from models import Base, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# As a worker does when it shares the machine's cores (worker/__main__.py): the tests share
+# the CPU with worker processes they start, and OpenMP threads that spin while they wait
+# made the encoder 4-10 times slower here. Read when the encoder's OpenMP runtime loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 ESCO_DIR = Path(os.environ.get("PUENTE_TEST_ESCO_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data" / "esco")

@@ -79,7 +79,10 @@ def test_account_pages_need_a_login(world):
 
 def test_an_employer_reads_only_its_own_candidates(world):
     vid, a, b, anon = world["vid"], world["a"], world["b"], world["anon"]
-    page = lambda client, q="": client.get(f"/vacancies/{vid}{q}").get_data(as_text=True)  # noqa: E731
+
+    def page(client, q=""):
+        return client.get(f"/vacancies/{vid}{q}").get_data(as_text=True)
+
     assert "Candidato 1" in page(a)
     for other in (b, anon):
         assert "Candidato 1" not in page(other)

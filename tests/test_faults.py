@@ -538,7 +538,7 @@ def test_a_job_that_keeps_failing_ends_in_the_failed_registry_without_blocking(
     assert job.retries_left == 0
     assert "MatchingFailed" in job.latest_result().exc_string
     # The queue is not blocked: a new profile is ranked while the bad one sits in the registry.
-    (late,) = _add_profiles(app, 1, start=len(profiles))
+    _add_profiles(app, 1, start=len(profiles))
     _wait(lambda: not [i for i in stale_ids_for(db) if i != bad], 60, "a later job runs")
     group.stop_all()
 

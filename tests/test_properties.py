@@ -53,10 +53,6 @@ from matching.retrieval import VectorIndex
 from matching.scoring import PRIVATE_EXPLANATION, _location, eligibility_of, top_k_rows
 from web.schemas import LOCALES, EligibilityIn, ProfileIn, VacancyIn, ValidationError, field_errors
 
-# As the worker does when it shares the machine's cores (worker/__main__.py): OpenMP threads
-# that spin while they wait made the encoder 4-10 times slower here when other processes ran.
-# Read when the encoder's OpenMP runtime loads, after collection imported this module.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 KB = load_knowledge_base()
 WEIGHTS = load_weights()
