@@ -19,11 +19,15 @@ _TARGETS = {PROFILE: Profile, VACANCY: Vacancy}
 
 
 def stale_ids(session: Session, kind: str, limit: int | None = None) -> list[int]:
-    """Return the ids whose ranking is missing or older than their last edit."""
+    """Return the ids whose ranking is missing or older than their last edit.
+
+    Closed vacancies count once they were ranked: closing one is an edit, and its job takes
+    it out of every ranking (a close whose job was lost must still leave them).
+    """
     model = _TARGETS[kind]
     stmt = select(model.id).where(or_(model.ranked_at.is_(None), model.ranked_at < model.updated_at))
     if kind == VACANCY:
-        stmt = stmt.where(Vacancy.status == "open")
+        stmt = stmt.where(or_(Vacancy.status == "open", Vacancy.ranked_at.is_not(None)))
     return list(session.scalars(stmt.order_by(model.id).limit(limit)))
 
 

@@ -41,7 +41,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--email", required=True, help="the account that owns the token")
     parser.add_argument("--scopes", required=True, help='space-separated, e.g. "vacancies:write candidates:read"')
     parser.add_argument("--name", required=True, help="a label, to tell tokens apart")
-    parser.add_argument("--days", type=int, default=None, help="expires after this many days (default: never)")
+    parser.add_argument("--days", type=int, default=None, help="expires after this many days (default 90, at most 365)")
     args = parser.parse_args(argv)
     from config import load_settings
     from models import upgrade

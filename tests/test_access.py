@@ -77,6 +77,23 @@ def test_account_pages_need_a_login(world):
         assert resp.status_code == 302 and "/cuenta/entrar" in resp.headers["Location"], rule.rule
 
 
+def test_every_post_of_the_account_and_admin_areas_refuses_strangers(world):
+    """The POST-only routes too, each with a valid CSRF token so that only access decides."""
+    app, checked = world["app"], set()
+    for rule in _rules(app, "/admin/") + _rules(app, "/cuenta/"):
+        # Logging out needs no login: without one it only goes home.
+        if "POST" not in rule.methods or rule.endpoint in ("accounts.login", "accounts.register", "accounts.logout") \
+                or not rule.endpoint.startswith(("admin.", "accounts.")):
+            continue
+        url = _url(app, rule, world["vid"])
+        anon = world["anon"].post(url, data={"csrf_token": _token(world["anon"], "/profiles/new")})
+        assert anon.status_code == 302 and "/cuenta/entrar" in anon.headers["Location"], url
+        if rule.endpoint.startswith("admin."):
+            assert world["a"].post(url, data={"csrf_token": _token(world["a"], "/profiles/new")}).status_code == 403, url
+        checked.add(rule.endpoint)
+    assert checked >= {"admin.import_csv", "admin.rematch", "accounts.tokens", "accounts.revoke"}
+
+
 def test_an_employer_reads_only_its_own_candidates(world):
     vid, a, b, anon = world["vid"], world["a"], world["b"], world["anon"]
 
@@ -103,8 +120,10 @@ def test_an_employer_reads_only_its_own_candidates(world):
 
 
 def test_employers_never_read_what_the_person_wrote_about_themselves(world):
-    """Candidate cards carry skills, experience, level, languages and city: not the summary,
-    job descriptions, nationality or migration status, before or after an interest."""
+    """Candidate cards carry skills, job titles, experience, education level, languages, city
+    and a coarse "can start now / after some steps" flag: not the summary, job descriptions,
+    nationality, migration status or which steps (a contact only after the person accepts:
+    tests/test_accounts.py)."""
     vid, a, app = world["vid"], world["a"], world["app"]
     page = a.get(f"/vacancies/{vid}").get_data(as_text=True)
     api = a.get(f"/api/v1/vacancies/{vid}/matches",
@@ -112,7 +131,8 @@ def test_employers_never_read_what_the_person_wrote_about_themselves(world):
     for seen in (page, api):
         assert SECRET not in seen
         assert "ppt" not in seen.lower() and "Permiso por Protección Temporal" not in seen
-        assert "Venezuela" not in seen and '"VE"' not in seen
+        assert "Venezuela" not in seen and "venezolan" not in seen.lower() and '"VE"' not in seen
+        assert "Permiso" not in seen and "Convalidación" not in seen   # nor which steps
     assert '"candidate"' in api and "Candidato 1" in page   # the cards are there, only without those
 
 

@@ -171,7 +171,7 @@ def test_what_stays_open_needs_no_token(client):
 
 
 def _make_on_page(client, **form):
-    data = {"csrf_token": _csrf(client, "/cuenta/tokens"), "name": "ATS", "days": ""}
+    data = {"csrf_token": _csrf(client, "/cuenta/tokens"), "name": "ATS", "days": "", "password": "una-clave-larga"}
     data.update(form)
     return client.post("/cuenta/tokens", data=data)
 
@@ -183,6 +183,10 @@ def test_an_employer_makes_a_token_sees_it_once_and_revokes_it(app, client, db):
     assert 'value="profiles:write"' not in page
     assert _make_on_page(client, scopes=["vacancies:write", "profiles:write"]).status_code == 403
     assert _make_on_page(client, name="", scopes=[], days="0").status_code == 422
+    assert _make_on_page(client, days="366", scopes=["candidates:read"]).status_code == 422   # a year at most
+    # A copied session cookie alone does not make a token: the password is asked again.
+    wrong = _make_on_page(client, scopes=["candidates:read"], password="no-es-la-clave")
+    assert wrong.status_code == 422 and 'id="password-error"' in wrong.get_data(as_text=True)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(ApiToken)) == 0
 
@@ -202,6 +206,7 @@ def test_an_employer_makes_a_token_sees_it_once_and_revokes_it(app, client, db):
     _register(other, email="otra@empresa.co", organisation="Otra")
     assert other.post(f"/cuenta/tokens/{row.id}/revoke", data={"csrf_token": _csrf(other, "/cuenta/tokens")}
                       ).status_code == 404   # not theirs
+    assert client.post("/api/v1/vacancies", json=factories.vacancy(), headers=_bearer(token)).status_code == 202
     assert client.post(f"/cuenta/tokens/{row.id}/revoke").status_code == 400   # no CSRF token
     resp = client.post(f"/cuenta/tokens/{row.id}/revoke", data={"csrf_token": _csrf(client, "/cuenta/tokens")})
     assert resp.status_code == 302
@@ -211,13 +216,16 @@ def test_an_employer_makes_a_token_sees_it_once_and_revokes_it(app, client, db):
     assert app.test_client().get("/cuenta/tokens").status_code == 302   # the page needs a login
 
 
-def test_a_case_worker_may_make_a_profiles_write_token(client, settings):
+def test_a_case_worker_may_make_a_profiles_write_token(client, db, settings):
     _account(settings, "orienta@ong.org", admin=True)
     _login(client, "orienta@ong.org", "clave-de-prueba-1")
     assert 'value="profiles:write"' in client.get("/cuenta/tokens").get_data(as_text=True)
-    resp = _make_on_page(client, scopes=["profiles:write"])
+    resp = _make_on_page(client, scopes=["profiles:write"], password="clave-de-prueba-1")
     token = re.search(r'<code id="new-token">(pt_[\w-]+)</code>', resp.get_data(as_text=True)).group(1)
     assert client.post("/api/v1/profiles", json=factories.profile(), headers=_bearer(token)).status_code == 202
+    with db.session() as s:   # no expiry asked for: 90 days
+        row = s.scalars(select(ApiToken)).one()
+        assert row.expires_at - row.created_at == timedelta(days=90)
 
 
 def test_the_command_line_makes_a_working_token(client, settings):

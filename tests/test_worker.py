@@ -273,3 +273,56 @@ def test_bulk_rematch_runs_in_chunks_with_progress(client, db, redis, settings, 
     assert (state["done"], state["failed"], state["finished"]) == (5, 0, True)
     with db.session() as s:
         assert all(p.ranked_at is not None for p in s.scalars(select(Profile)))
+
+
+def test_an_unreadable_row_is_left_out_and_only_all_unreadable_fails(client, db, worker_state):
+    """One corrupt profile (a hand edit) does not fail a vacancy's job, nor lose the rankings
+    that hold it; if no profile can be read, the job fails instead of storing nothing."""
+    pids = [_profile_row(db, factories.post(client, "profiles", factories.profile())).id for _ in range(2)]
+    vid = factories.post(client, "vacancies", factories.vacancy())
+    jobs.match_vacancy(vid)
+    for pid in pids:
+        jobs.match_profile(pid)
+    with db.session() as s:
+        assert {m.profile_id for m in ranking(s, VACANCY, vid)} == set(pids)
+        s.execute(Profile.__table__.update().where(Profile.id == pids[0]).values(jobs={"title": "x"}))
+    assert jobs.match_vacancy(vid)["candidates"] == 1
+    with db.session() as s:
+        assert [m.profile_id for m in ranking(s, VACANCY, vid)] == [pids[1]]
+        assert [m.vacancy_id for m in ranking(s, PROFILE, pids[0])] == [vid]   # its own ranking left as it was
+        s.execute(Profile.__table__.update().where(Profile.id == pids[1]).values(jobs={"title": "x"}))
+    with pytest.raises(jobs.MatchingFailed):
+        jobs.match_vacancy(vid)
+    with db.session() as s:
+        run = s.scalars(select(MatchRun).where(MatchRun.kind == VACANCY).order_by(MatchRun.id.desc())).first()
+        assert (run.status, run.error) == ("failed", "UnreadableRows")
+        assert [m.profile_id for m in ranking(s, VACANCY, vid)] == [pids[1]]   # the last good ranking stays
+
+
+def test_reconcile_holds_back_a_target_whose_job_failed_for_good(client, db, redis, settings, worker_state):
+    pid = _profile_row(db, factories.post(client, "profiles", factories.profile())).id
+    redis.flushdb()
+    with db.session() as s:
+        s.execute(Profile.__table__.update().where(Profile.id == pid).values(jobs={"title": "x"}))
+    factories.post(client, "vacancies", factories.vacancy())
+    with pytest.raises(jobs.MatchingFailed):
+        jobs.match_profile(pid)
+    redis.flushdb()
+    assert jobs.reconcile() == {"profile": 0, "profile_failed_held": 1, "vacancy": 1}
+    assert job_id(PROFILE, pid) not in Queue(settings.queue_name, connection=redis).job_ids
+
+
+def test_a_closed_vacancy_whose_job_was_lost_still_leaves_every_ranking(client, db, redis, settings, worker_state):
+    pid = _profile_row(db, factories.post(client, "profiles", factories.profile())).id
+    vid = factories.post(client, "vacancies", factories.vacancy())
+    jobs.match_vacancy(vid)
+    jobs.match_profile(pid)
+    with db.session() as s:
+        assert [m.vacancy_id for m in ranking(s, PROFILE, pid)] == [vid]
+        vacancy = s.get(Vacancy, vid)
+        vacancy.status, vacancy.updated_at = "closed", vacancy.updated_at + timedelta(seconds=1)
+    redis.flushdb()   # the close's job was lost
+    assert jobs.reconcile()["vacancy"] == 1
+    jobs.match_vacancy(vid)
+    with db.session() as s:
+        assert ranking(s, PROFILE, pid) == []

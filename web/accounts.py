@@ -164,6 +164,9 @@ def _token_form(form) -> tuple[dict, dict[str, str]]:
     scopes = form.getlist("scopes")
     if not scopes:
         errors["scopes"] = _("Elija al menos un permiso.")
+    # Whoever holds a copied session cookie must not turn it into a token that outlives it.
+    if not current_user.check_password(form.get("password", "")):
+        errors["password"] = _("La contraseña no es correcta.")
     days = form.get("days", "").strip()
     if days and not (days.isascii() and days.isdigit() and 1 <= int(days) <= MAX_DAYS):
         errors["days"] = _("Escriba un número de días entre 1 y %(n)d.", n=MAX_DAYS)

@@ -39,6 +39,7 @@ def _null(schema: dict) -> dict:
 
 
 STR, INT, NUM, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
+TEXT_PARAM = {"type": "string", "pattern": "^[^\\x00]*$"}   # a NUL byte in an address or a query is a 400
 TIME = {"type": "string", "format": "date-time"}
 STRS = {"type": "array", "items": STR}
 LOCALE = {"type": "string", "enum": ["es", "pt", "en"]}
@@ -169,7 +170,8 @@ def _error(description: str, **extra) -> dict:
 
 
 RESPONSES = {
-    "BadRequest": _error("The body is not a JSON object, or a parameter is not valid."),
+    "BadRequest": _error("The body is not a JSON object, or a parameter is not valid (a NUL byte in the "
+                         "address or the query, for one)."),
     "Unauthorized": _error("No API token, or one that is not valid (or the vacancy's key is wrong).", headers={
         "WWW-Authenticate": {"required": True, "schema": {"type": "string", "pattern": "^Bearer"}}}),
     "Forbidden": _error("The token lacks the scope, or its organisation does not own the vacancy."),
@@ -207,7 +209,7 @@ LOCATION = {"Location": {"required": True, "schema": {"type": "string"}, "descri
 PUBLIC_ID = {"name": "public_id", "in": "path", "required": True,
              "description": "The profile's private id, given when it was posted: whoever holds it owns the profile."}
 VACANCY_ID = {"name": "vacancy_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
-LANG = _query("lang", {"type": "string"}, "es, pt or en for the texts of steps and reasons; other values: "
+LANG = _query("lang", TEXT_PARAM, "es, pt or en for the texts of steps and reasons; other values: "
               "the language the profile or vacancy was written in.")
 PUBLIC: list = []   # no credentials needed
 
@@ -278,9 +280,9 @@ def _paths(min_scores: list[float]) -> dict:
         "/api/v1/suggest": {"get": {
             "operationId": "getSuggestions", "summary": "ESCO labels starting with what was typed.",
             "security": PUBLIC, "parameters": [
-                _query("q", STR, "What was typed (two letters at least; the first 60 count)."),
+                _query("q", TEXT_PARAM, "What was typed (two letters at least; the first 60 count)."),
                 _query("kind", {"type": "string", "enum": ["occupation", "skill"]}, "Default: occupation."),
-                _query("lang", {"type": "string"}, "es, pt or en (other values: es).")],
+                _query("lang", TEXT_PARAM, "es, pt or en (other values: es).")],
             "responses": _answers("400", _200=_json("Up to ten labels.", _ref("Suggestions")))}},
         "/api/v1/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "This document.", "security": PUBLIC,
@@ -294,9 +296,9 @@ def document(kb, min_scores: list[float]) -> dict:
     from .tokens import SCOPES
 
     paths = _paths(min_scores)
-    for item in paths.values():   # any address can carry a query string too long
+    for item in paths.values():   # any address can carry a query string too long, or a NUL byte
         for op in (op for method, op in item.items() if method != "parameters"):
-            op["responses"].update(_answers("414"))
+            op["responses"].update(_answers("400", "414"))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Puente API", "version": "1",

@@ -34,7 +34,10 @@ SCOPES = {
 # Submitting people's data on their behalf is for case workers, never for employers.
 ADMIN_SCOPES = frozenset({"profiles:write"})
 
-MAX_DAYS = 3650
+# A token outlives the session that made it, so it expires too: 90 days unless asked
+# otherwise, a year at most. A leaked one stops working by itself.
+DEFAULT_DAYS = 90
+MAX_DAYS = 365
 TOUCH_EVERY = timedelta(minutes=1)   # last_used_at is for people; a write per request is not worth it
 
 
@@ -64,7 +67,8 @@ def issue_token(session: Session, user: User, scopes: str | Iterable[str], name:
         client, since only its hash is stored.
 
     Raises:
-        ValueError: an unknown scope, no scope, no name, or an expiry out of 1..3650 days.
+        ValueError: an unknown scope, no scope, no name, or an expiry out of 1..MAX_DAYS days
+            (none given: DEFAULT_DAYS).
         PermissionError: a scope this account may not hold (profiles:write for an employer).
     """
     wanted = _scope_list(scopes)
@@ -74,13 +78,14 @@ def issue_token(session: Session, user: User, scopes: str | Iterable[str], name:
     name = " ".join((name or "").split())[:100]
     if not name:
         raise ValueError("a token needs a name")
-    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_DAYS:
+    expires_in_days = DEFAULT_DAYS if expires_in_days is None else expires_in_days
+    if not 1 <= expires_in_days <= MAX_DAYS:
         raise ValueError(f"expiry must be 1 to {MAX_DAYS} days")
     text = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     row = ApiToken(user_id=user.id, name=name, prefix=text[:10], token_hash=token_digest(text),
                    scopes=" ".join(wanted), created_at=now,
-                   expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None)
+                   expires_at=now + timedelta(days=expires_in_days))
     session.add(row)
     session.commit()
     return row, text

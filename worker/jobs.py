@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 from rq import get_current_job
 from sqlalchemy import or_, select
@@ -26,8 +27,9 @@ from matching import (
     vacancy_key,
 )
 from matching.annotate import annotate_many, annotation_key
-from models import PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
+from models import FAILED, PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
 from models.queries import (
+    latest_run,
     lock_rankings,
     mark_finished,
     mark_running,
@@ -46,6 +48,10 @@ __all__ = ["match_profile", "match_vacancy", "reconcile", "profile_doc", "vacanc
 
 class MatchingFailed(RuntimeError):
     """A matching job failed; the message names the class of the cause, nothing more."""
+
+
+class UnreadableRows(RuntimeError):
+    """Every row within reach of a job was unreadable: a bug or a bad migration, not one bad row."""
 
 
 def profile_doc(p: Profile) -> ProfileDoc:
@@ -92,9 +98,14 @@ def vacancy_doc(v: Vacancy) -> VacancyDoc:
         accepts_relocation=bool(v.accepts_relocation), esco=esco, essential_skills_given=given)
 
 
-def _usable(rows: list, doc_fn) -> list:
-    """The rows that can be read as documents; a corrupt one (a hand edit, a bad import) is
-    left out of this job, logged by id, so it cannot fail every job of the other side."""
+def _usable(rows: list, doc_fn) -> tuple[list, bool]:
+    """The rows that can be read as documents, and whether any was left out.
+
+    A corrupt row (a hand edit, a bad import) is left out of this job, logged by id, so it
+    cannot fail every job of the other side; the job then counts as partial, so the rankings
+    that hold that row are left as they are. If no row can be read, the fault is not in
+    one row: the job fails, visibly, instead of storing empty rankings.
+    """
     usable = []
     for row in rows:
         try:
@@ -103,7 +114,9 @@ def _usable(rows: list, doc_fn) -> list:
             log.warning("%s %s skipped: unreadable (%s)", row.__tablename__, row.id, type(exc).__name__)
             continue
         usable.append(row)
-    return usable
+    if rows and not usable:
+        raise UnreadableRows(f"none of {len(rows)} {rows[0].__tablename__} could be read")
+    return usable, len(usable) < len(rows)
 
 
 def _annotate(rows: list, items: list[tuple[list[str], list[str], str | None]]) -> None:
@@ -263,7 +276,8 @@ def match_profile(profile_id: int) -> dict:
             return stmt
 
         vacancies, partial = _nearest(s, Vacancy, pe.vector, reach, within_reach)
-        vacancies = _usable(vacancies, vacancy_doc)
+        vacancies, skipped = _usable(vacancies, vacancy_doc)
+        partial = partial or skipped
         _annotate_vacancies(vacancies)
         vdocs = [vacancy_doc(v) for v in vacancies]
         vembs = _embeddings(vacancies, vdocs, vacancy_key, embed_vacancy)
@@ -295,7 +309,8 @@ def match_vacancy(vacancy_id: int) -> dict:
                 return stmt if everyone else stmt.where(Profile.country == vacancy.country)
 
             profiles, partial = _nearest(s, Profile, ve.vector, None if everyone else [vacancy.country], within_reach)
-            profiles = _usable(profiles, profile_doc)
+            profiles, skipped = _usable(profiles, profile_doc)
+            partial = partial or skipped
             _annotate_profiles(profiles)
             pdocs = [profile_doc(p) for p in profiles]
             pembs = _embeddings(profiles, pdocs, profile_key, embed_profile)
@@ -314,13 +329,23 @@ def reconcile() -> dict:
     state = current()
     conn = connect(state.settings.redis_url)
     counts = {}
+    # A target whose last run failed for good waits as long as RQ keeps that failure (a
+    # case worker sees it in /admin/rq/), not one pass: it would fail again every pass.
+    since = utcnow() - timedelta(seconds=state.settings.failed_job_ttl)
     try:
         with state.db.session() as s:
             for kind in (PROFILE, VACANCY):
                 ids = stale_ids(s, kind)
+                held = 0
                 for target_id in ids:
+                    run = latest_run(s, kind, target_id)
+                    if run is not None and run.status == FAILED and run.finished_at and run.finished_at > since:
+                        held += 1
+                        continue
                     enqueue_match(s, conn, state.settings, kind, target_id, reason="reconcile")
-                counts[kind] = len(ids)
+                counts[kind] = len(ids) - held
+                if held:
+                    counts[f"{kind}_failed_held"] = held
     finally:
         conn.close()
     log.info("reconcile: %s", counts)
