@@ -562,3 +562,21 @@ def test_a_job_that_keeps_failing_ends_in_the_failed_registry_without_blocking(
 def stale_ids_for(db) -> list[int]:
     with db.session() as s:
         return stale_ids(s, PROFILE)
+
+
+def test_database_down_is_a_503_that_saves_nothing(settings, make_app, redis):
+    """PostgreSQL unreachable (a closed port): the web says so in the reader's language, or as
+    JSON with Retry-After, instead of a 500; nothing reaches the queue."""
+    from tests.test_forms import GOOD_PROFILE, _token
+
+    app = make_app(replace(settings, database_url=f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/puente"))
+    client = app.test_client()
+    form = {**GOOD_PROFILE, "csrf_token": _token(client, "/profiles/new")}
+    page = client.post("/profiles/new", data=form)
+    assert page.status_code == 503 and page.headers["Retry-After"] == "60"
+    assert "no está disponible por un momento y no se guardó nada" in page.get_data(as_text=True)
+    english = client.post("/profiles/new?lang=en", data=form)
+    assert english.status_code == 503 and "nothing was saved" in english.get_data(as_text=True)
+    api = client.post("/api/v1/profiles", json=factories.profile(), headers={"Authorization": "Bearer pt_x"})
+    assert api.status_code == 503 and api.get_json()["error"] == "unavailable"
+    assert Queue(settings.queue_name, connection=redis).count == 0

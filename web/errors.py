@@ -30,10 +30,20 @@ _PAGES = {
     414: _l("Lo que envió es demasiado grande."),   # an address too long: the same words
     429: _l("Demasiadas solicitudes. Intente de nuevo en un momento."),
     500: _l("Algo falló de nuestro lado. Sus datos guardados están a salvo; intente de nuevo."),
+    503: _l("Puente no está disponible por un momento y no se guardó nada. Vuelva atrás e intente de nuevo "
+            "en unos minutos: lo que escribió sigue en el formulario."),
 }
+RETRY_AFTER = "60"   # seconds: a database restart or fail-over
 
 
 _EXPIRED = _l("El formulario caducó por seguridad. Revise sus datos y pulse de nuevo el botón para enviarlo.")
+
+
+def _database_away(exc: Exception) -> bool:
+    """Whether `exc` says the database cannot be reached (refused, dropped, restarting)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def register_errorhandlers(app) -> None:
@@ -56,6 +66,12 @@ def register_errorhandlers(app) -> None:
 
     def handle_unexpected(exc: Exception):
         # The class name only: exception texts may carry personal data.
+        if _database_away(exc):   # not a bug: the database is down or restarting; a transaction never half-saves
+            log.error("database unavailable (%s) on %s %s", type(exc).__name__, request.method, request.url_rule)
+            if _wants_json():
+                return (*error_response(503, "unavailable", "The database cannot be reached; nothing was saved. "
+                                        "Try again in a minute."), {"Retry-After": RETRY_AFTER})
+            return render_template("error.html", code=503, message=_PAGES[503]), 503, {"Retry-After": RETRY_AFTER}
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url_rule)
         if _wants_json():
             return error_response(500, "internal_error", "Something failed on our side; nothing was half-saved.")

@@ -181,13 +181,15 @@ RESPONSES = {
     "Invalid": _error("Some fields are not valid: `fields` names each with what is wrong."),
     "TooMany": _error("Too many submissions from this address; try again later.", headers={
         "Retry-After": {"schema": {"type": "string"}}}),
+    "Unavailable": _error("The database cannot be reached (down or restarting); nothing was saved.", headers={
+        "Retry-After": {"schema": {"type": "string"}}}),
 }
 
 
 def _answers(*codes: str, **ok) -> dict:
     """Responses: the 2xx given by keyword (`_202=...`), then the named common errors."""
     names = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound",
-             "413": "TooLarge", "414": "TooLong", "422": "Invalid", "429": "TooMany"}
+             "413": "TooLarge", "414": "TooLong", "422": "Invalid", "429": "TooMany", "503": "Unavailable"}
     out = {code.lstrip("_"): answer for code, answer in ok.items()}
     out.update({code: {"$ref": f"#/components/responses/{names[code]}"} for code in codes})
     return out
@@ -298,7 +300,7 @@ def document(kb, min_scores: list[float]) -> dict:
     paths = _paths(min_scores)
     for item in paths.values():   # any address can carry a query string too long, or a NUL byte
         for op in (op for method, op in item.items() if method != "parameters"):
-            op["responses"].update(_answers("400", "414"))
+            op["responses"].update(_answers("400", "414", "503"))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Puente API", "version": "1",
