@@ -294,7 +294,8 @@ KILLS = int(os.environ.get("PUENTE_TEST_KILLS", "20"))   # fewer while debugging
 
 
 def test_workers_killed_mid_job_lose_nothing(app, db, redis, settings, workers, worker_state):
-    """SIGKILL a worker in the middle of a matching job 20 times while people keep editing."""
+    """SIGKILL a worker in the middle of a matching job 20 times (edits are queued whenever the
+    queue runs low, so there is always a job to interrupt)."""
     vacancies = _add_vacancies(app, 12)
     profiles = _add_profiles(app, 30)
     queue = Queue(settings.queue_name, connection=redis)
