@@ -101,6 +101,9 @@ def data_dir(tmp_path_factory, encoder):
         bundled = read_bundled()  # no relations there: keep a slice of its skills
         taxonomy = bundled.subset(lambda c: any(w in c.label("en") for w in words))
         taxonomy.skills = bundled.skills[:3000]
+        # Saved as an import: a worker replaces only a stale copy of the whole bundled taxonomy
+        # (matching.esco.current_taxonomy), and would otherwise encode all of it at each start.
+        taxonomy.source = "tests"
     save_taxonomy(taxonomy, folder / "esco")
     build_index(taxonomy, encoder, folder / "esco")  # caches the vectors for every process
     return folder
