@@ -1,6 +1,7 @@
 """The job-seeker profile aggregate."""
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 
@@ -13,6 +14,11 @@ from .base import Base, JSONType, Rankable, UTCDateTime
 def new_public_id() -> str:
     """Return an unguessable id: the profile's URL must not be enumerable."""
     return secrets.token_urlsafe(16)
+
+
+# What `new_public_id` makes, within its column. Anything else is no id and is not looked up
+# (PostgreSQL answers a NUL byte with an error, not with no row).
+PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 class Profile(Rankable, Base):

@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from .base import utcnow
 from .match import DONE, FAILED, PROFILE, QUEUED, RUNNING, VACANCY, Match, MatchRun
-from .profile import Profile
+from .profile import PUBLIC_ID, Profile
 from .vacancy import Vacancy
 
 __all__ = ["stale_ids", "latest_run", "ranking", "replace_ranking", "merge_into_rankings", "lock_rankings",
@@ -40,6 +40,20 @@ def strong_matches(session: Session, min_score: float) -> Iterable[tuple[str, fl
             .execution_options(yield_per=2000))
     for country, score, explanation in session.execute(stmt):
         yield country, score, (explanation or {}).get("steps", [])
+
+
+def profile_by_public_id(session: Session, public_id: str) -> Profile | None:
+    """The profile with this private id, or None (also for anything that cannot be one)."""
+    if not PUBLIC_ID.fullmatch(public_id):
+        return None
+    return session.scalars(select(Profile).where(Profile.public_id == public_id)).first()
+
+
+def failed_since(session: Session, kind: str, since: datetime) -> set[int]:
+    """The targets whose newest run failed after `since` (one query, whatever their number)."""
+    newest = select(func.max(MatchRun.id)).where(MatchRun.kind == kind).group_by(MatchRun.target_id)
+    return set(session.scalars(select(MatchRun.target_id).where(
+        MatchRun.id.in_(newest), MatchRun.status == FAILED, MatchRun.finished_at > since)))
 
 
 def latest_run(session: Session, kind: str, target_id: int) -> MatchRun | None:

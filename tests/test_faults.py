@@ -104,14 +104,14 @@ class Workers:
                     "PUENTE_RETRY_INTERVALS": ",".join(map(str, settings.retry_intervals)),
                     "PUENTE_WORKER_THREADS": "1", **env}
         self.procs: dict[str, subprocess.Popen] = {}
-        self.started, self.started_at = 0, {}
+        self.started, self.started_at, self.rq_names = 0, {}, {}
 
     def start(self, name: str) -> subprocess.Popen:
         self.started += 1
-        self.started_at[name] = utcnow()
-        log = open(self.folder / f"worker-{name}-{self.started}.log", "w")
+        self.started_at[name], self.rq_names[name] = utcnow(), f"{name}-{self.started}"
+        log = open(self.folder / f"worker-{self.rq_names[name]}.log", "w")
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "worker", "--name", f"{name}-{self.started}", "--log-level", "INFO"],
+            [sys.executable, "-m", "worker", "--name", self.rq_names[name], "--log-level", "INFO"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         return self.procs[name]
@@ -315,8 +315,8 @@ def test_workers_killed_mid_job_lose_nothing(app, db, redis, settings, workers, 
                     enqueue_match(s, redis, settings, PROFILE, pid, reason="edited")
                     edits += 1
         victim = None
-        for name, proc in list(group.procs.items()):
-            rq_worker = Worker.find_by_key(f"rq:worker:{name}-{_number(proc, group)}", connection=redis)
+        for name in list(group.procs):
+            rq_worker = Worker.find_by_key(f"rq:worker:{group.rq_names[name]}", connection=redis)
             current = rq_worker.get_current_job_id() if rq_worker else None
             if current and current.startswith("match-") and _running(db, current, group.started_at[name]):
                 victim = (name, current)   # inside our job: its run is marked running, not yet done
@@ -353,11 +353,6 @@ def _running(db, jid: str, since) -> bool:
     with db.session() as s:
         return bool(s.scalar(select(func.count()).select_from(MatchRun).where(
             MatchRun.job_id == jid, MatchRun.status == "running", MatchRun.started_at >= since)))
-
-
-def _number(proc, group) -> int:
-    """The start number a process was given (its RQ name is `<slot>-<number>`)."""
-    return int(proc.args[proc.args.index("--name") + 1].rsplit("-", 1)[1])
 
 
 @pytest.mark.parametrize("fault", ["flush", "restart"])

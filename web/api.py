@@ -7,13 +7,12 @@ its public id, which is the person's private capability. Everything else is open
 """
 from __future__ import annotations
 
-import re
 
 from flask import Blueprint, g, request, url_for
 from sqlalchemy import select
 
 from models import EMPLOYER, PROFILE, VACANCY, Profile, Vacancy
-from models.queries import latest_run, ranking
+from models.queries import latest_run, profile_by_public_id, ranking
 
 from .errors import error_response
 from .extensions import db_session, knowledge
@@ -96,14 +95,8 @@ def post_vacancy():
     return _accepted(VACANCY, vacancy.id, url_for("api.get_vacancy", vacancy_id=vacancy.id), queued, key=key)
 
 
-# What `models.profile.new_public_id` makes, within its column. Anything else is no id, and
-# is not looked up: PostgreSQL answers a NUL byte with an error, not with no row.
-PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
-
-
 def _profile_or_404(public_id: str):
-    profile = db_session().scalars(select(Profile).where(Profile.public_id == public_id)).first() \
-        if PUBLIC_ID.fullmatch(public_id) else None
+    profile = profile_by_public_id(db_session(), public_id)
     if profile is None:
         return None, error_response(404, "not_found", "No profile has this id.", {"id": "unknown"})
     return profile, None

@@ -217,7 +217,7 @@ PUBLIC: list = []   # no credentials needed
 
 
 def _paths(min_scores: list[float]) -> dict:
-    from .api import PUBLIC_ID as ID_FORM
+    from models.profile import PUBLIC_ID as ID_FORM
 
     profile = {"parameters": [{**PUBLIC_ID, "schema": {"type": "string", "pattern": f"^{ID_FORM.pattern}$"}}]}
     # Fixed steps, so that two close thresholds cannot single out one match (read to 6 decimals).

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from models import PROFILE, Interest, Profile, Vacancy
-from models.queries import latest_run, ranking
+from models.queries import latest_run, profile_by_public_id, ranking
 
 from .extensions import db_session, knowledge, settings
 from .forms import (
@@ -92,7 +92,7 @@ def _validate(form, profile=None):
 
 
 def profile_or_none(public_id: str) -> Profile | None:
-    return db_session().scalars(select(Profile).where(Profile.public_id == public_id)).first()
+    return profile_by_public_id(db_session(), public_id)
 
 
 def _profile_or_404(public_id: str) -> Profile:

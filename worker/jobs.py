@@ -27,9 +27,9 @@ from matching import (
     vacancy_key,
 )
 from matching.annotate import annotate_many, annotation_key
-from models import FAILED, PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
+from models import PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
 from models.queries import (
-    latest_run,
+    failed_since,
     lock_rankings,
     mark_finished,
     mark_running,
@@ -336,13 +336,11 @@ def reconcile() -> dict:
         with state.db.session() as s:
             for kind in (PROFILE, VACANCY):
                 ids = stale_ids(s, kind)
-                held = 0
+                failed = failed_since(s, kind, since)
+                held = sum(1 for target_id in ids if target_id in failed)
                 for target_id in ids:
-                    run = latest_run(s, kind, target_id)
-                    if run is not None and run.status == FAILED and run.finished_at and run.finished_at > since:
-                        held += 1
-                        continue
-                    enqueue_match(s, conn, state.settings, kind, target_id, reason="reconcile")
+                    if target_id not in failed:
+                        enqueue_match(s, conn, state.settings, kind, target_id, reason="reconcile")
                 counts[kind] = len(ids) - held
                 if held:
                     counts[f"{kind}_failed_held"] = held
