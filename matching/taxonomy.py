@@ -28,8 +28,10 @@ class Concept:
     terms: frozenset[str] = frozenset()
 
     def label(self, lang: str = "en") -> str:
-        """Return the preferred label in `lang`, else in English, else any."""
-        for code in (lang, "en", *self.labels):
+        """Return the preferred label in `lang`, else (for Portuguese) in Spanish, else in
+        English, else any: ESCO has no Portuguese skill labels, and a Brazilian reads
+        Spanish more easily than English."""
+        for code in (lang, *(("es",) if lang == "pt" else ()), "en", *self.labels):
             if self.labels.get(code):
                 return self.labels[code][0]
         return self.uri.rsplit("/", 1)[-1]

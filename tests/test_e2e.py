@@ -40,7 +40,10 @@ def test_spanish_profile_is_ranked_by_a_real_worker(app, live_server, worker_pro
         _wait_done(f"{api}/vacancies/{vid}/matches", key=keys[title])
 
     t0 = time.monotonic()
-    resp = requests.post(f"{api}/profiles", json=factories.profile(), timeout=5,
+    # A licensed nurse (licenciada): "Enfermeira de UTI" links to ESCO's nurse responsible for
+    # general care, a regulated profession that a TSU cannot exercise in Peru.
+    nurse = factories.profile(education={"level": "bachelor", "field": "enfermería", "country": "VE"})
+    resp = requests.post(f"{api}/profiles", json=nurse, timeout=5,
                          headers=factories.api_headers(app, "profiles:write"))
     assert resp.status_code == 202
     location = urljoin(live_server, resp.headers["Location"])
