@@ -1,4 +1,4 @@
-"""Cold start from a clean clone: `python -m scripts.bench_coldstart [--runs 3] [--write]`.
+"""Cold start from a clean clone: `python -m scripts.bench_coldstart [--runs 3] [--baseline REV] [--write]`.
 
 Each run clones this repository (its committed HEAD) into a new temporary folder with
 nothing beside it (no ../shared), installs it as the README says, starts
@@ -11,8 +11,10 @@ waits for the profile's ranking. It reports, per run and as the median:
   ranked    from the web answering to the profile's ranking holding the welder vacancy
             (the worker loads the taxonomy, ranks the demo data queued before it, then it)
 
-and checks the explanation names the occupation in Spanish. With --write, the table
-replaces the "Cold start" section of docs/benchmarks.md.
+and checks the explanation names the occupation in Spanish. With --baseline REV, each run
+also measures that older commit the same way, one after the other, so both share the
+machine's state. With --write, the table replaces the "Cold start" section of
+docs/benchmarks.md.
 """
 from __future__ import annotations
 
@@ -76,11 +78,12 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-def one_run(timeout: float = 900) -> dict:
-    """Clone, install, start, submit, wait; return the timings and what the page would say."""
+def one_run(rev: str = "HEAD", timeout: float = 1800) -> dict:
+    """Clone `rev`, install, start, submit, wait; return the timings and what the page would say."""
     base = Path(tempfile.mkdtemp(prefix="puente-cold-"))
     clone = base / "p"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    subprocess.run(["git", "checkout", "-q", rev], cwd=clone, check=True)
     env = _clean_env()
     t = time.monotonic()
     subprocess.run(["bash", "-c", ". scripts/_venv.sh && ensure_venv requirements.txt"], cwd=clone, env=env,
@@ -124,7 +127,7 @@ def one_run(timeout: float = 900) -> dict:
         ranked = time.monotonic() - t_web
         match = found[0]
         occupations = match["explanation"].get("occupations", {})
-        return {"install": install, "web": t_web - t_start, "ranked": ranked, "rank": match["rank"],
+        return {"rev": rev, "install": install, "web": t_web - t_start, "ranked": ranked, "rank": match["rank"],
                 "score": match["score"], "vacancy_occupation": (occupations.get("vacancy") or {}).get("labels", {}),
                 "profile_occupation": [o.get("labels", {}) for o in occupations.get("profile", [])],
                 "matched_skills": [s.get("skill") for s in match["explanation"].get("matched_skills", [])],
@@ -139,33 +142,40 @@ def one_run(timeout: float = 900) -> dict:
 
 
 def table(runs: list[dict]) -> str:
-    lines = ["| run | install (s) | start to web answering (s) | web answering to ranked (s) | rank of the welder vacancy | its occupation (es) |",
-             "| --- | ---: | ---: | ---: | ---: | --- |"]
-    for i, r in enumerate(runs, 1):
-        lines.append(f"| {i} | {r['install']:.0f} | {r['web']:.1f} | {r['ranked']:.1f} | {r['rank']} | "
-                     f"{r['vacancy_occupation'].get('es', '-')} |")
-    med = {k: statistics.median(r[k] for r in runs) for k in ("install", "web", "ranked")}
-    lines.append(f"| median | {med['install']:.0f} | {med['web']:.1f} | {med['ranked']:.1f} | | |")
+    lines = ["| commit | run | install (s) | start to web answering (s) | web answering to ranked (s) "
+             "| rank of the welder vacancy | its occupation (es) |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    for rev in dict.fromkeys(r["rev"] for r in runs):
+        mine = [r for r in runs if r["rev"] == rev]
+        for i, r in enumerate(mine, 1):
+            lines.append(f"| {rev} | {i} | {r['install']:.0f} | {r['web']:.1f} | {r['ranked']:.1f} | {r['rank']} | "
+                         f"{r['vacancy_occupation'].get('es', '-')} |")
+        med = {k: statistics.median(r[k] for r in mine) for k in ("install", "web", "ranked")}
+        lines.append(f"| {rev} | **median** | {med['install']:.0f} | {med['web']:.1f} | **{med['ranked']:.1f}** | | |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.bench_coldstart", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", metavar="REV", help="also measure this older commit, run for run")
     parser.add_argument("--write", action="store_true", help="put the table in docs/benchmarks.md")
     args = parser.parse_args(argv)
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          cwd=ROOT).stdout.strip()
+    revs = [head] + ([subprocess.run(["git", "rev-parse", "--short", args.baseline], capture_output=True, text=True,
+                                     cwd=ROOT, check=True).stdout.strip()] if args.baseline else [])
     runs = []
-    for i in range(args.runs):
-        r = one_run()
-        runs.append(r)
-        print(json.dumps(r, ensure_ascii=False), file=sys.stderr, flush=True)
+    for _ in range(args.runs):
+        for rev in revs:
+            r = one_run(rev)
+            runs.append(r)
+            print(json.dumps(r, ensure_ascii=False), file=sys.stderr, flush=True)
     text = table(runs)
     print(text)
     if args.write:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=ROOT).stdout.strip()
+        baseline = f" --baseline {revs[1]}" if args.baseline else ""
         section = (f"{BEGIN}\n## Cold start from a clean clone\n\nMeasured with `python -m scripts.bench_coldstart "
-                   f"--runs {args.runs} --write` on commit `{commit}`, {os.cpu_count()} cores: a clone with no "
+                   f"--runs {args.runs}{baseline} --write` on commit `{head}`, {os.cpu_count()} cores: a clone with no "
                    "`../shared` beside it, `./scripts/run --demo` (which queues the 25 demo profiles and 24 "
                    "vacancies first), then an English welder vacancy and a Spanish welder's profile posted as "
                    "soon as the web answers.\n\n" + text + f"\n{END}")

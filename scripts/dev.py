@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--workers", type=int, default=1, help="matching worker processes")
-    parser.add_argument("--esco", metavar="DIR", help="import this ESCO CSV download first (e.g. ../shared/data/esco)")
+    parser.add_argument("--esco", metavar="DIR", help="import a newer ESCO CSV download over the shipped taxonomy first")
     args = parser.parse_args(argv)
 
     from config import load_settings
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.esco:
         from scripts.import_esco import import_esco
 
-        print(f"Importing ESCO from {args.esco} (the first time, encoding its labels takes minutes) ...",
+        print(f"Importing ESCO from {args.esco} (labels that are new to Puente are encoded, ~150 a second) ...",
               file=sys.stderr)
         import_esco(args.esco, settings)
     if args.demo:

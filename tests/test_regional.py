@@ -108,3 +108,12 @@ def test_a_broken_family_is_refused(tmp_path):
                     encoding="utf-8")
     with pytest.raises(ValueError, match="unknown keys"):
         load_regional_terms(path)
+
+
+def test_suggestions_offer_the_regions_words(shipped):
+    from web.suggest import LabelIndex
+
+    index = LabelIndex(apply_regional_terms(shipped))
+    assert "garçom" in index.search("garç", "occupation", "pt")
+    assert "mesonero" in index.search("meson", "occupation", "es")
+    assert "lectura de planos" in index.search("lectura de pla", "skill", "es")

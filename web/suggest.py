@@ -2,7 +2,7 @@
 
     GET /api/v1/suggest?q=enfer&kind=occupation|skill&lang=es   ->  {"suggestions": [...]}
 
-Only labels are read (the taxonomy file the workers use, else the bundled English one),
+Only labels are read (the taxonomy the workers use: an imported one, else the shipped one),
 never a model: the web stays thin. Pages use it through static/puente.js to fill a
 <datalist>; without JavaScript the fields are plain text boxes.
 """
@@ -34,7 +34,8 @@ class LabelIndex:
             by_lang: dict[str, set[str]] = {}
             for c in concepts:
                 for lang, labels in c.labels.items():
-                    by_lang.setdefault(lang, set()).update(labels[:4])
+                    # ESCO's first labels, and the region's words for it ("garçom", "mesonero")
+                    by_lang.setdefault(lang, set()).update([*labels[:4], *(x for x in labels if x in c.terms)])
             for lang, labels in by_lang.items():
                 entries = []
                 for label in labels:

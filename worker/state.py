@@ -34,10 +34,11 @@ class WorkerState:
 
     @property
     def taxonomy(self) -> TaxonomyIndex:
-        """The ESCO index: the imported taxonomy, else the bundled English one.
+        """The ESCO index: the imported taxonomy, else the shipped one (`matching.shipped`).
 
-        Built on first use (the entry point builds it before the loop); its label
-        vectors are cached under PUENTE_DATA_DIR/esco, so only the first start encodes.
+        Built on first use (the entry point builds it before the loop, in seconds): the
+        label vectors come from the shipped ones, and the few labels they lack are encoded
+        once and cached under PUENTE_DATA_DIR/esco.
         """
         if self._taxonomy is None:
             from matching.esco import current_taxonomy
