@@ -178,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
                    f"--runs {args.runs}{baseline} --write` on commit `{head}`, {os.cpu_count()} cores: a clone with no "
                    "`../shared` beside it, `./scripts/run --demo` (which queues the 25 demo profiles and 24 "
                    "vacancies first), then an English welder vacancy and a Spanish welder's profile posted as "
-                   "soon as the web answers.\n\n" + text + f"\n{END}")
+                   "soon as the web answers. A '-' in the last column: the occupation the vacancy was linked to "
+                   "has no Spanish label (a taxonomy without Spanish).\n\n" + text + f"\n{END}")
         doc = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
         if BEGIN in doc and END in doc:
             doc = doc[:doc.index(BEGIN)] + section + doc[doc.index(END) + len(END):]
