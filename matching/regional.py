@@ -31,6 +31,7 @@ class RegionalFamily:
     occupations: dict[str, str] = field(default_factory=dict)
     skills: dict[str, str] = field(default_factory=dict)
     words: dict[str, str] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)
     examples: tuple[tuple[str, str], ...] = ()
 
 
@@ -45,7 +46,7 @@ def load_regional_terms(path: Path = TERMS_FILE) -> tuple[RegionalFamily, ...]:
         data = tomllib.load(fh)
     families = []
     for i, raw in enumerate(data.get("family", [])):
-        unknown = set(raw) - {"name", "language", "occupations", "skills", "words", "examples"}
+        unknown = set(raw) - {"name", "language", "occupations", "skills", "words", "shown", "examples"}
         if unknown:
             raise ValueError(f"{path.name}: family {i + 1} has unknown keys {sorted(unknown)}")
         if not raw.get("name") or raw.get("language") not in LANGUAGES or not raw.get("examples"):
@@ -53,7 +54,7 @@ def load_regional_terms(path: Path = TERMS_FILE) -> tuple[RegionalFamily, ...]:
                              "and examples")
         families.append(RegionalFamily(
             name=raw["name"], language=raw["language"], occupations=dict(raw.get("occupations", {})),
-            skills=dict(raw.get("skills", {})), words=dict(raw.get("words", {})),
+            skills=dict(raw.get("skills", {})), words=dict(raw.get("words", {})), shown=dict(raw.get("shown", {})),
             examples=tuple((str(a), str(b)) for a, b in raw["examples"])))
     return tuple(families)
 
@@ -69,9 +70,10 @@ def _by_english_label(concepts: list[Concept]) -> dict[str, int]:
 def apply_regional_terms(taxonomy: Taxonomy, families=None) -> Taxonomy:
     """Return a copy of `taxonomy` whose concepts also carry the regional terms as labels.
 
-    A term is added after ESCO's own labels in its language, so ESCO's preferred label
-    stays the one shown, and is linked as firmly as a preferred label (`Concept.terms`):
-    Brazil's "vigilante" is a security guard, whatever ESCO's Portuguese says. Terms whose target is not in the taxonomy (a subset, an older
+    A term is added after ESCO's own labels in its language, and is linked as firmly as a
+    preferred label (`Concept.terms`): Brazil's "vigilante" is a security guard, whatever
+    ESCO's Portuguese says. ESCO's preferred label stays the one shown, unless the family
+    names another in `shown` ("Garçom/Garçonete", not Portugal's "Empregado de mesa"). Terms whose target is not in the taxonomy (a subset, an older
     ESCO) are left out.
     """
     families = load_regional_terms() if families is None else families
@@ -89,6 +91,15 @@ def apply_regional_terms(taxonomy: Taxonomy, families=None) -> Taxonomy:
                 if term.casefold() not in {x.casefold() for x in labels}:
                     labels.append(term)
                 concepts[i].terms = concepts[i].terms | {term}
+        if kind == "occupations":
+            for family in families:
+                for target, label in family.shown.items():
+                    i = position.get(target.casefold())
+                    if i is None:
+                        continue
+                    labels = concepts[i].labels.setdefault(family.language, [])
+                    labels[:] = [label, *(x for x in labels if x.casefold() != label.casefold())]
+                    concepts[i].terms = concepts[i].terms | {label}
     return Taxonomy(occupations, skills, taxonomy.essential, taxonomy.optional, taxonomy.isco_groups,
                     source=taxonomy.source, version=taxonomy.version)
 

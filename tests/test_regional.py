@@ -49,6 +49,8 @@ def test_every_target_is_one_esco_concept(family, shipped):
         assert len(occupations.get(target.casefold(), [])) == 1, f"{term!r}: no single ESCO occupation {target!r}"
     for term, target in family.skills.items():
         assert len(skills.get(target.casefold(), [])) == 1, f"{term!r}: no single ESCO skill {target!r}"
+    for target in family.shown:
+        assert len(occupations.get(target.casefold(), [])) == 1, f"shown: no single ESCO occupation {target!r}"
     for text, target in family.examples:
         assert target.casefold() in occupations or target.casefold() in skills, f"{text!r}: unknown {target!r}"
 
@@ -71,9 +73,14 @@ def test_every_example_links_to_its_concept(family, full_index):
 
 def test_terms_are_labels_after_escos_own(shipped):
     tax = apply_regional_terms(shipped)
+    driver = next(c for c in tax.occupations if c.label("en") == "motorcycle delivery person")
+    assert driver.labels["pt"][0].startswith("Condutor de motociclos")   # ESCO's stays the one shown
+    assert "motoboy" in driver.labels["pt"] and "domiciliario" in driver.labels["es"]
+    # ... unless the family names the one people here use.
     waiter = next(c for c in tax.occupations if c.label("en") == "waiter/waitress")
-    assert waiter.labels["pt"][0] == "Empregado de mesa/Empregada de mesa"   # ESCO's stays the one shown
-    assert "garçom" in waiter.labels["pt"] and "mesonero" in waiter.labels["es"]
+    assert waiter.label("pt") == "Garçom/Garçonete" and waiter.label("es") == "mesero/mesera"
+    assert "Empregado de mesa/Empregada de mesa" in waiter.labels["pt"] and "garçom" in waiter.labels["pt"]
+    assert waiter.label("en") == "waiter/waitress"
     reading = next(c for c in tax.skills if c.label("en") == "read standard blueprints")
     assert "lectura de planos" in reading.labels["es"] and reading.labels["pt"] == ["leitura de plantas",
                                                                                     "leitura de projetos"]
