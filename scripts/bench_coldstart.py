@@ -133,11 +133,15 @@ def one_run(rev: str = "HEAD", timeout: float = 1800) -> dict:
                 "matched_skills": [s.get("skill") for s in match["explanation"].get("matched_skills", [])],
                 "folder": str(base)}
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)   # as Ctrl-C: ./scripts/run stops what it started
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)   # and nothing of this run outlives it
+        except ProcessLookupError:
+            pass
         log.close()
 
 
