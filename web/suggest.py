@@ -56,7 +56,7 @@ class LabelIndex:
             for key, label in entries[start:start + 500]:
                 if not key.startswith(q):
                     break
-                if label not in found:
+                if label.casefold() not in {f.casefold() for f in found}:
                     found.append(label)
             if found:
                 break
