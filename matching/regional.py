@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -52,6 +53,14 @@ def load_regional_terms(path: Path = TERMS_FILE) -> tuple[RegionalFamily, ...]:
         if not raw.get("name") or raw.get("language") not in LANGUAGES or not raw.get("examples"):
             raise ValueError(f"{path.name}: family {i + 1} needs a name, a language ({'/'.join(LANGUAGES)}) "
                              "and examples")
+        for word in raw.get("words", {}):
+            folded = "".join(c for c in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(c))
+            if word != folded:
+                raise ValueError(f"{path.name}: {raw['name']}: the word {word!r} must be written {folded!r} "
+                                 "(titles are compared folded)")
+            for other in families:
+                if other.words.get(word, raw["words"][word]) != raw["words"][word]:
+                    raise ValueError(f"{path.name}: {raw['name']} and {other.name} rewrite {word!r} differently")
         families.append(RegionalFamily(
             name=raw["name"], language=raw["language"], occupations=dict(raw.get("occupations", {})),
             skills=dict(raw.get("skills", {})), words=dict(raw.get("words", {})), shown=dict(raw.get("shown", {})),

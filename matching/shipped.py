@@ -4,8 +4,8 @@ Made by `python -m scripts.build_taxonomy ESCO_DIR` from an official ESCO downlo
 occupations, skills, ISCO-08 groups and the occupation-skill relations with Spanish,
 Portuguese and English labels (ESCO, European Union, CC BY 4.0), and the default
 encoder's vectors of every occupation label, so that a fresh install links titles by
-meaning at once instead of encoding ~56,000 labels (8 minutes on 2 cores) at its first
-start.
+meaning at once instead of encoding ~54,000 labels (about 6 minutes on 2 cores) at its
+first start.
 
 The vectors are product-quantised (`quantise`): each vector is cut into `SUBSPACES`
 pieces and each piece stored as the index of its nearest of 256 centroids, one byte per
@@ -78,7 +78,7 @@ def decode(codes: np.ndarray, codebook: np.ndarray) -> np.ndarray:
     m = codebook.shape[0]
     book = codebook.astype(np.float32)
     parts = book[np.arange(m)[None, :], codes.astype(np.int64)]        # (n, m, d/m)
-    out = parts.reshape(len(codes), -1)
+    out = parts.reshape(len(codes), m * book.shape[2])
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return out / norms
@@ -100,6 +100,9 @@ class ShippedVectors:
     """Quantised label vectors of one encoder, looked up by label text."""
 
     def __init__(self, path: Path):
+        import hashlib
+
+        self.digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]   # which build
         with np.load(path, allow_pickle=False) as data:
             self.encoder = str(data["encoder"])
             self.labels = bytes(data["labels"]).decode("utf-8").split("\n")

@@ -29,8 +29,8 @@ class Concept:
 
     def label(self, lang: str = "en") -> str:
         """Return the preferred label in `lang`, else (for Portuguese) in Spanish, else in
-        English, else any: ESCO has no Portuguese skill labels, and a Brazilian reads
-        Spanish more easily than English."""
+        English, else any: the shipped taxonomy has no Portuguese skill labels, and a
+        Brazilian reads Spanish more easily than English."""
         for code in (lang, *(("es",) if lang == "pt" else ()), "en", *self.labels):
             if self.labels.get(code):
                 return self.labels[code][0]

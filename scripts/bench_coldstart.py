@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -127,11 +128,10 @@ def one_run(rev: str = "HEAD", timeout: float = 1800) -> dict:
         ranked = time.monotonic() - t_web
         match = found[0]
         occupations = match["explanation"].get("occupations", {})
-        return {"rev": rev, "install": install, "web": t_web - t_start, "ranked": ranked, "rank": match["rank"],
+        result = {"rev": rev, "install": install, "web": t_web - t_start, "ranked": ranked, "rank": match["rank"],
                 "score": match["score"], "vacancy_occupation": (occupations.get("vacancy") or {}).get("labels", {}),
                 "profile_occupation": [o.get("labels", {}) for o in occupations.get("profile", [])],
-                "matched_skills": [s.get("skill") for s in match["explanation"].get("matched_skills", [])],
-                "folder": str(base)}
+                "matched_skills": [s.get("skill") for s in match["explanation"].get("matched_skills", [])]}
     finally:
         os.killpg(proc.pid, signal.SIGINT)   # as Ctrl-C: ./scripts/run stops what it started
         try:
@@ -143,6 +143,8 @@ def one_run(rev: str = "HEAD", timeout: float = 1800) -> dict:
         except ProcessLookupError:
             pass
         log.close()
+    shutil.rmtree(base, ignore_errors=True)   # a failed run's folder stays, to read its run.log
+    return result
 
 
 def table(runs: list[dict]) -> str:

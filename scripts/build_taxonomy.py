@@ -11,7 +11,7 @@ Writes `matching/data/esco/`:
                            product-quantised, keyed by label text (see matching.shipped).
 
 The same ESCO files and the same encoder give the same taxonomy file byte for byte; the
-quantiser is trained with a fixed seed. Encoding about 56,000 labels takes about 8 minutes
+quantiser is trained with a fixed seed. Encoding about 54,000 labels takes about 6 minutes
 on 2 cores the first time; the float vectors are kept in var/build (by encoder and label),
 so a rebuild after adding regional terms encodes only the new labels.
 """

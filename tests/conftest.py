@@ -30,7 +30,7 @@ def write_esco_download(taxonomy, folder: Path) -> Path:
     """Write `taxonomy` as an official ESCO CSV download would hold it (for import tests).
 
     Cut from the taxonomy Puente ships, so that the import path is tested on any clean
-    clone; the full download (../shared/data/esco) is for evaluations only.
+    clone.
     """
     import csv
 
@@ -125,13 +125,13 @@ def data_dir(tmp_path_factory, encoder):
     Cut from the taxonomy Puente ships (Spanish, Portuguese and English) to the trades
     above, and saved as an import, as `scripts.import_esco` would.
     """
-    from matching.esco import current_taxonomy, save_taxonomy
+    from matching.esco import COMPLETE, current_taxonomy, save_taxonomy
     from matching.index import build_index
     from matching.shipped import read_shipped
 
     folder = tmp_path_factory.mktemp("data")
     taxonomy = read_shipped().subset(lambda c: (c.isco or "") in TEST_ISCO)
-    taxonomy.source = "tests"
+    taxonomy.source, taxonomy.version = "tests", "tests" + COMPLETE   # used alone, not merged over the shipped one
     save_taxonomy(taxonomy, folder / "esco")
     # Caches the vectors for every process, as a worker would (shipped ones, the rest encoded).
     build_index(current_taxonomy(folder / "esco"), encoder, folder / "esco")

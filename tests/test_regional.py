@@ -115,6 +115,15 @@ def test_a_broken_family_is_refused(tmp_path):
                     encoding="utf-8")
     with pytest.raises(ValueError, match="unknown keys"):
         load_regional_terms(path)
+    path.write_text('[[family]]\nname = "x"\nlanguage = "es"\nexamples = [["a", "cook"]]\nwords = { "camión" = "x" }\n',
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match="must be written 'camion'"):
+        load_regional_terms(path)
+    path.write_text('[[family]]\nname = "x"\nlanguage = "es"\nexamples = [["a", "cook"]]\nwords = { "mozo" = "a" }\n'
+                    '[[family]]\nname = "y"\nlanguage = "es"\nexamples = [["a", "cook"]]\nwords = { "mozo" = "b" }\n',
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match="rewrite 'mozo' differently"):
+        load_regional_terms(path)
 
 
 def test_suggestions_offer_the_regions_words(shipped):

