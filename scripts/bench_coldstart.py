@@ -1,7 +1,7 @@
 """Cold start from a clean clone: `python -m scripts.bench_coldstart [--runs 3] [--baseline REV] [--write]`.
 
 Each run clones this repository (its committed HEAD) into a new temporary folder with
-nothing beside it (no ../shared), installs it as the README says, starts
+nothing beside it (as on a user's machine), installs it as the README says, starts
 `./scripts/run --demo` and, once the web answers, posts an English welder vacancy and a
 Spanish welder's profile (through the API, with a token of the demo case worker), then
 waits for the profile's ranking. It reports, per run and as the median:
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline = f" --baseline {revs[1]}" if args.baseline else ""
         section = (f"{BEGIN}\n## Cold start from a clean clone\n\nMeasured with `python -m scripts.bench_coldstart "
                    f"--runs {args.runs}{baseline} --write` on commit `{head}`, {os.cpu_count()} cores: a clone with no "
-                   "`../shared` beside it, `./scripts/run --demo` (which queues the 25 demo profiles and 24 "
+                   "developers' data beside it (as on a user's machine), `./scripts/run --demo` (which queues the 25 demo profiles and 24 "
                    "vacancies first), then an English welder vacancy and a Spanish welder's profile posted as "
                    "soon as the web answers. A '-' in the last column: the occupation the vacancy was linked to "
                    "has no Spanish label (a taxonomy without Spanish).\n\n" + text + f"\n{END}")

@@ -1,6 +1,6 @@
 """Build the taxonomy Puente ships, from an ESCO CSV download.
 
-    python -m scripts.build_taxonomy [ESCO_DIR]      # default ../shared/data/esco
+    python -m scripts.build_taxonomy ESCO_DIR      # a folder of ESCO CSV files (any languages)
 
 Writes `matching/data/esco/`:
   taxonomy.json.xz         occupations (ISCO-08 group, regulated note, labels in every
@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ESCO = ROOT.parent / "shared" / "data" / "esco"
 BUILD_CACHE = ROOT / "var" / "build"
 
 
@@ -121,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     from matching.shipped import SHIPPED_DIR
 
     parser = argparse.ArgumentParser(prog="python -m scripts.build_taxonomy", description=__doc__.split("\n\n")[0])
-    parser.add_argument("esco_dir", nargs="?", type=Path, default=DEFAULT_ESCO, help="an ESCO CSV download")
+    parser.add_argument("esco_dir", type=Path, help="an ESCO CSV download")
     parser.add_argument("--out", type=Path, default=SHIPPED_DIR, help="where to write (default: %(default)s)")
     args = parser.parse_args(argv)
     if not (args.esco_dir / "occupations_en.csv").exists():
