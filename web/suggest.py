@@ -14,6 +14,7 @@ import threading
 from flask import Blueprint, request
 
 from matching.documents import normalise_phrase
+from matching.taxonomy import fallback_languages
 
 from .errors import error_response
 from .extensions import settings
@@ -50,8 +51,7 @@ class LabelIndex:
         if len(q) < 2:
             return []
         found: list[str] = []
-        # The reader's language, else (Portuguese) Spanish, else English: as `Concept.label`.
-        for language in dict.fromkeys((lang, *(("es",) if lang == "pt" else ()), "en")):
+        for language in fallback_languages(lang):   # as `Concept.label` does
             entries = self.keys.get((kind, language)) or []
             start = bisect.bisect_left(entries, (q, ""))
             for key, label in entries[start:start + 500]:
