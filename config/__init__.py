@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = Path(__file__).resolve().parent
 
-__all__ = ["Settings", "ConfigError", "load_settings", "load_weights", "ROOT", "CONFIG_DIR"]
+__all__ = ["CONFIG_DIR", "ROOT", "ConfigError", "Settings", "load_settings", "load_weights"]
 
 _DEV_SECRET = "dev-only-insecure-secret"
 

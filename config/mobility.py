@@ -41,9 +41,23 @@ from pydantic import (
 from matching.documents import normalise_phrase
 from matching.vocab import EDUCATION_LEVELS
 
-__all__ = ["KnowledgeBase", "Country", "Status", "Recognition", "Regulated", "Reserved", "Degree",
-           "Source", "Localised", "KnowledgeBaseError", "load_knowledge_base", "COUNTRIES_DIR",
-           "EDUCATION_FILE", "REQUIRED_COUNTRIES", "ISCED_LEVELS"]
+__all__ = [
+    "COUNTRIES_DIR",
+    "EDUCATION_FILE",
+    "ISCED_LEVELS",
+    "REQUIRED_COUNTRIES",
+    "Country",
+    "Degree",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "Localised",
+    "Recognition",
+    "Regulated",
+    "Reserved",
+    "Source",
+    "Status",
+    "load_knowledge_base",
+]
 
 CONFIG_DIR = Path(__file__).resolve().parent
 COUNTRIES_DIR = CONFIG_DIR / "countries"

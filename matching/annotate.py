@@ -9,7 +9,7 @@ or the taxonomy changes:
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from .index import TaxonomyIndex
 from .linking import Link
 from .taxonomy import Concept
 
-__all__ = ["annotate", "annotate_many", "annotation_key", "OCCUPATION_THRESHOLD", "SKILL_THRESHOLD", "INHERITED_SKILLS"]
+__all__ = ["INHERITED_SKILLS", "OCCUPATION_THRESHOLD", "SKILL_THRESHOLD", "annotate", "annotate_many", "annotation_key"]
 
 # A link below these scores is not trusted. On ESCO's Spanish labels the occupation
 # linker's first answer is right 78 % of the time overall; most wrong first answers are

@@ -2,16 +2,26 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Sequence
 
 import numpy as np
 
 from .encoders import MAX_ENCODE_CHARS, PHRASE_VERSION, Encoder, centre_phrases, content_key
 
-__all__ = ["Job", "ProfileDoc", "VacancyDoc", "Embedding", "embed_profile", "embed_vacancy",
-           "profile_key", "vacancy_key", "normalise_phrase", "phrase_key"]
+__all__ = [
+    "Embedding",
+    "Job",
+    "ProfileDoc",
+    "VacancyDoc",
+    "embed_profile",
+    "embed_vacancy",
+    "normalise_phrase",
+    "phrase_key",
+    "profile_key",
+    "vacancy_key",
+]
 
 # Texts are cut before encoding: a huge text must not cost a worker minutes.
 MAX_TEXT_CHARS = MAX_ENCODE_CHARS

@@ -17,14 +17,26 @@ into text in Spanish, Portuguese or English.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS
 
-__all__ = ["Person", "Job", "Step", "Verdict", "assess", "routes", "describe_step", "describe_steps",
-           "describe_reason",
-           "STEP_KINDS", "VERDICTS", "LEVELS"]
+__all__ = [
+    "LEVELS",
+    "STEP_KINDS",
+    "VERDICTS",
+    "Job",
+    "Person",
+    "Step",
+    "Verdict",
+    "assess",
+    "describe_reason",
+    "describe_step",
+    "describe_steps",
+    "routes",
+]
 
 LEVELS = tuple(EDUCATION_LEVELS)
 STEP_KINDS = ("permit", "recognition", "licence", "language")

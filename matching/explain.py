@@ -8,9 +8,9 @@ from __future__ import annotations
 import gettext
 from functools import lru_cache
 
-__all__ = ["country_name", "language_name", "LOCALES"]
+__all__ = ["LOCALES", "country_name", "language_name"]
 
-LOCALES = ("es", "pt", "en")
+from .i18n import LOCALES
 
 # Names the installed translations lack.
 _NAMES = {("ht", "es"): "criollo haitiano", ("ht", "pt"): "crioulo haitiano", ("ht", "en"): "Haitian Creole"}

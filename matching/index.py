@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from .linking import ConceptLinker, Link
 from .shipped import shipped_vectors
 from .taxonomy import Concept, Taxonomy
 
-__all__ = ["TaxonomyIndex", "build_index", "OCCUPATION_LEXICAL_WEIGHT"]
+__all__ = ["OCCUPATION_LEXICAL_WEIGHT", "TaxonomyIndex", "build_index"]
 
 # Shares of the character view, tuned on ESCO labels (docs/evaluation.md), never on a test set.
 OCCUPATION_LEXICAL_WEIGHT = 0.1

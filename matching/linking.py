@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from .encoders import Encoder, centre_phrases
 from .regional import word_rewrites
 from .taxonomy import Concept
 
-__all__ = ["normalise_title", "label_variants", "phrase_case", "portuguese_variant", "regional_variant", "ConceptLinker", "Link"]
+__all__ = ["ConceptLinker", "Link", "label_variants", "normalise_title", "phrase_case", "portuguese_variant", "regional_variant"]
 
 # A query is a job title or a skill phrase: matching keeps no more of a phrase
 # (`documents.MAX_PHRASE_CHARS`), and a longer text must not cost more to link.

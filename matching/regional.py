@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .taxonomy import Concept, Taxonomy
 
-__all__ = ["RegionalFamily", "load_regional_terms", "apply_regional_terms", "word_rewrites", "TERMS_FILE"]
+__all__ = ["TERMS_FILE", "RegionalFamily", "apply_regional_terms", "load_regional_terms", "word_rewrites"]
 
 TERMS_FILE = Path(__file__).resolve().parent / "data" / "regional_terms.toml"
 LANGUAGES = ("es", "pt", "en")

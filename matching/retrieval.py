@@ -11,14 +11,14 @@ Scores are inner products of L2-normalised vectors (cosines).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import numpy as np
 
 from .scoring import top_k
 
-__all__ = ["VectorIndex", "Partition"]
+__all__ = ["Partition", "VectorIndex"]
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """Score a profile-vacancy pair on each dimension, combine, and rank."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from .encoders import Calibration
 from .taxonomy import isco_closeness
 from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, STEP_COST
 
-__all__ = ["PairScore", "score_pair", "score_many", "rank", "top_k", "top_k_rows", "combine", "for_employer"]
+__all__ = ["PairScore", "combine", "for_employer", "rank", "score_many", "score_pair", "top_k", "top_k_rows"]
 
 ESSENTIAL_WEIGHT = 2.0   # an essential skill counts twice an optional one
 UNRELATED_JOB_SHARE = 0.25  # a year in an unrelated job still shows work habits

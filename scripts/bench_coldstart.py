@@ -148,8 +148,8 @@ def one_run(rev: str = "HEAD", timeout: float = 1800) -> dict:
 
 
 def table(runs: list[dict]) -> str:
-    lines = ["| commit | run | install (s) | start to web answering (s) | web answering to ranked (s) "
-             "| rank of the welder vacancy | its occupation (es) |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    lines = [("| commit | run | install (s) | start to web answering (s) | web answering to ranked (s) "
+             "| rank of the welder vacancy | its occupation (es) |"), "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
     for rev in dict.fromkeys(r["rev"] for r in runs):
         mine = [r for r in runs if r["rev"] == rev]
         for i, r in enumerate(mine, 1):

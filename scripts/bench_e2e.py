@@ -36,7 +36,7 @@ def _redis_url() -> tuple[str, object]:
     try:
         Redis.from_url("redis://127.0.0.1:6379/13", socket_connect_timeout=1).ping()
         return "redis://127.0.0.1:6379/13", None
-    except Exception:   # no server here: an embedded one
+    except Exception:  # noqa: BLE001 - no server here (refused, timeout, DNS): an embedded one
         from scripts.dev import start_embedded_redis
 
         server, url = start_embedded_redis()

@@ -33,7 +33,7 @@ def wait_http(url: str, procs: list[subprocess.Popen], seconds: float = 60) -> b
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
                 return resp.status < 500
-        except Exception:
+        except Exception:  # noqa: BLE001 - not answering yet, whatever the reason
             time.sleep(0.3)
     return False
 

@@ -181,7 +181,7 @@ class RedisServer:
     def up(self) -> bool:
         try:
             return bool(Redis.from_url(self.url, socket_connect_timeout=0.5).ping())
-        except Exception:
+        except Exception:  # noqa: BLE001 - down, whatever the reason
             return False
 
 

@@ -117,7 +117,7 @@ def test_ranking_applies_the_rules_and_the_page_shows_now_and_after_steps(client
     assert set(rows) == {icu, cook}
     assert rows[cook].explanation["verdict"] == "eligible_now" and rows[cook].explanation["steps"] == []
     assert rows[icu].explanation["verdict"] == "after_steps"
-    assert [s["kind"] for s in rows[icu].explanation["steps"]][0] == "recognition"
+    assert rows[icu].explanation["steps"][0]["kind"] == "recognition"
     assert rows[icu].scores["eligibility"] < rows[cook].scores["eligibility"] == 1.0
 
     page = client.get(f"/profiles/{public_id}").get_data(as_text=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from datetime import timedelta
 
@@ -52,7 +51,6 @@ from matching.linking import MAX_QUERY_CHARS, normalise_title
 from matching.retrieval import VectorIndex
 from matching.scoring import PRIVATE_EXPLANATION, _location, eligibility_of, top_k_rows
 from web.schemas import LOCALES, EligibilityIn, ProfileIn, VacancyIn, ValidationError, field_errors
-
 
 KB = load_knowledge_base()
 WEIGHTS = load_weights()
@@ -692,12 +690,16 @@ def pairs(draw):
     return p, _embedding(p, seed), v, _embedding(v, seed + 2)
 
 
+def _embedded(p, v):
+    return p, _embedding(p, 1), v, _embedding(v, 2)
+
+
 @BASE
 @given(pair=pairs())
-@example(pair=(lambda p, v: (p, _embedding(p, 1), v, _embedding(v, 2)))(
+@example(pair=_embedded(
     ProfileDoc(id=1, country="CO", skills=("x" * 300,)),
     VacancyDoc(id=2, title="Cocinero", country="CO", essential_skills=("x" * 300,))))   # was ignored: > 200 chars
-@example(pair=(lambda p, v: (p, _embedding(p, 1), v, _embedding(v, 2)))(
+@example(pair=_embedded(
     ProfileDoc(id=1, country="CO", skills=("Excel",)),
     VacancyDoc(id=2, title="Cocinero", country="CO", optional_skills=("Excel", "excel"))))   # was counted twice
 def test_score_pair_scores_in_unit_interval_and_explains_only_real_skills(pair):

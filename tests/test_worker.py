@@ -108,7 +108,7 @@ def test_new_vacancy_enters_existing_profile_rankings(client, db, worker_state):
     result = jobs.match_vacancy(icu)
     assert result["updated_rankings"] == 1
     with db.session() as s:
-        assert [m.vacancy_id for m in ranking(s, PROFILE, p.id)][0] == icu
+        assert ranking(s, PROFILE, p.id)[0].vacancy_id == icu
         vac_rank = ranking(s, VACANCY, icu)
         assert [m.profile_id for m in vac_rank] == [p.id]
 

@@ -26,7 +26,7 @@ login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.session_protection = "strong"
 
-__all__ = ["bp", "login_manager", "init_accounts", "owns", "admin_required"]
+__all__ = ["admin_required", "bp", "init_accounts", "login_manager", "owns"]
 
 MIN_PASSWORD = 10
 AUTH_LIMIT = "10 per minute;50 per hour"

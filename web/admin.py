@@ -34,7 +34,7 @@ from .views import candidate_card
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-__all__ = ["bp", "read_rows", "decode_upload", "mount_rq_dashboard", "safe_cell"]
+__all__ = ["bp", "decode_upload", "mount_rq_dashboard", "read_rows", "safe_cell"]
 
 MAX_IMPORT_ROWS = 5000
 LIST_SEPARATORS = (";", "|")

@@ -7,7 +7,6 @@ its public id, which is the person's private capability. Everything else is open
 """
 from __future__ import annotations
 
-
 from flask import Blueprint, g, request, url_for
 from sqlalchemy import select
 

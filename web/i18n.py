@@ -17,9 +17,10 @@ from __future__ import annotations
 from flask import g, request
 from flask_babel import Babel, get_locale
 
+from matching.i18n import LOCALES
+
 __all__ = ["LOCALES", "LOCALE_NAMES", "init_i18n", "locale"]
 
-LOCALES = ("es", "pt", "en")
 LOCALE_NAMES = {"es": "Español", "pt": "Português", "en": "English"}
 COOKIE = "lang"
 

@@ -85,7 +85,7 @@ def barriers_csv():
     out = io.StringIO()
     writer = csv.writer(out)
     hidden = f"<{table['min_count']}"
-    cell = lambda n: hidden if n is None else n  # noqa: E731  (counts and country codes only: no free text)
+    cell = lambda n: hidden if n is None else n
     writer.writerow(["country", "min_score", "strong_matches", "eligible_now", *BARRIER_GROUPS])
     for row in [*table["countries"], table["total"]]:
         writer.writerow([row["country"], min_score, cell(row["strong_matches"]), cell(row["eligible_now"]),

@@ -18,10 +18,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
+from matching.i18n import LOCALES
 
-__all__ = ["ProfileIn", "VacancyIn", "EligibilityIn", "ValidationError", "field_errors", "LOCALES"]
+__all__ = ["LOCALES", "EligibilityIn", "ProfileIn", "VacancyIn", "ValidationError", "field_errors"]
 
-LOCALES = ("es", "pt", "en")
 
 
 def _country(value: str) -> str:

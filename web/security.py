@@ -19,7 +19,7 @@ from __future__ import annotations
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-__all__ = ["limiter", "submit_limit", "init_security", "large_body", "safe_cell", "FORM_SLACK"]
+__all__ = ["FORM_SLACK", "init_security", "large_body", "limiter", "safe_cell", "submit_limit"]
 
 limiter = Limiter(key_func=get_remote_address)
 

@@ -24,8 +24,18 @@ from worker.queueing import enqueue_match
 from .extensions import db_session, redis_conn, settings
 from .schemas import ProfileIn, VacancyIn
 
-__all__ = ["create_profile", "update_profile", "new_private_link", "create_vacancy", "delete_profile",
-           "employer_by_name", "express_interest", "answer_interest", "create_profile_rows", "create_vacancy_rows"]
+__all__ = [
+    "answer_interest",
+    "create_profile",
+    "create_profile_rows",
+    "create_vacancy",
+    "create_vacancy_rows",
+    "delete_profile",
+    "employer_by_name",
+    "express_interest",
+    "new_private_link",
+    "update_profile",
+]
 
 
 def _profile_fields(data: ProfileIn) -> dict:

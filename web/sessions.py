@@ -31,7 +31,7 @@ from .extensions import redis_conn, settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["start_session", "end_session", "session_user_ok"]
+__all__ = ["end_session", "session_user_ok", "start_session"]
 
 STARTED, SID, PASSWORD = "puente_login_at", "puente_sid", "puente_pw"
 ENDED = "puente:session-ended:{}"

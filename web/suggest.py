@@ -21,7 +21,7 @@ from .extensions import settings
 
 bp = Blueprint("suggest", __name__, url_prefix="/api/v1")
 
-__all__ = ["bp", "LabelIndex"]
+__all__ = ["LabelIndex", "bp"]
 
 MAX_RESULTS = 10
 

@@ -21,8 +21,18 @@ from models.token import token_digest
 from .errors import error_response
 from .extensions import db_session
 
-__all__ = ["SCOPES", "ADMIN_SCOPES", "TOKEN_PREFIX", "issue_token", "revoke_token", "allowed_scopes",
-           "require_scope", "authenticate", "bearer", "unauthorized"]
+__all__ = [
+    "ADMIN_SCOPES",
+    "SCOPES",
+    "TOKEN_PREFIX",
+    "allowed_scopes",
+    "authenticate",
+    "bearer",
+    "issue_token",
+    "require_scope",
+    "revoke_token",
+    "unauthorized",
+]
 
 TOKEN_PREFIX = "pt_"
 

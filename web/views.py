@@ -5,7 +5,7 @@ from matching.eligibility import describe_reason, describe_steps
 from matching.scoring import PRIVATE_EXPLANATION
 from models import PROFILE, Match, MatchRun, Profile, Vacancy
 
-__all__ = ["profile_json", "vacancy_json", "run_json", "match_json", "candidate_card", "run_status"]
+__all__ = ["candidate_card", "match_json", "profile_json", "run_json", "run_status", "vacancy_json"]
 
 
 def iso(dt):

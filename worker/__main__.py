@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import logging
+import os
 import sys
 
 from config import ConfigError, load_settings

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from matching.retrieval import VectorIndex
 from models import Vacancy
 
-__all__ = ["SideIndex", "REMOTE"]
+__all__ = ["REMOTE", "SideIndex"]
 
 REMOTE = "*remote"   # the partition of remote vacancies, within everyone's reach
 

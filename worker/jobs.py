@@ -43,7 +43,7 @@ from .state import current
 
 log = logging.getLogger(__name__)
 
-__all__ = ["match_profile", "match_vacancy", "reconcile", "profile_doc", "vacancy_doc", "MatchingFailed"]
+__all__ = ["MatchingFailed", "match_profile", "match_vacancy", "profile_doc", "reconcile", "vacancy_doc"]
 
 
 class MatchingFailed(RuntimeError):
@@ -110,7 +110,7 @@ def _usable(rows: list, doc_fn) -> tuple[list, bool]:
     for row in rows:
         try:
             doc_fn(row)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one unreadable row must not stop the sync
             log.warning("%s %s skipped: unreadable (%s)", row.__tablename__, row.id, type(exc).__name__)
             continue
         usable.append(row)
@@ -215,7 +215,7 @@ def _run(kind: str, target_id: int, work) -> dict:
             # Closed in the ranking's own transaction: a worker killed right after the commit
             # cannot leave the run "running" over a ranking that is done.
             mark_finished(s, run_id, ok=True, candidates=result.get("candidates"))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure: recorded as the run's state, then re-raised
         # Only the exception class: its text may quote row data (SQL parameters, user
         # text), and RQ keeps what is raised in Redis. The job fails with our own words.
         job = get_current_job()
@@ -223,7 +223,7 @@ def _run(kind: str, target_id: int, work) -> dict:
         try:
             with state.db.session() as s:
                 mark_finished(s, run_id, ok=False, error=type(exc).__name__, retrying=retrying)
-        except Exception as db_exc:  # the database itself is away: RQ still records the failure
+        except Exception as db_exc:  # noqa: BLE001 - the database itself is away: RQ still records the failure
             log.error("match %s %s: run status not saved: %s", kind, target_id, type(db_exc).__name__)
         log.error("match %s %s failed: %s%s", kind, target_id, type(exc).__name__,
                   " (will retry)" if retrying else "")

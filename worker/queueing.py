@@ -17,7 +17,7 @@ from models.queries import open_run
 
 log = logging.getLogger(__name__)
 
-__all__ = ["connect", "job_id", "enqueue_match", "enqueue_reconcile", "JOBS"]
+__all__ = ["JOBS", "connect", "enqueue_match", "enqueue_reconcile", "job_id"]
 
 JOBS = {PROFILE: "worker.jobs.match_profile", VACANCY: "worker.jobs.match_vacancy"}
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}

@@ -17,7 +17,7 @@ from models import PROFILE, VACANCY, Profile, Vacancy
 
 log = logging.getLogger(__name__)
 
-__all__ = ["start_rematch", "rematch_chunk", "progress", "latest_run_id"]
+__all__ = ["latest_run_id", "progress", "rematch_chunk", "start_rematch"]
 
 KEY = "puente:rematch:{}"
 LATEST = "puente:rematch:latest"

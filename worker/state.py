@@ -10,7 +10,7 @@ from models import Database
 
 log = logging.getLogger(__name__)
 
-__all__ = ["WorkerState", "init_state", "current"]
+__all__ = ["WorkerState", "current", "init_state"]
 
 
 class WorkerState:
