@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from config.mobility import KnowledgeBase, load_knowledge_base
+from config.mobility import load_knowledge_base
 from matching.eligibility import Job, Person, assess, describe_reason, describe_step
 from matching.i18n import LOCALES
+from matching.knowledge import KnowledgeBase
 
 GOLDEN = Path(__file__).parent / "data" / "eligibility_golden.json"
 KB = load_knowledge_base()

@@ -8,13 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config.mobility import (
-    CONFIG_DIR,
-    ISCED_LEVELS,
-    REQUIRED_COUNTRIES,
-    KnowledgeBaseError,
-    load_knowledge_base,
-)
+from config.mobility import CONFIG_DIR, REQUIRED_COUNTRIES, KnowledgeBaseError, load_knowledge_base
 from matching.eligibility import (
     BARRIER_GROUPS,
     Job,
@@ -26,6 +20,7 @@ from matching.eligibility import (
     describe_step,
     routes,
 )
+from matching.knowledge import ISCED_LEVELS
 
 KB = load_knowledge_base()
 HOSTS = sorted(c for c, country in KB.countries.items() if "host" in country.roles)
