@@ -1,51 +1,62 @@
-"""Names of countries and languages in the reader's language (es, pt, en).
+"""Names of countries and languages in the reader's language (es, pt, en), from CLDR
+through Babel.
 
 Stored explanations hold codes only; names and sentences are made when shown
 (see `matching.eligibility.describe_step`).
 """
 from __future__ import annotations
 
-import gettext
 from functools import lru_cache
+
+import pycountry
+from babel import Locale
+
+from .i18n import LOCALES, supported_locale
 
 __all__ = ["LOCALES", "country_name", "language_name"]
 
-from .i18n import LOCALES
-
-# Names the installed translations lack.
-_NAMES = {("ht", "es"): "criollo haitiano", ("ht", "pt"): "crioulo haitiano", ("ht", "en"): "Haitian Creole"}
+# CLDR's Portuguese name for Haitian Creole is "haitiano", which reads as the nationality.
+_CLDR_GAPS = {("ht", "pt"): "crioulo haitiano"}
 
 
-@lru_cache(maxsize=8)
-def _translations(domain: str, locale: str):
-    import pycountry
-
-    if locale == "en":
-        return gettext.NullTranslations()
-    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[locale], fallback=True)
+@lru_cache(maxsize=len(LOCALES))
+def _cldr(locale: str) -> Locale:
+    return Locale.parse(supported_locale(locale))
 
 
 def country_name(code: str, locale: str = "es") -> str:
-    """Return the country's common name in `locale` ('VE' -> 'Venezuela')."""
-    import pycountry
+    """Name a country in the reader's language.
 
+    Args:
+        code: an ISO 3166 alpha-2 code, in either case.
+        locale: the reader's language (Spanish when Puente does not speak it).
+
+    Returns:
+        The country's short name ('VE' -> 'Venezuela'), or `code` itself when it is not a
+        country's code (CLDR also names regions such as '419', which are not).
+    """
     country = pycountry.countries.get(alpha_2=(code or "").upper())
     if country is None:
         return code
-    name = getattr(country, "common_name", None) or country.name
-    translated = _translations("iso3166-1", locale).gettext(name)
-    return translated.split(",")[0]
+    name = _cldr(locale).territories.get(country.alpha_2) or getattr(country, "common_name", None) or country.name
+    # "Hong Kong, RAE da China" -> "Hong Kong".
+    return name.split(",")[0]
 
 
 def language_name(code: str, locale: str = "es") -> str:
-    """Return the language's name in `locale` ('pt' -> 'portugués')."""
-    import pycountry
+    """Name a language in the reader's language.
 
+    Args:
+        code: an ISO 639-1 code, in either case.
+        locale: the reader's language (Spanish when Puente does not speak it).
+
+    Returns:
+        The language's name ('pt' -> 'portugués'), in lower case in Spanish and Portuguese,
+        which write it so mid-sentence; `code` itself when it is not a language's code.
+    """
     lang = pycountry.languages.get(alpha_2=(code or "").lower())
     if lang is None:
         return code
-    if (code, locale) in _NAMES:
-        return _NAMES[(code, locale)]
-    name = _translations("iso639-3", locale).gettext(lang.name)
-    # Spanish and Portuguese write language names in lower case mid-sentence.
+    locale = supported_locale(locale)
+    name = _CLDR_GAPS.get((lang.alpha_2, locale)) or _cldr(locale).languages.get(lang.alpha_2) or lang.name
     return name if locale == "en" else name.lower()
