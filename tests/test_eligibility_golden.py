@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Iterator
+from itertools import product
 from pathlib import Path
 
 import pytest
@@ -50,47 +52,62 @@ def _working_status(country: str) -> str | None:
     return found[0] if found else None
 
 
-def cases() -> list[tuple[str, Person, Job]]:
-    """(kb name, person, job) over three grids: the right to work, the degree, the language."""
-    out = []
+def _jobs_for_permits(current: str | None) -> Iterator[Job]:
+    for country in COUNTRIES:
+        reserved = KB.country(country) is not None and bool(KB.country(country).reserved)
+        for remote, isco in product((False, True) if country != current else (False,),
+                                    (None, "0110") if reserved else (None,)):
+            yield Job(country, isco, remote=remote)
+
+
+def _permit_cases() -> Iterator[tuple[str, Person, Job]]:
+    """Where the person lives, with what status and nationality, against every job country."""
     for current in (*COUNTRIES, None):
         statuses = KB.statuses(current) if current else []
-        for status in (None, "unknown_status", *statuses):
-            for nats in (*NATIONALITIES, (current,) if current else ("BR",)):
-                for country in COUNTRIES:
-                    for remote in (False, True) if country != current else (False,):
-                        for isco in (None, "0110") if KB.country(country) and KB.country(country).reserved else (None,):
-                            out.append(("real", Person(nats, current, status), Job(country, isco, remote=remote)))
+        for status, nats in product((None, "unknown_status", *statuses),
+                                    (*NATIONALITIES, (current,) if current else ("BR",))):
+            for job in _jobs_for_permits(current):
+                yield "real", Person(nats, current, status), job
+
+
+def _degree_cases() -> Iterator[tuple[str, Person, Job]]:
+    """A Venezuelan who may work there, with every kind of degree, against every kind of job."""
     for country in COUNTRIES:
         status = _working_status(country)
-        for isco in OCCUPATIONS:
-            for need in (None, "upper_secondary", "short_cycle", "bachelor", "master"):
-                for regulated in (False, True):
-                    for level, issued, recognised in EDUCATION:
-                        issued = country if issued == "JOB" else issued
-                        recognised = tuple(country if r == "JOB" else r for r in recognised)
-                        person = Person(("VE",), country, status, level, issued, recognised)
-                        out.append(("real", person, Job(country, isco, need, regulated=regulated)))
-    for country in COUNTRIES:
-        for spoken in SPOKEN:
-            for wanted in WANTED:
-                for current in (country, "CO"):
-                    person = Person(("VE",), current, _working_status(current), languages=spoken)
-                    out.append(("real", person, Job(country, "5120", languages=wanted)))
-    # No knowledge base: the generic rules.
-    for current in ("CO", "US", None):
-        for status in (None, "irregular", "ppt"):
-            for nats in ((), ("VE",), ("CO",)):
-                for country in ("CO", "PE", "US"):
-                    for level, issued in ((None, None), ("bachelor", "VE"), ("bachelor", "CO")):
-                        for regulated in (False, True):
-                            person = Person(nats, current, status, level, issued, languages={"es": "native"})
-                            out.append(("none", person, Job(country, "2221", "bachelor", ("pt",), regulated)))
-    for status in (None, *KB.statuses("CO")):
-        for nats in (("VE",), ("HT",), ()):
-            for current in ("CO", "PE"):
-                out.append(("closed", Person(nats, current, status), Job("CO", "5120")))
-    return out
+        for isco, need, regulated, (level, issued, recognised) in product(
+                OCCUPATIONS, (None, "upper_secondary", "short_cycle", "bachelor", "master"), (False, True),
+                EDUCATION):
+            issued = country if issued == "JOB" else issued
+            recognised = tuple(country if r == "JOB" else r for r in recognised)
+            person = Person(("VE",), country, status, level, issued, recognised)
+            yield "real", person, Job(country, isco, need, regulated=regulated)
+
+
+def _language_cases() -> Iterator[tuple[str, Person, Job]]:
+    for country, spoken, wanted, current in product(COUNTRIES, SPOKEN, WANTED, (None, "CO")):
+        current = current or country
+        person = Person(("VE",), current, _working_status(current), languages=spoken)
+        yield "real", person, Job(country, "5120", languages=wanted)
+
+
+def _generic_cases() -> Iterator[tuple[str, Person, Job]]:
+    """No knowledge base: the generic rules."""
+    for current, status, nats, country, (level, issued), regulated in product(
+            ("CO", "US", None), (None, "irregular", "ppt"), ((), ("VE",), ("CO",)), ("CO", "PE", "US"),
+            ((None, None), ("bachelor", "VE"), ("bachelor", "CO")), (False, True)):
+        person = Person(nats, current, status, level, issued, languages={"es": "native"})
+        yield "none", person, Job(country, "2221", "bachelor", ("pt",), regulated)
+
+
+def _closed_cases() -> Iterator[tuple[str, Person, Job]]:
+    for status, nats, current in product((None, *KB.statuses("CO")), (("VE",), ("HT",), ()), ("CO", "PE")):
+        yield "closed", Person(nats, current, status), Job("CO", "5120")
+
+
+def cases() -> list[tuple[str, Person, Job]]:
+    """(kb name, person, job) over grids of the right to work, the degree and the language,
+    with no knowledge base, and with no route open."""
+    return [*_permit_cases(), *_degree_cases(), *_language_cases(), *_generic_cases(), *_closed_cases()]
 
 
 def _key(kb_name: str, person: Person, job: Job) -> str:
