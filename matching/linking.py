@@ -128,6 +128,38 @@ def label_variants(label: str) -> list[str]:
     return [" ".join(a), " ".join(b)]
 
 
+def _label_weight(norm: str, rank: int, terms: set[str], claimed: set[str]) -> float:
+    """A regional term, or a preferred label no regional term claims, counts fully; any
+    other label by `ALT_LABEL_WEIGHT`."""
+    return 1.0 if norm in terms or (rank == 0 and norm not in claimed) else ALT_LABEL_WEIGHT
+
+
+def _concept_labels(concept: Concept, claimed: set[str], per_language: int | None) -> dict[str, tuple[str, float]]:
+    """The labels of one concept to index: normalised text -> (the label as the encoder
+    reads it, its weight), each text once, with the best weight of its labels."""
+    out: dict[str, tuple[str, float]] = {}
+    terms = {normalise_title(t) for t in concept.terms}
+    for lang_labels in concept.labels.values():
+        for rank, label in enumerate(lang_labels[:per_language]):
+            for variant in label_variants(label):
+                norm = normalise_title(variant)
+                if not norm:
+                    continue
+                weight = _label_weight(norm, rank, terms, claimed)
+                if norm in out:
+                    out[norm] = (out[norm][0], max(out[norm][1], weight))
+                else:
+                    out[norm] = (phrase_case(variant), weight)
+    return out
+
+
+def _respelled(normalised: list[str], spell) -> tuple[list[int], list[str]]:
+    """The positions of the texts `spell` changes, and their new spelling."""
+    variants = [spell(t) for t in normalised]
+    changed = [i for i, (a, b) in enumerate(zip(normalised, variants, strict=True)) if a != b]
+    return changed, [variants[i] for i in changed]
+
+
 @dataclass(frozen=True)
 class Link:
     """A concept linked to a text, with the score of the link in [0, 1]."""
@@ -160,23 +192,11 @@ class ConceptLinker:
         claimed = {normalise_title(t) for c in concepts for t in c.terms}
         texts, owners, raw, weights = [], [], [], []
         for i, concept in enumerate(concepts):
-            seen: dict[str, int] = {}
-            terms = {normalise_title(t) for t in concept.terms}
-            for lang_labels in concept.labels.values():
-                for rank, label in enumerate(lang_labels[:labels_per_language]):
-                    for variant in label_variants(label):
-                        norm = normalise_title(variant)
-                        if not norm:
-                            continue
-                        weight = 1.0 if norm in terms or (rank == 0 and norm not in claimed) else ALT_LABEL_WEIGHT
-                        if norm in seen:
-                            weights[seen[norm]] = max(weights[seen[norm]], weight)
-                            continue
-                        seen[norm] = len(texts)
-                        texts.append(norm)
-                        raw.append(phrase_case(variant))
-                        owners.append(i)
-                        weights.append(weight)
+            for norm, (label, weight) in _concept_labels(concept, claimed, labels_per_language).items():
+                texts.append(norm)
+                raw.append(label)
+                owners.append(i)
+                weights.append(weight)
         self.concepts = list(concepts)
         self.labels = raw                       # as written (in one case: `phrase_case`), for the encoder
         self.texts = texts                      # normalised, for characters
@@ -221,30 +241,38 @@ class ConceptLinker:
         """Return the fused score of every (query, label) pair, (n_queries, n_labels)."""
         queries = [t[:MAX_QUERY_CHARS] for t in queries]
         normalised = [normalise_title(t) for t in queries]
-        lexical = (self.vectorizer.transform(normalised) @ self.matrix.T).toarray().astype(np.float32)
-        spellings = (regional_variant, portuguese_variant) if self.portuguese else ()
-        for spell in spellings:  # the best of the ways of reading the title
-            variants = [spell(t) for t in normalised]
-            changed = [i for i, (a, b) in enumerate(zip(normalised, variants, strict=True)) if a != b]
-            if changed:
-                alt = (self.vectorizer.transform([variants[i] for i in changed]) @ self.matrix.T).toarray()
-                lexical[changed] = np.maximum(lexical[changed], alt.astype(np.float32))
-        scores = lexical * self.lexical_weight
+        scores = self._lexical(normalised) * self.lexical_weight
         if self.vectors is not None and self.lexical_weight < 1.0:
-            semantic_queries = list(queries)
-            if query_vectors is None:
-                query_vectors = self._encode(semantic_queries)
-            semantic = query_vectors @ self.vectors.T
-            if self.portuguese:
-                # 'contador' means 'contable' here, not a meter: the encoder reads the
-                # regional wording in ESCO's words too.
-                regional = [regional_variant(t) for t in normalised]
-                changed = [i for i, (a, b) in enumerate(zip(normalised, regional, strict=True)) if a != b]
-                if changed:
-                    alt = self._encode([regional[i] for i in changed]) @ self.vectors.T
-                    semantic[changed] = np.maximum(semantic[changed], alt)
+            semantic = self._semantic(queries, normalised, query_vectors)
             scores += np.clip(semantic, 0.0, 1.0) * (1.0 - self.lexical_weight)
         return scores * self.weight
+
+    def _characters(self, normalised: list[str]) -> np.ndarray:
+        return (self.vectorizer.transform(normalised) @ self.matrix.T).toarray().astype(np.float32)
+
+    def _lexical(self, normalised: list[str]) -> np.ndarray:
+        """The character view: the best of the ways of reading each title."""
+        lexical = self._characters(normalised)
+        spellings = (regional_variant, portuguese_variant) if self.portuguese else ()
+        for spell in spellings:
+            changed, variants = _respelled(normalised, spell)
+            if changed:
+                lexical[changed] = np.maximum(lexical[changed], self._characters(variants))
+        return lexical
+
+    def _semantic(self, queries: list[str], normalised: list[str], query_vectors: np.ndarray | None) -> np.ndarray:
+        """The encoder's view (cosines of centred phrase vectors)."""
+        if query_vectors is None:
+            query_vectors = self._encode(list(queries))
+        semantic = query_vectors @ self.vectors.T
+        if self.portuguese:
+            # 'contador' means 'contable' here, not a meter: the encoder reads the
+            # regional wording in ESCO's words too.
+            changed, regional = _respelled(normalised, regional_variant)
+            if changed:
+                alt = self._encode(regional) @ self.vectors.T
+                semantic[changed] = np.maximum(semantic[changed], alt)
+        return semantic
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         texts = [phrase_case(t) for t in texts]

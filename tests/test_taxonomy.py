@@ -282,3 +282,19 @@ def test_merge_takes_the_extras_labels_and_isco_group_and_changes_neither_taxono
     assert merged.isco_groups == {"5120": {"en": "Cooks", "es": "Cocineros"}, "7212": {"es": "Soldadores"}}
     assert (merged.source, merged.version) == ("shipped", "v2")
 
+
+def test_a_concepts_labels_are_indexed_once_with_their_best_weight():
+    from matching.linking import ALT_LABEL_WEIGHT, _concept_labels
+
+    guard = Concept("guard", {"pt": ["Segurança", "vigilante"]}, terms=frozenset({"vigilante"}))
+    sitter = Concept("sitter", {"pt": ["Vigilante", "Caseiro/Caseira"], "es": ["casero"]})
+    claimed = {"vigilante"}
+    assert _concept_labels(guard, claimed, None) == {"seguranca": ("segurança", 1.0), "vigilante": ("vigilante", 1.0)}
+    # Its preferred label is a term claimed by another concept: held as an alternative one.
+    assert _concept_labels(sitter, claimed, None) == {
+        "vigilante": ("vigilante", ALT_LABEL_WEIGHT), "caseiro": ("caseiro", ALT_LABEL_WEIGHT),
+        "caseira": ("caseira", ALT_LABEL_WEIGHT), "casero": ("casero", 1.0)}
+    assert _concept_labels(sitter, claimed, 1) == {"vigilante": ("vigilante", ALT_LABEL_WEIGHT), "casero": ("casero", 1.0)}
+    # The same text from two labels: once, with the better weight.
+    twice = Concept("cook", {"es": ["cocinero", "Cocinero"], "pt": ["cozinheiro", "cocinero"]})
+    assert _concept_labels(twice, set(), None) == {"cocinero": ("cocinero", 1.0), "cozinheiro": ("cozinheiro", 1.0)}
