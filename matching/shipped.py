@@ -14,6 +14,7 @@ to the full vectors, and `tests/test_shipped.py` checks them against a fresh enc
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import lzma
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .encoders import PHRASE_VERSION
 from .taxonomy import Taxonomy
 
 __all__ = [
@@ -97,8 +99,6 @@ def decode(codes: np.ndarray, codebook: np.ndarray) -> np.ndarray:
 def save_vectors(path: Path, labels: Sequence[str], codes: np.ndarray, codebook: np.ndarray,
                  encoder_version: str) -> None:
     """Write quantised label vectors keyed by label text."""
-    from .encoders import PHRASE_VERSION
-
     text = "\n".join(labels).encode("utf-8")
     tmp = path.with_suffix(".tmp.npz")
     np.savez_compressed(tmp, labels=np.frombuffer(text, dtype=np.uint8), codes=codes, codebook=codebook,
@@ -110,8 +110,6 @@ class ShippedVectors:
     """Quantised label vectors of one encoder, looked up by label text."""
 
     def __init__(self, path: Path):
-        import hashlib
-
         self.digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]   # which build
         with np.load(path, allow_pickle=False) as data:
             self.encoder = str(data["encoder"])
@@ -122,8 +120,6 @@ class ShippedVectors:
 
     def serves(self, encoder) -> bool:
         """True if these vectors were made by `encoder` (same version, same phrase centring)."""
-        from .encoders import PHRASE_VERSION
-
         return self.encoder == f"{encoder.version}|{PHRASE_VERSION}"
 
     def lookup(self, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
