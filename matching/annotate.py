@@ -37,7 +37,16 @@ LABEL_LANGUAGES = ("es", "pt", "en")
 
 
 def annotation_key(index: TaxonomyIndex, parts: Sequence[str]) -> str:
-    """Return the hash an annotation is cached under: the texts and the taxonomy."""
+    """Return the hash an annotation is cached under: the texts and the taxonomy.
+
+    Args:
+        index: the taxonomy index (its fingerprint changes with the taxonomy, the
+            encoder and the linking rules).
+        parts: the texts annotated.
+
+    Returns:
+        32 hex digits.
+    """
     return content_key(index.fingerprint, "esco", parts)[:32]
 
 
@@ -72,8 +81,7 @@ def annotate_many(index: TaxonomyIndex, items: Sequence[tuple[Sequence[str], Seq
     Returns:
         One annotation per row, in order.
     """
-    items = [([t for t in titles if normalise_phrase(t)], [s for s in skills if normalise_phrase(s)], inherit)
-             for titles, skills, inherit in items]
+    items = [(_with_words(titles), _with_words(skills), inherit) for titles, skills, inherit in items]
     all_titles = [t for titles, _, _ in items for t in titles]
     all_skills = [s for _, skills, _ in items for s in skills]
     title_links = iter(index.link_occupations(all_titles, top_k=ALTERNATIVES) if all_titles else [])
@@ -85,40 +93,56 @@ def annotate_many(index: TaxonomyIndex, items: Sequence[tuple[Sequence[str], Seq
     return out
 
 
+def _with_words(phrases: Sequence[str]) -> list[str]:
+    """The phrases that still say something once normalised (linking skips the others)."""
+    return [p for p in phrases if normalise_phrase(p)]
+
+
 def _one(index: TaxonomyIndex, title_links, skill_links, inherit_for: str | None) -> dict:
-    occupations = []
-    for title, links in title_links:
-        if links and links[0].score >= OCCUPATION_THRESHOLD:
-            concept = index.occupation(links[0].index)
-            # Close runners-up too: ESCO's labels overlap ('enfermero/enfermera' names an
-            # ISCO 5329 occupation), so the occupation dimension looks at all of them.
-            near = [{"uri": index.occupation(x.index).uri, "isco": index.occupation(x.index).isco,
-                     "score": x.score} for x in links[1:] if x.score >= links[0].score * NEAR_SHARE]
-            occupations.append({"phrase": title, "uri": concept.uri, "isco": concept.isco,
-                                "score": links[0].score, "labels": _labels(concept), "near": near,
-                                **({"regulated": True} if concept.regulated else {})})
-    linked_skills = {}
-    for phrase, links in skill_links:
-        if links and links[0].score >= SKILL_THRESHOLD:
-            linked_skills[phrase_key(phrase)] = {"uri": index.skill(links[0].index).uri,
-                                                 "score": links[0].score}
+    occupations = [_title_occupation(index, title, links) for title, links in title_links
+                   if links and links[0].score >= OCCUPATION_THRESHOLD]
+    linked_skills = {phrase_key(phrase): {"uri": index.skill(links[0].index).uri, "score": links[0].score}
+                     for phrase, links in skill_links if links and links[0].score >= SKILL_THRESHOLD}
     if not occupations and len(linked_skills) >= MIN_SKILLS_FOR_OCCUPATION:
-        # No job title to go by: the occupation whose needs the skills cover best.
-        links = [Link(index.skill_position(v["uri"]), v["score"]) for v in linked_skills.values()]
-        scores = index.occupations_from_skills([links])[0]
-        best = int(np.argmax(scores))
-        need = set(index.taxonomy.essential.get(best, [])) | set(index.taxonomy.optional.get(best, []))
-        share = sum(1 for link in links if link.index in need) / len(links)
-        if share >= SKILLS_COVERED:
-            concept = index.occupation(best)
-            occupations.append({"phrase": "", "uri": concept.uri, "isco": concept.isco, "score": round(share, 4),
-                                "labels": _labels(concept), "from_skills": True})
+        occupations += _occupation_from_skills(index, linked_skills)
     out = {"occupations": occupations, "skills": linked_skills}
     if inherit_for and occupations:
-        occ_index = index.occupation_position(occupations[0]["uri"])
-        essential = index.taxonomy.essential.get(occ_index, [])[:INHERITED_SKILLS]
-        out["inherited_skills"] = [index.skill(s).label(inherit_for) for s in essential]
-        for s in essential:
-            label = index.skill(s).label(inherit_for)
-            out["skills"][phrase_key(label)] = {"uri": index.skill(s).uri, "score": 1.0}
+        _inherit_skills(index, out, occupations[0]["uri"], inherit_for)
     return out
+
+
+def _title_occupation(index: TaxonomyIndex, title: str, links: list[Link]) -> dict:
+    """The occupation a job title links to first, with its close runners-up."""
+    concept = index.occupation(links[0].index)
+    # Close runners-up too: ESCO's labels overlap ('enfermero/enfermera' names an
+    # ISCO 5329 occupation), so the occupation dimension looks at all of them.
+    near = [{"uri": index.occupation(x.index).uri, "isco": index.occupation(x.index).isco,
+             "score": x.score} for x in links[1:] if x.score >= links[0].score * NEAR_SHARE]
+    return {"phrase": title, "uri": concept.uri, "isco": concept.isco,
+            "score": links[0].score, "labels": _labels(concept), "near": near,
+            **({"regulated": True} if concept.regulated else {})}
+
+
+def _occupation_from_skills(index: TaxonomyIndex, linked_skills: dict) -> list[dict]:
+    """No job title to go by: the occupation whose needs the skills cover best, if they
+    cover enough of them (a list of one), else none."""
+    links = [Link(index.skill_position(v["uri"]), v["score"]) for v in linked_skills.values()]
+    scores = index.occupations_from_skills([links])[0]
+    best = int(np.argmax(scores))
+    need = set(index.taxonomy.essential.get(best, [])) | set(index.taxonomy.optional.get(best, []))
+    share = sum(1 for link in links if link.index in need) / len(links)
+    if share < SKILLS_COVERED:
+        return []
+    concept = index.occupation(best)
+    return [{"phrase": "", "uri": concept.uri, "isco": concept.isco, "score": round(share, 4),
+             "labels": _labels(concept), "from_skills": True}]
+
+
+def _inherit_skills(index: TaxonomyIndex, out: dict, occupation_uri: str, lang: str) -> None:
+    """Give a vacancy without skills the first essential skills of its occupation, in `lang`."""
+    occ_index = index.occupation_position(occupation_uri)
+    essential = index.taxonomy.essential.get(occ_index, [])[:INHERITED_SKILLS]
+    out["inherited_skills"] = [index.skill(s).label(lang) for s in essential]
+    for s in essential:
+        label = index.skill(s).label(lang)
+        out["skills"][phrase_key(label)] = {"uri": index.skill(s).uri, "score": 1.0}

@@ -59,7 +59,12 @@ class ProfileDoc:
     esco: dict = field(default_factory=dict)  # see matching.annotate
 
     def text(self) -> str:
-        """Return the text that stands for the whole profile in the semantic dimension."""
+        """Return the text that stands for the whole profile in the semantic dimension.
+
+        Returns:
+            The summary, each job's title and description, and the skills, one a line,
+            cut to `MAX_TEXT_CHARS`.
+        """
         parts = [self.summary]
         for job in self.jobs:
             parts.append(f"{job.title}. {job.description}".strip())
@@ -68,7 +73,12 @@ class ProfileDoc:
         return _clip("\n".join(p for p in parts if p))
 
     def phrases(self) -> list[str]:
-        """Return the short phrases matched one by one: job titles first, then skills."""
+        """Return the short phrases matched one by one: job titles first, then skills.
+
+        Returns:
+            The phrases, each cut to `MAX_PHRASE_CHARS`, once per normalised form, at
+            most `MAX_PHRASES`.
+        """
         return _unique([j.title for j in self.jobs] + list(self.skills))
 
 
@@ -92,11 +102,21 @@ class VacancyDoc:
     essential_skills_given: bool = True  # False: the essential skills come from its ESCO occupation
 
     def text(self) -> str:
+        """Return the text that stands for the whole vacancy in the semantic dimension.
+
+        Returns:
+            The title, the description and the skills, one a line, cut to `MAX_TEXT_CHARS`.
+        """
         skills = ", ".join((*self.essential_skills, *self.optional_skills))
         return _clip("\n".join(p for p in (self.title, self.description, skills) if p))
 
     def phrases(self) -> list[str]:
-        """Return the title, then the essential, then the optional skills (deduplicated)."""
+        """Return the title, then the essential, then the optional skills (deduplicated).
+
+        Returns:
+            The phrases, each cut to `MAX_PHRASE_CHARS`, once per normalised form, at
+            most `MAX_PHRASES`.
+        """
         return _unique([self.title, *self.essential_skills, *self.optional_skills])
 
 
@@ -108,10 +128,24 @@ class Embedding:
     phrase_vectors: np.ndarray    # (n, d)
 
     def to_bytes(self) -> bytes:
+        """Return the vectors as stored: float32 rows, the whole text's first.
+
+        Returns:
+            The bytes `from_bytes` reads.
+        """
         return np.vstack([self.vector[None, :], self.phrase_vectors]).astype(np.float32).tobytes()
 
     @classmethod
     def from_bytes(cls, blob: bytes, dim: int) -> Embedding:
+        """Read an embedding stored by `to_bytes`.
+
+        Args:
+            blob: the bytes.
+            dim: the encoder's dimension.
+
+        Returns:
+            The `Embedding` (its arrays are views of `blob`, read-only).
+        """
         rows = np.frombuffer(blob, dtype=np.float32).reshape(-1, dim)
         return cls(rows[0], rows[1:])
 
@@ -123,7 +157,14 @@ def normalise_phrase(text: str) -> str:
     Cached: scoring normalises the same phrases for every pair (profiling showed it as
     the largest single cost of `score_pair`). Folded twice, as Unicode's compatibility
     caseless match folds case and decomposes twice: a compatibility character can
-    decompose into capitals ('㎒' -> 'MHz'), and a key must not change when normalised again."""
+    decompose into capitals ('㎒' -> 'MHz'), and a key must not change when normalised again.
+
+    Args:
+        text: a phrase.
+
+    Returns:
+        The phrase folded, its words separated by single spaces.
+    """
     for _ in range(2):
         text = unicodedata.normalize("NFKD", text.casefold())
         text = "".join(c for c in text if not unicodedata.combining(c))
@@ -132,7 +173,14 @@ def normalise_phrase(text: str) -> str:
 
 def phrase_key(text: str) -> str:
     """Return the key a phrase is matched by: its normalised head, as `phrases()` keeps it
-    (a skill longer than MAX_PHRASE_CHARS is found by its first characters)."""
+    (a skill longer than MAX_PHRASE_CHARS is found by its first characters).
+
+    Args:
+        text: a phrase (None: '').
+
+    Returns:
+        The normalised first `MAX_PHRASE_CHARS` characters.
+    """
     return normalise_phrase((text or "").strip()[:MAX_PHRASE_CHARS])
 
 
@@ -152,12 +200,28 @@ def _clip(text: str) -> str:
 
 
 def profile_key(encoder: Encoder, doc: ProfileDoc) -> str:
-    """Return the cache key of a profile's embedding under `encoder`."""
+    """Return the cache key of a profile's embedding under `encoder`.
+
+    Args:
+        encoder: the encoder.
+        doc: the profile.
+
+    Returns:
+        A hash of the encoder, its phrase centring and the profile's texts.
+    """
     return content_key(encoder.version + PHRASE_VERSION, "query", [doc.text(), *doc.phrases()])
 
 
 def vacancy_key(encoder: Encoder, doc: VacancyDoc) -> str:
-    """Return the cache key of a vacancy's embedding under `encoder`."""
+    """Return the cache key of a vacancy's embedding under `encoder`.
+
+    Args:
+        encoder: the encoder.
+        doc: the vacancy.
+
+    Returns:
+        A hash of the encoder, its phrase centring and the vacancy's texts.
+    """
     return content_key(encoder.version + PHRASE_VERSION, "document", [doc.text(), *doc.phrases()])
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoders import Encoder, content_key
+from .encoders import PHRASE_VERSION, Encoder, content_key
 from .linking import ConceptLinker, Link
 from .shipped import shipped_vectors
 from .taxonomy import Concept, Taxonomy
@@ -37,7 +37,14 @@ class TaxonomyIndex:
         self._need = None
 
     def skill_position(self, uri: str) -> int:
-        """Return the index of the skill with this URI."""
+        """Return the position of a skill in the taxonomy.
+
+        Args:
+            uri: the skill's ESCO URI.
+
+        Returns:
+            Its index in `taxonomy.skills` (KeyError if unknown).
+        """
         return self._skill_pos[uri]
 
     def _requirements(self):
@@ -92,28 +99,65 @@ class TaxonomyIndex:
         return scores / (scores.max(axis=1, keepdims=True) + 1e-9)
 
     def occupation_position(self, uri: str) -> int:
-        """Return the index of the occupation with this URI."""
+        """Return the position of an occupation in the taxonomy.
+
+        Args:
+            uri: the occupation's ESCO URI.
+
+        Returns:
+            Its index in `taxonomy.occupations` (KeyError if unknown).
+        """
         return self._occ_pos[uri]
 
     def link_occupations(self, titles: Sequence[str], top_k: int = 5) -> list[list[Link]]:
-        """Return the ESCO occupations of each title, best first."""
+        """Link job titles to ESCO occupations.
+
+        Args:
+            titles: job titles in any language the taxonomy has.
+            top_k: how many occupations per title.
+
+        Returns:
+            Per title, its `Link`s to occupations, best first (none for an empty title).
+        """
         return self.occupations.link(titles, top_k)
 
     def link_skills(self, phrases: Sequence[str], top_k: int = 1) -> list[list[Link]]:
-        """Return the ESCO skills of each phrase, best first."""
+        """Link skill phrases to ESCO skills.
+
+        Args:
+            phrases: skill phrases in any language the taxonomy has.
+            top_k: how many skills per phrase.
+
+        Returns:
+            Per phrase, its `Link`s to skills, best first (none for an empty phrase).
+        """
         return self.skills.link(phrases, top_k)
 
     def occupation(self, i: int) -> Concept:
+        """Return the occupation at position `i` (as a `Link` names it).
+
+        Args:
+            i: the position.
+
+        Returns:
+            The `Concept`.
+        """
         return self.taxonomy.occupations[i]
 
     def skill(self, i: int) -> Concept:
+        """Return the skill at position `i` (as a `Link` names it).
+
+        Args:
+            i: the position.
+
+        Returns:
+            The `Concept`.
+        """
         return self.taxonomy.skills[i]
 
 
 def _fingerprint(encoder: Encoder, labels: Sequence[str]) -> str:
     """The cache key of label vectors: the encoder, its phrase centring, the shipped build, the labels."""
-    from .encoders import PHRASE_VERSION
-
     shipped = shipped_vectors()
     build = shipped.digest if shipped is not None and shipped.serves(encoder) else "-"
     return content_key(f"{encoder.version}|{PHRASE_VERSION}|{build}", "labels", labels)[:16]

@@ -51,6 +51,12 @@ def normalise_title(text: str) -> str:
 
     'Enfermero/a  (UCI)' -> 'enfermero uci'; 'TSU en administración' ->
     'tecnico superior universitario en administracion'.
+
+    Args:
+        text: a job title or a label (None or empty: '').
+
+    Returns:
+        The words, folded, separated by single spaces.
     """
     text = _GENDER.sub(r"\1", _fold(text or ""))
     words = [_ABBREVIATIONS.get(w, w) for w in text.split()]
@@ -79,6 +85,12 @@ def phrase_case(text: str) -> str:
     (capitalised, like every Portuguese label) than its Spanish "soldador". Labels and
     titles are read in one case: 'Soldador' -> 'soldador', 'ICU Nurse' -> 'ICU nurse',
     'MÉDICOS ESPECIALISTAS' -> 'médicos especialistas', 'TSU' stays.
+
+    Args:
+        text: a label or a title.
+
+    Returns:
+        The text with its words separated by single spaces.
     """
     words = []
     for word in text.split():
@@ -93,12 +105,25 @@ def regional_variant(normalised: str) -> str:
     """Say a Latin American or Brazilian title with ESCO's words ('contador' -> 'contable').
 
     The words are data: `matching/data/regional_terms.toml` (see `matching.regional`).
+
+    Args:
+        normalised: a title as `normalise_title` leaves it.
+
+    Returns:
+        The title in ESCO's words (the same text if it has no regional word).
     """
     return word_rewrites(normalised)
 
 
 def portuguese_variant(normalised: str) -> str:
-    """Spell a normalised Portuguese title the Spanish way ('cozinheiro' -> 'cocinero')."""
+    """Spell a normalised Portuguese title the Spanish way ('cozinheiro' -> 'cocinero').
+
+    Args:
+        normalised: a title as `normalise_title` leaves it.
+
+    Returns:
+        The respelled title (a Spanish title comes out the same).
+    """
     text = normalised
     for pattern, repl in _PT_TO_ES:
         text = pattern.sub(repl, text)
@@ -112,6 +137,12 @@ def label_variants(label: str) -> list[str]:
     -> 'comprador de café verde' and 'compradora de café verde' (the shorter form takes
     the longer one's tail). Anything else with a slash ('researcher/fact checker') stays
     whole: only forms of one word ('comprador', 'compradora') are split.
+
+    Args:
+        label: an ESCO label.
+
+    Returns:
+        The two forms, or `[label]`.
     """
     if "/" not in label or _GENDER.search(_fold(label)):
         return [label]
@@ -126,6 +157,38 @@ def label_variants(label: str) -> list[str]:
     elif len(b) < len(a):
         b = b + a[len(b):]
     return [" ".join(a), " ".join(b)]
+
+
+def _label_weight(norm: str, rank: int, terms: set[str], claimed: set[str]) -> float:
+    """A regional term, or a preferred label no regional term claims, counts fully; any
+    other label by `ALT_LABEL_WEIGHT`."""
+    return 1.0 if norm in terms or (rank == 0 and norm not in claimed) else ALT_LABEL_WEIGHT
+
+
+def _concept_labels(concept: Concept, claimed: set[str], per_language: int | None) -> dict[str, tuple[str, float]]:
+    """The labels of one concept to index: normalised text -> (the label as the encoder
+    reads it, its weight), each text once, with the best weight of its labels."""
+    out: dict[str, tuple[str, float]] = {}
+    terms = {normalise_title(t) for t in concept.terms}
+    for lang_labels in concept.labels.values():
+        for rank, label in enumerate(lang_labels[:per_language]):
+            for variant in label_variants(label):
+                norm = normalise_title(variant)
+                if not norm:
+                    continue
+                weight = _label_weight(norm, rank, terms, claimed)
+                if norm in out:
+                    out[norm] = (out[norm][0], max(out[norm][1], weight))
+                else:
+                    out[norm] = (phrase_case(variant), weight)
+    return out
+
+
+def _respelled(normalised: list[str], spell) -> tuple[list[int], list[str]]:
+    """The positions of the texts `spell` changes, and their new spelling."""
+    variants = [spell(t) for t in normalised]
+    changed = [i for i, (a, b) in enumerate(zip(normalised, variants, strict=True)) if a != b]
+    return changed, [variants[i] for i in changed]
 
 
 @dataclass(frozen=True)
@@ -160,23 +223,11 @@ class ConceptLinker:
         claimed = {normalise_title(t) for c in concepts for t in c.terms}
         texts, owners, raw, weights = [], [], [], []
         for i, concept in enumerate(concepts):
-            seen: dict[str, int] = {}
-            terms = {normalise_title(t) for t in concept.terms}
-            for lang_labels in concept.labels.values():
-                for rank, label in enumerate(lang_labels[:labels_per_language]):
-                    for variant in label_variants(label):
-                        norm = normalise_title(variant)
-                        if not norm:
-                            continue
-                        weight = 1.0 if norm in terms or (rank == 0 and norm not in claimed) else ALT_LABEL_WEIGHT
-                        if norm in seen:
-                            weights[seen[norm]] = max(weights[seen[norm]], weight)
-                            continue
-                        seen[norm] = len(texts)
-                        texts.append(norm)
-                        raw.append(phrase_case(variant))
-                        owners.append(i)
-                        weights.append(weight)
+            for norm, (label, weight) in _concept_labels(concept, claimed, labels_per_language).items():
+                texts.append(norm)
+                raw.append(label)
+                owners.append(i)
+                weights.append(weight)
         self.concepts = list(concepts)
         self.labels = raw                       # as written (in one case: `phrase_case`), for the encoder
         self.texts = texts                      # normalised, for characters
@@ -202,7 +253,17 @@ class ConceptLinker:
 
     @staticmethod
     def embed_labels(encoder: Encoder, labels: Sequence[str], batch: int = 512, progress=None) -> np.ndarray:
-        """Encode labels as centred phrase vectors, in batches (optionally reporting progress)."""
+        """Encode labels as centred phrase vectors, in batches.
+
+        Args:
+            encoder: the encoder.
+            labels: the labels as the linker keeps them (`ConceptLinker.labels`).
+            batch: labels per call to the encoder.
+            progress: called with (done, total) after each batch, if given.
+
+        Returns:
+            (n_labels, dim) float32 vectors.
+        """
         out = np.zeros((len(labels), encoder.dim), dtype=np.float32)
         for start in range(0, len(labels), batch):
             chunk = list(labels[start:start + batch])
@@ -218,33 +279,50 @@ class ConceptLinker:
         return best
 
     def label_scores(self, queries: Sequence[str], query_vectors: np.ndarray | None = None) -> np.ndarray:
-        """Return the fused score of every (query, label) pair, (n_queries, n_labels)."""
+        """Return the fused score of every (query, label) pair.
+
+        Args:
+            queries: the texts (each cut to `MAX_QUERY_CHARS`).
+            query_vectors: their centred phrase vectors, if already computed.
+
+        Returns:
+            (n_queries, n_labels) scores: the character view and the encoder's, shared by
+            `lexical_weight`, times each label's weight.
+        """
         queries = [t[:MAX_QUERY_CHARS] for t in queries]
         normalised = [normalise_title(t) for t in queries]
-        lexical = (self.vectorizer.transform(normalised) @ self.matrix.T).toarray().astype(np.float32)
-        spellings = (regional_variant, portuguese_variant) if self.portuguese else ()
-        for spell in spellings:  # the best of the ways of reading the title
-            variants = [spell(t) for t in normalised]
-            changed = [i for i, (a, b) in enumerate(zip(normalised, variants, strict=True)) if a != b]
-            if changed:
-                alt = (self.vectorizer.transform([variants[i] for i in changed]) @ self.matrix.T).toarray()
-                lexical[changed] = np.maximum(lexical[changed], alt.astype(np.float32))
-        scores = lexical * self.lexical_weight
+        scores = self._lexical(normalised) * self.lexical_weight
         if self.vectors is not None and self.lexical_weight < 1.0:
-            semantic_queries = list(queries)
-            if query_vectors is None:
-                query_vectors = self._encode(semantic_queries)
-            semantic = query_vectors @ self.vectors.T
-            if self.portuguese:
-                # 'contador' means 'contable' here, not a meter: the encoder reads the
-                # regional wording in ESCO's words too.
-                regional = [regional_variant(t) for t in normalised]
-                changed = [i for i, (a, b) in enumerate(zip(normalised, regional, strict=True)) if a != b]
-                if changed:
-                    alt = self._encode([regional[i] for i in changed]) @ self.vectors.T
-                    semantic[changed] = np.maximum(semantic[changed], alt)
+            semantic = self._semantic(queries, normalised, query_vectors)
             scores += np.clip(semantic, 0.0, 1.0) * (1.0 - self.lexical_weight)
         return scores * self.weight
+
+    def _characters(self, normalised: list[str]) -> np.ndarray:
+        return (self.vectorizer.transform(normalised) @ self.matrix.T).toarray().astype(np.float32)
+
+    def _lexical(self, normalised: list[str]) -> np.ndarray:
+        """The character view: the best of the ways of reading each title."""
+        lexical = self._characters(normalised)
+        spellings = (regional_variant, portuguese_variant) if self.portuguese else ()
+        for spell in spellings:
+            changed, variants = _respelled(normalised, spell)
+            if changed:
+                lexical[changed] = np.maximum(lexical[changed], self._characters(variants))
+        return lexical
+
+    def _semantic(self, queries: list[str], normalised: list[str], query_vectors: np.ndarray | None) -> np.ndarray:
+        """The encoder's view (cosines of centred phrase vectors)."""
+        if query_vectors is None:
+            query_vectors = self._encode(list(queries))
+        semantic = query_vectors @ self.vectors.T
+        if self.portuguese:
+            # 'contador' means 'contable' here, not a meter: the encoder reads the
+            # regional wording in ESCO's words too.
+            changed, regional = _respelled(normalised, regional_variant)
+            if changed:
+                alt = self._encode(regional) @ self.vectors.T
+                semantic[changed] = np.maximum(semantic[changed], alt)
+        return semantic
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         texts = [phrase_case(t) for t in texts]
@@ -260,6 +338,9 @@ class ConceptLinker:
             exclude: per query, label indexes to leave out (evaluation uses it so that
                 no query text is in the index).
             batch: queries per block, to bound memory.
+
+        Returns:
+            (n_queries, n_concepts) scores: each concept's best label's.
         """
         out = np.zeros((len(queries), len(self.concepts)), dtype=np.float32)
         for start in range(0, len(queries), batch):

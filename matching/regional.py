@@ -40,6 +40,12 @@ class RegionalFamily:
 def load_regional_terms(path: Path = TERMS_FILE) -> tuple[RegionalFamily, ...]:
     """Read and check the families of the data file.
 
+    Args:
+        path: the TOML file (cached per path).
+
+    Returns:
+        The families, in the file's order.
+
     Raises:
         ValueError: a family without a name, examples, or a known language; an unknown key.
     """
@@ -53,19 +59,25 @@ def load_regional_terms(path: Path = TERMS_FILE) -> tuple[RegionalFamily, ...]:
         if not raw.get("name") or raw.get("language") not in LANGUAGES or not raw.get("examples"):
             raise ValueError(f"{path.name}: family {i + 1} needs a name, a language ({'/'.join(LANGUAGES)}) "
                              "and examples")
-        for word in raw.get("words", {}):
-            folded = "".join(c for c in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(c))
-            if word != folded:
-                raise ValueError(f"{path.name}: {raw['name']}: the word {word!r} must be written {folded!r} "
-                                 "(titles are compared folded)")
-            for other in families:
-                if other.words.get(word, raw["words"][word]) != raw["words"][word]:
-                    raise ValueError(f"{path.name}: {raw['name']} and {other.name} rewrite {word!r} differently")
+        _check_words(path, raw, families)
         families.append(RegionalFamily(
             name=raw["name"], language=raw["language"], occupations=dict(raw.get("occupations", {})),
             skills=dict(raw.get("skills", {})), words=dict(raw.get("words", {})), shown=dict(raw.get("shown", {})),
             examples=tuple((str(a), str(b)) for a, b in raw["examples"])))
     return tuple(families)
+
+
+def _check_words(path: Path, raw: dict, earlier: list[RegionalFamily]) -> None:
+    """Refuse a family's word that is not written folded, or that an earlier family
+    rewrites differently."""
+    for word, rewrite in raw.get("words", {}).items():
+        folded = "".join(c for c in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(c))
+        if word != folded:
+            raise ValueError(f"{path.name}: {raw['name']}: the word {word!r} must be written {folded!r} "
+                             "(titles are compared folded)")
+        for other in earlier:
+            if other.words.get(word, rewrite) != rewrite:
+                raise ValueError(f"{path.name}: {raw['name']} and {other.name} rewrite {word!r} differently")
 
 
 def _by_english_label(concepts: list[Concept]) -> dict[str, int]:
@@ -84,33 +96,50 @@ def apply_regional_terms(taxonomy: Taxonomy, families=None) -> Taxonomy:
     ESCO's Portuguese says. ESCO's preferred label stays the one shown, unless the family
     names another in `shown` ("Garçom/Garçonete", not Portugal's "Empregado de mesa"). Terms whose target is not in the taxonomy (a subset, an older
     ESCO) are left out.
+
+    Args:
+        taxonomy: the taxonomy to copy (it is not changed).
+        families: the families of terms; None: those of the data file.
+
+    Returns:
+        The new `Taxonomy`, sharing the relations and ISCO groups of `taxonomy`.
     """
     families = load_regional_terms() if families is None else families
     occupations = [Concept(c.uri, {k: list(v) for k, v in c.labels.items()}, c.isco, c.regulated)
                    for c in taxonomy.occupations]
     skills = [Concept(c.uri, {k: list(v) for k, v in c.labels.items()}) for c in taxonomy.skills]
-    for concepts, kind in ((occupations, "occupations"), (skills, "skills")):
-        position = _by_english_label(concepts)
-        for family in families:
-            for term, target in getattr(family, kind).items():
-                i = position.get(target.casefold())
-                if i is None:
-                    continue
-                labels = concepts[i].labels.setdefault(family.language, [])
-                if term.casefold() not in {x.casefold() for x in labels}:
-                    labels.append(term)
-                concepts[i].terms = concepts[i].terms | {term}
-        if kind == "occupations":
-            for family in families:
-                for target, label in family.shown.items():
-                    i = position.get(target.casefold())
-                    if i is None:
-                        continue
-                    labels = concepts[i].labels.setdefault(family.language, [])
-                    labels[:] = [label, *(x for x in labels if x.casefold() != label.casefold())]
-                    concepts[i].terms = concepts[i].terms | {label}
+    occupation_position = _by_english_label(occupations)
+    _add_terms(occupations, occupation_position, families, "occupations")
+    _show_labels(occupations, occupation_position, families)
+    _add_terms(skills, _by_english_label(skills), families, "skills")
     return Taxonomy(occupations, skills, taxonomy.essential, taxonomy.optional, taxonomy.isco_groups,
                     source=taxonomy.source, version=taxonomy.version)
+
+
+def _add_terms(concepts: list[Concept], position: dict[str, int], families, kind: str) -> None:
+    """Add each family's terms of `kind` ('occupations' or 'skills') after the labels of
+    their target concept in the family's language, unless already there in any case."""
+    for family in families:
+        for term, target in getattr(family, kind).items():
+            i = position.get(target.casefold())
+            if i is None:
+                continue
+            labels = concepts[i].labels.setdefault(family.language, [])
+            if term.casefold() not in {x.casefold() for x in labels}:
+                labels.append(term)
+            concepts[i].terms = concepts[i].terms | {term}
+
+
+def _show_labels(occupations: list[Concept], position: dict[str, int], families) -> None:
+    """Put each family's `shown` label first in its language (the label a reader sees)."""
+    for family in families:
+        for target, label in family.shown.items():
+            i = position.get(target.casefold())
+            if i is None:
+                continue
+            labels = occupations[i].labels.setdefault(family.language, [])
+            labels[:] = [label, *(x for x in labels if x.casefold() != label.casefold())]
+            occupations[i].terms = occupations[i].terms | {label}
 
 
 @cache
@@ -127,6 +156,13 @@ def _rewrite_table() -> tuple[re.Pattern | None, dict[str, str]]:
 
 
 def word_rewrites(normalised: str) -> str:
-    """Rewrite the regional words of a normalised title into ESCO's ("contador" -> "contable")."""
+    """Rewrite the regional words of a normalised title into ESCO's ("contador" -> "contable").
+
+    Args:
+        normalised: a title as `matching.linking.normalise_title` leaves it (folded).
+
+    Returns:
+        The title with every regional word rewritten once, longest first.
+    """
     pattern, pairs = _rewrite_table()
     return pattern.sub(lambda m: pairs[m.group(0)], normalised) if pattern else normalised

@@ -44,6 +44,7 @@ class Partition:
 
     @property
     def size(self) -> int:
+        """The number of live rows."""
         return len(self.rows)
 
     def _grow(self, need: int) -> None:
@@ -57,6 +58,12 @@ class Partition:
             setattr(self, name, new)
 
     def upsert(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add rows, or replace the vectors of ids already here.
+
+        Args:
+            ids: (n,) int64 ids.
+            vectors: (n, dim) float32 unit rows.
+        """
         for i, v in zip(ids.tolist(), vectors, strict=True):
             row = self.rows.get(i)
             if row is None:
@@ -70,6 +77,11 @@ class Partition:
             self.vectors[row] = v
 
     def remove(self, ids: Iterable[int]) -> None:
+        """Mask rows (compacting the partition when a fifth of it is masked).
+
+        Args:
+            ids: ids to remove; unknown ones are ignored.
+        """
         for i in ids:
             row = self.rows.pop(int(i), None)
             if row is not None:
@@ -87,6 +99,17 @@ class Partition:
         self.graph, self.graph_rows, self.changed = None, 0, 0
 
     def search(self, query: np.ndarray, k: int, ann_threshold: int, ef_search: int) -> tuple[np.ndarray, np.ndarray]:
+        """Find the rows nearest to `query`.
+
+        Args:
+            query: (dim,) float32 unit vector.
+            k: how many rows.
+            ann_threshold: from this many live rows on, search an HNSW graph.
+            ef_search: the graph's search breadth.
+
+        Returns:
+            (ids, cosines), best first, at most `k` of each.
+        """
         if self.size == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         if self.size < ann_threshold:
@@ -130,7 +153,13 @@ class VectorIndex:
         return len(self.where)
 
     def upsert(self, ids: Iterable[int], partitions: Iterable[str], vectors: np.ndarray) -> None:
-        """Add or replace rows (an id that moves to another partition leaves the old one)."""
+        """Add or replace rows (an id that moves to another partition leaves the old one).
+
+        Args:
+            ids: the rows' ids; an id given twice keeps its last vector.
+            partitions: the partition (country) of each row.
+            vectors: (n, dim) unit rows.
+        """
         ids = np.asarray(list(ids), dtype=np.int64)
         parts = list(partitions)
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.dim)
@@ -150,6 +179,11 @@ class VectorIndex:
                 self.where[i] = p
 
     def remove(self, ids: Iterable[int]) -> None:
+        """Remove rows by id.
+
+        Args:
+            ids: ids to remove; unknown ones are ignored.
+        """
         by_part: dict[str, list[int]] = {}
         for i in ids:
             p = self.where.pop(int(i), None)
@@ -159,7 +193,16 @@ class VectorIndex:
             self.partitions[p].remove(gone)
 
     def search(self, query: np.ndarray, k: int, partitions: Iterable[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The `k` nearest ids (best first) and their cosines, within `partitions` (all if None)."""
+        """Find the rows nearest to `query`.
+
+        Args:
+            query: (dim,) unit vector.
+            k: how many rows.
+            partitions: the partitions to search (each once); None: all.
+
+        Returns:
+            (ids, cosines) of the `k` nearest rows, best first; ties go to the lower id.
+        """
         # Each partition once: a person's own country may also be among the countries they would move to.
         names = list(self.partitions) if partitions is None else [p for p in dict.fromkeys(partitions)
                                                                   if p in self.partitions]
@@ -173,5 +216,9 @@ class VectorIndex:
         return ids[pos], scores[pos]
 
     def memory_bytes(self) -> int:
-        """The bytes held by the vectors and ids (the HNSW graphs come on top)."""
+        """Count the bytes held by the vectors and ids.
+
+        Returns:
+            The bytes of the partitions' arrays (the HNSW graphs come on top).
+        """
         return sum(p.vectors.nbytes + p.ids.nbytes + p.alive.nbytes for p in self.partitions.values())

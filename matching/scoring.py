@@ -98,7 +98,17 @@ def _education(p: ProfileDoc, v: VacancyDoc) -> float:
 
 
 def eligibility_of(p: ProfileDoc, v: VacancyDoc, kb) -> Verdict:
-    """The verdict of the mobility rules for this person and this vacancy."""
+    """The verdict of the mobility rules for this person and this vacancy.
+
+    Args:
+        p: the profile.
+        v: the vacancy; its first linked occupation gives the ISCO group and whether
+            the profession is regulated (else the knowledge base's guess from its title).
+        kb: the mobility knowledge base; None applies generic rules.
+
+    Returns:
+        The `Verdict` of `matching.eligibility.assess`.
+    """
     occ = (v.esco.get("occupations") or [None])[0] or {}
     isco = occ.get("isco") or (kb.isco_from_title(v.title) if kb is not None else None)
     person = Person(p.nationalities, p.country, p.legal_status, p.education_level, p.education_country,
@@ -190,58 +200,25 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         return None
 
     semantic = float(calibration.scale(float(pe.vector @ ve.vector)))
-
     p_phrases, v_phrases = p.phrases(), v.phrases()
     p_norm = [normalise_phrase(x) for x in p_phrases]
     v_index = {normalise_phrase(x): i for i, x in enumerate(v_phrases)}
-    sims = (pe.phrase_vectors @ ve.phrase_vectors.T) if p_phrases and v_phrases else np.zeros(
-        (len(p_phrases), len(v_phrases)), np.float32)
-    _lexical_matches(p_norm, list(v_index), sims)
-    _taxonomy_matches(p, v, p_norm, list(v_index), sims)
-
-    def best(j: int | None) -> tuple[float, int]:
-        if j is None or sims.shape[0] == 0:
-            return 0.0, -1
-        i = int(np.argmax(sims[:, j]))
-        return float(sims[i, j]), i
-
-    essential = [v_index[phrase_key(s)] for s in v.essential_skills if phrase_key(s) in v_index]
-    optional = [v_index[phrase_key(s)] for s in v.optional_skills
-                if phrase_key(s) in v_index and v_index[phrase_key(s)] not in essential]
-    # Once each: 'Excel' and 'excel' are two skills to the validator but one phrase here.
-    essential, optional = list(dict.fromkeys(essential)), list(dict.fromkeys(optional))
-    matched, missing, missing_optional = [], [], []
-    got = 0.0
-    for group, weight in ((essential, ESSENTIAL_WEIGHT), (optional, 1.0)):
-        for j in group:
-            sim, i = best(j)
-            if sim >= calibration.phrase_match:
-                got += weight
-                matched.append({"skill": v_phrases[j], "by": p_phrases[i], "similarity": round(sim, 3)})
-            elif group is essential:
-                missing.append(v_phrases[j])
-            else:
-                missing_optional.append(v_phrases[j])
+    sims = _phrase_similarities(p, pe, v, ve, p_norm, list(v_index))
+    essential, optional = _skill_columns(v, v_index)
+    got, matched, missing, missing_optional = _skill_matches(essential, optional, sims, p_phrases, v_phrases,
+                                                             calibration.phrase_match)
     possible = ESSENTIAL_WEIGHT * len(essential) + len(optional)
     title_j = v_index.get(phrase_key(v.title))
-    title_sim, _ = best(title_j)
-    skills = got / possible if possible else float(calibration.scale(title_sim))
-
-    # Years in jobs whose title is close to the vacancy's title count fully.
-    relevant = 0.0
-    for job in p.jobs:
-        i = p_norm.index(phrase_key(job.title)) if phrase_key(job.title) in p_norm else -1
-        close = i >= 0 and title_j is not None and sims[i, title_j] >= calibration.phrase_match
-        relevant += float(job.years) * (1.0 if close else UNRELATED_JOB_SHARE)
+    skills = got / possible if possible else float(calibration.scale(_best_match(sims, title_j)[0]))
+    relevant = _relevant_years(p, p_norm, sims, title_j, calibration.phrase_match)
     experience = 1.0 if v.experience_years <= 0 else min(1.0, relevant / v.experience_years)
 
-    language = _language(p, v)
     scores = {
         "semantic": round(semantic, 4),
         "skills": round(skills, 4),
         "experience": round(experience, 4),
         "education": round(_education(p, v), 4),
-        "language": round(language, 4),
+        "language": round(_language(p, v), 4),
         "location": round(location, 4),
         "eligibility": round(_eligibility(verdict), 4),
     }
@@ -261,6 +238,65 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     if v.esco.get("inherited_skills") and not v.essential_skills_given:
         explanation["skills_from_occupation"] = True
     return PairScore(p.id, v.id, round(combine(scores, weights), 4), scores, explanation)
+
+
+def _phrase_similarities(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding, p_norm: list[str],
+                         v_norm: list[str]) -> np.ndarray:
+    """(profile phrases, vacancy phrases) similarities: the encoder's cosines, raised where
+    the words or the taxonomy say two phrases match."""
+    sims = (pe.phrase_vectors @ ve.phrase_vectors.T) if p_norm and v_norm else np.zeros(
+        (len(p_norm), len(v_norm)), np.float32)
+    _lexical_matches(p_norm, v_norm, sims)
+    _taxonomy_matches(p, v, p_norm, v_norm, sims)
+    return sims
+
+
+def _best_match(sims: np.ndarray, j: int | None) -> tuple[float, int]:
+    """The person's phrase closest to the vacancy's phrase `j`: (similarity, its row), or
+    (0.0, -1) when there is no such phrase on either side."""
+    if j is None or sims.shape[0] == 0:
+        return 0.0, -1
+    i = int(np.argmax(sims[:, j]))
+    return float(sims[i, j]), i
+
+
+def _skill_columns(v: VacancyDoc, v_index: Mapping[str, int]) -> tuple[list[int], list[int]]:
+    """The columns of the vacancy's essential and optional skills, each once: 'Excel' and
+    'excel' are two skills to the validator but one phrase here, and a skill listed as
+    both counts as essential."""
+    essential = [v_index[phrase_key(s)] for s in v.essential_skills if phrase_key(s) in v_index]
+    optional = [v_index[phrase_key(s)] for s in v.optional_skills
+                if phrase_key(s) in v_index and v_index[phrase_key(s)] not in essential]
+    return list(dict.fromkeys(essential)), list(dict.fromkeys(optional))
+
+
+def _skill_matches(essential: list[int], optional: list[int], sims: np.ndarray, p_phrases: list[str],
+                   v_phrases: list[str], threshold: float) -> tuple[float, list[dict], list[str], list[str]]:
+    """Weigh the vacancy's skills the person has (an essential one `ESSENTIAL_WEIGHT`, an
+    optional one 1): (weight got, matched, missing essential, missing optional)."""
+    matched, missing, missing_optional = [], [], []
+    got = 0.0
+    for group, weight, absent in ((essential, ESSENTIAL_WEIGHT, missing), (optional, 1.0, missing_optional)):
+        for j in group:
+            sim, i = _best_match(sims, j)
+            if sim >= threshold:
+                got += weight
+                matched.append({"skill": v_phrases[j], "by": p_phrases[i], "similarity": round(sim, 3)})
+            else:
+                absent.append(v_phrases[j])
+    return got, matched, missing, missing_optional
+
+
+def _relevant_years(p: ProfileDoc, p_norm: list[str], sims: np.ndarray, title_j: int | None,
+                    threshold: float) -> float:
+    """Years of work that count for the vacancy: those in jobs whose title is close to the
+    vacancy's title fully, the others by `UNRELATED_JOB_SHARE`."""
+    relevant = 0.0
+    for job in p.jobs:
+        i = p_norm.index(phrase_key(job.title)) if phrase_key(job.title) in p_norm else -1
+        close = i >= 0 and title_j is not None and sims[i, title_j] >= threshold
+        relevant += float(job.years) * (1.0 if close else UNRELATED_JOB_SHARE)
+    return relevant
 
 
 # What only the person may see: the verdict and steps would tell their migration status.

@@ -14,6 +14,7 @@ to the full vectors, and `tests/test_shipped.py` checks them against a fresh enc
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import lzma
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .encoders import PHRASE_VERSION
 from .taxonomy import Taxonomy
 
 __all__ = [
@@ -46,7 +48,12 @@ SEED = 20261204
 
 
 def save_shipped_taxonomy(taxonomy: Taxonomy, path: Path) -> None:
-    """Write the taxonomy as compact JSON, xz-compressed (same input, same bytes)."""
+    """Write the taxonomy as compact JSON, xz-compressed (same input, same bytes).
+
+    Args:
+        taxonomy: the taxonomy.
+        path: the file to write (replaced at once).
+    """
     data = json.dumps(taxonomy.to_dict(), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     tmp = path.with_suffix(".tmp")
     with lzma.open(tmp, "wb", preset=9 | lzma.PRESET_EXTREME) as fh:
@@ -55,7 +62,14 @@ def save_shipped_taxonomy(taxonomy: Taxonomy, path: Path) -> None:
 
 
 def read_shipped(folder: Path = SHIPPED_DIR) -> Taxonomy:
-    """Read the shipped taxonomy (about a second)."""
+    """Read the shipped taxonomy (about a second).
+
+    Args:
+        folder: the folder holding `TAXONOMY_FILE`.
+
+    Returns:
+        The `Taxonomy`.
+    """
     with lzma.open(folder / TAXONOMY_FILE, "rb") as fh:
         return Taxonomy.from_dict(json.loads(fh.read().decode("utf-8")))
 
@@ -84,7 +98,15 @@ def quantise(vectors: np.ndarray, subspaces: int = SUBSPACES) -> tuple[np.ndarra
 
 
 def decode(codes: np.ndarray, codebook: np.ndarray) -> np.ndarray:
-    """Rebuild (n, d) float32 unit rows from codes and codebook."""
+    """Rebuild unit rows from product-quantised codes.
+
+    Args:
+        codes: (n, subspaces) uint8, as `quantise` gives them.
+        codebook: (subspaces, 256, d // subspaces), as `quantise` gives it.
+
+    Returns:
+        (n, d) float32 rows of norm 1 (a zero row stays zero).
+    """
     m = codebook.shape[0]
     book = codebook.astype(np.float32)
     parts = book[np.arange(m)[None, :], codes.astype(np.int64)]        # (n, m, d/m)
@@ -96,9 +118,15 @@ def decode(codes: np.ndarray, codebook: np.ndarray) -> np.ndarray:
 
 def save_vectors(path: Path, labels: Sequence[str], codes: np.ndarray, codebook: np.ndarray,
                  encoder_version: str) -> None:
-    """Write quantised label vectors keyed by label text."""
-    from .encoders import PHRASE_VERSION
+    """Write quantised label vectors keyed by label text.
 
+    Args:
+        path: the `.npz` file to write (replaced at once).
+        labels: the label texts, one per row of `codes`.
+        codes: their codes, as `quantise` gives them.
+        codebook: the codebook, as `quantise` gives it.
+        encoder_version: the version of the encoder that made the vectors.
+    """
     text = "\n".join(labels).encode("utf-8")
     tmp = path.with_suffix(".tmp.npz")
     np.savez_compressed(tmp, labels=np.frombuffer(text, dtype=np.uint8), codes=codes, codebook=codebook,
@@ -110,8 +138,6 @@ class ShippedVectors:
     """Quantised label vectors of one encoder, looked up by label text."""
 
     def __init__(self, path: Path):
-        import hashlib
-
         self.digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]   # which build
         with np.load(path, allow_pickle=False) as data:
             self.encoder = str(data["encoder"])
@@ -121,13 +147,25 @@ class ShippedVectors:
         self._row = {label: i for i, label in enumerate(self.labels)}
 
     def serves(self, encoder) -> bool:
-        """True if these vectors were made by `encoder` (same version, same phrase centring)."""
-        from .encoders import PHRASE_VERSION
+        """Say whether these vectors were made by `encoder`.
 
+        Args:
+            encoder: an encoder.
+
+        Returns:
+            True for the same encoder version and the same phrase centring.
+        """
         return self.encoder == f"{encoder.version}|{PHRASE_VERSION}"
 
     def lookup(self, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Return (vectors of the labels found, a mask of which labels were found)."""
+        """Look labels up by their text.
+
+        Args:
+            labels: label texts.
+
+        Returns:
+            (vectors of the labels found, in order; a mask of which labels were found).
+        """
         rows = np.array([self._row.get(label, -1) for label in labels], dtype=np.int64)
         found = rows >= 0
         return decode(self._codes[rows[found]], self._codebook), found
@@ -137,7 +175,14 @@ _cache: dict[Path, ShippedVectors | None] = {}
 
 
 def shipped_vectors(folder: Path = SHIPPED_DIR) -> ShippedVectors | None:
-    """The shipped label vectors (read once per process), or None if there are none."""
+    """Return the shipped label vectors, read once per process.
+
+    Args:
+        folder: the folder holding `VECTORS_FILE`.
+
+    Returns:
+        The `ShippedVectors`, or None if there are none.
+    """
     path = folder / VECTORS_FILE
     if path not in _cache:
         _cache[path] = ShippedVectors(path) if path.exists() else None

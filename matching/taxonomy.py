@@ -13,6 +13,12 @@ def fallback_languages(lang: str) -> tuple[str, ...]:
 
     Portuguese falls back to Spanish before English: the shipped taxonomy has no
     Portuguese skill labels, and a Brazilian reads Spanish more easily than English.
+
+    Args:
+        lang: the reader's language code.
+
+    Returns:
+        Language codes, `lang` first and English last.
     """
     return tuple(dict.fromkeys((lang, *(("es",) if lang == "pt" else ()), "en")))
 
@@ -37,7 +43,14 @@ class Concept:
     terms: frozenset[str] = frozenset()
 
     def label(self, lang: str = "en") -> str:
-        """Return the preferred label in `lang`, else in its `fallback_languages`, else any."""
+        """Return the preferred label in `lang`, else in its `fallback_languages`, else any.
+
+        Args:
+            lang: the reader's language code.
+
+        Returns:
+            The label, or the last part of the URI for a concept without labels.
+        """
         for code in (*fallback_languages(lang), *self.labels):
             if self.labels.get(code):
                 return self.labels[code][0]
@@ -58,12 +71,24 @@ class Taxonomy:
 
     @property
     def languages(self) -> list[str]:
-        """The label languages present, English first."""
+        """The label languages of the occupations.
+
+        Returns:
+            Language codes, English first, then in alphabetical order.
+        """
         langs = {lang for c in self.occupations for lang in c.labels}
         return sorted(langs, key=lambda x: (x != "en", x))
 
     def subset(self, keep) -> Taxonomy:
-        """Return the occupations for which `keep(concept)` is true, with their skills."""
+        """Return the occupations for which `keep(concept)` is true, with their skills.
+
+        Args:
+            keep: called with each occupation `Concept`.
+
+        Returns:
+            A new `Taxonomy` holding those occupations, the skills they need and their
+            relations (renumbered), every ISCO group, and `-subset` added to the version.
+        """
         occ_idx = [i for i, c in enumerate(self.occupations) if keep(c)]
         skill_idx = sorted({s for i in occ_idx for s in (*self.essential.get(i, []), *self.optional.get(i, []))})
         o_new = {old: new for new, old in enumerate(occ_idx)}
@@ -74,6 +99,11 @@ class Taxonomy:
                         source=self.source, version=self.version + "-subset")
 
     def to_dict(self) -> dict:
+        """Return the taxonomy as plain JSON data (without `Concept.terms`).
+
+        Returns:
+            The data `from_dict` reads.
+        """
         return {
             "source": self.source, "version": self.version,
             "occupations": [[c.uri, c.isco, c.labels, *([True] if c.regulated else [])] for c in self.occupations],
@@ -85,6 +115,14 @@ class Taxonomy:
 
     @classmethod
     def from_dict(cls, data: dict) -> Taxonomy:
+        """Build a taxonomy from the data `to_dict` gives.
+
+        Args:
+            data: the JSON data.
+
+        Returns:
+            The `Taxonomy`.
+        """
         return cls(
             occupations=[Concept(row[0], row[2], row[1], bool(row[3:] and row[3])) for row in data["occupations"]],
             skills=[Concept(uri, labels) for uri, labels in data["skills"]],
@@ -99,6 +137,13 @@ def isco_closeness(a: str | None, b: str | None) -> float:
 
     Same unit group (4 digits) 1.0, same minor group (3) 0.75, same sub-major group (2)
     0.5, same major group (1) 0.25, else 0.
+
+    Args:
+        a: an ISCO-08 code, or None.
+        b: another, or None.
+
+    Returns:
+        The closeness (0 when either is unknown).
     """
     if not a or not b:
         return 0.0

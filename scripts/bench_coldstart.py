@@ -86,10 +86,7 @@ def one_run(rev: str = "HEAD", timeout: float = 1800) -> dict:
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     subprocess.run(["git", "checkout", "-q", rev], cwd=clone, check=True)
     env = _clean_env()
-    t = time.monotonic()
-    subprocess.run(["bash", "-c", ". scripts/_venv.sh && ensure_venv requirements.txt"], cwd=clone, env=env,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    install = time.monotonic() - t
+    install = _install(clone, env)
     port = _free_port()
     log = open(base / "run.log", "w")
     t_start = time.monotonic()
@@ -97,54 +94,84 @@ def one_run(rev: str = "HEAD", timeout: float = 1800) -> dict:
                             stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"./scripts/run stopped; see {base / 'run.log'}")
-            try:
-                if _request(url + "/healthz")[0] == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            if time.monotonic() - t_start > timeout:
-                raise TimeoutError("the web did not answer")
-            time.sleep(0.2)
+        _wait_for_web(proc, url, base, t_start, timeout)
         t_web = time.monotonic()
-        token = subprocess.run(
-            [".venv/bin/python", "-m", "scripts.create_token", "--email", "orientadora@puente.local",
-             "--scopes", "profiles:write vacancies:write", "--name", "cold start"],
-            cwd=clone, env=env, capture_output=True, text=True, check=True).stdout.strip()
-        status, vacancy = _request(url + "/api/v1/vacancies", WELDER_VACANCY, token)
-        assert status == 202, (status, vacancy)
-        status, profile = _request(url + "/api/v1/profiles", WELDER_PROFILE, token)
-        assert status == 202, (status, profile)
-        while True:
-            status, body = _request(f"{url}/api/v1/profiles/{profile['id']}/matches")
-            found = [m for m in body.get("matches", []) if m["vacancy_id"] == vacancy["id"]]
-            if body.get("status") == "done" and found:
-                break
-            if time.monotonic() - t_web > timeout:
-                raise TimeoutError(f"not ranked after {timeout} s: {body.get('status')}")
-            time.sleep(0.5)
+        match = _welder_match(url, _demo_token(clone, env), t_web, timeout)
         ranked = time.monotonic() - t_web
-        match = found[0]
-        occupations = match["explanation"].get("occupations", {})
-        result = {"rev": rev, "install": install, "web": t_web - t_start, "ranked": ranked, "rank": match["rank"],
-                "score": match["score"], "vacancy_occupation": (occupations.get("vacancy") or {}).get("labels", {}),
-                "profile_occupation": [o.get("labels", {}) for o in occupations.get("profile", [])],
-                "matched_skills": [s.get("skill") for s in match["explanation"].get("matched_skills", [])]}
+        result = {"rev": rev, "install": install, "web": t_web - t_start, "ranked": ranked, **_what_it_shows(match)}
     finally:
-        os.killpg(proc.pid, signal.SIGINT)   # as Ctrl-C: ./scripts/run stops what it started
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)   # and nothing of this run outlives it
-        except ProcessLookupError:
-            pass
+        _stop(proc)
         log.close()
     shutil.rmtree(base, ignore_errors=True)   # a failed run's folder stays, to read its run.log
     return result
+
+
+def _install(clone: Path, env: dict[str, str]) -> float:
+    """Install the clone as the README says; return the seconds it took."""
+    t = time.monotonic()
+    subprocess.run(["bash", "-c", ". scripts/_venv.sh && ensure_venv requirements.txt"], cwd=clone, env=env,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - t
+
+
+def _wait_for_web(proc: subprocess.Popen, url: str, base: Path, t_start: float, timeout: float) -> None:
+    """Wait until the web answers /healthz; fail if ./scripts/run stops or `timeout` passes."""
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"./scripts/run stopped; see {base / 'run.log'}")
+        try:
+            if _request(url + "/healthz")[0] == 200:
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        if time.monotonic() - t_start > timeout:
+            raise TimeoutError("the web did not answer")
+        time.sleep(0.2)
+
+
+def _demo_token(clone: Path, env: dict[str, str]) -> str:
+    """An API token of the demo case worker, made by the clone's own command."""
+    return subprocess.run(
+        [".venv/bin/python", "-m", "scripts.create_token", "--email", "orientadora@puente.local",
+         "--scopes", "profiles:write vacancies:write", "--name", "cold start"],
+        cwd=clone, env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _welder_match(url: str, token: str, t_web: float, timeout: float) -> dict:
+    """Post the welder vacancy and profile; return the match once the profile's ranking holds it."""
+    status, vacancy = _request(url + "/api/v1/vacancies", WELDER_VACANCY, token)
+    assert status == 202, (status, vacancy)
+    status, profile = _request(url + "/api/v1/profiles", WELDER_PROFILE, token)
+    assert status == 202, (status, profile)
+    while True:
+        status, body = _request(f"{url}/api/v1/profiles/{profile['id']}/matches")
+        found = [m for m in body.get("matches", []) if m["vacancy_id"] == vacancy["id"]]
+        if body.get("status") == "done" and found:
+            return found[0]
+        if time.monotonic() - t_web > timeout:
+            raise TimeoutError(f"not ranked after {timeout} s: {body.get('status')}")
+        time.sleep(0.5)
+
+
+def _what_it_shows(match: dict) -> dict:
+    """The match's rank and score, the occupations' labels and the matched skills."""
+    occupations = match["explanation"].get("occupations", {})
+    return {"rank": match["rank"], "score": match["score"],
+            "vacancy_occupation": (occupations.get("vacancy") or {}).get("labels", {}),
+            "profile_occupation": [o.get("labels", {}) for o in occupations.get("profile", [])],
+            "matched_skills": [s.get("skill") for s in match["explanation"].get("matched_skills", [])]}
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGINT)   # as Ctrl-C: ./scripts/run stops what it started
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)   # and nothing of this run outlives it
+    except ProcessLookupError:
+        pass
 
 
 def table(runs: list[dict]) -> str:

@@ -44,16 +44,9 @@ def _redis_url() -> tuple[str, object]:
 
 
 def run_once(workers: int, rate: float, seconds: float, database: str | None, fork: bool) -> dict:
-    import requests
     from redis import Redis
     from rq import Queue
-    from sqlalchemy import create_engine, text
     from werkzeug.serving import make_server
-
-    from config import load_settings
-    from models import upgrade
-    from scripts.demo import load_demo
-    from web import create_app
 
     tmp = Path(tempfile.mkdtemp(prefix="puente-e2e-"))
     redis_url, embedded = _redis_url()
@@ -61,25 +54,11 @@ def run_once(workers: int, rate: float, seconds: float, database: str | None, fo
     conn.flushdb()
     db_url = database or f"sqlite:///{tmp / 'bench.db'}"
     if database:   # start from empty tables
-        engine = create_engine(database)
-        with engine.begin() as c:
-            c.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
+        _empty_schema(database)
     env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "PUENTE_QUEUE": "bench",
            "PUENTE_WORKER_THREADS": str(max(1, (os.cpu_count() or 1) // workers)),
            "PUENTE_RATE_LIMIT_ENABLED": "0", "HF_HUB_OFFLINE": "1", "PUENTE_ENV": "development"}
-    settings = load_settings(environ=env)
-    upgrade(db_url)
-    app = create_app(settings)
-    load_demo(app)
-    # Submitting profiles needs a case worker's token with profiles:write, as for any API client.
-    import secrets
-
-    from scripts.create_token import create_token
-    from scripts.create_user import create_user
-
-    create_user(db_url, "bench@puente.test", secrets.token_urlsafe(), admin=True)
-    token = create_token(db_url, "bench@puente.test", "profiles:write", "bench_e2e")
+    app, token = _demo_app(env, db_url)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -88,81 +67,141 @@ def run_once(workers: int, rate: float, seconds: float, database: str | None, fo
                                "WARNING", *cls], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL) for i in range(workers)]
     queue = Queue("bench", connection=conn)
+    kind = "postgresql" if database else "sqlite"
     try:
-        # Warm-up: the demo's own jobs (encoder and taxonomy loaded, vacancies embedded).
-        deadline = time.monotonic() + 240
-        while (len(queue) or queue.started_job_registry.count) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        if len(queue):   # the workers make no progress (a forked job horse that hangs, for one)
+        if not _warmed_up(queue):   # the workers make no progress (a forked job horse that hangs, for one)
             return {"workers": workers, "fork": fork, "rate": rate, "submitted": 0, "ranked": 0, "p50": None,
-                    "p95": None, "jobs_per_s": 0.0, "depth": [], "stuck": len(queue),
-                    "database": "postgresql" if database else "sqlite"}
-        profiles = json.loads((ROOT / "scripts" / "demo" / "profiles.json").read_text())
-        submitted: list[tuple[str, float]] = []
-        depth: list[tuple[float, int]] = []
-        stop = threading.Event()
-
-        def sample():
-            t0 = time.monotonic()
-            while not stop.is_set():
-                depth.append((time.monotonic() - t0, len(queue) + queue.started_job_registry.count))
-                time.sleep(0.2)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        from models import utcnow
-
-        submitted_after = utcnow()
-        start = time.monotonic()
-        n = int(rate * seconds)
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {token}"
-        for i in range(n):
-            target = start + i / rate
-            time.sleep(max(0.0, target - time.monotonic()))
-            body = dict(profiles[i % len(profiles)])
-            body["summary"] = f"{body.get('summary', '')} ({i})"   # a new text: a new embedding each time
-            resp = session.post(f"{base}/api/v1/profiles", json=body, timeout=10)
-            resp.raise_for_status()
-            submitted.append((resp.json()["id"], time.monotonic()))
-        # Latency from the database's own run records (enqueued -> finished): polling every
-        # profile over HTTP would load the web server the benchmark is measuring.
-        from models import PROFILE, Database, MatchRun
-
-        bench_db = Database(db_url)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            with bench_db.session() as s:
-                done = s.query(MatchRun).filter(MatchRun.kind == PROFILE, MatchRun.status.in_(("done", "failed")),
-                                                MatchRun.enqueued_at >= submitted_after).count()
-            if done >= n:
-                break
-            time.sleep(0.5)
-        with bench_db.session() as s:
-            runs = s.query(MatchRun).filter(MatchRun.kind == PROFILE, MatchRun.enqueued_at >= submitted_after,
-                                            MatchRun.finished_at.isnot(None)).all()
-            values = sorted((r.finished_at - r.enqueued_at).total_seconds() for r in runs)
-        bench_db.dispose()
-        elapsed = time.monotonic() - start
-        stop.set()
-        return {"workers": workers, "fork": fork, "rate": rate, "submitted": n, "ranked": len(values),
-                "p50": statistics.median(values) if values else None,
-                "p95": values[int(0.95 * (len(values) - 1))] if values else None,
-                "jobs_per_s": len(values) / elapsed, "depth": depth, "database": "postgresql" if database else "sqlite"}
+                    "p95": None, "jobs_per_s": 0.0, "depth": [], "stuck": len(queue), "database": kind}
+        return {"workers": workers, "fork": fork, "rate": rate, **_measure(queue, base, token, db_url, rate, seconds),
+                "database": kind}
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        _stop_workers(procs)
         server.shutdown()
         app.extensions["puente_db"].dispose()
         conn.flushdb()
         conn.close()
         if embedded is not None:
             getattr(embedded, "shutdown", lambda: None)()
+
+
+def _empty_schema(database: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database)
+    with engine.begin() as c:
+        c.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _demo_app(env: dict[str, str], db_url: str):
+    """The app on a migrated database holding the demo data, and a token to submit profiles with."""
+    import secrets
+
+    from config import load_settings
+    from models import upgrade
+    from scripts.create_token import create_token
+    from scripts.create_user import create_user
+    from scripts.demo import load_demo
+    from web import create_app
+
+    settings = load_settings(environ=env)
+    upgrade(db_url)
+    app = create_app(settings)
+    load_demo(app)
+    # Submitting profiles needs a case worker's token with profiles:write, as for any API client.
+    create_user(db_url, "bench@puente.test", secrets.token_urlsafe(), admin=True)
+    return app, create_token(db_url, "bench@puente.test", "profiles:write", "bench_e2e")
+
+
+def _warmed_up(queue) -> bool:
+    """Wait (up to 240 s) for the demo's own jobs (encoder and taxonomy loaded, vacancies
+    embedded); False if some are still queued then."""
+    deadline = time.monotonic() + 240
+    while (len(queue) or queue.started_job_registry.count) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return not len(queue)
+
+
+def _measure(queue, base: str, token: str, db_url: str, rate: float, seconds: float) -> dict:
+    """Submit `rate` profiles a second for `seconds`, sampling the queue's depth; return
+    the counts, the latency percentiles and the throughput."""
+    from models import utcnow
+
+    profiles = json.loads((ROOT / "scripts" / "demo" / "profiles.json").read_text())
+    depth: list[tuple[float, int]] = []
+    stop = threading.Event()
+    threading.Thread(target=_sample_depth, args=(queue, depth, stop), daemon=True).start()
+    submitted_after = utcnow()
+    start = time.monotonic()
+    n = int(rate * seconds)
+    _submit(base, token, profiles, rate, n, start)
+    values = _latencies(db_url, submitted_after, n)
+    elapsed = time.monotonic() - start
+    stop.set()
+    return {"submitted": n, "ranked": len(values), "p50": statistics.median(values) if values else None,
+            "p95": values[int(0.95 * (len(values) - 1))] if values else None,
+            "jobs_per_s": len(values) / elapsed, "depth": depth}
+
+
+def _sample_depth(queue, depth: list[tuple[float, int]], stop: threading.Event) -> None:
+    t0 = time.monotonic()
+    while not stop.is_set():
+        depth.append((time.monotonic() - t0, len(queue) + queue.started_job_registry.count))
+        time.sleep(0.2)
+
+
+def _submit(base: str, token: str, profiles: list[dict], rate: float, n: int, start: float) -> list[str]:
+    """POST `n` profiles on schedule (the i-th at `start + i / rate`); return their ids."""
+    import requests
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    submitted = []
+    for i in range(n):
+        target = start + i / rate
+        time.sleep(max(0.0, target - time.monotonic()))
+        body = dict(profiles[i % len(profiles)])
+        body["summary"] = f"{body.get('summary', '')} ({i})"   # a new text: a new embedding each time
+        resp = session.post(f"{base}/api/v1/profiles", json=body, timeout=10)
+        resp.raise_for_status()
+        submitted.append(resp.json()["id"])
+    return submitted
+
+
+def _latencies(db_url: str, submitted_after, n: int) -> list[float]:
+    """Seconds from enqueued to finished of the profile runs since `submitted_after`,
+    sorted, once `n` of them are over (or after 300 s).
+
+    From the database's own run records: polling every profile over HTTP would load the
+    web server the benchmark is measuring.
+    """
+    from models import PROFILE, Database, MatchRun
+
+    bench_db = Database(db_url)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        with bench_db.session() as s:
+            done = s.query(MatchRun).filter(MatchRun.kind == PROFILE, MatchRun.status.in_(("done", "failed")),
+                                            MatchRun.enqueued_at >= submitted_after).count()
+        if done >= n:
+            break
+        time.sleep(0.5)
+    with bench_db.session() as s:
+        runs = s.query(MatchRun).filter(MatchRun.kind == PROFILE, MatchRun.enqueued_at >= submitted_after,
+                                        MatchRun.finished_at.isnot(None)).all()
+        values = sorted((r.finished_at - r.enqueued_at).total_seconds() for r in runs)
+    bench_db.dispose()
+    return values
+
+
+def _stop_workers(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 def plot(results: list[dict], path: Path) -> None:

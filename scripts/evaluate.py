@@ -95,33 +95,17 @@ def _per_owner(label_scores: np.ndarray, owner: np.ndarray, n: int) -> np.ndarra
 # --- task (a) -----------------------------------------------------------------------
 
 def task_labels(index, encoders, cache: Cache, n: int, lang: str = "es") -> dict:
-    from matching.linking import label_variants, normalise_title, phrase_case
+    from matching.linking import normalise_title, phrase_case
 
     linker = index.occupations
     tax = index.taxonomy
-    by_text: dict[str, set[int]] = {}
-    for j, t in enumerate(linker.texts):
-        by_text.setdefault(t, set()).add(j)
-    # Gender twins: hiding 'enfermera' hides 'enfermero' too (both come from one label).
-    twins: dict[str, set[str]] = {}
-    for c in tax.occupations:
-        for raw in (label for labels in c.labels.values() for label in labels):
-            group = {normalise_title(v) for v in label_variants(raw)}
-            for text in group:
-                twins.setdefault(text, set()).update(group)
     pool = [(label, i) for i, c in enumerate(tax.occupations) for label in c.labels.get(lang, [])]
     random.Random(SEED).shuffle(pool)
     pool = pool[OFFSET * n:(OFFSET + 1) * n]
     queries = [q for q, _ in pool]
     read = [phrase_case(q) for q in queries]   # as the linker gives titles to the encoder
     gold = np.array([i for _, i in pool])
-    exclude = []
-    for q in queries:
-        hidden = set()
-        for variant in [q, *label_variants(q)]:
-            for text in twins.get(normalise_title(variant), {normalise_title(variant)}):
-                hidden |= by_text.get(text, set())
-        exclude.append(hidden)
+    exclude = _hidden_labels(queries, _gender_twins(tax), _positions(linker.texts))
 
     def masked(label_scores: np.ndarray) -> np.ndarray:
         for row, hidden in enumerate(exclude):
@@ -134,12 +118,54 @@ def task_labels(index, encoders, cache: Cache, n: int, lang: str = "es") -> dict
         lv = linker.vectors if enc is linker.encoder else cache.encode(enc, linker.labels, "query", centred=True)
         qv = cache.encode(enc, read, "query", centred=True)
         out[name] = masked(qv @ lv.T)
-    char = type(linker).__new__(type(linker))
-    char.__dict__.update({**linker.__dict__, "lexical_weight": 1.0, "vectors": None})
-    out["characters (TF-IDF char n-grams)"] = masked(char.label_scores(queries))
+    out["characters (TF-IDF char n-grams)"] = masked(_characters_only(linker).label_scores(queries))
     qv = cache.encode(linker.encoder, read, "query", centred=True)
     out["hybrid (Puente)"] = linker.scores(queries, qv, exclude=exclude)
     return {"gold": gold, "scores": out, "n": len(queries)}
+
+
+def _positions(texts: list[str]) -> dict[str, set[int]]:
+    """Normalised label text -> the positions of the linker's labels that read so."""
+    by_text: dict[str, set[int]] = {}
+    for j, t in enumerate(texts):
+        by_text.setdefault(t, set()).add(j)
+    return by_text
+
+
+def _gender_twins(tax) -> dict[str, set[str]]:
+    """Normalised label -> the normalised labels split from the same ESCO label (itself
+    included): hiding 'enfermera' hides 'enfermero' too."""
+    from matching.linking import label_variants, normalise_title
+
+    twins: dict[str, set[str]] = {}
+    for c in tax.occupations:
+        for raw in (label for labels in c.labels.values() for label in labels):
+            group = {normalise_title(v) for v in label_variants(raw)}
+            for text in group:
+                twins.setdefault(text, set()).update(group)
+    return twins
+
+
+def _hidden_labels(queries: list[str], twins: dict[str, set[str]], by_text: dict[str, set[int]]) -> list[set[int]]:
+    """Per query, the label positions to hide: every label that reads as the query, one of
+    its gender forms, or their twins."""
+    from matching.linking import label_variants, normalise_title
+
+    exclude = []
+    for q in queries:
+        hidden = set()
+        for variant in [q, *label_variants(q)]:
+            for text in twins.get(normalise_title(variant), {normalise_title(variant)}):
+                hidden |= by_text.get(text, set())
+        exclude.append(hidden)
+    return exclude
+
+
+def _characters_only(linker):
+    """A copy of `linker` that reads characters only."""
+    char = type(linker).__new__(type(linker))
+    char.__dict__.update({**linker.__dict__, "lexical_weight": 1.0, "vectors": None})
+    return char
 
 
 # --- task (b) -----------------------------------------------------------------------
@@ -159,9 +185,27 @@ def _occupation_docs(tax, lang: str) -> list[str]:
 
 
 def task_skills(index, encoders, cache: Cache, n: int, lang: str) -> dict:
-    from matching.annotate import SKILL_THRESHOLD
-
     tax = index.taxonomy
+    queries, gold = _skill_queries(tax, n, lang)
+    docs = _occupation_docs(tax, lang)
+    out = {"TF-IDF (words)": _word_tfidf(docs, queries)}
+    for name, enc in encoders.items():
+        out[name] = cache.encode(enc, queries, "query") @ cache.encode(enc, docs, "document").T
+
+    # Hybrid: what the product does for a profile without a job title: link each skill
+    # to ESCO and rank occupations by the skills they need (TaxonomyIndex.
+    # occupations_from_skills), then let the whole-text similarity break ties.
+    graph = _skills_graph(index, queries)
+    default = index.occupations.encoder
+    out["skills graph (ESCO links)"] = graph
+    out["hybrid (Puente)"] = (_standard(graph) + SEMANTIC_SHARE * _standard(out[_encoder_label(default)])
+                              + TEXT_SHARE * _standard(out["TF-IDF (words)"]))
+    return {"gold": gold, "scores": out, "n": len(queries)}
+
+
+def _skill_queries(tax, n: int, lang: str) -> tuple[list[str], np.ndarray]:
+    """`n` profiles of 5-10 alternative labels of an occupation's essential skills (after
+    the tuning split), and their occupations."""
     rng = random.Random(SEED + {"es": 1, "en": 2}.get(lang, 3))
     candidates = [i for i in range(len(tax.occupations)) if len(tax.essential.get(i, [])) >= 5]
     rng.shuffle(candidates)
@@ -178,22 +222,19 @@ def task_skills(index, encoders, cache: Cache, n: int, lang: str) -> dict:
             gold.append(i)
         if len(queries) >= n:
             break
-    gold = np.array(gold)
-    docs = _occupation_docs(tax, lang)
-    out = {"TF-IDF (words)": _word_tfidf(docs, queries)}
-    for name, enc in encoders.items():
-        out[name] = cache.encode(enc, queries, "query") @ cache.encode(enc, docs, "document").T
+    return queries, np.array(gold)
 
-    # Hybrid: what the product does for a profile without a job title: link each skill
-    # to ESCO and rank occupations by the skills they need (TaxonomyIndex.
-    # occupations_from_skills), then let the whole-text similarity break ties.
-    # The query phrases are ESCO labels: each is hidden from the skill linker (as in task
-    # a), so that linking has to go by near labels, as it must for free text.
+
+def _skills_graph(index, queries: list[str]) -> np.ndarray:
+    """Occupations ranked by the ESCO skills each query's phrases link to.
+
+    The query phrases are ESCO labels: each is hidden from the skill linker (as in task
+    a), so that linking has to go by near labels, as it must for free text.
+    """
+    from matching.annotate import SKILL_THRESHOLD
     from matching.linking import Link, normalise_title
 
-    by_text: dict[str, set[int]] = {}
-    for j, t in enumerate(index.skills.texts):
-        by_text.setdefault(t, set()).add(j)
+    by_text = _positions(index.skills.texts)
     phrases = [[p.strip() for p in q.split(",") if p.strip()] for q in queries]
     flat = [p for ps in phrases for p in ps]
     hidden = [by_text.get(normalise_title(p), set()) for p in flat]
@@ -205,22 +246,29 @@ def task_skills(index, encoders, cache: Cache, n: int, lang: str) -> dict:
     for ps in phrases:
         trusted.append([link for link in best[pos:pos + len(ps)] if link.score >= SKILL_THRESHOLD])
         pos += len(ps)
-    graph = index.occupations_from_skills(trusted)
-    default = index.occupations.encoder
-    out["skills graph (ESCO links)"] = graph
-    out["hybrid (Puente)"] = (_standard(graph) + SEMANTIC_SHARE * _standard(out[_encoder_label(default)])
-                              + TEXT_SHARE * _standard(out["TF-IDF (words)"]))
-    return {"gold": gold, "scores": out, "n": len(queries)}
+    return index.occupations_from_skills(trusted)
 
 
 # --- task (c) -----------------------------------------------------------------------
 
 def task_pairs(index, encoders, cache: Cache, n: int) -> dict:
-    from config import load_weights
-    from matching import Job, ProfileDoc, VacancyDoc, embed_profile, embed_vacancy, score_pair
-    from matching.annotate import annotate
+    vacancies, profiles = _pair_docs(index.taxonomy, n)
+    gold = np.arange(len(vacancies))
+    v_text = [v.text() for v in vacancies]
+    p_text = [p.text() for p in profiles]
+    out = {"TF-IDF (words)": _word_tfidf(v_text, p_text)}
+    for name, enc in encoders.items():
+        out[name] = cache.encode(enc, p_text, "query") @ cache.encode(enc, v_text, "document").T
+    out["hybrid (Puente)"] = _product_scores(index, vacancies, profiles)
+    return {"gold": gold, "scores": out, "n": len(vacancies)}
 
-    tax = index.taxonomy
+
+def _pair_docs(tax, n: int) -> tuple[list, list]:
+    """For `n` occupations (after the tuning split), a vacancy (its preferred label and four
+    essential skills in one language) and a profile (another label and four other
+    essential skills in the other language)."""
+    from matching import Job, ProfileDoc, VacancyDoc
+
     rng = random.Random(SEED + 7)
     cands = [i for i, c in enumerate(tax.occupations)
              if len(tax.essential.get(i, [])) >= 8 and len(c.labels.get("es", [])) >= 2
@@ -239,12 +287,16 @@ def task_pairs(index, encoders, cache: Cache, n: int) -> dict:
         vacancies.append(VacancyDoc(id=k, title=v_title, country="CO", essential_skills=tuple(v_sk)))
         profiles.append(ProfileDoc(id=k, country="CO", jobs=(Job(p_title, 3.0),), skills=tuple(p_sk),
                                    languages={"es": "native", "en": "fluent"}))
-    gold = np.arange(len(cands))
-    v_text = [v.text() for v in vacancies]
-    p_text = [p.text() for p in profiles]
-    out = {"TF-IDF (words)": _word_tfidf(v_text, p_text)}
-    for name, enc in encoders.items():
-        out[name] = cache.encode(enc, p_text, "query") @ cache.encode(enc, v_text, "document").T
+    return vacancies, profiles
+
+
+def _product_scores(index, vacancies: list, profiles: list) -> np.ndarray:
+    """Every (profile, vacancy) pair's combined score as the product computes it: both
+    annotated with ESCO, embedded, and scored on every dimension."""
+    from config import load_weights
+    from matching import ProfileDoc, VacancyDoc, embed_profile, embed_vacancy, score_pair
+    from matching.annotate import annotate
+
     enc = index.occupations.encoder
     weights = load_weights()
     vacancies = [VacancyDoc(**{**v.__dict__, "esco": annotate(index, [v.title], list(v.essential_skills))})
@@ -257,8 +309,7 @@ def task_pairs(index, encoders, cache: Cache, n: int) -> dict:
     for a, (p, pe) in enumerate(zip(profiles, pemb, strict=True)):
         for b, (v, ve) in enumerate(zip(vacancies, vemb, strict=True)):
             hybrid[a, b] = score_pair(p, pe, v, ve, enc.calibration, weights).score
-    out["hybrid (Puente)"] = hybrid
-    return {"gold": gold, "scores": out, "n": len(cands)}
+    return hybrid
 
 
 def _encoder_label(enc) -> str:

@@ -252,3 +252,27 @@ def test_top_k_rows_finds_the_exact_best_of_each_row(m, k):
     want = np.argsort(-scores, axis=1)[:, :k]
     assert got.shape == want.shape
     assert np.array_equal(np.take_along_axis(scores, got, axis=1), np.take_along_axis(scores, want, axis=1))
+
+
+def test_each_vacancy_skill_is_one_column_and_essential_wins():
+    from matching.scoring import _skill_columns
+
+    v = VacancyDoc(id=1, title="Cajero", country="CO", essential_skills=("Excel", "excel", "caja"),
+                   optional_skills=("caja", "inglés", "Inglés ", "no listed phrase"))
+    v_index = {"cajero": 0, "excel": 1, "caja": 2, "ingles": 3}
+    assert _skill_columns(v, v_index) == ([1, 2], [3])
+
+
+def test_skill_matches_weigh_essential_twice_and_sort_the_missing():
+    from matching.scoring import ESSENTIAL_WEIGHT, _skill_matches
+
+    # Rows: the person's phrases; columns: the vacancy's (0 is its title).
+    sims = np.array([[0.1, 0.95, 0.2, 0.1, 0.9],
+                     [0.1, 0.30, 0.5, 0.1, 0.2]], dtype=np.float32)
+    got, matched, missing, missing_optional = _skill_matches(
+        [1, 2], [3, 4], sims, ["excel", "ventas"], ["Cajero", "Excel", "caja", "inglés", "word"], 0.8)
+    assert got == ESSENTIAL_WEIGHT + 1.0
+    assert matched == [{"skill": "Excel", "by": "excel", "similarity": 0.95},
+                       {"skill": "word", "by": "excel", "similarity": 0.9}]
+    assert missing == ["caja"] and missing_optional == ["inglés"]
+    assert _skill_matches([0], [], np.zeros((0, 1), np.float32), [], ["Cajero"], 0.8) == (0.0, [], ["Cajero"], [])

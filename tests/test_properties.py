@@ -579,10 +579,17 @@ jobs_facts = st.builds(
 
 
 def _check_verdict(person, job, verdict) -> None:
+    codes = {r["code"] for r in verdict.reasons}
+    _check_verdict_follows_the_rules(person, job, verdict, codes)
+    stored = json.loads(json.dumps(verdict.to_dict()))
+    _check_stored_steps(verdict, stored)
+    _check_texts_are_readable(verdict, stored)
+
+
+def _check_verdict_follows_the_rules(person, job, verdict, codes: set[str]) -> None:
     assert verdict.verdict in elig.VERDICTS
     order = [elig.STEP_KINDS.index(s.kind) for s in verdict.steps]
     assert order == sorted(order)
-    codes = {r["code"] for r in verdict.reasons}
     assert (verdict.verdict == "not_eligible") == bool(codes & BLOCKING)
     assert (verdict.verdict == "eligible_now") == (not verdict.steps and not codes & BLOCKING)
     if job.country in person.nationalities and not job.remote:
@@ -590,10 +597,15 @@ def _check_verdict(person, job, verdict) -> None:
     for code in job.languages:
         if elig.speaks(person.languages.get(code)):
             assert f"language:{code}" not in {s.rule for s in verdict.steps}
-    stored = json.loads(json.dumps(verdict.to_dict()))
+
+
+def _check_stored_steps(verdict, stored: dict) -> None:
     assert [elig.Step.from_dict(s) for s in stored["steps"]] == list(verdict.steps)
     assert elig.barrier_group(stored["steps"]) in (*elig.BARRIER_GROUPS, None)
     assert (elig.barrier_group(stored["steps"]) is None) == (not verdict.steps)
+
+
+def _check_texts_are_readable(verdict, stored: dict) -> None:
     for locale in (*LOCALES, "fr"):
         for step in (*verdict.steps, *verdict.routes, *stored["steps"]):
             text = describe_step(KB, step, locale)["text"]
@@ -715,6 +727,15 @@ def test_score_pair_scores_in_unit_interval_and_explains_only_real_skills(pair):
     assert 0.0 <= result.score <= 1.0 and result.score == round(combine(result.scores, WEIGHTS), 4)
     ex = result.explanation
     assert ex["verdict"] == verdict.verdict != "not_eligible"
+    _check_explained_skills(p, v, ex)
+    assert json.loads(json.dumps(ex)) == ex   # stored as JSON
+    employer = for_employer(result, WEIGHTS)
+    assert "eligibility" not in employer.scores and not set(PRIVATE_EXPLANATION) & set(employer.explanation)
+    assert 0.0 <= employer.score <= 1.0 and employer.explanation["ready_now"] == (ex["verdict"] == "eligible_now")
+
+
+def _check_explained_skills(p, v, ex: dict) -> None:
+    """Every skill the vacancy lists is matched (by a phrase of the person's) or missing, once."""
     p_phrases, v_phrases = set(p.phrases()), v.phrases()
     matched = [m["skill"] for m in ex["matched_skills"]]
     for m in ex["matched_skills"]:
@@ -725,10 +746,6 @@ def test_score_pair_scores_in_unit_interval_and_explains_only_real_skills(pair):
     given = (*v.essential_skills, *v.optional_skills)
     wanted = {normalise_phrase(s.strip()[:MAX_PHRASE_CHARS]) for s in given} & keys
     assert {normalise_phrase(x) for x in accounted} == wanted
-    assert json.loads(json.dumps(ex)) == ex   # stored as JSON
-    employer = for_employer(result, WEIGHTS)
-    assert "eligibility" not in employer.scores and not set(PRIVATE_EXPLANATION) & set(employer.explanation)
-    assert 0.0 <= employer.score <= 1.0 and employer.explanation["ready_now"] == (ex["verdict"] == "eligible_now")
 
 
 @BASE

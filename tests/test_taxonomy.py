@@ -227,3 +227,74 @@ def test_an_index_whose_labels_are_all_new_is_encoded(encoder, tmp_path):
     new = build_index(Taxonomy([Concept("x", {"es": ["zurcidora de redes de pesca"]}, "7533")], []), encoder, tmp_path)
     (links,) = new.link_occupations(["zurcidora de redes"], top_k=1)
     assert links[0].index == 0 and links[0].score > 0.5
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def test_esco_rows_are_joined_on_their_uri_and_odd_rows_are_skipped(tmp_path):
+    head = ["conceptType", "conceptUri", "iscoGroup", "preferredLabel", "altLabels", "regulatedProfessionNote"]
+    _write_csv(tmp_path / "occupations_en.csv", [head, ["O", "o1", "", "Cook", "cook\n  head   chef\n\n", ""],
+                                                 ["O", "o2", "2221", "", "", ""]])
+    _write_csv(tmp_path / "occupations_es.csv", [head, ["O", "o1", "5120", "Cocinero", "", "x/regulated "],
+                                                 ["O", "o2", "9999", "Enfermero", "", "x/not-regulated"]])
+    _write_csv(tmp_path / "occupations_latest.csv", [head, ["O", "o9", "", "ignored", "", ""]])   # not a language
+    _write_csv(tmp_path / "skills_pt.csv", [head, ["S", "s1", "", "cozinhar", "Cozinhar", ""],
+                                            ["S", "s2", "", "injetar", "", ""]])
+    _write_csv(tmp_path / "occupationSkillRelations.csv", [
+        ["occupationUri", "relationType", "skillType", "skillUri"], ["o1", "essential", "", "s1"],
+        ["o1", "other", "", "s2"], ["o9", "essential", "", "s1"], ["o2", "essential", "", "unknown"]])
+    _write_csv(tmp_path / "ISCOGroups_es.csv", [["conceptType", "conceptUri", "code", "preferredLabel"],
+                                                ["I", "i1", "5120", "Cocineros"], ["I", "i2", "", "sin código"]])
+    tax = read_esco_dir(tmp_path)
+    cook, nurse = tax.occupations
+    assert [c.uri for c in tax.occupations] == ["o1", "o2"]
+    # The first ISCO group given counts; regulated if any language's note says so.
+    assert (cook.isco, cook.regulated, nurse.isco, nurse.regulated) == ("5120", True, "2221", False)
+    assert cook.labels == {"en": ["Cook", "head chef"], "es": ["Cocinero"]} and nurse.labels == {"es": ["Enfermero"]}
+    assert [c.labels for c in tax.skills] == [{"pt": ["cozinhar"]}, {"pt": ["injetar"]}]
+    # Any relation other than 'essential' is optional; one naming an unknown concept is left out.
+    assert tax.essential == {0: [0]} and tax.optional == {0: [1]}
+    assert tax.isco_groups == {"5120": {"es": "Cocineros"}}
+    with pytest.raises(FileNotFoundError):
+        read_esco_dir(tmp_path / "empty")
+
+
+def test_merge_takes_the_extras_labels_and_isco_group_and_changes_neither_taxonomy():
+    a = Taxonomy([Concept("o1", {"en": ["cook"], "es": ["cocinero"]}, "5120", regulated=True)],
+                 [Concept("s1", {"en": ["cooking"]}), Concept("s2", {"en": ["baking"]})],
+                 {0: [1]}, {0: [0]}, {"5120": {"en": "Cooks"}}, source="shipped", version="v1")
+    b = Taxonomy([Concept("o2", {"es": ["soldador"]}, "7212"), Concept("o1", {"es": ["cocinera"]}, "5121")],
+                 [Concept("s2", {"es": ["hornear"]}), Concept("s1", {})],
+                 {1: [1, 0], 0: [0]}, {}, {"5120": {"es": "Cocineros"}, "7212": {"es": "Soldadores"}}, version="v2")
+    before = (a.to_dict(), b.to_dict())
+    merged = merge_taxonomies(a, b)
+    assert (a.to_dict(), b.to_dict()) == before
+    cook, welder = merged.occupations
+    assert cook.labels == {"en": ["cook"], "es": ["cocinera"]} and cook.isco == "5121" and cook.regulated
+    assert welder.uri == "o2" and welder.isco == "7212"
+    assert [c.labels for c in merged.skills] == [{"en": ["cooking"]}, {"en": ["baking"], "es": ["hornear"]}]
+    assert merged.essential == {0: [0, 1], 1: [1]} and merged.optional == {0: [0]}
+    assert merged.isco_groups == {"5120": {"en": "Cooks", "es": "Cocineros"}, "7212": {"es": "Soldadores"}}
+    assert (merged.source, merged.version) == ("shipped", "v2")
+
+
+def test_a_concepts_labels_are_indexed_once_with_their_best_weight():
+    from matching.linking import ALT_LABEL_WEIGHT, _concept_labels
+
+    guard = Concept("guard", {"pt": ["Segurança", "vigilante"]}, terms=frozenset({"vigilante"}))
+    sitter = Concept("sitter", {"pt": ["Vigilante", "Caseiro/Caseira"], "es": ["casero"]})
+    claimed = {"vigilante"}
+    assert _concept_labels(guard, claimed, None) == {"seguranca": ("segurança", 1.0), "vigilante": ("vigilante", 1.0)}
+    # Its preferred label is a term claimed by another concept: held as an alternative one.
+    assert _concept_labels(sitter, claimed, None) == {
+        "vigilante": ("vigilante", ALT_LABEL_WEIGHT), "caseiro": ("caseiro", ALT_LABEL_WEIGHT),
+        "caseira": ("caseira", ALT_LABEL_WEIGHT), "casero": ("casero", 1.0)}
+    assert _concept_labels(sitter, claimed, 1) == {"vigilante": ("vigilante", ALT_LABEL_WEIGHT), "casero": ("casero", 1.0)}
+    # The same text from two labels: once, with the better weight.
+    twice = Concept("cook", {"es": ["cocinero", "Cocinero"], "pt": ["cozinheiro", "cocinero"]})
+    assert _concept_labels(twice, set(), None) == {"cocinero": ("cocinero", 1.0), "cozinheiro": ("cozinheiro", 1.0)}
