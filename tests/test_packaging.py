@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,21 +58,21 @@ def _locked() -> dict[str, Version]:
     return {p["name"]: Version(p["version"]) for p in LOCK["package"] if p["name"] != "puente"}
 
 
+def _declared() -> set[tuple[str, str, str, str]]:
+    """pyproject's requirements as (name, extras, specifier, marker), the extra as a marker."""
+    groups = {"": PROJECT["dependencies"], **PROJECT["optional-dependencies"]}
+    return {(canonicalize_name(req.name), ",".join(sorted(req.extras)), str(req.specifier),
+             f"extra == '{extra}'" if extra else "")
+            for extra, lines in groups.items() for req in map(Requirement, lines)}
+
+
 def test_the_lock_was_made_from_pyproject_as_it_is():
     """uv.lock records the requirements it resolved: they must be pyproject's today."""
     (root,) = [p for p in LOCK["package"] if p["name"] == "puente"]
-    locked = set()
-    for dep in root["metadata"]["requires-dist"]:
-        extras = ",".join(sorted(dep.get("extras", [])))
-        locked.add((dep["name"], extras, str(Requirement("x" + dep.get("specifier", "")).specifier),
-                    dep.get("marker", "")))
-    declared = set()
-    for extra in [None, *PROJECT["optional-dependencies"]]:
-        for req in _requirements() if extra is None else [Requirement(r) for r in
-                                                          PROJECT["optional-dependencies"][extra]]:
-            declared.add((canonicalize_name(req.name), ",".join(sorted(req.extras)), str(req.specifier),
-                          f"extra == '{extra}'" if extra else ""))
-    assert locked == declared, "pyproject.toml changed since uv.lock was made: run ./scripts/lock"
+    locked = {(dep["name"], ",".join(sorted(dep.get("extras", []))),
+               str(Requirement("x" + dep.get("specifier", "")).specifier), dep.get("marker", ""))
+              for dep in root["metadata"]["requires-dist"]}
+    assert locked == _declared(), "pyproject.toml changed since uv.lock was made: run ./scripts/lock"
     assert set(root["metadata"]["provides-extras"]) == set(PROJECT["optional-dependencies"])
 
 
@@ -112,6 +113,27 @@ def test_requirement_files_are_exactly_what_the_lock_gives():
     done = subprocess.run([str(ROOT / "scripts" / "lock"), "--check"], cwd=ROOT, capture_output=True,
                           text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_checks_see_a_hand_edited_pin_and_an_unlocked_dependency(tmp_path, monkeypatch):
+    for rel in ("pyproject.toml", "uv.lock", "requirements.txt", "requirements-test.txt", "scripts/lock"):
+        (tmp_path / rel).parent.mkdir(exist_ok=True)
+        shutil.copy2(ROOT / rel, tmp_path / rel)
+    (tmp_path / ".venv").symlink_to(BIN.parent)
+    req = tmp_path / "requirements.txt"
+    pinned = re.search(r"^([\w.-]+==[\w.+]+)", req.read_text(), re.MULTILINE).group(1)
+    req.write_text(req.read_text().replace(pinned, pinned.split("==")[0] + "==0.0.1", 1))
+    env = {**os.environ, "UV_OFFLINE": "1", "UV_NO_PROGRESS": "1"}
+    done = subprocess.run([str(tmp_path / "scripts" / "lock"), "--check"], cwd=tmp_path, capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 1 and f"+{pinned} " in done.stdout
+    assert "requirements.txt is out of step with uv.lock: run ./scripts/lock" in done.stderr
+
+    monkeypatch.setitem(PROJECT, "dependencies", [*PROJECT["dependencies"], "leftpad==1.0"])
+    with pytest.raises(AssertionError, match="run ./scripts/lock"):
+        test_the_lock_was_made_from_pyproject_as_it_is()
+    with pytest.raises(AssertionError, match="leftpad is declared in pyproject.toml but not pinned"):
+        test_requirement_files_pin_every_declared_dependency_as_locked("requirements.txt", ())
 
 
 def _imports(folder: Path) -> dict[str, set[str]]:
@@ -184,26 +206,36 @@ def test_a_command_runs_from_the_venv_outside_the_checkout(tmp_path, command, us
     assert done.stdout.startswith(usage), done.stdout
 
 
-def test_the_wheel_holds_the_code_and_its_data(tmp_path):
-    """Build a wheel from a copy of the checkout and find every file Puente reads in it."""
-    src = tmp_path / "src"
+def _copy_checkout(dest: Path) -> list[str]:
+    """Copy the files git knows (tracked or not ignored) to `dest`; return their paths."""
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
                            text=True, check=True).stdout.split()
+    files = [rel for rel in files if (ROOT / rel).is_file()]
     for rel in files:
-        if (ROOT / rel).is_file():
-            (src / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, src / rel)
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, dest / rel)
+    return files
+
+
+def _is_data(rel: str) -> bool:
+    return rel.startswith(tuple(f"{folder}/" for folder in DATA[1:])) or (
+        rel.startswith("config/") and rel.endswith(".toml"))
+
+
+def test_the_wheel_holds_the_code_and_its_data(tmp_path):
+    """Build a wheel from a copy of the checkout and find every file Puente reads in it."""
+    files = _copy_checkout(tmp_path / "src")
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                           "--no-index", "-w", str(tmp_path / "out"), str(src)], capture_output=True, text=True,
-                          timeout=300)
+                           "--no-index", "-w", str(tmp_path / "out"), str(tmp_path / "src")],
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     (wheel,) = (tmp_path / "out").glob("puente-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = {rel for rel in files if rel.split("/", 1)[0] in PACKAGES and rel.endswith(".py")}
-    data = {rel for rel in files if any(rel.startswith(folder + "/") for folder in DATA[1:])}
-    data |= {rel for rel in files if rel.startswith("config/") and rel.endswith(".toml")}
+    archive = zipfile.ZipFile(wheel)
+    names = set(archive.namelist())
+    code = {rel for rel in files if rel.split("/", 1)[0] in PACKAGES and rel.endswith(".py")}
+    data = {rel for rel in files if _is_data(rel)}
     assert len(data) > 40 and "models/migrations/versions/0001_initial_schema.py" in data
-    assert (shipped | data) - names == set()
+    assert (code | data) - names == set()
     assert not [n for n in names if n.endswith(".pyc") or n.startswith("tests/")]
-    assert "[console_scripts]" in zipfile.ZipFile(wheel).read(
-        next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert "puente-import-esco = scripts.import_esco:main" in archive.read(entry_points).decode()
