@@ -2,14 +2,23 @@
 
 Settings are read when `load_settings()` is called, never at import time, so tests
 can build any configuration without patching the environment before import.
+pydantic-settings reads and validates the variables (`_Environment`); `Settings` stays a
+frozen dataclass with the defaults, so `dataclasses.replace` makes variants of it.
 """
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -107,39 +116,6 @@ class Settings:
         return cfg
 
 
-def _int(env: dict, name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
-
-
-def _float(env: dict, name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
-
-
-def _ints(env: dict, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        values = tuple(int(part) for part in raw.split(","))
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be whole numbers separated by commas, got {raw!r}") from exc
-    if any(v < 0 for v in values):
-        raise ConfigError(f"{name} must not be negative, got {raw!r}")
-    return values
-
-
 def load_weights(path: Path | None = None) -> dict[str, float]:
     """Load and validate the scoring weights from `config/scoring.toml`."""
     path = path or CONFIG_DIR / "scoring.toml"
@@ -156,7 +132,135 @@ def load_weights(path: Path | None = None) -> dict[str, float]:
     return {k: float(v) for k, v in weights.items()}
 
 
-def load_settings(env_name: str | None = None, environ: dict | None = None, **overrides) -> Settings:
+def _blank_is_unset(raw: object) -> object:
+    return None if raw == "" else raw
+
+
+def _whole(raw: object) -> int | None:
+    raw = _blank_is_unset(raw)
+    if raw is None or isinstance(raw, int):
+        return raw
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise PydanticCustomError("whole_number", "must be a whole number") from None
+
+
+def _number(raw: object) -> float | None:
+    raw = _blank_is_unset(raw)
+    if raw is None or isinstance(raw, float):
+        return raw
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        raise PydanticCustomError("number", "must be a number") from None
+
+
+def _wholes(raw: object) -> tuple[int, ...] | None:
+    raw = _blank_is_unset(raw)
+    if raw is None or isinstance(raw, tuple):
+        return raw
+    try:
+        values = tuple(int(part) for part in str(raw).split(","))
+    except ValueError:
+        raise PydanticCustomError("whole_numbers", "must be whole numbers separated by commas") from None
+    if any(v < 0 for v in values):
+        raise PydanticCustomError("negative", "must not be negative")
+    return values
+
+
+# Every type treats an empty variable as an unset one, as a shell's `VAR=` usually means.
+_Text = Annotated[str | None, BeforeValidator(_blank_is_unset)]
+_Whole = Annotated[int | None, BeforeValidator(_whole)]
+_Number = Annotated[float | None, BeforeValidator(_number)]
+_Wholes = Annotated[tuple[int, ...] | None, NoDecode, BeforeValidator(_wholes)]
+
+
+def _var(name: str) -> Any:
+    return Field(default=None, validation_alias=name)
+
+
+class _Variables(EnvSettingsSource):
+    """pydantic-settings' reading of environment variables, from a given mapping.
+
+    Names are case-sensitive, as they are on the Linux machines Puente runs on.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]):
+        self._environ = environ
+        super().__init__(settings_cls, case_sensitive=True)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, case_sensitive=True)
+
+
+class _Environment(BaseSettings):
+    """The variables Puente reads; None where one is unset (the `Settings` default holds).
+
+    Fields named like a `Settings` field carry its value; the others are turned into one
+    by `load_settings`.
+    """
+
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
+
+    puente_env: _Text = _var("PUENTE_ENV")   # checked by load_settings before the others
+    secret_key: _Text = _var("SECRET_KEY")
+    database_url: _Text = _var("DATABASE_URL")
+    redis_url: _Text = _var("REDIS_URL")
+    data_dir: _Text = _var("PUENTE_DATA_DIR")
+    queue_name: _Text = _var("PUENTE_QUEUE")
+    encoder: _Text = _var("PUENTE_ENCODER")
+    encoder_model: _Text = _var("PUENTE_ENCODER_MODEL")
+    top_k: _Whole = _var("PUENTE_TOP_K")
+    min_score: _Number = _var("PUENTE_MIN_SCORE")
+    job_timeout: _Whole = _var("PUENTE_JOB_TIMEOUT")
+    job_retries: _Whole = _var("PUENTE_JOB_RETRIES")
+    retry_intervals: _Wholes = _var("PUENTE_RETRY_INTERVALS")
+    failed_job_ttl: _Whole = _var("PUENTE_FAILED_JOB_TTL")
+    result_ttl: _Whole = _var("PUENTE_RESULT_TTL")
+    max_import_size: _Whole = _var("PUENTE_MAX_IMPORT_SIZE")
+    reconcile_interval: _Whole = _var("PUENTE_RECONCILE_INTERVAL")
+    mobility_dir: _Text = _var("PUENTE_MOBILITY_DIR")
+    barrier_score: _Number = _var("PUENTE_BARRIER_SCORE")
+    barrier_min_count: _Whole = _var("PUENTE_BARRIER_MIN_COUNT")
+    rate_limit: _Text = _var("PUENTE_RATE_LIMIT")
+    candidates: _Whole = _var("PUENTE_CANDIDATES")
+    ann_threshold: _Whole = _var("PUENTE_ANN_THRESHOLD")
+    proxy_hops: _Whole = _var("PUENTE_PROXY_HOPS")
+    worker_threads: _Whole = _var("PUENTE_WORKER_THREADS")
+    smtp_url: _Text = _var("PUENTE_SMTP_URL")
+    mail_from: _Text = _var("PUENTE_MAIL_FROM")
+    session_hours: _Number = _var("PUENTE_SESSION_HOURS")
+    weights_file: _Text = _var("PUENTE_WEIGHTS")
+    # Read as it is: unlike the others, an empty value means something here (off).
+    rate_limit_enabled: str | None = _var("PUENTE_RATE_LIMIT_ENABLED")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        # Only what `read` hands over: no .env file, no secrets folder, no second look at os.environ.
+        return (init_settings,)
+
+    @classmethod
+    def read(cls, variables: Mapping[str, str]) -> _Environment:
+        """Validate `variables` (already read by `_Variables`), naming the first bad one."""
+        try:
+            return cls(**variables)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = error["loc"][0] if error["loc"] else "the environment"
+            raise ConfigError(f"{name} {error['msg']}, got {error['input']!r}") from None
+
+    def settings_fields(self) -> dict[str, Any]:
+        """The values set for fields that `Settings` has under the same name."""
+        return {k: v for k, v in self.model_dump(exclude_none=True).items() if k in _SETTINGS_FIELDS}
+
+
+_SETTINGS_FIELDS = frozenset(f.name for f in fields(Settings))
+_ENVIRONMENTS = ("development", "test", "production")
+
+
+def load_settings(env_name: str | None = None, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Read settings from the environment.
 
     Args:
@@ -168,50 +272,33 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         A frozen `Settings`. Production raises `ConfigError` without a secret key and a
         database URL.
     """
-    env = dict(os.environ if environ is None else environ)
-    name = env_name or env.get("PUENTE_ENV") or "development"
-    if name not in ("development", "test", "production"):
+    variables = _Variables(_Environment, os.environ if environ is None else environ)()
+    name = env_name or variables.get("PUENTE_ENV") or "development"
+    if name not in _ENVIRONMENTS:
         raise ConfigError(f"PUENTE_ENV must be development, test or production, got {name!r}")
-    base = Settings(env=name)
-    values = dict(
-        secret_key=env.get("SECRET_KEY") or base.secret_key,
-        database_url=env.get("DATABASE_URL") or base.database_url,
-        redis_url=env.get("REDIS_URL") or base.redis_url,
-        data_dir=env.get("PUENTE_DATA_DIR") or base.data_dir,
-        queue_name=env.get("PUENTE_QUEUE") or base.queue_name,
-        encoder=env.get("PUENTE_ENCODER") or base.encoder,
-        encoder_model=env.get("PUENTE_ENCODER_MODEL") or base.encoder_model,
-        top_k=_int(env, "PUENTE_TOP_K", base.top_k),
-        min_score=_float(env, "PUENTE_MIN_SCORE", base.min_score),
-        job_timeout=_int(env, "PUENTE_JOB_TIMEOUT", base.job_timeout),
-        job_retries=_int(env, "PUENTE_JOB_RETRIES", base.job_retries),
-        retry_intervals=_ints(env, "PUENTE_RETRY_INTERVALS", base.retry_intervals),
-        failed_job_ttl=_int(env, "PUENTE_FAILED_JOB_TTL", base.failed_job_ttl),
-        result_ttl=_int(env, "PUENTE_RESULT_TTL", base.result_ttl),
-        max_import_size=_int(env, "PUENTE_MAX_IMPORT_SIZE", base.max_import_size),
-        session_lifetime=round(_float(env, "PUENTE_SESSION_HOURS", base.session_lifetime / 3600) * 3600),
-        reconcile_interval=_int(env, "PUENTE_RECONCILE_INTERVAL", base.reconcile_interval),
-        mobility_dir=env.get("PUENTE_MOBILITY_DIR") or base.mobility_dir,
-        barrier_score=_float(env, "PUENTE_BARRIER_SCORE", base.barrier_score),
-        barrier_min_count=_int(env, "PUENTE_BARRIER_MIN_COUNT", base.barrier_min_count),
-        rate_limit=env.get("PUENTE_RATE_LIMIT") or base.rate_limit,
-        candidates=_int(env, "PUENTE_CANDIDATES", base.candidates),
-        ann_threshold=_int(env, "PUENTE_ANN_THRESHOLD", base.ann_threshold),
-        proxy_hops=_int(env, "PUENTE_PROXY_HOPS", base.proxy_hops),
-        worker_threads=_int(env, "PUENTE_WORKER_THREADS", base.worker_threads),
-        smtp_url=env.get("PUENTE_SMTP_URL") or base.smtp_url,
-        mail_from=env.get("PUENTE_MAIL_FROM") or base.mail_from,
-        # The test suite posts many submissions from one address; its own test turns limits on.
-        rate_limit_enabled=env.get("PUENTE_RATE_LIMIT_ENABLED", "0" if name == "test" else "1") not in ("0", "false", ""),
-        weights=load_weights(Path(env["PUENTE_WEIGHTS"]) if env.get("PUENTE_WEIGHTS") else None),
-    )
+    read = _Environment.read(variables)
+    values = read.settings_fields()
+    if read.session_hours is not None:
+        values["session_lifetime"] = round(read.session_hours * 3600)
+    # The test suite posts many submissions from one address; its own test turns limits on.
+    enabled = read.rate_limit_enabled if read.rate_limit_enabled is not None else ("0" if name == "test" else "1")
+    values["rate_limit_enabled"] = enabled not in ("0", "false", "")
+    values["weights"] = load_weights(Path(read.weights_file) if read.weights_file else None)
     if name == "production":
-        missing = [k for k in ("SECRET_KEY", "DATABASE_URL") if not env.get(k)]
-        if missing:
-            raise ConfigError("production needs " + " and ".join(missing) + " to be set")
+        _require_production(read)
         values["session_cookie_secure"] = True
-    settings = replace(base, **values)
-    settings = replace(settings, **overrides)
+    settings = replace(Settings(env=name, **values), **overrides)
+    _check_bounds(settings)
+    return settings
+
+
+def _require_production(read: _Environment) -> None:
+    missing = [var for var, value in (("SECRET_KEY", read.secret_key), ("DATABASE_URL", read.database_url)) if not value]
+    if missing:
+        raise ConfigError("production needs " + " and ".join(missing) + " to be set")
+
+
+def _check_bounds(settings: Settings) -> None:
     if settings.top_k < 1:
         raise ConfigError("PUENTE_TOP_K must be at least 1")
     if not 0.0 <= settings.min_score <= 1.0:
@@ -222,4 +309,3 @@ def load_settings(env_name: str | None = None, environ: dict | None = None, **ov
         raise ConfigError("PUENTE_SESSION_HOURS must be at least a minute (0.02)")
     if settings.failed_job_ttl < 1 or settings.result_ttl < 1:
         raise ConfigError("PUENTE_FAILED_JOB_TTL and PUENTE_RESULT_TTL must be at least 1 second")
-    return settings

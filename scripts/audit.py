@@ -65,7 +65,7 @@ def installed() -> dict[str, tuple[str, str]]:
     out = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
-        if name:
+        if name and canonicalize_name(name) != "puente":   # this checkout (scripts/_venv.sh), not PyPI's
             out[canonicalize_name(name)] = (name, dist.version.split("+", 1)[0])
     return out
 
