@@ -20,6 +20,7 @@ __all__ = [
     "mark_running",
     "merge_into_rankings",
     "open_run",
+    "ranked_since",
     "ranking",
     "replace_ranking",
     "stale_ids",
@@ -138,11 +139,19 @@ def _concerned(session: Session, owner: str, changed_id: int, scored: Iterable[i
         holders &= set(scored_only)
     concerned = (set(scored) & set(ranked_ids)) | holders
     if read_versions and concerned:
-        model = _TARGETS[owner]
-        newer = session.execute(select(model.id, model.ranked_version).where(
-            model.id.in_(concerned), model.ranked_version.is_not(None)))
-        concerned -= {t for t, stored in newer if t in read_versions and stored > read_versions[t]}
+        concerned -= ranked_since(session, owner, {t: v for t, v in read_versions.items() if t in concerned})
     return concerned
+
+
+def ranked_since(session: Session, kind: str, read_versions: dict[int, datetime]) -> set[int]:
+    """The rows ranked from a newer version than the one given for each (as a job read it):
+    what that job scored of them is out of date."""
+    if not read_versions:
+        return set()
+    model = _TARGETS[kind]
+    stored = session.execute(select(model.id, model.ranked_version).where(
+        model.id.in_(read_versions), model.ranked_version.is_not(None)))
+    return {t for t, version in stored if version > read_versions[t]}
 
 
 def _merged(rows: list[Match], new, changed_id: int, other_attr: str, k: int) -> list | None:

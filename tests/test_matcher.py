@@ -129,14 +129,19 @@ def test_the_older_of_two_computations_committed_last_does_not_replace_the_newer
         assert {r.status for r in runs} == {"done"}
 
 
-def test_a_vacancy_job_that_read_an_older_profile_leaves_that_profiles_newer_ranking_alone(
+def test_a_vacancy_job_that_read_an_older_profile_stores_no_pair_of_that_older_version(
         client, db, settings, encoder, taxonomy_index, matcher):
-    """The same race across sides: a vacancy's job read a profile before its edit and commits
-    after the profile's own job; the profile's ranking keeps the pair as the edit scored it."""
+    """The same race across sides: a vacancy's job read a profile before its edit and stores
+    after the profile's own job. It reads the profile again instead of storing the old pair:
+    the profile's ranking and the vacancy's candidate list both hold the pair as the edit
+    scored it."""
     icu = factories.post(client, "vacancies", factories.vacancy())
     pid = _profile_id(db, factories.post(client, "profiles", COOK))
     jobs.match_vacancy(icu, matcher)
     jobs.match_profile(pid, matcher)
+
+    def pairs(kind, target):
+        return [row[:4] for row in _ranking(db, kind, target)]
 
     older = PausedMatcher(settings, encoder, taxonomy_index)
     try:
@@ -144,15 +149,17 @@ def test_a_vacancy_job_that_read_an_older_profile_leaves_that_profiles_newer_ran
         assert older.scored.wait(60)
         _edit_into_a_nurse(db, pid)
         jobs.match_profile(pid, matcher)
-        expected = _ranking(db, PROFILE, pid)
+        expected, expected_candidates = pairs(PROFILE, pid), pairs(VACANCY, icu)
         (stale,) = older.results
         assert [row[3] for row in expected] != [stale.score]   # the edit changed the pair's score
         older.resume.set()
-        assert job.result()["ranked"] == 1    # the vacancy's own ranking: its row did not change
+        assert job.result()["ranked"] == 1
     finally:
         older.resume.set()
         older.close()
-    assert _ranking(db, PROFILE, pid) == expected
+    assert pairs(PROFILE, pid) == expected
+    assert pairs(VACANCY, icu) == expected_candidates
+    assert [r.score for r in older.results] == [row[3] for row in expected]   # scored again, from the edit
 
 
 class CountingPipeline(Pipeline):

@@ -35,6 +35,7 @@ from models.queries import (
     mark_finished,
     mark_running,
     merge_into_rankings,
+    ranked_since,
     replace_ranking,
     stale_ids,
 )
@@ -54,6 +55,10 @@ class MatchingFailed(RuntimeError):
 
 class UnreadableRows(RuntimeError):
     """Every row within reach of a job was unreadable: a bug or a bad migration, not one bad row."""
+
+
+class _ReadAgain(Exception):
+    """Rows the job scored were ranked from newer versions while it ran: read them again."""
 
 
 def profile_doc(p: Profile, knowledge) -> ProfileDoc:
@@ -158,11 +163,13 @@ def _embeddings(enc, rows, docs, key_fn, embed_fn) -> list[Embedding]:
 
 
 def _store(m: Matcher, s: Session, kind: str, target, results: list, others: list, started,
-           partial: bool = False) -> dict:
+           partial: bool = False, final: bool = True) -> dict:
     """Replace the target's ranking, and update the rankings of the other side it now enters.
 
     Nothing is written when the target's stored ranking was computed from a newer version
-    of its row than this job read (an edit's follow-up job committed first).
+    of its row than this job read (an edit's follow-up job committed first). Unless
+    `final`, rows of the other side ranked from newer versions than this job read make it
+    read them again (`_ReadAgain`) rather than store pairs scored from older versions.
     """
     other_kind = VACANCY if kind == PROFILE else PROFILE
     # A vacancy's ranking is what its employer sees: it is stored without what only the
@@ -180,12 +187,15 @@ def _store(m: Matcher, s: Session, kind: str, target, results: list, others: lis
     if not claim_ranking(s, kind, target.id, target.updated_at, started):
         log.info("match %s %s: superseded by the ranking of a newer version, not stored", kind, target.id)
         return {"candidates": len(others), "ranked": 0, "superseded": True}
+    read_versions = {o.id: o.updated_at for o in others}
+    if not final and ranked_since(s, other_kind, read_versions):
+        raise _ReadAgain
     top = rank(own, m.settings.top_k, by=f"{other_kind}_id")
     replace_ranking(s, kind, target.id, top, m.encoder.version, started)
     changed = merge_into_rankings(s, other_kind, target.id, theirs, m.settings.top_k, m.encoder.version,
                                   [o.id for o in others if o.ranked_at is not None],
                                   scored_only=[o.id for o in others] if partial else None,
-                                  read_versions={o.id: o.updated_at for o in others})
+                                  read_versions=read_versions)
     return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed}
 
 
@@ -198,18 +208,28 @@ def _job_id(default: str) -> str:
     return job.id if job is not None else default
 
 
+def _attempt(m: Matcher, run_id: int, work, final: bool) -> dict:
+    started = utcnow()
+    with m.db.session() as s:
+        result = work(s, started, final)
+        # Closed in the ranking's own transaction: a worker killed right after the commit
+        # cannot leave the run "running" over a ranking that is done.
+        mark_finished(s, run_id, ok=True, candidates=result.get("candidates"))
+    return result
+
+
 def _run(m: Matcher, kind: str, target_id: int, work) -> dict:
-    """Run `work(session, started)` with its run status kept in the database."""
+    """Run `work(session, started, final)` with its run status kept in the database; once
+    more, in a new transaction that reads every row again, if it asks to (`_ReadAgain`)."""
     with m.db.session() as s:
         run_id = mark_running(s, kind, target_id, _job_id(job_id(kind, target_id))).id
-    started = utcnow()
     t0 = time.perf_counter()
     try:
-        with m.db.session() as s:
-            result = work(s, started)
-            # Closed in the ranking's own transaction: a worker killed right after the commit
-            # cannot leave the run "running" over a ranking that is done.
-            mark_finished(s, run_id, ok=True, candidates=result.get("candidates"))
+        try:
+            result = _attempt(m, run_id, work, final=False)
+        except _ReadAgain:
+            log.info("match %s %s: rows it scored were ranked anew meanwhile, read again", kind, target_id)
+            result = _attempt(m, run_id, work, final=True)
     except Exception as exc:  # noqa: BLE001 - any failure: recorded as the run's state, then re-raised
         # Only the exception class: its text may quote row data (SQL parameters, user
         # text), and RQ keeps what is raised in Redis. The job fails with our own words.
@@ -256,7 +276,7 @@ def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
     """
     m = matcher if matcher is not None else running_matcher()
 
-    def work(s: Session, started) -> dict:
+    def work(s: Session, started, final: bool) -> dict:
         profile = _load(s, Profile, profile_id)
         if profile is None:
             return {"candidates": 0, "ranked": 0, "missing": True}
@@ -278,7 +298,7 @@ def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
         vdocs = [vacancy_doc(v) for v in vacancies]
         vembs = _embeddings(m.encoder, vacancies, vdocs, vacancy_key, embed_vacancy)
         results = m.score((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True))
-        return _store(m, s, PROFILE, profile, results, vacancies, started, partial or skipped)
+        return _store(m, s, PROFILE, profile, results, vacancies, started, partial or skipped, final)
 
     return _run(m, PROFILE, profile_id, work)
 
@@ -290,7 +310,7 @@ def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
     """
     m = matcher if matcher is not None else running_matcher()
 
-    def work(s: Session, started) -> dict:
+    def work(s: Session, started, final: bool) -> dict:
         vacancy = _load(s, Vacancy, vacancy_id)
         if vacancy is None:
             return {"candidates": 0, "ranked": 0, "missing": True}
@@ -316,7 +336,7 @@ def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
             pdocs = [as_doc(p) for p in profiles]
             pembs = _embeddings(m.encoder, profiles, pdocs, profile_key, embed_profile)
             results = m.score((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True))
-        return _store(m, s, VACANCY, vacancy, results, profiles, started, partial)
+        return _store(m, s, VACANCY, vacancy, results, profiles, started, partial, final)
 
     return _run(m, VACANCY, vacancy_id, work)
 
