@@ -5,6 +5,7 @@ Real SQLite and PostgreSQL (each test runs on both), a real Redis and a real RQ 
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -256,3 +257,17 @@ def test_the_matching_core_reads_no_settings():
     code = "import sys, matching; print(sorted(m for m in sys.modules if m.split('.')[0] == 'config'))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_python_m_worker_hands_its_matcher_to_jobs_queued_by_name(client, db, redis, settings):
+    """`python -m worker --burst` ranks what the web queued. (Its `--class fork` hangs in the
+    forked horse after the encoder's threads started: docs/benchmarks.md, rq issue 1609.)"""
+    pid = _profile_id(db, factories.post(client, "profiles", factories.profile()))
+    env = {**os.environ, "PUENTE_ENV": "test", "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url,
+           "PUENTE_QUEUE": settings.queue_name, "HF_HUB_OFFLINE": "1", "PUENTE_DATA_DIR": settings.data_dir}
+    done = subprocess.run([sys.executable, "-m", "worker", "--burst", "--log-level", "WARNING"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "Traceback" not in done.stdout + done.stderr, done.stderr
+    with db.session() as s:
+        assert s.get(Profile, pid).ranked_at is not None
+        assert s.scalars(select(MatchRun.status).where(MatchRun.target_id == pid)).all() == ["done"]

@@ -38,3 +38,8 @@ class MatchingWorker(_HandsMatcher, SimpleWorker):
 
 class ForkingMatchingWorker(_HandsMatcher, Worker):
     """Forks a work horse per job; the horse inherits the matcher loaded before the fork."""
+
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
+        # In the horse: database connections pooled before the fork belong to the parent.
+        self.matcher.db.engine.dispose(close=False)
+        return super().perform_job(job, queue, execution)
