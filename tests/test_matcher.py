@@ -271,3 +271,19 @@ def test_python_m_worker_hands_its_matcher_to_jobs_queued_by_name(client, db, re
     with db.session() as s:
         assert s.get(Profile, pid).ranked_at is not None
         assert s.scalars(select(MatchRun.status).where(MatchRun.target_id == pid)).all() == ["done"]
+
+
+def test_a_large_bulk_is_queued_in_chunks_of_bulk_targets(app, db, redis, redis_url, settings, monkeypatch):
+    from worker import queueing
+
+    monkeypatch.setattr(queueing, "BULK", 5)
+    pids = _import_profiles(app, 12, redis)
+    Queue(settings.queue_name, connection=redis).empty()
+    conn = CountingRedis.from_url(redis_url)
+    try:
+        with app.extensions["puente_db"].session() as s:
+            assert enqueue_matches(s, conn, settings, PROFILE, pids, reason="reconcile") is True
+    finally:
+        conn.close()
+    assert [size for kind, size in conn.trips if kind == "pipeline"][::2] == [10, 10, 4]   # 5, 5 and 2 targets
+    assert Queue(settings.queue_name, connection=redis).job_ids == [job_id(PROFILE, p) for p in pids]

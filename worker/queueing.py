@@ -21,6 +21,7 @@ __all__ = ["JOBS", "connect", "enqueue_match", "enqueue_matches", "enqueue_recon
 
 JOBS = {PROFILE: "worker.jobs.match_profile", VACANCY: "worker.jobs.match_vacancy"}
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+BULK = 1000   # targets per round trip: a reconcile pass after a reset may queue every row
 
 
 def connect(url: str) -> Redis:
@@ -80,9 +81,9 @@ def enqueue_matches(session, conn: Redis, settings, kind: str, target_ids: list[
                     reason: str = "submitted") -> bool:
     """Record runs and queue the matching jobs of many profiles or vacancies at once.
 
-    Two Redis round trips whatever their number: one reads the jobs already there (a
-    target whose job still waits needs none), one pipeline enqueues the others
-    (`Queue.enqueue_many`). The runs are committed in between: if Redis is away the
+    Two Redis round trips per `BULK` targets, whatever their number: one reads the jobs
+    already there (a target whose job still waits needs none), one pipeline enqueues the
+    others (`Queue.enqueue_many`). The runs are committed in between: if Redis is away the
     submissions are still safe, the runs stay "queued" and the reconciler queues them when
     Redis is back.
 
@@ -98,8 +99,13 @@ def enqueue_matches(session, conn: Redis, settings, kind: str, target_ids: list[
         True when every job is in Redis (queued now or already waiting), False when Redis
         could not be reached.
     """
-    if not target_ids:
-        return True
+    # Every chunk is tried, even after one failed: its runs are recorded either way.
+    queued = [_enqueue_chunk(session, conn, settings, kind, list(target_ids[i:i + BULK]), reason)
+              for i in range(0, len(target_ids), BULK)]
+    return all(queued)
+
+
+def _enqueue_chunk(session, conn: Redis, settings, kind: str, target_ids: list[int], reason: str) -> bool:
     bases = [job_id(kind, t) for t in target_ids]
     try:
         chosen = _choose_ids(conn, bases)
