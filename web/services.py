@@ -19,6 +19,7 @@ from models import (
     Vacancy,
     utcnow,
 )
+from models.profile import new_public_id
 from worker.queueing import enqueue_match, enqueue_matches
 
 from .extensions import db_session, redis_conn, settings
@@ -83,8 +84,6 @@ def update_profile(profile: Profile, data: ProfileIn) -> bool:
 
 def new_private_link(profile: Profile) -> str:
     """Give the profile a new private id: the old link stops working at once."""
-    from models.profile import new_public_id
-
     s = db_session()
     profile.public_id = new_public_id()
     s.commit()

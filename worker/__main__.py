@@ -6,7 +6,11 @@ import logging
 import os
 import sys
 
+from rq.cron import CronScheduler
+
 from config import ConfigError, load_settings
+
+from .queueing import connect, enqueue_reconcile
 
 WORKER_CLASSES = {
     # SimpleWorker runs jobs in this process, where the encoder was loaded once. The
@@ -49,13 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
 
-    from .queueing import connect, enqueue_reconcile
-
     conn = connect(settings.redis_url)
     if args.cron:
-        from rq.cron import CronScheduler
-
-        from .jobs import reconcile
+        from .jobs import reconcile  # here, not at the top: see the imports below
 
         cron = CronScheduler(connection=conn, logging_level=args.log_level)
         cron.register(reconcile, settings.queue_name, interval=settings.reconcile_interval,

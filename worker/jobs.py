@@ -162,6 +162,18 @@ def _embeddings(enc, rows, docs, key_fn, embed_fn) -> list[Embedding]:
     return out
 
 
+def _lock(s: Session, kind: str, target_id: int, others: list) -> None:
+    """Lock every ranking the job may rewrite up front, profiles before vacancies, each in
+    id order: a profile job and a vacancy job never wait for each other in a circle."""
+    other_kind = VACANCY if kind == PROFILE else PROFILE
+    own_col, other_col = (Match.profile_id, Match.vacancy_id) if kind == PROFILE else (Match.vacancy_id, Match.profile_id)
+    holders = set(s.scalars(select(other_col).where(Match.owner == other_kind, own_col == target_id)))
+    touched = {o.id for o in others} | holders
+    profiles, vacancies = ({target_id}, touched) if kind == PROFILE else (touched, {target_id})
+    lock_rankings(s, PROFILE, profiles)
+    lock_rankings(s, VACANCY, vacancies)
+
+
 def _store(m: Matcher, s: Session, kind: str, target, results: list, others: list, started,
            partial: bool = False, final: bool = True) -> dict:
     """Replace the target's ranking, and update the rankings of the other side it now enters.
@@ -176,14 +188,7 @@ def _store(m: Matcher, s: Session, kind: str, target, results: list, others: lis
     # person may see (see matching.scoring.for_employer).
     employer = [for_employer(r, m.settings.weights) for r in results]
     own, theirs = (results, employer) if kind == PROFILE else (employer, results)
-    # Lock every ranking this transaction rewrites up front, profiles before vacancies, each
-    # in id order: a profile job and a vacancy job never wait for each other in a circle.
-    own_col, other_col = (Match.profile_id, Match.vacancy_id) if kind == PROFILE else (Match.vacancy_id, Match.profile_id)
-    holders = set(s.scalars(select(other_col).where(Match.owner == other_kind, own_col == target.id)))
-    touched = {o.id for o in others} | holders
-    profiles, vacancies = ({target.id}, touched) if kind == PROFILE else (touched, {target.id})
-    lock_rankings(s, PROFILE, profiles)
-    lock_rankings(s, VACANCY, vacancies)
+    _lock(s, kind, target.id, others)
     if not claim_ranking(s, kind, target.id, target.updated_at, started):
         log.info("match %s %s: superseded by the ranking of a newer version, not stored", kind, target.id)
         return {"candidates": len(others), "ranked": 0, "superseded": True}
