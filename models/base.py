@@ -71,6 +71,9 @@ class Rankable:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # When the stored ranking was computed (the data snapshot it reflects); None: never.
     ranked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The version of the row (its `updated_at`) that the stored ranking was computed from: a
+    # job that read an older version never replaces it (see models.queries.claim_ranking).
+    ranked_version: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .base import utcnow
@@ -13,12 +13,14 @@ from .profile import PUBLIC_ID, Profile
 from .vacancy import Vacancy
 
 __all__ = [
+    "claim_ranking",
     "latest_run",
     "lock_rankings",
     "mark_finished",
     "mark_running",
     "merge_into_rankings",
     "open_run",
+    "ranked_since",
     "ranking",
     "replace_ranking",
     "stale_ids",
@@ -26,6 +28,8 @@ __all__ = [
 ]
 
 _TARGETS = {PROFILE: Profile, VACANCY: Vacancy}
+# A ranking's owner column and the column of the rows it ranks.
+_COLUMNS = {PROFILE: (Match.profile_id, Match.vacancy_id), VACANCY: (Match.vacancy_id, Match.profile_id)}
 
 
 def stale_ids(session: Session, kind: str, limit: int | None = None) -> list[int]:
@@ -107,8 +111,81 @@ def replace_ranking(session: Session, kind: str, target_id: int, results: Sequen
     session.add_all(_match_row(kind, r, i, encoder, when) for i, r in enumerate(results, start=1))
 
 
+def claim_ranking(session: Session, kind: str, target_id: int, version: datetime, when: datetime) -> bool:
+    """Mark the target ranked from `version` of its row, unless its stored ranking comes
+    from a newer one: then return False, and the caller writes nothing.
+
+    `version` is the row's `updated_at` as the job read it. One conditional UPDATE: it waits
+    for any other transaction writing the row (PostgreSQL's row lock, SQLite's single
+    writer), then compares with what that one committed; so of two jobs of the same row,
+    the one that read the newer version wins, whichever commits last. Equal versions
+    (a retried job, a re-match) replace each other as before.
+    """
+    model = _TARGETS[kind]
+    claimed = session.execute(
+        update(model)
+        .where(model.id == target_id, or_(model.ranked_version.is_(None), model.ranked_version <= version))
+        .values(ranked_version=version, ranked_at=when)
+        .execution_options(synchronize_session=False))
+    return claimed.rowcount == 1
+
+
+def _concerned(session: Session, owner: str, changed_id: int, scored: Iterable[int], ranked_ids: Iterable[int],
+               scored_only: Iterable[int] | None, read_versions: dict[int, datetime] | None) -> set[int]:
+    """The targets whose rankings a merge may change (see `merge_into_rankings`)."""
+    own_col, other_col = _COLUMNS[owner]
+    holders = set(session.scalars(select(own_col).where(Match.owner == owner, other_col == changed_id)))
+    if scored_only is not None:
+        holders &= set(scored_only)
+    concerned = (set(scored) & set(ranked_ids)) | holders
+    if read_versions and concerned:
+        concerned -= ranked_since(session, owner, {t: v for t, v in read_versions.items() if t in concerned})
+    return concerned
+
+
+def ranked_since(session: Session, kind: str, read_versions: dict[int, datetime]) -> set[int]:
+    """The rows ranked from a newer version than the one given for each (as a job read it):
+    what that job scored of them is out of date."""
+    if not read_versions:
+        return set()
+    model = _TARGETS[kind]
+    stored = session.execute(select(model.id, model.ranked_version).where(
+        model.id.in_(read_versions), model.ranked_version.is_not(None)))
+    return {t for t, version in stored if version > read_versions[t]}
+
+
+def _merged(rows: list[Match], new, changed_id: int, other_attr: str, k: int) -> list | None:
+    """A ranking's entries, best first, with `new` in place of the changed row's old entry
+    (or without it); None when the ranking stays as it is."""
+    others = [m for m in rows if getattr(m, other_attr) != changed_id]
+    had = len(others) != len(rows)
+    fits = new is not None and (len(others) < k or new.score > min(m.score for m in others))
+    if not had and not fits:
+        return None
+    entries = [(m.score, getattr(m, other_attr), m) for m in others]
+    if fits:
+        entries.append((new.score, changed_id, new))
+    entries.sort(key=lambda e: (-e[0], e[1]))
+    return [item for _, _, item in entries[:k]]
+
+
+def _rewrite(session: Session, owner: str, target: int, entries: list, encoder: str, when: datetime) -> None:
+    """Replace a target's ranking with `entries`: kept `Match` rows and new scored pairs."""
+    own_col, _ = _COLUMNS[owner]
+    session.execute(delete(Match).where(Match.owner == owner, own_col == target))
+    session.flush()
+    for rank, item in enumerate(entries, start=1):
+        if isinstance(item, Match):
+            session.add(Match(owner=owner, profile_id=item.profile_id, vacancy_id=item.vacancy_id, rank=rank,
+                              score=item.score, scores=item.scores, explanation=item.explanation,
+                              encoder=item.encoder, computed_at=item.computed_at))
+        else:
+            session.add(_match_row(owner, item, rank, encoder, when))
+
+
 def merge_into_rankings(session: Session, owner: str, changed_id: int, results: Iterable, k: int,
-                        encoder: str, ranked_ids: Iterable[int], scored_only: Iterable[int] | None = None) -> int:
+                        encoder: str, ranked_ids: Iterable[int], scored_only: Iterable[int] | None = None,
+                        read_versions: dict[int, datetime] | None = None) -> int:
     """Bring a changed profile or vacancy into (or out of) the rankings of the other side.
 
     A new vacancy enters the rankings of the profiles it now belongs to (`owner` =
@@ -126,46 +203,28 @@ def merge_into_rankings(session: Session, owner: str, changed_id: int, results: 
             own job. Targets that hold the changed row now are always updated.
         scored_only: when the job scored only some targets (its nearest candidates), the
             targets it did not score keep their rankings as they are.
+        read_versions: the version (`updated_at`) of each target as the job read it; a
+            target whose ranking was computed from a newer version is left as it is (its
+            own job scored this pair from the newer version).
 
     Returns:
         The number of rankings that changed.
     """
-    own_col, other_col = ((Match.profile_id, Match.vacancy_id) if owner == PROFILE
-                          else (Match.vacancy_id, Match.profile_id))
-    own_attr, other_attr = own_col.key, other_col.key
-    by_target = {getattr(r, own_attr): r for r in results}
-    holders = set(session.scalars(select(own_col).where(Match.owner == owner, other_col == changed_id)))
-    if scored_only is not None:
-        holders &= set(scored_only)
-    concerned = (set(by_target) & set(ranked_ids)) | holders
+    own_col, other_col = _COLUMNS[owner]
+    by_target = {getattr(r, own_col.key): r for r in results}
+    concerned = _concerned(session, owner, changed_id, by_target, ranked_ids, scored_only, read_versions)
     if not concerned:
         return 0
     current: dict[int, list[Match]] = {t: [] for t in concerned}
     for row in session.scalars(select(Match).where(Match.owner == owner, own_col.in_(concerned))):
-        current[getattr(row, own_attr)].append(row)
+        current[getattr(row, own_col.key)].append(row)
     changed = 0
     when = utcnow()
     for target in sorted(concerned):
-        others = [m for m in current[target] if getattr(m, other_attr) != changed_id]
-        new = by_target.get(target)
-        had = len(others) != len(current[target])
-        fits = new is not None and (len(others) < k or new.score > min(m.score for m in others))
-        if not had and not fits:
-            continue
-        entries = [(m.score, getattr(m, other_attr), m) for m in others]
-        if fits:
-            entries.append((new.score, changed_id, new))
-        entries.sort(key=lambda e: (-e[0], e[1]))
-        session.execute(delete(Match).where(Match.owner == owner, own_col == target))
-        session.flush()
-        for rank, (_, _, item) in enumerate(entries[:k], start=1):
-            if isinstance(item, Match):
-                session.add(Match(owner=owner, profile_id=item.profile_id, vacancy_id=item.vacancy_id, rank=rank,
-                                  score=item.score, scores=item.scores, explanation=item.explanation,
-                                  encoder=item.encoder, computed_at=item.computed_at))
-            else:
-                session.add(_match_row(owner, item, rank, encoder, when))
-        changed += 1
+        entries = _merged(current[target], by_target.get(target), changed_id, other_col.key, k)
+        if entries is not None:
+            _rewrite(session, owner, target, entries, encoder, when)
+            changed += 1
     return changed
 
 

@@ -11,9 +11,11 @@ import sys
 
 def main() -> int:
     logging.basicConfig(level="INFO", format="%(message)s")
+    from config import load_settings
     from worker.jobs import reconcile
+    from worker.matcher import Matcher
 
-    counts = reconcile()
+    counts = reconcile(Matcher(load_settings()))
     print(f"queued: {counts['profile']} profiles, {counts['vacancy']} vacancies")
     return 0
 

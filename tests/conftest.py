@@ -216,14 +216,21 @@ def encoder():
 
 
 @pytest.fixture
-def worker_state(settings, db, encoder, taxonomy_index):
-    """The worker process state, as `python -m worker` builds it, for running jobs in-process."""
-    from worker import state
+def matcher(settings, db, encoder, taxonomy_index):
+    """A worker's matcher, as `python -m worker` builds it, for running jobs in this process."""
+    from worker.matcher import Matcher
 
-    built = state.init_state(settings, encoder, taxonomy_index)
+    built = Matcher(settings, encoder, taxonomy_index)
     yield built
-    built.db.dispose()
-    state._state = None
+    built.close()
+
+
+@pytest.fixture
+def worker_state(matcher):
+    """`matcher`, bound as a worker binds it around each job: for tests that call a job by
+    its ids only, as RQ does (`jobs.match_profile(42)`)."""
+    with matcher.bound():
+        yield matcher
 
 
 @pytest.fixture

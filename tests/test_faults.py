@@ -235,7 +235,7 @@ def _assert_whole(db, rankings: dict) -> None:
         assert [r[1] for r in rows] == list(range(1, len(rows) + 1)), key
 
 
-def _rerun_in_process(db, worker_state) -> dict:
+def _rerun_in_process(db, matcher) -> dict:
     """The rankings a clean run gives: every job again, in this process, no fault."""
     from worker import jobs
 
@@ -243,9 +243,9 @@ def _rerun_in_process(db, worker_state) -> dict:
         vacancies = list(s.scalars(select(Vacancy.id).order_by(Vacancy.id)))
         profiles = list(s.scalars(select(Profile.id).order_by(Profile.id)))
     for vid in vacancies:
-        jobs.match_vacancy(vid)
+        jobs.match_vacancy(vid, matcher)
     for pid in profiles:
-        jobs.match_profile(pid)
+        jobs.match_profile(pid, matcher)
     return _rankings(db)
 
 
@@ -293,7 +293,7 @@ def _report(**figures) -> None:
 KILLS = int(os.environ.get("PUENTE_TEST_KILLS", "20"))   # fewer while debugging this test
 
 
-def test_workers_killed_mid_job_lose_nothing(app, db, redis, settings, workers, worker_state):
+def test_workers_killed_mid_job_lose_nothing(app, db, redis, settings, workers, matcher):
     """SIGKILL a worker in the middle of a matching job 20 times (edits are queued whenever the
     queue runs low, so there is always a job to interrupt)."""
     vacancies = _add_vacancies(app, 12)
@@ -338,7 +338,7 @@ def test_workers_killed_mid_job_lose_nothing(app, db, redis, settings, workers, 
     after_faults = _rankings(db)
     _assert_whole(db, after_faults)
     assert {target for owner, target in after_faults if owner == PROFILE} == set(profiles)
-    clean = _rerun_in_process(db, worker_state)
+    clean = _rerun_in_process(db, matcher)
     assert after_faults == clean   # complete: exactly what a run without faults stores
     _assert_nothing_personal(_redis_text(redis), len(profiles), "Redis")
     _assert_nothing_personal(group.logs(), len(profiles), "the worker logs")
@@ -357,7 +357,7 @@ def _running(db, jid: str, since) -> bool:
 
 @pytest.mark.parametrize("fault", ["flush", "restart"])
 def test_jobs_lost_with_redis_are_restored_by_the_reconciler(fault, settings, make_app, db, own_redis, workers,
-                                                             worker_state):
+                                                             matcher):
     """Jobs are queued, then Redis loses them: flushed, or restarted with nothing on disk."""
     app = make_app(replace(settings, redis_url=own_redis.url))
     conn = Redis.from_url(own_redis.url)
@@ -380,14 +380,14 @@ def test_jobs_lost_with_redis_are_restored_by_the_reconciler(fault, settings, ma
     restored = _rankings(db)
     _assert_whole(db, restored)
     assert {t for o, t in restored if o == PROFILE} == set(profiles)
-    assert restored == _rerun_in_process(db, worker_state)
+    assert restored == _rerun_in_process(db, matcher)
     _assert_nothing_personal(_redis_text(conn), len(profiles), "Redis")
     conn.close()
     _report(test=f"redis_{fault}", jobs_lost=queued, restored_in_s=round(seconds, 1))
 
 
 def test_redis_down_submissions_are_kept_and_ranked_when_it_is_back(settings, make_app, db, own_redis, workers,
-                                                                    worker_state):
+                                                                    matcher):
     """People submit while Redis is down: saved, told matching is delayed, ranked later."""
     from tests.test_forms import GOOD_PROFILE, _token
 
@@ -414,7 +414,7 @@ def test_redis_down_submissions_are_kept_and_ranked_when_it_is_back(settings, ma
     group.stop_all()
     ranked = _rankings(db)
     assert sum(1 for o, _ in ranked if o == PROFILE) == 3
-    assert ranked == _rerun_in_process(db, worker_state)
+    assert ranked == _rerun_in_process(db, matcher)
     # Once Redis is back, the next submission is queued at once by the same web process.
     form = {**GOOD_PROFILE, "csrf_token": _token(client, "/profiles/new")}
     assert client.post("/profiles/new", data=form).status_code == 302
@@ -436,7 +436,7 @@ UNPAUSE = "DROP TRIGGER IF EXISTS fault_pause ON matches; DROP FUNCTION IF EXIST
           "DROP TABLE IF EXISTS fault_switch;"
 
 
-def test_database_connection_dropped_mid_job_shows_no_half_ranking(app, db, redis, settings, workers, worker_state):
+def test_database_connection_dropped_mid_job_shows_no_half_ranking(app, db, redis, settings, workers, matcher):
     """PostgreSQL terminates a worker's connection after it has rewritten part of a ranking.
 
     A trigger holds the job inside its transaction right after its first insert into the
@@ -449,7 +449,7 @@ def test_database_connection_dropped_mid_job_shows_no_half_ranking(app, db, redi
 
     _add_vacancies(app, 10)
     (pid,) = _add_profiles(app, 1)
-    _rerun_in_process(db, worker_state)
+    _rerun_in_process(db, matcher)
     Queue(settings.queue_name, connection=redis).empty()   # ranked above; only the edit's job will run
     before = _rankings(db)[(PROFILE, pid)]
     with db.session() as s:   # the person edits their profile: a different ranking is due
@@ -499,13 +499,13 @@ def test_database_connection_dropped_mid_job_shows_no_half_ranking(app, db, redi
                         .order_by(MatchRun.id.desc())).first()
         assert (run.status, run.attempts, run.error) == ("done", 2, None)
     assert "OperationalError (will retry)" in group.logs()
-    jobs.match_profile(pid)
+    jobs.match_profile(pid, matcher)
     assert _rankings(db)[(PROFILE, pid)] == after
     _report(test="db_connection_dropped", attempts=run.attempts, retried_after_s=round(retried_after, 1))
 
 
 def test_a_job_that_keeps_failing_ends_in_the_failed_registry_without_blocking(
-        make_app, db, redis, settings, workers, worker_state):
+        make_app, db, redis, settings, workers, matcher):
     """A corrupt row fails its job every time: bounded retries with backoff, then RQ's failed
     registry, visible to case workers; every other job still runs."""
     from scripts.create_user import create_user

@@ -19,7 +19,8 @@ from models import (
     Vacancy,
     utcnow,
 )
-from worker.queueing import enqueue_match
+from models.profile import new_public_id
+from worker.queueing import enqueue_match, enqueue_matches
 
 from .extensions import db_session, redis_conn, settings
 from .schemas import ProfileIn, VacancyIn
@@ -83,8 +84,6 @@ def update_profile(profile: Profile, data: ProfileIn) -> bool:
 
 def new_private_link(profile: Profile) -> str:
     """Give the profile a new private id: the old link stops working at once."""
-    from models.profile import new_public_id
-
     s = db_session()
     profile.public_id = new_public_id()
     s.commit()
@@ -172,7 +171,8 @@ def answer_interest(interest: Interest, accept: bool, contact: str = "") -> None
 
 
 def create_profile_rows(rows: list[ProfileIn]) -> list[tuple[int, str]]:
-    """Save validated imported profiles in one transaction, then queue their matching.
+    """Save validated imported profiles in one transaction, then queue their matching (one
+    Redis pipeline for all).
 
     Returns:
         (row number in the file, private id) for each, so the case worker can hand each
@@ -184,13 +184,13 @@ def create_profile_rows(rows: list[ProfileIn]) -> list[tuple[int, str]]:
                         consent_at=now, created_at=now, updated_at=now) for data in rows]
     s.add_all(profiles)
     s.commit()
-    for p in profiles:
-        enqueue_match(s, redis_conn(), settings(), PROFILE, p.id)
+    enqueue_matches(s, redis_conn(), settings(), PROFILE, [p.id for p in profiles])
     return [(i, p.public_id) for i, p in enumerate(profiles, start=2)]
 
 
 def create_vacancy_rows(rows: list[VacancyIn]) -> list[tuple[int, str]]:
-    """Save validated imported vacancies in one transaction, then queue their matching.
+    """Save validated imported vacancies in one transaction, then queue their matching (one
+    Redis pipeline for all).
 
     Returns:
         (row number in the file, the vacancy's private key).
@@ -204,6 +204,5 @@ def create_vacancy_rows(rows: list[VacancyIn]) -> list[tuple[int, str]]:
         made.append((vacancy, vacancy.new_owner_key()))
         s.add(vacancy)
     s.commit()
-    for vacancy, _key in made:
-        enqueue_match(s, redis_conn(), settings(), VACANCY, vacancy.id)
+    enqueue_matches(s, redis_conn(), settings(), VACANCY, [vacancy.id for vacancy, _ in made])
     return [(i, f"{v.id}?key={key}") for i, (v, key) in enumerate(made, start=2)]

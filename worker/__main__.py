@@ -6,14 +6,18 @@ import logging
 import os
 import sys
 
+from rq.cron import CronScheduler
+
 from config import ConfigError, load_settings
+
+from .queueing import connect, enqueue_reconcile
 
 WORKER_CLASSES = {
     # SimpleWorker runs jobs in this process, where the encoder was loaded once. The
     # forking Worker would copy the model into a child per job: tens of milliseconds
     # each, and OpenMP or PyTorch thread pools can deadlock after fork (rq issue 1609).
-    "simple": "rq.worker.SimpleWorker",
-    "fork": "rq.worker.Worker",
+    "simple": "MatchingWorker",
+    "fork": "ForkingMatchingWorker",
 }
 
 
@@ -49,15 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
 
-    from rq.utils import import_attribute
-
-    from .queueing import connect, enqueue_reconcile
-
     conn = connect(settings.redis_url)
     if args.cron:
-        from rq.cron import CronScheduler
-
-        from .jobs import reconcile
+        from .jobs import reconcile  # here, not at the top: see the imports below
 
         cron = CronScheduler(connection=conn, logging_level=args.log_level)
         cron.register(reconcile, settings.queue_name, interval=settings.reconcile_interval,
@@ -65,17 +63,20 @@ def main(argv: list[str] | None = None) -> int:
         cron.start()
         return 0
 
-    from .state import init_state
-
     limit_threads(settings.worker_threads)
-    state = init_state(settings)
-    # Load the model and the taxonomy now, before the work loop, never per job.
-    encoder, taxonomy, _ = state.encoder, state.taxonomy, state.knowledge
-    logging.getLogger(__name__).info("worker ready: encoder %s, taxonomy %s", encoder.version,
-                                     taxonomy.taxonomy.version)
+    # Imported only now: numpy and the encoder's OpenMP runtime read the thread limits
+    # above when they load.
+    from . import runner
+    from .matcher import Matcher
+
+    # The model, the taxonomy and the knowledge base are loaded now, before the work loop,
+    # never per job; the worker hands this one matcher to every job it runs.
+    matcher = Matcher(settings).warm()
+    logging.getLogger(__name__).info("worker ready: encoder %s, taxonomy %s", matcher.encoder.version,
+                                     matcher.taxonomy.taxonomy.version)
     enqueue_reconcile(conn, settings)  # catch up on anything missed while no worker ran
-    worker_cls = import_attribute(WORKER_CLASSES[args.worker_class])
-    worker = worker_cls([settings.queue_name], connection=conn, name=args.name)
+    worker_cls = getattr(runner, WORKER_CLASSES[args.worker_class])
+    worker = worker_cls([settings.queue_name], connection=conn, name=args.name, matcher=matcher)
     worker.work(burst=args.burst, with_scheduler=True, logging_level=args.log_level)
     return 0
 

@@ -40,29 +40,36 @@ class SideIndex:
 
     def sync(self, s: Session) -> dict:
         """Bring the index in step with the database; return what changed."""
-        m = self.model
-        cols = [m.id, m.country, m.embedding_key] + ([m.remote, m.status] if m is Vacancy else [])
-        live, changed = {}, []
-        for row in s.execute(select(*cols)):
-            if m is Vacancy and row.status != "open":
-                continue
-            live[row.id] = row
-            if row.embedding_key is not None and self.keys.get(row.id) != row.embedding_key:
-                changed.append(row.id)
+        live = self._live(s)
+        changed = [i for i, row in live.items()
+                   if row.embedding_key is not None and self.keys.get(i) != row.embedding_key]
         gone = [i for i in self.keys if i not in live or live[i].embedding_key is None]
         self.index.remove(gone)
         for i in gone:
             self.keys.pop(i, None)
         for start in range(0, len(changed), 1000):
-            chunk = changed[start:start + 1000]
-            rows = s.execute(select(m.id, m.embedding, m.embedding_key).where(m.id.in_(chunk))).all()
-            rows = [r for r in rows if r.embedding is not None]
-            if not rows:
-                continue
-            vectors = np.stack([np.frombuffer(r.embedding, dtype=np.float32, count=self.dim) for r in rows])
-            self.index.upsert([r.id for r in rows], [self._partition(live[r.id]) for r in rows], vectors)
-            self.keys.update({r.id: r.embedding_key for r in rows})
+            self._load_vectors(s, changed[start:start + 1000], live)
         return {"added_or_changed": len(changed), "removed": len(gone), "size": len(self.index)}
+
+    def _live(self, s: Session) -> dict:
+        """The cheap columns of every row that belongs in the index (open vacancies, every
+        profile), by id."""
+        m = self.model
+        if m is Vacancy:
+            stmt = select(m.id, m.country, m.embedding_key, m.remote).where(m.status == "open")
+        else:
+            stmt = select(m.id, m.country, m.embedding_key)
+        return {row.id: row for row in s.execute(stmt)}
+
+    def _load_vectors(self, s: Session, ids: list[int], live: dict) -> None:
+        m = self.model
+        rows = [r for r in s.execute(select(m.id, m.embedding, m.embedding_key).where(m.id.in_(ids)))
+                if r.embedding is not None]
+        if not rows:
+            return
+        vectors = np.stack([np.frombuffer(r.embedding, dtype=np.float32, count=self.dim) for r in rows])
+        self.index.upsert([r.id for r in rows], [self._partition(live[r.id]) for r in rows], vectors)
+        self.keys.update({r.id: r.embedding_key for r in rows})
 
     def nearest(self, vector: np.ndarray, k: int, partitions: list[str] | None) -> list[int]:
         ids, _ = self.index.search(vector, k, partitions)

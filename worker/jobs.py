@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
+from functools import partial as partial_fn
 
 from rq import get_current_job
 from sqlalchemy import or_, select
@@ -23,23 +24,25 @@ from matching import (
     for_employer,
     profile_key,
     rank,
-    score_many,
     vacancy_key,
 )
 from matching.annotate import annotate_many, annotation_key
 from models import PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
 from models.queries import (
+    claim_ranking,
     failed_since,
     lock_rankings,
     mark_finished,
     mark_running,
     merge_into_rankings,
+    ranked_since,
     replace_ranking,
     stale_ids,
 )
 
-from .queueing import job_id
-from .state import current
+from .candidates import REMOTE
+from .matcher import Matcher, running_matcher
+from .queueing import connect, enqueue_matches, job_id
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +57,18 @@ class UnreadableRows(RuntimeError):
     """Every row within reach of a job was unreadable: a bug or a bad migration, not one bad row."""
 
 
-def profile_doc(p: Profile) -> ProfileDoc:
-    """Return what matching needs of a profile row."""
+class _ReadAgain(Exception):
+    """Rows the job scored were ranked from newer versions while it ran: read them again."""
+
+
+def profile_doc(p: Profile, knowledge) -> ProfileDoc:
+    """Return what matching needs of a profile row (`knowledge`: the mobility knowledge
+    base, for the languages of someone who gave none)."""
     return ProfileDoc(
         id=p.id, country=p.country, city=p.city or "", summary=p.summary or "",
         jobs=tuple(Job(title=j.get("title", ""), years=float(j.get("years") or 0), country=j.get("country"),
                        description=j.get("description", "")) for j in p.jobs or []),
-        skills=tuple(p.skills or ()), languages=_languages(p),
+        skills=tuple(p.skills or ()), languages=_languages(p, knowledge),
         education_level=p.education_level, education_country=p.education_country,
         education_recognised_in=tuple(p.education_recognised_in or ()),
         target_countries=tuple(p.target_countries or ()), relocate=bool(p.relocate),
@@ -68,13 +76,12 @@ def profile_doc(p: Profile) -> ProfileDoc:
         esco=p.esco or {})
 
 
-def _languages(p: Profile) -> dict[str, str]:
+def _languages(p: Profile, kb) -> dict[str, str]:
     """The languages given; none given means the official languages of the person's
     nationalities (else of where they live), not the language of the pages they used."""
     given = {lang["code"]: lang["level"] for lang in p.languages or []}
     if given:
         return given
-    kb = current().knowledge
     for code in (*(p.nationalities or []), p.country):
         country = kb.country(code)
         if country is not None:
@@ -119,9 +126,8 @@ def _usable(rows: list, doc_fn) -> tuple[list, bool]:
     return usable, len(usable) < len(rows)
 
 
-def _annotate(rows: list, items: list[tuple[list[str], list[str], str | None]]) -> None:
+def _annotate(index, rows: list, items: list[tuple[list[str], list[str], str | None]]) -> None:
     """Link rows to ESCO, in one batch for those whose text or taxonomy changed."""
-    index = current().taxonomy
     todo = []
     for row, (titles, skills, inherit) in zip(rows, items, strict=True):
         key = annotation_key(index, [*titles, "\x01", *skills, "\x01", inherit or ""])
@@ -131,20 +137,19 @@ def _annotate(rows: list, items: list[tuple[list[str], list[str], str | None]]) 
         row.esco, row.esco_key = esco, key
 
 
-def _annotate_profiles(rows: list[Profile]) -> None:
+def _annotate_profiles(index, rows: list[Profile]) -> None:
     """Link each profile's job titles and skills to ESCO, unless done for the same text."""
-    _annotate(rows, [([j.get("title", "") for j in p.jobs or []], list(p.skills or []), None) for p in rows])
+    _annotate(index, rows, [([j.get("title", "") for j in p.jobs or []], list(p.skills or []), None) for p in rows])
 
 
-def _annotate_vacancies(rows: list[Vacancy]) -> None:
+def _annotate_vacancies(index, rows: list[Vacancy]) -> None:
     """Link each vacancy's title and skills to ESCO; fill in skills it does not list."""
-    _annotate(rows, [([v.title], [*(v.essential_skills or []), *(v.optional_skills or [])],
+    _annotate(index, rows, [([v.title], [*(v.essential_skills or []), *(v.optional_skills or [])],
                       None if v.essential_skills else (v.locale or "es")) for v in rows])
 
 
-def _embeddings(rows, docs, key_fn, embed_fn) -> list[Embedding]:
+def _embeddings(enc, rows, docs, key_fn, embed_fn) -> list[Embedding]:
     """Return each row's embedding, computing only those whose content changed."""
-    enc = current().encoder
     out = []
     for row, doc in zip(rows, docs, strict=True):
         key = key_fn(enc, doc)
@@ -157,39 +162,45 @@ def _embeddings(rows, docs, key_fn, embed_fn) -> list[Embedding]:
     return out
 
 
-def _score(pairs) -> list:
-    """Score the pairs; keep those within reach and at or above PUENTE_MIN_SCORE.
-
-    A nurse is not helped by a 5 % match as a welder.
-    """
-    state = current()
-    results = score_many(pairs, state.encoder.calibration, state.settings.weights, state.knowledge)
-    return [r for r in results if r.score >= state.settings.min_score]
-
-
-def _store(s: Session, kind: str, target_id: int, results: list, others: list, started,
-           partial: bool = False) -> dict:
-    """Replace the target's ranking, and update the rankings of the other side it now enters."""
-    state = current()
-    k, version = state.settings.top_k, state.encoder.version
+def _lock(s: Session, kind: str, target_id: int, others: list) -> None:
+    """Lock every ranking the job may rewrite up front, profiles before vacancies, each in
+    id order: a profile job and a vacancy job never wait for each other in a circle."""
     other_kind = VACANCY if kind == PROFILE else PROFILE
-    # A vacancy's ranking is what its employer sees: it is stored without what only the
-    # person may see (see matching.scoring.for_employer).
-    employer = [for_employer(r, state.settings.weights) for r in results]
-    own, theirs = (results, employer) if kind == PROFILE else (employer, results)
-    # Lock every ranking this transaction rewrites up front, profiles before vacancies, each
-    # in id order: a profile job and a vacancy job never wait for each other in a circle.
-    holders = set(s.scalars(select(Match.vacancy_id if kind == PROFILE else Match.profile_id).where(
-        Match.owner == other_kind, (Match.profile_id if kind == PROFILE else Match.vacancy_id) == target_id)))
+    own_col, other_col = (Match.profile_id, Match.vacancy_id) if kind == PROFILE else (Match.vacancy_id, Match.profile_id)
+    holders = set(s.scalars(select(other_col).where(Match.owner == other_kind, own_col == target_id)))
     touched = {o.id for o in others} | holders
     profiles, vacancies = ({target_id}, touched) if kind == PROFILE else (touched, {target_id})
     lock_rankings(s, PROFILE, profiles)
     lock_rankings(s, VACANCY, vacancies)
-    top = rank(own, k, by=f"{other_kind}_id")
-    replace_ranking(s, kind, target_id, top, version, started)
-    ranked = [o.id for o in others if o.ranked_at is not None]
-    changed = merge_into_rankings(s, other_kind, target_id, theirs, k, version, ranked,
-                                  scored_only=[o.id for o in others] if partial else None)
+
+
+def _store(m: Matcher, s: Session, kind: str, target, results: list, others: list, started,
+           partial: bool = False, final: bool = True) -> dict:
+    """Replace the target's ranking, and update the rankings of the other side it now enters.
+
+    Nothing is written when the target's stored ranking was computed from a newer version
+    of its row than this job read (an edit's follow-up job committed first). Unless
+    `final`, rows of the other side ranked from newer versions than this job read make it
+    read them again (`_ReadAgain`) rather than store pairs scored from older versions.
+    """
+    other_kind = VACANCY if kind == PROFILE else PROFILE
+    # A vacancy's ranking is what its employer sees: it is stored without what only the
+    # person may see (see matching.scoring.for_employer).
+    employer = [for_employer(r, m.settings.weights) for r in results]
+    own, theirs = (results, employer) if kind == PROFILE else (employer, results)
+    _lock(s, kind, target.id, others)
+    if not claim_ranking(s, kind, target.id, target.updated_at, started):
+        log.info("match %s %s: superseded by the ranking of a newer version, not stored", kind, target.id)
+        return {"candidates": len(others), "ranked": 0, "superseded": True}
+    read_versions = {o.id: o.updated_at for o in others}
+    if not final and ranked_since(s, other_kind, read_versions):
+        raise _ReadAgain
+    top = rank(own, m.settings.top_k, by=f"{other_kind}_id")
+    replace_ranking(s, kind, target.id, top, m.encoder.version, started)
+    changed = merge_into_rankings(s, other_kind, target.id, theirs, m.settings.top_k, m.encoder.version,
+                                  [o.id for o in others if o.ranked_at is not None],
+                                  scored_only=[o.id for o in others] if partial else None,
+                                  read_versions=read_versions)
     return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed}
 
 
@@ -202,26 +213,35 @@ def _job_id(default: str) -> str:
     return job.id if job is not None else default
 
 
-def _run(kind: str, target_id: int, work) -> dict:
-    """Run `work(session, started)` with its run status kept in the database."""
-    state = current()
-    with state.db.session() as s:
-        run_id = mark_running(s, kind, target_id, _job_id(job_id(kind, target_id))).id
+def _attempt(m: Matcher, run_id: int, work, final: bool) -> dict:
     started = utcnow()
+    with m.db.session() as s:
+        result = work(s, started, final)
+        # Closed in the ranking's own transaction: a worker killed right after the commit
+        # cannot leave the run "running" over a ranking that is done.
+        mark_finished(s, run_id, ok=True, candidates=result.get("candidates"))
+    return result
+
+
+def _run(m: Matcher, kind: str, target_id: int, work) -> dict:
+    """Run `work(session, started, final)` with its run status kept in the database; once
+    more, in a new transaction that reads every row again, if it asks to (`_ReadAgain`)."""
+    with m.db.session() as s:
+        run_id = mark_running(s, kind, target_id, _job_id(job_id(kind, target_id))).id
     t0 = time.perf_counter()
     try:
-        with state.db.session() as s:
-            result = work(s, started)
-            # Closed in the ranking's own transaction: a worker killed right after the commit
-            # cannot leave the run "running" over a ranking that is done.
-            mark_finished(s, run_id, ok=True, candidates=result.get("candidates"))
+        try:
+            result = _attempt(m, run_id, work, final=False)
+        except _ReadAgain:
+            log.info("match %s %s: rows it scored were ranked anew meanwhile, read again", kind, target_id)
+            result = _attempt(m, run_id, work, final=True)
     except Exception as exc:  # noqa: BLE001 - any failure: recorded as the run's state, then re-raised
         # Only the exception class: its text may quote row data (SQL parameters, user
         # text), and RQ keeps what is raised in Redis. The job fails with our own words.
         job = get_current_job()
         retrying = bool(job is not None and (job.retries_left or 0) > 0)
         try:
-            with state.db.session() as s:
+            with m.db.session() as s:
                 mark_finished(s, run_id, ok=False, error=type(exc).__name__, retrying=retrying)
         except Exception as db_exc:  # noqa: BLE001 - the database itself is away: RQ still records the failure
             log.error("match %s %s: run status not saved: %s", kind, target_id, type(db_exc).__name__)
@@ -233,19 +253,18 @@ def _run(kind: str, target_id: int, work) -> dict:
     return result
 
 
-def _nearest(s: Session, model, vector, partitions: list[str] | None, within_reach) -> tuple[list, bool]:
+def _nearest(m: Matcher, s: Session, model, vector, partitions: list[str] | None, within_reach) -> tuple[list, bool]:
     """The rows to score in full: the `PUENTE_CANDIDATES` nearest within reach (from the
     warm index), and those not embedded yet; every row within reach if they are fewer.
 
     Returns:
         The rows, and whether they are only some of those within reach.
     """
-    state = current()
-    limit = state.settings.candidates
+    limit = m.settings.candidates
     stmt = within_reach(select(model).options(undefer(model.embedding)))
     if limit <= 0:
         return list(s.scalars(stmt.order_by(model.id))), False
-    side = state.side_index(model)
+    side = m.side_index(model)
     side.sync(s)
     ids = side.nearest(vector, limit, partitions)
     partial = len(ids) >= limit
@@ -255,17 +274,20 @@ def _nearest(s: Session, model, vector, partitions: list[str] | None, within_rea
     return rows, partial
 
 
-def match_profile(profile_id: int) -> dict:
-    """Rank the open vacancies within reach of a profile, and bring it into their candidate lists."""
-    from .candidates import REMOTE
+def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
+    """Rank the open vacancies within reach of a profile, and bring it into their candidate lists.
 
-    def work(s: Session, started) -> dict:
+    `matcher`: default, the one of the worker running the job.
+    """
+    m = matcher if matcher is not None else running_matcher()
+
+    def work(s: Session, started, final: bool) -> dict:
         profile = _load(s, Profile, profile_id)
         if profile is None:
             return {"candidates": 0, "ranked": 0, "missing": True}
-        _annotate_profiles([profile])
-        pdoc = profile_doc(profile)
-        (pe,) = _embeddings([profile], [pdoc], profile_key, embed_profile)
+        _annotate_profiles(m.taxonomy, [profile])
+        pdoc = profile_doc(profile, m.knowledge)
+        (pe,) = _embeddings(m.encoder, [profile], [pdoc], profile_key, embed_profile)
         s.flush()   # its embedding is visible to the index of other workers once committed
         reach = None if pdoc.relocate else [pdoc.country, *pdoc.target_countries, REMOTE]
 
@@ -275,23 +297,25 @@ def match_profile(profile_id: int) -> dict:
                 stmt = stmt.where(or_(Vacancy.country.in_(reach[:-1]), Vacancy.remote.is_(True)))
             return stmt
 
-        vacancies, partial = _nearest(s, Vacancy, pe.vector, reach, within_reach)
+        vacancies, partial = _nearest(m, s, Vacancy, pe.vector, reach, within_reach)
         vacancies, skipped = _usable(vacancies, vacancy_doc)
-        partial = partial or skipped
-        _annotate_vacancies(vacancies)
+        _annotate_vacancies(m.taxonomy, vacancies)
         vdocs = [vacancy_doc(v) for v in vacancies]
-        vembs = _embeddings(vacancies, vdocs, vacancy_key, embed_vacancy)
-        results = _score((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True))
-        outcome = _store(s, PROFILE, profile_id, results, vacancies, started, partial)
-        profile.ranked_at = started
-        return outcome
+        vembs = _embeddings(m.encoder, vacancies, vdocs, vacancy_key, embed_vacancy)
+        results = m.score((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True))
+        return _store(m, s, PROFILE, profile, results, vacancies, started, partial or skipped, final)
 
-    return _run(PROFILE, profile_id, work)
+    return _run(m, PROFILE, profile_id, work)
 
 
-def match_vacancy(vacancy_id: int) -> dict:
-    """Rank the candidates for a vacancy, and bring it into their own rankings."""
-    def work(s: Session, started) -> dict:
+def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
+    """Rank the candidates for a vacancy, and bring it into their own rankings.
+
+    `matcher`: default, the one of the worker running the job.
+    """
+    m = matcher if matcher is not None else running_matcher()
+
+    def work(s: Session, started, final: bool) -> dict:
         vacancy = _load(s, Vacancy, vacancy_id)
         if vacancy is None:
             return {"candidates": 0, "ranked": 0, "missing": True}
@@ -299,48 +323,47 @@ def match_vacancy(vacancy_id: int) -> dict:
         profiles: list[Profile] = []
         partial = False
         if vacancy.status == "open":  # a closed vacancy leaves every ranking
-            _annotate_vacancies([vacancy])
+            _annotate_vacancies(m.taxonomy, [vacancy])
             vdoc = vacancy_doc(vacancy)
-            (ve,) = _embeddings([vacancy], [vdoc], vacancy_key, embed_vacancy)
+            (ve,) = _embeddings(m.encoder, [vacancy], [vdoc], vacancy_key, embed_vacancy)
             s.flush()
             everyone = vacancy.remote or vacancy.accepts_relocation
 
             def within_reach(stmt):
                 return stmt if everyone else stmt.where(Profile.country == vacancy.country)
 
-            profiles, partial = _nearest(s, Profile, ve.vector, None if everyone else [vacancy.country], within_reach)
-            profiles, skipped = _usable(profiles, profile_doc)
+            profiles, partial = _nearest(m, s, Profile, ve.vector, None if everyone else [vacancy.country],
+                                         within_reach)
+            as_doc = partial_fn(profile_doc, knowledge=m.knowledge)
+            profiles, skipped = _usable(profiles, as_doc)
             partial = partial or skipped
-            _annotate_profiles(profiles)
-            pdocs = [profile_doc(p) for p in profiles]
-            pembs = _embeddings(profiles, pdocs, profile_key, embed_profile)
-            results = _score((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True))
-        outcome = _store(s, VACANCY, vacancy_id, results, profiles, started, partial)
-        vacancy.ranked_at = started
-        return outcome
+            _annotate_profiles(m.taxonomy, profiles)
+            pdocs = [as_doc(p) for p in profiles]
+            pembs = _embeddings(m.encoder, profiles, pdocs, profile_key, embed_profile)
+            results = m.score((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True))
+        return _store(m, s, VACANCY, vacancy, results, profiles, started, partial, final)
 
-    return _run(VACANCY, vacancy_id, work)
+    return _run(m, VACANCY, vacancy_id, work)
 
 
-def reconcile() -> dict:
-    """Queue matching for every profile and vacancy whose ranking is missing or stale."""
-    from .queueing import connect, enqueue_match
+def reconcile(matcher: Matcher | None = None) -> dict:
+    """Queue matching for every profile and vacancy whose ranking is missing or stale.
 
-    state = current()
-    conn = connect(state.settings.redis_url)
+    `matcher`: default, the one of the worker running the job.
+    """
+    m = matcher if matcher is not None else running_matcher()
+    conn = connect(m.settings.redis_url)
     counts = {}
     # A target whose last run failed for good waits as long as RQ keeps that failure (a
     # case worker sees it in /admin/rq/), not one pass: it would fail again every pass.
-    since = utcnow() - timedelta(seconds=state.settings.failed_job_ttl)
+    since = utcnow() - timedelta(seconds=m.settings.failed_job_ttl)
     try:
-        with state.db.session() as s:
+        with m.db.session() as s:
             for kind in (PROFILE, VACANCY):
                 ids = stale_ids(s, kind)
                 failed = failed_since(s, kind, since)
+                enqueue_matches(s, conn, m.settings, kind, [t for t in ids if t not in failed], reason="reconcile")
                 held = sum(1 for target_id in ids if target_id in failed)
-                for target_id in ids:
-                    if target_id not in failed:
-                        enqueue_match(s, conn, state.settings, kind, target_id, reason="reconcile")
                 counts[kind] = len(ids) - held
                 if held:
                     counts[f"{kind}_failed_held"] = held

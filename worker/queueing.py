@@ -17,10 +17,11 @@ from models.queries import open_run
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JOBS", "connect", "enqueue_match", "enqueue_reconcile", "job_id"]
+__all__ = ["JOBS", "connect", "enqueue_match", "enqueue_matches", "enqueue_reconcile", "job_id"]
 
 JOBS = {PROFILE: "worker.jobs.match_profile", VACANCY: "worker.jobs.match_vacancy"}
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+BULK = 1000   # targets per round trip: a reconcile pass after a reset may queue every row
 
 
 def connect(url: str) -> Redis:
@@ -40,19 +41,25 @@ def _status(conn: Redis, jid: str) -> JobStatus | None:
         return None
 
 
-def _choose_id(conn: Redis, base: str) -> str | None:
-    """Pick the job id to use, or None when a waiting job will already see the latest data.
+def _pick(base: str, statuses: tuple[JobStatus | None, JobStatus | None]) -> str | None:
+    """The job id to use, or None when a waiting job will already see the latest data.
 
     A job that is running may have read the data before this change, so a follow-up
     job (`<id>-next`) is queued behind it; its id is deterministic too.
     """
-    for jid in (base, f"{base}-next"):
-        status = _status(conn, jid)
+    for jid, status in zip((base, f"{base}-next"), statuses, strict=True):
         if status in _WAITING:
             return None
         if status != JobStatus.STARTED:
             return jid
     return base
+
+
+def _choose_ids(conn: Redis, bases: list[str]) -> list[str | None]:
+    """`_pick` for each base id, with the jobs' statuses read in one round trip."""
+    jobs = Job.fetch_many([jid for base in bases for jid in (base, f"{base}-next")], connection=conn)
+    statuses = [job.get_status(refresh=False) if job is not None else None for job in jobs]
+    return [_pick(base, (statuses[2 * i], statuses[2 * i + 1])) for i, base in enumerate(bases)]
 
 
 def _retry(times: int, intervals: tuple[int, ...]) -> Retry | None:
@@ -61,6 +68,67 @@ def _retry(times: int, intervals: tuple[int, ...]) -> Retry | None:
         return None
     intervals = intervals or (0,)
     return Retry(max=times, interval=[intervals[min(i, len(intervals) - 1)] for i in range(times)])
+
+
+def _job_data(settings, kind: str, target_id: int, jid: str):
+    return Queue.prepare_data(JOBS[kind], (target_id,), job_id=jid, timeout=settings.job_timeout,
+                              retry=_retry(settings.job_retries, settings.retry_intervals),
+                              failure_ttl=settings.failed_job_ttl, result_ttl=settings.result_ttl,
+                              description=f"match {kind} {int(target_id)}")
+
+
+def enqueue_matches(session, conn: Redis, settings, kind: str, target_ids: list[int],
+                    reason: str = "submitted") -> bool:
+    """Record runs and queue the matching jobs of many profiles or vacancies at once.
+
+    Two Redis round trips per `BULK` targets, whatever their number: one reads the jobs
+    already there (a target whose job still waits needs none), one pipeline enqueues the
+    others (`Queue.enqueue_many`). The runs are committed in between: if Redis is away the
+    submissions are still safe, the runs stay "queued" and the reconciler queues them when
+    Redis is back.
+
+    Args:
+        session: a database session; this function commits it when it records a run.
+        conn: the Redis connection.
+        settings: the `config.Settings`.
+        kind: "profile" or "vacancy".
+        target_ids: the row ids.
+        reason: why (submitted, edited, reconcile), kept with the runs.
+
+    Returns:
+        True when every job is in Redis (queued now or already waiting), False when Redis
+        could not be reached.
+    """
+    # Every chunk is tried, even after one failed: its runs are recorded either way.
+    queued = [_enqueue_chunk(session, conn, settings, kind, list(target_ids[i:i + BULK]), reason)
+              for i in range(0, len(target_ids), BULK)]
+    return all(queued)
+
+
+def _enqueue_chunk(session, conn: Redis, settings, kind: str, target_ids: list[int], reason: str) -> bool:
+    bases = [job_id(kind, t) for t in target_ids]
+    try:
+        chosen = _choose_ids(conn, bases)
+    except RedisError as exc:
+        chosen, redis_error = list(bases), exc
+    else:
+        redis_error = None
+    todo = [(t, jid) for t, jid in zip(target_ids, chosen, strict=True) if jid is not None]
+    if not todo:    # waiting jobs will read the latest data
+        return True
+    for target_id, jid in todo:
+        open_run(session, kind, target_id, jid, reason)
+    session.commit()
+    if redis_error is None:
+        try:
+            Queue(settings.queue_name, connection=conn).enqueue_many(
+                [_job_data(settings, kind, t, jid) for t, jid in todo])
+            return True
+        except RedisError as exc:
+            redis_error = exc
+    log.warning("matching delayed: Redis unavailable (%s) for %s", type(redis_error).__name__,
+                bases[0] if len(bases) == 1 else f"{len(todo)} {kind} jobs")
+    return False
 
 
 def enqueue_match(session, conn: Redis, settings, kind: str, target_id: int, reason: str = "submitted") -> bool:
@@ -81,31 +149,7 @@ def enqueue_match(session, conn: Redis, settings, kind: str, target_id: int, rea
         True when the job is in Redis (queued now or already waiting), False when Redis
         could not be reached.
     """
-    base = job_id(kind, target_id)
-    try:
-        jid = _choose_id(conn, base)
-    except RedisError as exc:
-        jid = None
-        redis_error: RedisError | None = exc
-    else:
-        redis_error = None
-        if jid is None:     # a waiting job will read the latest data
-            return True
-    open_run(session, kind, target_id, jid or base, reason)
-    session.commit()
-    if redis_error is not None:
-        log.warning("matching delayed: Redis unavailable (%s) for %s", type(redis_error).__name__, base)
-        return False
-    try:
-        queue = Queue(settings.queue_name, connection=conn)
-        queue.enqueue(JOBS[kind], target_id, job_id=jid, job_timeout=settings.job_timeout,
-                      retry=_retry(settings.job_retries, settings.retry_intervals),
-                      failure_ttl=settings.failed_job_ttl, result_ttl=settings.result_ttl,
-                      description=f"match {kind} {int(target_id)}")
-        return True
-    except RedisError as exc:
-        log.warning("matching delayed: Redis unavailable (%s) for %s", type(exc).__name__, base)
-        return False
+    return enqueue_matches(session, conn, settings, kind, [target_id], reason)
 
 
 def enqueue_reconcile(conn: Redis, settings) -> None:

@@ -15,6 +15,10 @@ from sqlalchemy import select
 
 from models import PROFILE, VACANCY, Profile, Vacancy
 
+from .jobs import MatchingFailed, match_profile, match_vacancy
+from .matcher import Matcher, running_matcher
+from .queueing import connect
+
 log = logging.getLogger(__name__)
 
 __all__ = ["latest_run_id", "progress", "rematch_chunk", "start_rematch"]
@@ -36,28 +40,29 @@ def start_rematch(conn: Redis, settings, db, chunk: int = 200, kinds: tuple[str,
     conn.hset(key, mapping={"total": total, "done": 0, "failed": 0, "chunks": len(chunks), "started": time.time()})
     conn.expire(key, TTL)
     conn.set(LATEST, run, ex=TTL)
-    queue = Queue(settings.queue_name, connection=conn)
-    for n, (kind, ids) in enumerate(chunks):
-        queue.enqueue(rematch_chunk, run, kind, ids, job_id=f"rematch-{run}-{n}", job_timeout=settings.job_timeout * 4,
-                      result_ttl=settings.result_ttl, failure_ttl=settings.failed_job_ttl, description=f"rematch {kind} x{len(ids)}")
+    Queue(settings.queue_name, connection=conn).enqueue_many([
+        Queue.prepare_data(rematch_chunk, (run, kind, ids), job_id=f"rematch-{run}-{n}", timeout=settings.job_timeout * 4,
+                           result_ttl=settings.result_ttl, failure_ttl=settings.failed_job_ttl,
+                           description=f"rematch {kind} x{len(ids)}")
+        for n, (kind, ids) in enumerate(chunks)])
     return run
 
 
-def rematch_chunk(run: str, kind: str, ids: list[int]) -> dict:
+def rematch_chunk(run: str, kind: str, ids: list[int], matcher: Matcher | None = None) -> dict:
     """Match each target of the chunk in this one job (one job, many targets: the worker's
-    per-job overhead is paid once), counting progress in Redis."""
-    from .jobs import MatchingFailed, match_profile, match_vacancy
-    from .queueing import connect
-    from .state import current
+    per-job overhead is paid once), counting progress in Redis.
 
+    `matcher`: default, the one of the worker running the job.
+    """
+    m = matcher if matcher is not None else running_matcher()
     match = match_profile if kind == PROFILE else match_vacancy
-    conn = connect(current().settings.redis_url)
+    conn = connect(m.settings.redis_url)
     key = KEY.format(run)
     done = failed = 0
     try:
         for target in ids:
             try:
-                match(int(target))
+                match(int(target), m)
                 done += 1
                 conn.hincrby(key, "done", 1)
             except MatchingFailed:

@@ -1,0 +1,118 @@
+"""The matcher: what one worker process builds once, before its work loop, and hands to
+every job it runs (`worker.runner`): the settings, the database handle, the encoder, the
+ESCO index, the mobility knowledge base and the warm candidate indexes.
+
+There is no process-wide instance. A job gets its matcher as an argument, or, when RQ runs
+it by name with ids only, from the worker performing it: `Matcher.bound` makes a matcher
+the running one for the duration of a block, as RQ scopes `get_current_job` to the job it
+performs.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from config import Settings
+from config.mobility import load_knowledge_base
+from matching import Encoder, load_encoder, score_many
+from matching.esco import current_taxonomy
+from matching.index import TaxonomyIndex, build_index
+from models import Database
+
+from .candidates import SideIndex
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Matcher", "running_matcher"]
+
+_RUNNING: ContextVar[Matcher | None] = ContextVar("puente_matcher", default=None)
+
+
+class Matcher:
+    """Settings, the database handle, the encoder and the indexes of one worker process.
+
+    Args:
+        settings: the `config.Settings` of the process.
+        encoder: an encoder already loaded (tests pass a small one); default: the one the
+            settings name, loaded on first use.
+        taxonomy: an ESCO index already built; default: built on first use.
+    """
+
+    def __init__(self, settings: Settings, encoder: Encoder | None = None, taxonomy: TaxonomyIndex | None = None):
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self._encoder = encoder
+        self._taxonomy = taxonomy
+        self._knowledge = None
+        self._indexes: dict = {}
+
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder (`warm` loads it before the work loop)."""
+        if self._encoder is None:
+            self._encoder = load_encoder(self.settings.encoder, self.settings.encoder_model)
+            log.info("encoder loaded: %s (dim %d)", self._encoder.version, self._encoder.dim)
+        return self._encoder
+
+    @property
+    def taxonomy(self) -> TaxonomyIndex:
+        """The ESCO index: the imported taxonomy, else the shipped one (`matching.shipped`).
+
+        The label vectors come from the shipped ones, and the few labels they lack are
+        encoded once and cached under PUENTE_DATA_DIR/esco.
+        """
+        if self._taxonomy is None:
+            taxonomy = current_taxonomy(self.settings.esco_dir)
+            self._taxonomy = build_index(taxonomy, self.encoder, self.settings.esco_dir)
+            log.info("taxonomy ready: %d occupations, %d skills (%s)", len(taxonomy.occupations),
+                     len(taxonomy.skills), taxonomy.version)
+        return self._taxonomy
+
+    @property
+    def knowledge(self):
+        """The mobility knowledge base (validated when first read: `warm` reads it, so a
+        broken data file stops the worker at start-up)."""
+        if self._knowledge is None:
+            self._knowledge = load_knowledge_base(self.settings.mobility_dir)
+        return self._knowledge
+
+    def warm(self) -> Matcher:
+        """Load the encoder, the taxonomy and the knowledge base now, before any job."""
+        _ = self.encoder, self.taxonomy, self.knowledge
+        return self
+
+    def side_index(self, model) -> SideIndex:
+        """The warm vector index of vacancies or profiles (see worker.candidates)."""
+        if model not in self._indexes:
+            self._indexes[model] = SideIndex(model, self.encoder.dim, self.settings.ann_threshold)
+        return self._indexes[model]
+
+    def score(self, pairs: Iterable) -> list:
+        """Score (profile doc, embedding, vacancy doc, embedding) pairs; keep those at or
+        above PUENTE_MIN_SCORE: a nurse is not helped by a 5 % match as a welder."""
+        results = score_many(pairs, self.encoder.calibration, self.settings.weights, self.knowledge)
+        return [r for r in results if r.score >= self.settings.min_score]
+
+    @contextmanager
+    def bound(self) -> Iterator[Matcher]:
+        """Make this the matcher of the jobs run by name inside the block."""
+        token = _RUNNING.set(self)
+        try:
+            yield self
+        finally:
+            _RUNNING.reset(token)
+
+    def close(self) -> None:
+        """Close the database connections."""
+        self.db.dispose()
+
+
+def running_matcher() -> Matcher:
+    """The matcher of the worker performing the current job (see `Matcher.bound`)."""
+    matcher = _RUNNING.get()
+    if matcher is None:
+        raise RuntimeError("no matcher: jobs run in `python -m worker` (worker.runner.MatchingWorker), "
+                           "or are given one")
+    return matcher
