@@ -2,7 +2,6 @@
 only reads the files. A small base built in code, with no file, works the same."""
 from __future__ import annotations
 
-import ast
 import datetime as dt
 from pathlib import Path
 
@@ -65,26 +64,3 @@ def test_localised_text_falls_back_to_spanish():
 
 def test_the_files_load_into_the_cores_model():
     assert isinstance(load_knowledge_base(), KnowledgeBase)
-
-
-def _imports(path: Path) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module)
-    return found
-
-
-# The encoder's settings are another change (issue 13): until it lands, encoders.py is the one
-# module of the core that still reads `config`.
-READS_SETTINGS = {"encoders.py"}
-
-
-def test_the_core_does_not_import_config():
-    for path in sorted((ROOT / "matching").rglob("*.py")):
-        names = _imports(path)
-        assert not any(n == "config.mobility" or n.startswith("config.mobility.") for n in names), path
-        if path.name not in READS_SETTINGS:
-            assert not any(n == "config" or n.startswith("config.") for n in names), path
