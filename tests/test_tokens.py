@@ -17,7 +17,8 @@ from tests import factories
 from tests.conftest import ROOT
 from tests.test_accounts import _login, _register
 from tests.test_accounts import _token as _csrf
-from web.tokens import issue_token, require_scope, revoke_token
+from web.api.auth import require_scope
+from web.tokens import issue_token, revoke_token
 
 BODIES = {"profiles": factories.profile, "vacancies": factories.vacancy}
 

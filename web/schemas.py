@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import pycountry
+from annotated_types import Ge, Gt, Le, Lt, MaxLen
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -17,7 +18,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from config import load_settings
+from config.mobility import load_knowledge_base
 from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
+from matching.explain import country_name
 from matching.i18n import LOCALES
 
 __all__ = ["LOCALES", "EligibilityIn", "ProfileIn", "VacancyIn", "ValidationError", "field_errors"]
@@ -119,9 +123,6 @@ def _knowledge(info: ValidationInfo):
     """The mobility knowledge base: the app's (passed as validation context), else the default."""
     kb = (info.context or {}).get("kb") if info is not None else None
     if kb is None:
-        from config import load_settings
-        from config.mobility import load_knowledge_base
-
         kb = load_knowledge_base(load_settings().mobility_dir)
     return kb
 
@@ -394,8 +395,6 @@ def _message_key(err: dict) -> str:
 
 def _limits(model, loc) -> dict:
     """Find the bounds of the field at `loc` (for messages such as 'between 0 and 60')."""
-    from annotated_types import Ge, Gt, Le, Lt, MaxLen
-
     info = None
     for part in loc:
         if isinstance(part, int) or model is None:
@@ -455,8 +454,6 @@ def field_errors(exc: ValidationError, locale: str = "en", model=None, api: bool
             detail = err["msg"].split(": ", 1)[-1]
             text = f"{_API_PREFIX[key]} {detail[:1].upper()}{detail[1:]}."
         elif key == "status_choice":
-            from matching.explain import country_name
-
             text = _MESSAGES[key][locale].format(country=country_name(ctx.get("country", ""), locale))
         else:
             text = _MESSAGES[key][locale].format(**{k: _fmt(v, locale) for k, v in limits.items()})

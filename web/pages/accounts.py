@@ -4,76 +4,34 @@ cookies through Flask-Login, ended on the server after PUENTE_SESSION_HOURS, at 
 when the password changes (web/sessions.py)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import (
-    LoginManager,
-    current_user,
-    login_required,
-)
+from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import ImmutableMultiDict
 
-from models import ADMIN, EMPLOYER, User, Vacancy
+from models import ADMIN, EMPLOYER, ApiToken, User, Vacancy
 
-from .extensions import db_session
-from .security import limiter
-from .sessions import end_session, session_user_ok, start_session
+from ..constants import MAX_DAYS, MAX_ID, SCOPES
+from ..extensions import db_session
+from ..security import limiter
+from ..services import new_organisation
+from ..sessions import end_session, start_session
+from ..tokens import allowed_scopes, issue_token, revoke_token
 
 bp = Blueprint("accounts", __name__, url_prefix="/cuenta")
-login_manager = LoginManager()
-login_manager.login_view = "accounts.login"
-login_manager.session_protection = "strong"
-
-__all__ = ["admin_required", "bp", "init_accounts", "login_manager", "owns"]
+__all__ = ["bp"]
 
 MIN_PASSWORD = 10
 AUTH_LIMIT = "10 per minute;50 per hour"
 
 
-def init_accounts(app) -> None:
-    login_manager.init_app(app)
-    login_manager.login_message = None
-
-
-@login_manager.user_loader
-def _load(user_id: str):
-    if not user_id.isdigit():
-        return None
-    user = db_session().get(User, int(user_id))
-    return user if session_user_ok(user) else None   # expired, logged out, new password, deactivated
-
-
-def owns(vacancy: Vacancy, key: str | None) -> bool:
-    """Whether the request may see this vacancy's candidates: its private key, an account of
-    its organisation, or a case worker."""
-    if vacancy.owner_key_matches(key):
-        return True
-    if not current_user.is_authenticated:
-        return False
-    return current_user.role == ADMIN or (vacancy.employer_id is not None
-                                          and vacancy.employer_id == current_user.employer_id)
-
-
-def admin_required(view):
-    """Only case workers (admins); others get the login page or a 403."""
-    from functools import wraps
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if current_user.role != ADMIN:
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
-
-
 def _safe_next(target: str | None) -> str | None:
     """A path on this site only: no scheme, no host, no control characters or backslashes."""
-    from urllib.parse import urlsplit
-
     if not target or any(ord(c) < 32 or c == "\\" for c in target) or not target.startswith("/"):
         return None
     parts = urlsplit(target)
@@ -83,10 +41,6 @@ def _safe_next(target: str | None) -> str | None:
 @bp.route("/registro", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def register():
-    from sqlalchemy.exc import IntegrityError
-
-    from .services import new_organisation
-
     errors: dict[str, str] = {}
     form = request.form
     if request.method == "POST":
@@ -155,8 +109,6 @@ SCOPE_LABELS = {"vacancies:write": _l("Publicar vacante"), "candidates:read": _l
 
 def _token_form(form) -> tuple[dict, dict[str, str]]:
     """The new token's name, scopes and expiry from the form, and the errors in them."""
-    from .tokens import MAX_DAYS
-
     errors: dict[str, str] = {}
     name = " ".join(form.get("name", "").split())
     if not name or len(name) > 100:
@@ -177,10 +129,6 @@ def _token_form(form) -> tuple[dict, dict[str, str]]:
 @login_required
 def tokens():
     """The account's API tokens: list, make one (its text shown only in this answer)."""
-    from models import ApiToken
-
-    from .tokens import SCOPES, allowed_scopes, issue_token
-
     s = db_session()
     errors: dict[str, str] = {}
     created = None
@@ -202,11 +150,6 @@ def tokens():
 @login_required
 def revoke(token_id: int):
     """Revoke one of the account's tokens; it stops working with the next request."""
-    from models import ApiToken
-
-    from .api import MAX_ID
-    from .tokens import revoke_token
-
     s = db_session()
     row = s.get(ApiToken, token_id) if token_id <= MAX_ID else None
     if row is None or row.user_id != current_user.id:

@@ -8,25 +8,29 @@ from sqlalchemy import select
 from models import PROFILE, Interest, Profile, Vacancy
 from models.queries import latest_run, profile_by_public_id, ranking
 
-from .extensions import db_session, knowledge, settings
-from .forms import (
-    choices,
-    form_errors,
-    profile_from_form,
-    profile_labels,
-    profile_to_form,
-)
-from .i18n import locale
-from .schemas import ProfileIn, ValidationError, field_errors
-from .security import limiter, submit_limit
-from .services import (
+from ..constants import MAX_ID
+from ..extensions import db_session, knowledge, settings
+from ..i18n import locale
+from ..mail import send_private_link, valid_address
+from ..schemas import ProfileIn, ValidationError, field_errors
+from ..security import limiter, submit_limit
+from ..services import (
     answer_interest,
     create_profile,
     delete_profile,
     new_private_link,
     update_profile,
 )
-from .views import iso, match_json, profile_json, run_json, run_status
+from ..views import iso, match_json, profile_json, run_json, run_status
+from .forms import (
+    JOB_ROWS,
+    LANGUAGE_ROWS,
+    choices,
+    form_errors,
+    profile_from_form,
+    profile_labels,
+    profile_to_form,
+)
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
@@ -34,8 +38,6 @@ bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(submit_limit, methods=["POST"])
 def new():
-    from .mail import send_private_link, valid_address
-
     errors: dict[str, str] = {}
     if request.method == "POST":
         parsed, errors = _validate(request.form)
@@ -56,8 +58,6 @@ def new():
 def render_form(errors: dict[str, str], status: int, form=None, profile=None):
     """Draw the profile form with what the person typed (or saved) and the errors; an edit
     form has a row for every job and language the profile holds."""
-    from .forms import JOB_ROWS, LANGUAGE_ROWS
-
     action = url_for("profiles.edit", public_id=profile.public_id) if profile else url_for("profiles.new")
     rows = {}
     if profile is not None:
@@ -144,8 +144,6 @@ def export(public_id: str):
 @bp.post("/<public_id>/interests/<int:interest_id>")
 def answer(public_id: str, interest_id: int):
     """Accept (giving a contact for that employer only) or decline an employer's interest."""
-    from .api import MAX_ID
-
     profile = _profile_or_404(public_id)
     interest = db_session().get(Interest, interest_id) if interest_id <= MAX_ID else None
     if interest is None or interest.profile_id != profile.id:

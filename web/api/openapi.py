@@ -15,11 +15,20 @@ import json
 
 from flask import Blueprint, Response, current_app
 
-from .extensions import knowledge
+from config.mobility import Country
+from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
+from matching.eligibility import BARRIER_GROUPS, STEP_KINDS, VERDICTS
+from models import RUN_STATUSES
+from models.profile import PUBLIC_ID as ID_FORM
+
+from ..barriers import thresholds
+from ..constants import SCOPES
+from ..extensions import knowledge
+from ..schemas import EligibilityIn, ProfileIn, VacancyIn
 
 __all__ = ["bp", "document"]
 
-bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
+bp = Blueprint("openapi", __name__)
 
 JSON = "application/json"
 REF = "#/components/schemas/{model}"
@@ -47,10 +56,6 @@ LOCALE = {"type": "string", "enum": ["es", "pt", "en"]}
 
 def _response_schemas() -> dict:
     """The answers, by hand (see the module docstring)."""
-    from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
-    from matching.eligibility import BARRIER_GROUPS, STEP_KINDS, VERDICTS
-    from models import RUN_STATUSES
-
     level = {"type": "string", "enum": list(EDUCATION_LEVELS)}
     step = _obj({"kind": {"type": "string", "enum": list(STEP_KINDS)}, "text": STR, "authority": STR,
                  "url": STR, "months": NUM, "uncertain": BOOL}, ["kind", "text"])
@@ -144,10 +149,6 @@ def _response_schemas() -> dict:
 
 def _model_schemas(kb) -> dict:
     """The request models' JSON schemas and the knowledge base's country, with their parts."""
-    from config.mobility import Country
-
-    from .schemas import EligibilityIn, ProfileIn, VacancyIn
-
     out: dict = {}
     for model, mode in ((ProfileIn, "validation"), (VacancyIn, "validation"), (EligibilityIn, "validation"),
                         (Country, "serialization")):
@@ -217,8 +218,6 @@ PUBLIC: list = []   # no credentials needed
 
 
 def _paths(min_scores: list[float]) -> dict:
-    from models.profile import PUBLIC_ID as ID_FORM
-
     profile = {"parameters": [{**PUBLIC_ID, "schema": {"type": "string", "pattern": f"^{ID_FORM.pattern}$"}}]}
     # Fixed steps, so that two close thresholds cannot single out one match (read to 6 decimals).
     min_score = _query("min_score", {"type": "number", "enum": min_scores},
@@ -295,8 +294,6 @@ def _paths(min_scores: list[float]) -> dict:
 def document(kb, min_scores: list[float]) -> dict:
     """The OpenAPI document for an app with this knowledge base (`config.mobility`) and these
     barrier thresholds (`web.insights.thresholds`)."""
-    from .tokens import SCOPES
-
     paths = _paths(min_scores)
     for item in paths.values():   # any address can carry a query string too long, or a NUL byte
         for op in (op for method, op in item.items() if method != "parameters"):
@@ -330,8 +327,6 @@ def openapi_json():
     # Made once per app: it depends on the code, the knowledge base and the barrier thresholds.
     text = current_app.extensions.get("puente_openapi")
     if text is None:
-        from .insights import thresholds
-
         text = json.dumps(document(knowledge(), thresholds()), ensure_ascii=False)
         current_app.extensions["puente_openapi"] = text
     return Response(text, mimetype=JSON)

@@ -18,23 +18,28 @@ import io
 import re
 from collections import Counter
 
+import rq_dashboard
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from rq_dashboard.web import setup_rq_connection
 from sqlalchemy import select
 
 from models import VACANCY, Interest, Profile, Vacancy
 from models.queries import ranking
+from worker.rematch import latest_run_id, progress, start_rematch
 
-from .accounts import admin_required
-from .extensions import db_session, knowledge
-from .i18n import locale
-from .schemas import ProfileIn, VacancyIn, ValidationError, field_errors
-from .security import large_body, safe_cell
-from .views import candidate_card
+from ..auth import admin_required, is_admin, login_manager
+from ..extensions import csrf, db_session, knowledge, redis_conn, settings
+from ..i18n import locale
+from ..schemas import ProfileIn, VacancyIn, ValidationError, field_errors
+from ..security import large_body, safe_cell
+from ..services import create_profile_rows, create_vacancy_rows
+from ..views import candidate_card
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-__all__ = ["bp", "decode_upload", "mount_rq_dashboard", "read_rows", "safe_cell"]
+__all__ = ["bp", "decode_upload", "mount_rq_dashboard", "read_rows"]
 
 MAX_IMPORT_ROWS = 5000
 LIST_SEPARATORS = (";", "|")
@@ -218,9 +223,7 @@ def _import_page(kind: str, result: dict | None, status: int | None = None):
 def import_too_large():
     """The import page saying the upload is too large (a 413 raised before the view ran),
     or None when the page is not for this person."""
-    from flask_login import current_user
-
-    if not current_user.is_authenticated or current_user.role != "admin":
+    if not is_admin():
         return None
     kind = request.args.get("kind", "profiles")
     limit = current_app.config["MAX_IMPORT_SIZE"]
@@ -232,8 +235,6 @@ def import_too_large():
 @large_body
 @admin_required
 def import_csv():
-    from .services import create_profile_rows, create_vacancy_rows
-
     kind = _kind()
     if request.method == "GET":
         return _import_page(kind, None)
@@ -292,10 +293,6 @@ def shortlist(vacancy_id: int):
 @admin_required
 def rematch():
     """Re-match everything in chunked jobs, and follow the progress of the latest run."""
-    from worker.rematch import latest_run_id, progress, start_rematch
-
-    from .extensions import redis_conn, settings
-
     conn = redis_conn()
     if request.method == "POST":
         start_rematch(conn, settings(), current_app.extensions["puente_db"])
@@ -331,15 +328,9 @@ def insights():
                            barriers_url=url_for("insights.barriers_page"))
 
 
-def mount_rq_dashboard(app, settings) -> None:
+def mount_rq_dashboard(app, app_settings) -> None:
     """The RQ queue monitor at /admin/rq, for case workers only."""
-    import rq_dashboard
-    from flask_login import current_user
-    from rq_dashboard.web import setup_rq_connection
-
-    from .accounts import login_manager
-
-    app.config["RQ_DASHBOARD_REDIS_URL"] = settings.redis_url
+    app.config["RQ_DASHBOARD_REDIS_URL"] = app_settings.redis_url
     setup_rq_connection(app)   # embedded, the dashboard expects its host app to connect it
     blueprint = rq_dashboard.blueprint
     if not getattr(blueprint, "_puente_guarded", False):   # one guard, however many apps are built
@@ -347,14 +338,12 @@ def mount_rq_dashboard(app, settings) -> None:
         def _only_admins():
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role != "admin":
+            if not is_admin():
                 abort(403)
             return None
 
         blueprint._puente_guarded = True
     # Its buttons post by script without our CSRF token; only case workers reach it, and the
     # session cookie is SameSite=Lax, so another site cannot post with it.
-    from .extensions import csrf
-
     csrf.exempt(blueprint)
     app.register_blueprint(blueprint, url_prefix="/admin/rq")

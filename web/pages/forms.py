@@ -5,11 +5,13 @@ from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
 from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
 from matching.explain import country_name, language_name
 
-from .i18n import locale
+from ..extensions import knowledge
+from ..i18n import locale
 
 JOB_ROWS = 3          # rows drawn on a new form; an edit form draws as many as the profile has
 LANGUAGE_ROWS = 3
@@ -62,8 +64,6 @@ def status_choices(kb, locale: str = "es") -> list[tuple[str, str, list[tuple[st
 def choices(kb=None) -> dict:
     """Everything the form templates need to draw their selects."""
     if kb is None:
-        from .extensions import knowledge
-
         kb = knowledge()
     loc = locale()
     return {
@@ -167,8 +167,6 @@ def profile_from_form(form) -> tuple[dict, dict[str, str]]:
 
 def profile_to_form(profile):
     """The form fields of a saved profile, so the person can edit what they gave."""
-    from werkzeug.datastructures import MultiDict
-
     items: list[tuple[str, str]] = [
         ("country", profile.country), ("city", profile.city or ""), ("summary", profile.summary or ""),
         ("skills", ", ".join(profile.skills or [])),   # consent is asked again: it is not ticked for them

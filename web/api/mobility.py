@@ -4,13 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from matching.eligibility import Job, Person, assess, describe_reason, describe_step
+from matching.i18n import LOCALES
 
-from .api import read_json_body
+from ..extensions import knowledge
+from ..schemas import EligibilityIn, ValidationError, field_errors
+from .common import read_json_body
 from .errors import error_response
-from .extensions import knowledge
-from .schemas import LOCALES, EligibilityIn, ValidationError, field_errors
 
-bp = Blueprint("mobility", __name__, url_prefix="/api/v1")
+bp = Blueprint("mobility", __name__)
 
 __all__ = ["bp", "country_json"]
 
