@@ -2,7 +2,7 @@
 
 Two rooms: the JSON API (`web.api`, always JSON) and the pages (`web.pages`, always HTML).
 Below both: extensions, constants, auth and sessions, security, i18n, the input and
-output models (`schemas`, `views`), the services. See docs/architecture.md.
+input and output models (`schemas`, `responses`), the services. See docs/architecture.md.
 """
 from __future__ import annotations
 

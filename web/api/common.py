@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import request
 
+from ..responses import dump
 from .errors import error_response
 
 __all__ = ["accepted", "read_json_body"]
@@ -20,9 +21,8 @@ def read_json_body():
     return data, None
 
 
-def accepted(obj_id, location: str, queued: bool, **extra):
-    """202 with the new object's id and where to follow it."""
-    body = {"id": obj_id, "status": "queued", **extra}
+def accepted(model, obj_id, location: str, queued: bool, **extra):
+    """202 with the new object's id (a `model`: ProfileAccepted, VacancyAccepted) and where to follow it."""
     if not queued:
-        body["message"] = "Saved. Matching is delayed and will start when the queue is back."
-    return body, 202, {"Location": location}
+        extra["message"] = "Saved. Matching is delayed and will start when the queue is back."
+    return dump(model(id=obj_id, status="queued", **extra)), 202, {"Location": location}

@@ -6,14 +6,14 @@ from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..errors import RETRY_AFTER, log_unexpected
+from ..responses import ErrorOut, dump
 
 __all__ = ["error_response", "http_error", "register_errorhandlers", "unexpected_error"]
 
 
 def error_response(status: int, error: str, message: str, fields: dict | None = None):
     """Return `{"error", "message", "fields"}` with `status`."""
-    body = {"error": error, "message": message, "fields": fields or {}}
-    return jsonify(body), status
+    return jsonify(dump(ErrorOut(error=error, message=message, fields=fields or {}))), status
 
 
 def http_error(exc: HTTPException):

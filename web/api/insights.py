@@ -13,7 +13,9 @@ from flask import Blueprint, Response, request
 from matching.eligibility import BARRIER_GROUPS
 
 from ..barriers import barrier_table, read_min_score, thresholds
+from ..responses import Barriers, dump
 from .errors import error_response
+from .spec import BarriersQuery, answers, spec
 
 bp = Blueprint("insights", __name__)
 
@@ -29,15 +31,21 @@ def _min_score() -> tuple[float | None, tuple | None]:
 
 
 @bp.get("/insights/barriers")
+@spec.validate(query=BarriersQuery, resp=answers(HTTP_200=(Barriers, "Counts (small ones withheld as null).")),
+               operation_id="getBarriers", security=[], skip_validation=True)
 def barriers_json():
+    """Strong matches by country and the barriers blocking them."""
     min_score, err = _min_score()
     if err:
         return err
-    return barrier_table(min_score)
+    return dump(Barriers.model_validate(barrier_table(min_score)))
 
 
 @bp.get("/insights/barriers.csv")
+@spec.validate(query=BarriersQuery, resp=answers(HTTP_200=(None, "CSV, one row per country and a total.")),
+               operation_id="getBarriersCsv", security=[], skip_validation=True)
 def barriers_csv():
+    """The same counts as CSV."""
     min_score, err = _min_score()
     if err:
         return err

@@ -7,53 +7,38 @@ from matching.eligibility import Job, Person, assess, describe_reason, describe_
 from matching.i18n import LOCALES
 
 from ..extensions import knowledge
+from ..responses import CountriesOut, CountryOut, Eligibility, country_out, country_summary, dump
 from ..schemas import EligibilityIn, ValidationError, field_errors
 from .common import read_json_body
 from .errors import error_response
+from .spec import answers, spec
 
 bp = Blueprint("mobility", __name__)
 
-__all__ = ["bp", "country_json"]
-
-
-def _status_json(status) -> dict:
-    out = status.model_dump(mode="json", exclude_none=True)
-    out["checked"] = out["source"]["checked"]
-    return out
-
-
-def country_json(country, full: bool = True) -> dict:
-    """A country of the knowledge base: each status with code, label (es, pt, en),
-    authorises_work, source and checked; in full, also how to obtain it, recognition of
-    degrees and regulated professions."""
-    if not full:
-        return {
-            "code": country.code, "names": country.names.model_dump(), "languages": country.languages,
-            "quito_process": country.quito_process, "roles": country.roles,
-            "statuses": [{"code": s.code, "label": s.label.model_dump(), "authorises_work": s.authorises_work,
-                          "source": s.source.model_dump(mode="json"), "checked": s.source.checked.isoformat(),
-                          **({"uncertain": s.uncertain} if s.uncertain else {})} for s in country.statuses],
-        }
-    out = country.model_dump(mode="json", exclude_none=True)
-    out["statuses"] = [_status_json(s) for s in country.statuses]
-    return out
+__all__ = ["bp"]
 
 
 @bp.get("/countries")
+@spec.validate(resp=answers(HTTP_200=(CountriesOut, "The countries.")), operation_id="getCountries", security=[],
+               skip_validation=True)
 def countries():
+    """The countries of the knowledge base and their statuses."""
     kb = knowledge()
-    return {"countries": [country_json(c, full=False) for _, c in sorted(kb.countries.items())],
-            "oldest_check": kb.oldest_check().isoformat()}
+    return dump(CountriesOut(countries=[country_summary(c) for _, c in sorted(kb.countries.items())],
+                             oldest_check=kb.oldest_check()))
 
 
 @bp.get("/countries/<code>")
+@spec.validate(resp=answers(404, HTTP_200=(CountryOut, "The country.")), operation_id="getCountry", security=[],
+               skip_validation=True)
 def country(code: str):
+    """One country in full: statuses, recognition, regulated work."""
     kb = knowledge()
     found = kb.country(code) if len(code) == 2 else None
     if found is None:
         return error_response(404, "not_found", "No country with this code in the knowledge base.",
                               {"code": "valid values: " + ", ".join(sorted(kb.countries))})
-    return country_json(found)
+    return country_out(found)
 
 
 def _locale(given: str | None) -> str:
@@ -63,7 +48,10 @@ def _locale(given: str | None) -> str:
 
 
 @bp.post("/eligibility")
+@spec.validate(json=EligibilityIn, resp=answers(413, HTTP_200=(Eligibility, "The verdict, steps and reasons.")),
+               operation_id="postEligibility", security=[], skip_validation=True)
 def eligibility():
+    """May this person work in that country, and what would it take."""
     data, err = read_json_body()
     if err:
         return err
@@ -81,12 +69,9 @@ def eligibility():
               remote=q.remote)
     verdict = assess(kb, person, job)
     locale = _locale(q.locale)
-    body = {"verdict": verdict.verdict,
-            "steps": [describe_step(kb, s, locale) for s in verdict.steps],
-            "reasons": [describe_reason(kb, r, locale) for r in verdict.reasons]}
+    extra = {}
     if verdict.overqualified:
-        body["overqualified"] = True
-        body["routes"] = [describe_step(kb, s, locale) for s in verdict.routes]
-    body["locale"] = locale
-    return body
-
+        extra = {"overqualified": True, "routes": [describe_step(kb, s, locale) for s in verdict.routes]}
+    return dump(Eligibility(verdict=verdict.verdict, steps=[describe_step(kb, s, locale) for s in verdict.steps],
+                            reasons=[describe_reason(kb, r, locale) for r in verdict.reasons], locale=locale,
+                            **extra))

@@ -9,13 +9,14 @@ from models import PROFILE
 from models.queries import latest_run, profile_by_public_id
 
 from ..extensions import db_session, knowledge
+from ..responses import ProfileAccepted, ProfileOut, dump, profile_out
 from ..schemas import ProfileIn, ValidationError, field_errors
 from ..security import limiter, submit_limit
 from ..services import create_profile, delete_profile, update_profile
-from ..views import profile_json, run_json
 from .auth import require_scope
 from .common import accepted, read_json_body
 from .errors import error_response
+from .spec import answers, spec
 
 bp = Blueprint("profiles", __name__)
 
@@ -40,30 +41,41 @@ def profile_or_404(public_id: str):
     return profile, None
 
 
+SAVED = (ProfileAccepted, "Saved and queued.")
+
+
 @bp.post("/profiles")
+@spec.validate(json=ProfileIn, resp=answers(401, 403, 413, 422, 429, HTTP_202=SAVED), operation_id="postProfile",
+               security={"bearerAuth": ["profiles:write"]}, skip_validation=True)
 @limiter.limit(submit_limit, methods=["POST"])
 @require_scope("profiles:write")
 def post_profile():
+    """Post a job seeker's profile; its matching is queued."""
     parsed, err = _profile_body()
     if err:
         return err
     profile, queued = create_profile(parsed)
-    return accepted(profile.public_id, url_for("api.profiles.get_profile", public_id=profile.public_id), queued)
+    return accepted(ProfileAccepted, profile.public_id,
+                    url_for("api.profiles.get_profile", public_id=profile.public_id), queued)
 
 
 @bp.get("/profiles/<public_id>")
+@spec.validate(resp=answers(404, HTTP_200=(ProfileOut, "The profile.")), operation_id="getProfile", security=[],
+               skip_validation=True)
 def get_profile(public_id: str):
+    """The whole profile and the state of its matching."""
     profile, err = profile_or_404(public_id)
     if err:
         return err
-    run = latest_run(db_session(), PROFILE, profile.id)
-    return {**profile_json(profile), "matching": run_json(run, profile.ranked_at)}
+    return dump(profile_out(profile, latest_run(db_session(), PROFILE, profile.id)))
 
 
 @bp.put("/profiles/<public_id>")
+@spec.validate(json=ProfileIn, resp=answers(404, 413, 422, 429, HTTP_202=SAVED), operation_id="putProfile",
+               security=[], skip_validation=True)
 @limiter.limit(submit_limit)
 def put_profile(public_id: str):
-    """Replace a profile (the whole body, as for POST); its matching is queued again."""
+    """Replace the profile (the whole body, as for POST); its matching is queued again."""
     profile, err = profile_or_404(public_id)
     if err:
         return err
@@ -71,11 +83,14 @@ def put_profile(public_id: str):
     if err:
         return err
     queued = update_profile(profile, parsed)
-    return accepted(profile.public_id, url_for("api.profiles.get_profile", public_id=profile.public_id), queued)
+    return accepted(ProfileAccepted, profile.public_id,
+                    url_for("api.profiles.get_profile", public_id=profile.public_id), queued)
 
 
 @bp.delete("/profiles/<public_id>")
+@spec.validate(resp=answers(404, HTTP_204=None), operation_id="deleteProfile", security=[], skip_validation=True)
 def remove_profile(public_id: str):
+    """Delete the profile and its matches."""
     profile, err = profile_or_404(public_id)
     if err:
         return err

@@ -10,25 +10,29 @@ from models.queries import latest_run, ranking
 
 from ..constants import TOKEN_PREFIX
 from ..extensions import db_session, knowledge
-from ..views import candidate_card, iso, match_json, run_status
+from ..responses import CandidateRanking, Ranking, dump, match_out, run_status
 from .auth import authenticate, bearer, unauthorized
 from .errors import error_response
 from .profiles import profile_or_404
+from .spec import LangQuery, answers, spec
 from .vacancies import vacancy_or_404
 
 bp = Blueprint("rankings", __name__)
 
 
 @bp.get("/profiles/<public_id>/matches")
+@spec.validate(query=LangQuery, resp=answers(404, HTTP_200=(Ranking, "The ranking.")), operation_id="getProfileMatches",
+               security=[], skip_validation=True)
 def profile_matches(public_id: str):
+    """The profile's ranking of vacancies, with reasons and steps."""
     profile, err = profile_or_404(public_id)
     if err:
         return err
     s = db_session()
     run = latest_run(s, PROFILE, profile.id)
     locale = request.args.get("lang") or profile.locale
-    return {"status": run_status(run, profile.ranked_at), "ranked_at": iso(profile.ranked_at),
-            "matches": [match_json(m, locale, knowledge()) for m in ranking(s, PROFILE, profile.id)]}
+    return dump(Ranking(status=run_status(run, profile.ranked_at), ranked_at=profile.ranked_at,
+                        matches=[match_out(m, locale, knowledge()) for m in ranking(s, PROFILE, profile.id)]))
 
 
 def request_keys() -> list[str]:
@@ -56,7 +60,11 @@ def _candidates_refused(vacancy: Vacancy):
 
 
 @bp.get("/vacancies/<int:vacancy_id>/matches")
+@spec.validate(query=LangQuery, resp=answers(401, 403, 404, HTTP_200=(CandidateRanking, "The candidates.")),
+               operation_id="getVacancyMatches", skip_validation=True,
+               security=[{"vacancyKey": []}, {"vacancyKeyQuery": []}, {"bearerAuth": ["candidates:read"]}])
 def vacancy_matches(vacancy_id: int):
+    """The vacancy's candidates, without name, contact, nationality or status."""
     vacancy, err = vacancy_or_404(vacancy_id)
     if err:
         return err
@@ -68,6 +76,6 @@ def vacancy_matches(vacancy_id: int):
     rows = ranking(s, VACANCY, vacancy.id)
     people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_([m.profile_id for m in rows])))}
     locale = request.args.get("lang") or vacancy.locale
-    return {"status": run_status(run, vacancy.ranked_at), "ranked_at": iso(vacancy.ranked_at),
-            "matches": [{**match_json(m, locale, knowledge()), "candidate": candidate_card(people[m.profile_id])}
-                        for m in rows if m.profile_id in people]}
+    return dump(CandidateRanking(
+        status=run_status(run, vacancy.ranked_at), ranked_at=vacancy.ranked_at,
+        matches=[match_out(m, locale, knowledge(), people[m.profile_id]) for m in rows if m.profile_id in people]))

@@ -8,13 +8,14 @@ from models.queries import latest_run
 
 from ..constants import MAX_ID
 from ..extensions import db_session
+from ..responses import VacancyAccepted, VacancyOut, dump, vacancy_out
 from ..schemas import VacancyIn, ValidationError, field_errors
 from ..security import limiter, submit_limit
 from ..services import create_vacancy
-from ..views import run_json, vacancy_json
 from .auth import require_scope
 from .common import accepted, read_json_body
 from .errors import error_response
+from .spec import answers, spec
 
 bp = Blueprint("vacancies", __name__)
 
@@ -28,9 +29,12 @@ def vacancy_or_404(vacancy_id: int):
 
 
 @bp.post("/vacancies")
+@spec.validate(json=VacancyIn, resp=answers(401, 403, 413, 422, 429, HTTP_202=(VacancyAccepted, "Saved and queued.")),
+               operation_id="postVacancy", security={"bearerAuth": ["vacancies:write"]}, skip_validation=True)
 @limiter.limit(submit_limit, methods=["POST"])
 @require_scope("vacancies:write")
 def post_vacancy():
+    """Post a vacancy; its matching is queued."""
     data, err = read_json_body()
     if err:
         return err
@@ -43,13 +47,15 @@ def post_vacancy():
     owner = g.api_token.user
     vacancy, key, queued = create_vacancy(parsed, owner.employer if owner.role == EMPLOYER else None)
     # The key opens the candidate list; it is shown only now.
-    return accepted(vacancy.id, url_for("api.vacancies.get_vacancy", vacancy_id=vacancy.id), queued, key=key)
+    return accepted(VacancyAccepted, vacancy.id, url_for("api.vacancies.get_vacancy", vacancy_id=vacancy.id), queued, key=key)
 
 
 @bp.get("/vacancies/<int:vacancy_id>")
+@spec.validate(resp=answers(404, HTTP_200=(VacancyOut, "The vacancy.")), operation_id="getVacancy", security=[],
+               skip_validation=True)
 def get_vacancy(vacancy_id: int):
+    """The vacancy and the state of its matching."""
     vacancy, err = vacancy_or_404(vacancy_id)
     if err:
         return err
-    run = latest_run(db_session(), VACANCY, vacancy.id)
-    return {**vacancy_json(vacancy), "matching": run_json(run, vacancy.ranked_at)}
+    return dump(vacancy_out(vacancy, latest_run(db_session(), VACANCY, vacancy.id)))

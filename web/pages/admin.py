@@ -32,10 +32,10 @@ from worker.rematch import latest_run_id, progress, start_rematch
 from ..auth import admin_required, is_admin, login_manager
 from ..extensions import csrf, db_session, knowledge, redis_conn, settings
 from ..i18n import locale
+from ..responses import candidate_card
 from ..schemas import ProfileIn, VacancyIn, ValidationError, field_errors
 from ..security import large_body, safe_cell
 from ..services import create_profile_rows, create_vacancy_rows
-from ..views import candidate_card
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -12,6 +12,7 @@ from ..constants import MAX_ID
 from ..extensions import db_session, knowledge, settings
 from ..i18n import locale
 from ..mail import send_private_link, valid_address
+from ..responses import InterestOut, ProfileExport, dump, match_out, profile_out, run_status
 from ..schemas import ProfileIn, ValidationError, field_errors
 from ..security import limiter, submit_limit
 from ..services import (
@@ -21,7 +22,6 @@ from ..services import (
     new_private_link,
     update_profile,
 )
-from ..views import iso, match_json, profile_json, run_json, run_status
 from .forms import (
     JOB_ROWS,
     LANGUAGE_ROWS,
@@ -127,15 +127,15 @@ def export(public_id: str):
     """Everything Puente keeps about the person, as a JSON file."""
     s = db_session()
     profile = _profile_or_404(public_id)
-    interests = [{"vacancy_id": i.vacancy_id, "organisation": (v.employer.name if v and v.employer else None),
-                  "status": i.status, "contact_shared": i.contact, "asked_at": iso(i.created_at),
-                  "answered_at": iso(i.decided_at)}
+    interests = [InterestOut(vacancy_id=i.vacancy_id, organisation=v.employer.name if v and v.employer else None,
+                             status=i.status, contact_shared=i.contact, asked_at=i.created_at,
+                             answered_at=i.decided_at)
                  for i in s.scalars(select(Interest).where(Interest.profile_id == profile.id))
                  for v in [s.get(Vacancy, i.vacancy_id)]]
-    body = {**profile_json(profile), "matching": run_json(latest_run(s, PROFILE, profile.id), profile.ranked_at),
-            "matches": [match_json(m, locale(), knowledge()) for m in ranking(s, PROFILE, profile.id)],
-            "interests": interests}
-    response = jsonify(body)
+    body = ProfileExport(**dict(profile_out(profile, latest_run(s, PROFILE, profile.id))),
+                         matches=[match_out(m, locale(), knowledge()) for m in ranking(s, PROFILE, profile.id)],
+                         interests=interests)
+    response = jsonify(dump(body))
     response.headers["Content-Disposition"] = "attachment; filename=puente-profile.json"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -172,7 +172,8 @@ def show(public_id: str):
     run = latest_run(s, PROFILE, profile.id)
     rows = ranking(s, PROFILE, profile.id)
     vacancies = {v.id: v for v in s.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))}
-    matches = [(match_json(m, locale(), knowledge()), vacancies[m.vacancy_id]) for m in rows if m.vacancy_id in vacancies]
+    matches = [(dump(match_out(m, locale(), knowledge())), vacancies[m.vacancy_id])
+               for m in rows if m.vacancy_id in vacancies]
     interests = [(i, s.get(Vacancy, i.vacancy_id)) for i in s.scalars(
         select(Interest).where(Interest.profile_id == profile.id).order_by(Interest.id.desc()))]
     return render_template("profile.html", profile=profile, run=run, status=run_status(run, profile.ranked_at),
