@@ -38,36 +38,49 @@ def _safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc and not target.startswith("//") else None
 
 
+def _registration(form) -> tuple[dict, dict[str, str]]:
+    """The new account's e-mail, password and organisation from the form, and the errors in them."""
+    email = form.get("email", "").strip().lower()
+    password = form.get("password", "")
+    organisation = " ".join(form.get("organisation", "").split())
+    errors: dict[str, str] = {}
+    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        errors["email"] = _("Escriba un correo electrónico válido.")
+    if len(password) < MIN_PASSWORD or len(password) > 200:
+        errors["password"] = _("La contraseña debe tener al menos %(n)d caracteres.", n=MIN_PASSWORD)
+    if not organisation or len(organisation) > 200:
+        errors["organisation"] = _("Escriba el nombre de su empresa u organización.")
+    return {"email": email, "password": password, "organisation": organisation}, errors
+
+
+def _create_account(s, email: str, password: str, organisation: str) -> User | None:
+    """The new employer account, committed; None when the e-mail has one already."""
+    if s.scalars(select(User).where(User.email == email)).first() is not None:
+        return None
+    user = User(email=email, role=EMPLOYER, employer=new_organisation(s, organisation))
+    user.set_password(password)
+    s.add(user)
+    try:
+        s.commit()
+    except IntegrityError:   # the same e-mail registered twice at once
+        s.rollback()
+        return None
+    return user
+
+
 @bp.route("/registro", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def register():
     errors: dict[str, str] = {}
     form = request.form
     if request.method == "POST":
-        email = form.get("email", "").strip().lower()
-        password = form.get("password", "")
-        organisation = " ".join(form.get("organisation", "").split())
-        if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
-            errors["email"] = _("Escriba un correo electrónico válido.")
-        if len(password) < MIN_PASSWORD or len(password) > 200:
-            errors["password"] = _("La contraseña debe tener al menos %(n)d caracteres.", n=MIN_PASSWORD)
-        if not organisation or len(organisation) > 200:
-            errors["organisation"] = _("Escriba el nombre de su empresa u organización.")
-        s = db_session()
-        if not errors and s.scalars(select(User).where(User.email == email)).first() is not None:
-            errors["email"] = _("Ya hay una cuenta con este correo. Entre con su contraseña.")
+        wanted, errors = _registration(form)
+        user = None if errors else _create_account(db_session(), **wanted)
+        if user is not None:
+            start_session(user)
+            return redirect(url_for("accounts.dashboard"))
         if not errors:
-            user = User(email=email, role=EMPLOYER, employer=new_organisation(s, organisation))
-            user.set_password(password)
-            s.add(user)
-            try:
-                s.commit()
-            except IntegrityError:   # the same e-mail registered twice at once
-                s.rollback()
-                errors["email"] = _("Ya hay una cuenta con este correo. Entre con su contraseña.")
-            else:
-                start_session(user)
-                return redirect(url_for("accounts.dashboard"))
+            errors["email"] = _("Ya hay una cuenta con este correo. Entre con su contraseña.")
     return render_template("account_register.html", form=form, errors=errors), (422 if errors else 200)
 
 

@@ -106,38 +106,52 @@ VACANCY_COLUMNS = ("title", "description", "employer", "essential_skills", "opti
                    "locale")
 
 
-def read_rows(text: str, kind: str, kb) -> tuple[list, list[dict]]:
-    """Validate every row; return (validated models, errors [{"row", "fields"}])."""
-    model, to_body = (ProfileIn, profile_row) if kind == "profiles" else (VacancyIn, vacancy_row)
-    columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
+def _reader(text: str) -> csv.DictReader:
     first = text.splitlines()[0] if text.strip() else ""
     # Excel in Spanish and Portuguese uses ";", its "Unicode text" a tab; a tie is a comma.
     delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [(h or "").strip() for h in reader.fieldnames or []]
-    unknown = [h for h in header if h and h not in columns]
+    return csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def _header_problems(header: list[str], kind: str) -> dict[str, str]:
+    """What is wrong with the columns: unknown ones, required ones missing."""
+    columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
     required = ["country", "consent"] if kind == "profiles" else ["title", "country"]
+    unknown = [h for h in header if h and h not in columns]
     missing = [c for c in required if c not in header]
-    if unknown or missing:
-        detail = {}
-        if unknown:
-            detail["header"] = _("Columnas desconocidas: %(cols)s", cols=", ".join(unknown))
-        if missing:
-            detail["columns"] = _("Faltan columnas: %(cols)s", cols=", ".join(missing))
-        return [], [{"row": 1, "fields": detail}]
+    detail = {}
+    if unknown:
+        detail["header"] = _("Columnas desconocidas: %(cols)s", cols=", ".join(unknown))
+    if missing:
+        detail["columns"] = _("Faltan columnas: %(cols)s", cols=", ".join(missing))
+    return detail
+
+
+def _validate_rows(reader: csv.DictReader, kind: str, kb, good: list, errors: list[dict]) -> None:
+    """Validate the rows into `good`, or their errors into `errors` (kept when the file breaks off)."""
+    model, to_body = (ProfileIn, profile_row) if kind == "profiles" else (VacancyIn, vacancy_row)
+    for n, row in enumerate(reader, start=1):
+        number = reader.line_num   # the file's line, right after multi-line cells too
+        if n > MAX_IMPORT_ROWS:
+            errors.append({"row": number, "fields": {"_": _("Como máximo %(n)d filas por archivo.",
+                                                              n=MAX_IMPORT_ROWS)}})
+            break
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k and isinstance(v, str)}
+        try:
+            good.append(model.model_validate(to_body(row), context={"kb": kb}))
+        except ValidationError as exc:
+            errors.append({"row": number, "fields": field_errors(exc, locale(), model)})
+
+
+def read_rows(text: str, kind: str, kb) -> tuple[list, list[dict]]:
+    """Validate every row; return (validated models, errors [{"row", "fields"}])."""
+    reader = _reader(text)
+    problems = _header_problems([(h or "").strip() for h in reader.fieldnames or []], kind)
+    if problems:
+        return [], [{"row": 1, "fields": problems}]
     good, errors = [], []
     try:
-        for n, row in enumerate(reader, start=1):
-            number = reader.line_num   # the file's line, right after multi-line cells too
-            if n > MAX_IMPORT_ROWS:
-                errors.append({"row": number, "fields": {"_": _("Como máximo %(n)d filas por archivo.",
-                                                                  n=MAX_IMPORT_ROWS)}})
-                break
-            row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k and isinstance(v, str)}
-            try:
-                good.append(model.model_validate(to_body(row), context={"kb": kb}))
-            except ValidationError as exc:
-                errors.append({"row": number, "fields": field_errors(exc, locale(), model)})
+        _validate_rows(reader, kind, kb, good, errors)
     except csv.Error as exc:
         errors.append({"row": reader.line_num, "fields": {"file": _("El archivo CSV no se puede leer: %(why)s",
                                                                     why=str(exc)[:100])}})
