@@ -37,4 +37,4 @@ def register_api(app: Flask) -> None:
 def owns_address() -> bool:
     """Whether a request that no route took (a 404 or 405 from routing, before any blueprint
     is known) was meant for the API: the address is then all there is to go by."""
-    return request.path.startswith(URL_PREFIX + "/") or request.path == URL_PREFIX
+    return request.path.startswith(URL_PREFIX + "/") or request.path in (URL_PREFIX, health.ADDRESS)

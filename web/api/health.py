@@ -9,10 +9,11 @@ from sqlalchemy import text
 from ..extensions import db_session, redis_conn
 
 bp = Blueprint("health", __name__)
+ADDRESS = "/healthz"
 log = logging.getLogger(__name__)
 
 
-@bp.get("/healthz")
+@bp.get(ADDRESS)
 def healthz():
     parts = {}
     try:
