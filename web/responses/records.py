@@ -1,86 +1,36 @@
-"""What goes out: one pydantic model per shape the API answers with and the pages show.
-
-The API dumps these models, the pages draw the same dumps, and the OpenAPI document
-(web/api/openapi.py) takes its response schemas from them, so the three cannot drift.
-A key that is written only sometimes (a step's `months`, an answer's `message`) has a
-default and is left out of the dump when it was not given (`dump`).
-"""
+"""Profiles, vacancies, the state of their matching, their rankings, and a candidate as an
+employer sees one."""
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from config.mobility import Country
-from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
-from matching.eligibility import BARRIER_GROUPS, STEP_KINDS, VERDICTS, describe_reason, describe_steps
-from matching.i18n import LOCALES
+from matching import LANGUAGE_LEVELS
+from matching.eligibility import describe_reason, describe_steps
 from matching.scoring import PRIVATE_EXPLANATION
 from models import PROFILE, RUN_STATUSES, Match, MatchRun, Profile, Vacancy
 
-__all__ = [
-    "Barriers", "CandidateOut", "CandidateRanking", "CountriesOut", "CountryOut", "Eligibility", "ErrorOut",
-    "OpenApiOut", "ProfileAccepted", "ProfileMatch", "ProfileOut", "Ranking", "RunOut", "Suggestions",
-    "VacancyAccepted", "VacancyMatch", "VacancyOut", "candidate_card", "country_out", "country_summary", "dump",
-    "iso", "match_out", "profile_out", "run_out", "run_status", "vacancy_out",
-]
+from .common import (
+    EducationLevel,
+    Locale,
+    Out,
+    ReasonOut,
+    StepOut,
+    Time,
+    Unit,
+    Verdict,
+    dump,
+)
 
-# As `datetime.isoformat` writes it ("+00:00", never "Z"): what clients have always read.
-Time = Annotated[dt.datetime, PlainSerializer(lambda t: t.isoformat(), return_type=str),
-                 WithJsonSchema({"type": "string", "format": "date-time"})]
-Day = Annotated[dt.date, PlainSerializer(lambda d: d.isoformat(), return_type=str),
-                WithJsonSchema({"type": "string", "format": "date"})]
-Unit = Annotated[float, Field(ge=0, le=1)]
-Count = Annotated[int | None, Field(ge=0)]   # None: withheld, it could point at one person
+__all__ = ["CandidateOut", "CandidateRanking", "InterestOut", "JobOut", "ProfileExport", "ProfileMatch", "ProfileOut",
+           "Ranking", "RunOut", "VacancyMatch", "VacancyOut", "candidate_card", "match_out", "profile_out",
+           "run_out", "run_status", "vacancy_out"]
+
 RunStatus = Literal[tuple(RUN_STATUSES)]  # type: ignore[valid-type]
-Verdict = Literal[tuple(VERDICTS)]  # type: ignore[valid-type]
-EducationLevel = Literal[tuple(EDUCATION_LEVELS)]  # type: ignore[valid-type]
-Locale = Literal[tuple(LOCALES)]  # type: ignore[valid-type]
-BarrierGroup = Literal[tuple(BARRIER_GROUPS)]  # type: ignore[valid-type]
-
-# The knowledge base's own parts, reached through its public model.
-Localised = Country.model_fields["names"].annotation
-Status = get_args(Country.model_fields["statuses"].annotation)[0]
-Source = Status.model_fields["source"].annotation
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-def dump(model: BaseModel) -> dict:
-    """The model as JSON-ready data, without the keys that were not given."""
-    return model.model_dump(mode="json", exclude_unset=True)
-
-
-def iso(t: dt.datetime | None) -> str | None:
-    """Return an ISO 8601 timestamp, or None."""
-    return t.isoformat() if t else None
-
-
-class ErrorOut(_Out):
-    """Every error answer."""
-
-    error: str
-    message: str
-    fields: dict[str, str] = Field(description="What is wrong, by field (`jobs.0.title`; `_` for the whole body).")
-
-
-class ProfileAccepted(_Out):
-    id: str = Field(description="The profile's private id: keep it.")
-    status: Literal["queued"]
-    message: str = Field(None, description="Only when the queue is away.")
-
-
-class VacancyAccepted(_Out):
-    id: int
-    status: Literal["queued"]
-    key: str = Field(description="Opens the candidate list; shown once.")
-    message: str = Field(None, description="Only when the queue is away.")
-
-
-class RunOut(_Out):
+class RunOut(Out):
     """The state of a ranking's computation."""
 
     status: RunStatus
@@ -106,19 +56,19 @@ def run_out(run: MatchRun | None, ranked_at=None) -> RunOut:
                   ranked_at=ranked_at)
 
 
-class JobOut(_Out):
+class JobOut(Out):
     title: str
     years: float
     country: str | None = None
     description: str = ""
 
 
-class LanguageOut(_Out):
+class LanguageOut(Out):
     code: str
     level: Literal[tuple(LANGUAGE_LEVELS)]  # type: ignore[valid-type]
 
 
-class EducationOut(_Out):
+class EducationOut(Out):
     level: EducationLevel
     degree: str | None
     field: str
@@ -126,13 +76,13 @@ class EducationOut(_Out):
     recognised_in: list[str]
 
 
-class ConsentOut(_Out):
+class ConsentOut(Out):
     scope: str
     version: str
     given_at: Time | None
 
 
-class ProfileOut(_Out):
+class ProfileOut(Out):
     """The whole profile, for its owner (whoever holds the private id)."""
 
     id: str
@@ -167,7 +117,7 @@ def profile_out(p: Profile, run: MatchRun | None) -> ProfileOut:
         created_at=p.created_at, updated_at=p.updated_at, matching=run_out(run, p.ranked_at))
 
 
-class VacancyOut(_Out):
+class VacancyOut(Out):
     id: int
     title: str
     description: str
@@ -199,7 +149,7 @@ def vacancy_out(v: Vacancy, run: MatchRun | None) -> VacancyOut:
         matching=run_out(run, v.ranked_at))
 
 
-class CandidateOut(_Out):
+class CandidateOut(Out):
     """What an employer may see of a candidate: no name, contact, nationality or legal status."""
 
     skills: list[str]
@@ -217,23 +167,9 @@ def candidate_card(p: Profile) -> dict:
         education_level=p.education_level, languages=p.languages, city=p.city, country=p.country))
 
 
-class StepOut(_Out):
-    """A step a person would take (a permit, a recognition, a licence, a language), in their language."""
-
-    kind: Literal[tuple(STEP_KINDS)]  # type: ignore[valid-type]
-    text: str
-    authority: str = None
-    url: str = None
-    months: float = None
-    uncertain: bool = None
-
-
-class ReasonOut(_Out):
-    code: str | None
-    text: str
-
-
 class MatchedSkill(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
     skill: str
     by: str
     similarity: float
@@ -264,7 +200,7 @@ class ProfileExplanation(Explanation):
     routes: list[StepOut] = None
 
 
-class _MatchOut(_Out):
+class _MatchOut(Out):
     rank: int = Field(ge=1)
     score: Unit
     encoder: str
@@ -328,19 +264,19 @@ def match_out(m: Match, locale: str = "es", kb=None, candidate: Profile | None =
     return VacancyMatch.model_validate({"profile_id": m.profile_id, **fields})
 
 
-class Ranking(_Out):
+class Ranking(Out):
     status: RunStatus
     ranked_at: Time | None
     matches: list[ProfileMatch]
 
 
-class CandidateRanking(_Out):
+class CandidateRanking(Out):
     status: RunStatus
     ranked_at: Time | None
     matches: list[VacancyMatch]
 
 
-class InterestOut(_Out):
+class InterestOut(Out):
     vacancy_id: int
     organisation: str | None
     status: str
@@ -354,90 +290,3 @@ class ProfileExport(ProfileOut):
 
     matches: list[ProfileMatch]
     interests: list[InterestOut]
-
-
-class StatusSummary(_Out):
-    code: str
-    label: Localised
-    authorises_work: bool
-    source: Source
-    checked: Day
-    uncertain: str = None
-
-
-class CountrySummary(_Out):
-    code: str
-    names: Localised
-    languages: list[str]
-    quito_process: bool
-    roles: list[Literal["host", "origin", "transit"]]
-    statuses: list[StatusSummary]
-
-
-def country_summary(country) -> CountrySummary:
-    """A country of the knowledge base: each status with code, label (es, pt, en),
-    authorises_work, source and checked."""
-    statuses = [StatusSummary(code=s.code, label=s.label, authorises_work=s.authorises_work, source=s.source,
-                              checked=s.source.checked, **({"uncertain": s.uncertain} if s.uncertain else {}))
-                for s in country.statuses]
-    return CountrySummary(code=country.code, names=country.names, languages=country.languages,
-                          quito_process=country.quito_process, roles=country.roles, statuses=statuses)
-
-
-class CountriesOut(_Out):
-    countries: list[CountrySummary]
-    oldest_check: Day
-
-
-# A country in full is the knowledge base's own model; each status also carries its date checked.
-CountryOut = Country
-
-
-def country_out(country) -> dict:
-    """A country in full: also how to obtain each status, recognition of degrees and regulated professions."""
-    out = country.model_dump(mode="json", exclude_none=True)
-    out["statuses"] = [{**s.model_dump(mode="json", exclude_none=True), "checked": s.source.checked.isoformat()}
-                       for s in country.statuses]
-    return out
-
-
-class Eligibility(_Out):
-    """May this person work in that country, and what would it take."""
-
-    verdict: Verdict
-    steps: list[StepOut]
-    reasons: list[ReasonOut]
-    overqualified: Literal[True] = None
-    routes: list[StepOut] = None
-    locale: Locale
-
-
-class BarrierRow(_Out):
-    country: str
-    strong_matches: Count
-    eligible_now: Count
-    blocked: dict[BarrierGroup, Count]
-
-
-class Barriers(_Out):
-    """Strong matches by country and the barriers blocking them (small counts withheld as null)."""
-
-    min_score: Unit
-    min_count: int = Field(ge=0)
-    groups: list[BarrierGroup]
-    countries: list[BarrierRow]
-    total: BarrierRow
-
-
-class Suggestions(_Out):
-    suggestions: list[str] = Field(max_length=10)
-
-
-class OpenApiOut(BaseModel):
-    """An OpenAPI 3.1 document."""
-
-    model_config = ConfigDict(extra="allow")
-
-    openapi: str
-    info: dict[str, Any]
-    paths: dict[str, Any]
