@@ -221,6 +221,18 @@ def test_healthz_and_unrouted_api_addresses_answer_json_and_pages_html(client):
     assert page.status_code == 404 and page.mimetype == "text/html"
 
 
+def _imported(node, package: str, modules: dict) -> set[str]:
+    """The modules of web/ that one import statement names."""
+    import ast
+
+    if isinstance(node, ast.Import):
+        return {a.name for a in node.names if a.name in modules}
+    base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+    target = ".".join([*base, *([node.module] if node.module else [])])
+    found = {t for t in (target, *(f"{target}.{a.name}" for a in node.names)) if t in modules}
+    return found - {target} if found - {target} else found   # `from . import x` names x, not its package
+
+
 def _web_imports() -> dict[str, set[str]]:
     """Which module of web/ imports which, counting imports inside functions too."""
     import ast
@@ -229,18 +241,12 @@ def _web_imports() -> dict[str, set[str]]:
     root = Path(__file__).resolve().parent.parent
     modules = {".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__"): p
                for p in (root / "web").rglob("*.py")}
-    graph: dict[str, set[str]] = {name: set() for name in modules}
+    graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom):
-                base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
-                target = ".".join([*base, *([node.module] if node.module else [])])
-                found = {t for t in (target, *(f"{target}.{a.name}" for a in node.names)) if t in modules}
-                # `from . import x` names the module x, not its package
-                graph[name] |= found - {name} - ({target} if found - {target} else set())
-            elif isinstance(node, ast.Import):
-                graph[name] |= {a.name for a in node.names if a.name in modules}
+        graph[name] = {t for node in ast.walk(ast.parse(path.read_text()))
+                       if isinstance(node, (ast.Import, ast.ImportFrom))
+                       for t in _imported(node, package, modules)} - {name}
     return graph
 
 

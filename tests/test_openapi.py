@@ -31,25 +31,29 @@ def _routed(app) -> set[tuple[str, str]]:
     return out
 
 
-def test_every_api_route_is_documented_and_nothing_more(app, client):
+def _check_operation(path: str, item: dict, method: str, op: dict) -> None:
+    """Its path parameters named, its security and answers given, every error the one JSON error shape."""
     from web.tokens import SCOPES
 
+    params = [*item.get("parameters", []), *op.get("parameters", [])]
+    assert set(re.findall(r"{([^}]+)}", path)) == {p["name"] for p in params if p["in"] == "path"}, (path, method)
+    assert "security" in op and op["responses"], (path, method)
+    for scopes in (scope for need in op["security"] for scope in need.values()):
+        assert set(scopes) <= set(SCOPES), (path, method)
+    for code, answer in op["responses"].items():
+        if code.startswith(("4", "5")):   # every error is the one JSON error shape
+            assert answer == {"$ref": answer.get("$ref")} and answer["$ref"].startswith(
+                "#/components/responses/"), (path, method, code)
+
+
+def test_every_api_route_is_documented_and_nothing_more(app, client):
     doc = client.get(DOC).get_json()
     routed, documented = _routed(app), _documented(doc)
     assert routed - documented == set(), "routes missing from the document"
     assert documented - routed == set(), "documented but not routed"
     for path, item in doc["paths"].items():
-        names = set(re.findall(r"{([^}]+)}", path))
         for method, op in ((m, o) for m, o in item.items() if m in METHODS):
-            params = [*item.get("parameters", []), *op.get("parameters", [])]
-            assert names == {p["name"] for p in params if p["in"] == "path"}, (path, method)
-            assert "security" in op and op["responses"], (path, method)
-            for scopes in (scope for need in op["security"] for scope in need.values()):
-                assert set(scopes) <= set(SCOPES), (path, method)
-            for code, answer in op["responses"].items():
-                if code.startswith(("4", "5")):   # every error is the one JSON error shape
-                    assert answer == {"$ref": answer.get("$ref")} and answer["$ref"].startswith(
-                        "#/components/responses/"), (path, method, code)
+            _check_operation(path, item, method, op)
 
 
 def test_a_method_not_documented_gets_405_naming_the_documented_ones(client):
@@ -271,28 +275,22 @@ class Fuzz:
         return seen
 
 
-def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(
-        app, client, db, worker_state, database_url):
-    import schemathesis
-    from schemathesis import GenerationMode
-
+def _seed(client, db, token: str) -> tuple[int, str, str]:
+    """A profile and a vacancy with their rankings (real jobs), so that those answers are checked too."""
     from worker import jobs
 
-    if not database_url.startswith(FUZZ_BACKEND):
-        from tests.conftest import _pg_reachable
-        if _pg_reachable():
-            pytest.skip(f"fuzzed on {FUZZ_BACKEND}")
-    started = time.monotonic()
-    token = issue_all_scopes(db)
-    # A profile and a vacancy with their rankings (real jobs), so that those answers are checked too.
     posted = client.post("/api/v1/vacancies", json=factories.vacancy(), headers={"Authorization": f"Bearer {token}"})
     vacancy_id, key = posted.get_json()["id"], posted.get_json()["key"]
     public_id = factories.post(client, "profiles", factories.profile())
     jobs.match_profile(factories.profile_id(db, public_id))
     jobs.match_vacancy(vacancy_id)
     assert client.get(f"/api/v1/profiles/{public_id}/matches").get_json()["matches"], "nothing ranked"
+    return vacancy_id, key, public_id
 
-    fuzz = Fuzz(schemathesis.openapi.from_wsgi(DOC, app), token)
+
+def _fuzz_every_operation(fuzz, vacancy_id: int, key: str, public_id: str) -> None:
+    from schemathesis import GenerationMode
+
     ops = fuzz.operations
     for operation in ops.values():
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -306,7 +304,14 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(
                   "PUT /api/v1/profiles/{public_id}", "DELETE /api/v1/profiles/{public_id}"):
         fuzz.run(ops[label], GenerationMode.POSITIVE, SEEDED_EXAMPLES,
                  path_parameters={name: on_seeded[name] for name in re.findall(r"{(\w+)}", label)})
-    # The same requests without a token, and with tokens that may not do it.
+
+
+def _fuzz_without_the_rights(fuzz, db, vacancy_id: int) -> None:
+    """The same requests without a token, and with tokens that may not do it."""
+    from schemathesis import GenerationMode
+
+    ops = fuzz.operations
+    candidates = ops["GET /api/v1/vacancies/{vacancy_id}/matches"]
     employer = make_token(db, ["vacancies:write", "candidates:read"], role="employer")
     for label in ("POST /api/v1/profiles", "POST /api/v1/vacancies"):
         assert set(fuzz.run(ops[label], GenerationMode.POSITIVE, 10, auth={})) == {401}
@@ -318,7 +323,10 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(
     assert set(fuzz.run(candidates, GenerationMode.POSITIVE, 5, path_parameters={"vacancy_id": vacancy_id},
                         auth={})) == {401}
 
-    # What generation does not reach: a body too large, one that is not JSON, odd ids.
+
+def _send_what_generation_does_not_reach(fuzz) -> None:
+    """A body too large, one that is not JSON, odd ids."""
+    ops = fuzz.operations
     profiles = ops["POST /api/v1/profiles"]
     too_large = profiles.Case(body={**factories.profile(), "summary": "x" * 600_000}, media_type="application/json")
     assert fuzz.send(too_large, fuzz.auth) == 413
@@ -327,11 +335,28 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(
     assert fuzz.send(ops["GET /api/v1/suggest"].Case(query={"q": "x" * 5000}), {}) == 414
     for label in ("GET /api/v1/profiles/{public_id}", "GET /api/v1/profiles/{public_id}/matches",
                   "PUT /api/v1/profiles/{public_id}", "DELETE /api/v1/profiles/{public_id}"):
+        body = {"body": factories.profile(), "media_type": "application/json"} if label.startswith("PUT") else {}
         for odd in ("a\x00b", "x" * 300, "%", "ñ"):   # a NUL byte was a 500 on PostgreSQL
-            body = {"body": factories.profile(), "media_type": "application/json"} if label.startswith("PUT") else {}
             # A NUL is refused before any view (400); any other non-id is no profile (404).
             expected = 400 if "\x00" in odd else 404
             assert fuzz.send(ops[label].Case(path_parameters={"public_id": odd}, **body), {}) == expected, (label, odd)
+
+
+def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(
+        app, client, db, worker_state, database_url):
+    import schemathesis
+
+    if not database_url.startswith(FUZZ_BACKEND):
+        from tests.conftest import _pg_reachable
+        if _pg_reachable():
+            pytest.skip(f"fuzzed on {FUZZ_BACKEND}")
+    started = time.monotonic()
+    token = issue_all_scopes(db)
+    vacancy_id, key, public_id = _seed(client, db, token)
+    fuzz = Fuzz(schemathesis.openapi.from_wsgi(DOC, app), token)
+    _fuzz_every_operation(fuzz, vacancy_id, key, public_id)
+    _fuzz_without_the_rights(fuzz, db, vacancy_id)
+    _send_what_generation_does_not_reach(fuzz)
 
     total, seconds = sum(fuzz.statuses.values()), time.monotonic() - started
     print(f"\nschemathesis: {total} requests in {seconds:.0f} s; statuses {dict(sorted(fuzz.statuses.items()))}")
