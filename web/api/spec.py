@@ -33,8 +33,7 @@ spec = SpecTree(
                 "header naming those that are.",
     mode="strict",              # only the views declared with @spec.validate: the API's
     annotations=False,
-    page_templates={},          # no documentation pages: the document only
-    path="api/v1/-",            # where spectree would mount its own routes (it mounts none here)
+    page_templates={},          # no documentation pages: the document only, served by web/api/openapi.py
     validation_error_status=400,
     validation_error_model=ErrorOut,
     naming_strategy=lambda model: model.__name__,
