@@ -219,7 +219,7 @@ def test_odd_ids_are_404_not_500(client, db):
 
 
 def test_shortlist_cells_cannot_run_in_a_spreadsheet():
-    from web.admin import safe_cell
+    from web.security import safe_cell
 
     assert safe_cell('=HYPERLINK("http://evil")') == '\'=HYPERLINK("http://evil")'
     assert safe_cell("+cmd") == "'+cmd" and safe_cell("@x") == "'@x" and safe_cell("Cúcuta") == "Cúcuta"

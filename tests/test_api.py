@@ -208,3 +208,67 @@ def test_vacancy_title_without_letters_is_refused(client):
 def test_employer_names_that_grow_when_folded_are_kept(client):
     resp = factories.api_post(client, "vacancies", json=factories.vacancy(employer="ß" * 200))
     assert resp.status_code == 202
+
+
+def test_healthz_and_unrouted_api_addresses_answer_json_and_pages_html(client):
+    for method, url in ((client.post, "/healthz"), (client.get, "/api/v1/nothing-here"), (client.patch, "/api/v1"),
+                        (client.put, "/api/v1/countries")):
+        resp = method(url)
+        assert resp.status_code in (404, 405) and resp.is_json and set(resp.get_json()) == {
+            "error", "message", "fields"}, url
+    # A page's error is a page, whatever the client says it prefers.
+    page = client.get("/profiles/nobody", headers={"Accept": "application/json"})
+    assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def _imported(node, package: str, modules: dict) -> set[str]:
+    """The modules of web/ that one import statement names."""
+    import ast
+
+    if isinstance(node, ast.Import):
+        return {a.name for a in node.names if a.name in modules}
+    base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+    target = ".".join([*base, *([node.module] if node.module else [])])
+    found = {t for t in (target, *(f"{target}.{a.name}" for a in node.names)) if t in modules}
+    return found - {target} if found - {target} else found   # `from . import x` names x, not its package
+
+
+def _web_imports() -> dict[str, set[str]]:
+    """Which module of web/ imports which, counting imports inside functions too."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    modules = {".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__"): p
+               for p in (root / "web").rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        graph[name] = {t for node in ast.walk(ast.parse(path.read_text()))
+                       if isinstance(node, (ast.Import, ast.ImportFrom))
+                       for t in _imported(node, package, modules)} - {name}
+    return graph
+
+
+def test_web_has_no_import_circle_and_its_rooms_do_not_import_each_other():
+    graph = _web_imports()
+    # No module reaches itself again (depth-first, every edge).
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for nxt in graph[name]:
+            assert state.get(nxt) != 1, " -> ".join([*path, name, nxt])
+            if nxt not in state:
+                visit(nxt, [*path, name])
+        state[name] = 2
+
+    for name in graph:
+        if name not in state:
+            visit(name, [])
+    for name, targets in graph.items():
+        for room, other in (("web.api", "web.pages"), ("web.pages", "web.api")):
+            if name == room or name.startswith(room + "."):
+                assert not {t for t in targets if t == other or t.startswith(other + ".")}, (name, targets)
+        if not name.startswith(("web.api", "web.pages")) and name != "web":   # what is below both rooms
+            assert not {t for t in targets if t.startswith(("web.api", "web.pages"))}, (name, targets)

@@ -186,14 +186,14 @@ def test_case_workers_may_send_larger_files_than_other_requests(admin_client, cl
 @pytest.mark.parametrize("value", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=1", "\r=1", " =HYPERLINK(\"x\")",
                                    "\n=1", "\u00a0@x", "\uff1d1+1", "  -1"])
 def test_safe_cell_neutralises_every_formula_start(value):
-    from web.admin import safe_cell
+    from web.security import safe_cell
 
     assert safe_cell(value) == "'" + value
 
 
 @pytest.mark.parametrize("value", ["Cúcuta", "a=b", "", "CO", "1.5", "<5"])
 def test_safe_cell_leaves_plain_text(value):
-    from web.admin import safe_cell
+    from web.security import safe_cell
 
     assert safe_cell(value) == value and safe_cell(3) == 3 and safe_cell(None) is None
 

@@ -129,3 +129,29 @@ def test_label_index_matches_any_word_start_without_accents():
     assert index.search("enfer", "occupation", "es") == ["enfermero de cuidados intensivos", "técnico en enfermería"]
     assert index.search("TECNICO", "occupation", "es") == ["técnico en enfermería"]
     assert index.search("cuidados", "occupation", "es") == ["enfermero de cuidados intensivos"]
+
+
+@pytest.mark.parametrize("locale", ["es", "pt", "en"])
+def test_validation_messages_come_from_the_catalogues_by_error_type(locale):
+    from pydantic import ValidationError
+
+    from web.schemas import ProfileIn
+    from web.validation import MESSAGES, field_errors, message
+
+    translated = {}
+    if locale != "es":
+        with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as fh:
+            translated = {m.id: m.string for m in read_po(fh, locale=locale) if m.id}
+    for key, source in MESSAGES.items():
+        want = translated[source] if locale != "es" else source   # Spanish is the source language
+        assert want and message(key, locale, max=3, min=1, country="CO") == (
+            want % {"max": 3, "min": 1, "country": "CO"} if "%(" in want else want), key
+    # Chosen by the error's type, whatever pydantic's English says.
+    with pytest.raises(ValidationError) as caught:
+        ProfileIn.model_validate({"country": "ZZ", "consent": True, "skills": ["a\x00b"],
+                                  "jobs": [{"title": "...", "years": 99}]})
+    errors = field_errors(caught.value, locale, ProfileIn)
+    assert errors["country"] == message("country_code", locale)
+    assert errors["skills"] == message("control_character", locale)
+    assert errors["jobs.0.title"] == message("no_words", locale)
+    assert errors["jobs.0.years"] == message("range", locale, min="0", max="60")

@@ -90,7 +90,7 @@ def test_editing_keeps_what_the_form_cannot_show_and_asks_consent_again(client, 
         'name="consent"' in html and "checked" not in html.split('name="consent"')[1][:80]
     from werkzeug.datastructures import MultiDict
 
-    from web.forms import profile_to_form
+    from web.pages.forms import profile_to_form
     with db.session() as s:
         form = profile_to_form(s.scalars(select(Profile).where(Profile.public_id == pid)).one())
     form = MultiDict([*form.items(multi=True), ("csrf_token", _token(html)), ("consent", "on")])

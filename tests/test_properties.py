@@ -389,7 +389,7 @@ def test_eligibility_validation_then_assessment_never_crashes(data):
     _check_languages(q.languages)
     assert q.occupation_isco is None or (q.occupation_isco.isdigit() and 1 <= len(q.occupation_isco) <= 4)
     _roundtrip(EligibilityIn, q)
-    edu = q.education   # as web/mobility.py builds the person and the job
+    edu = q.education   # as web/api/mobility.py builds the person and the job
     person = elig.Person(tuple(q.nationalities), q.current_country, q.status, edu.level if edu else None,
                          edu.country if edu else None, tuple(edu.recognised_in) if edu else (),
                          {x.code: x.level for x in q.languages})
@@ -457,11 +457,11 @@ forms = st.lists(st.tuples(form_keys, st.one_of(form_text, form_text, huge_text)
 def test_any_form_post_gives_a_profile_or_errors_on_drawn_fields(i18n_app, items, lang):
     from werkzeug.datastructures import MultiDict
 
-    from web.forms import form_errors, profile_from_form, profile_labels
+    from web.pages.forms import form_errors, profile_from_form, profile_labels
 
     with i18n_app.test_request_context(headers={"Accept-Language": lang}):
         data, names = profile_from_form(MultiDict(items))
-        names["_"] = "summary"   # as web/profiles.py does
+        names["_"] = "summary"   # as web/pages/profiles.py does
         try:
             ProfileIn.model_validate(data, context={"kb": KB})
         except ValidationError as exc:
@@ -475,7 +475,7 @@ def test_any_form_post_gives_a_profile_or_errors_on_drawn_fields(i18n_app, items
 def test_any_vacancy_form_post_gives_a_vacancy_or_errors_on_drawn_fields(i18n_app, items, lang):
     from werkzeug.datastructures import MultiDict
 
-    from web.forms import form_errors, vacancy_from_form, vacancy_labels
+    from web.pages.forms import form_errors, vacancy_from_form, vacancy_labels
 
     with i18n_app.test_request_context(headers={"Accept-Language": lang}):
         try:
@@ -500,7 +500,7 @@ def test_any_csv_import_reports_rows_and_never_crashes(i18n_app, kind, header, r
     import csv
     import io
 
-    from web.admin import MAX_IMPORT_ROWS, read_rows
+    from web.pages.admin import MAX_IMPORT_ROWS, read_rows
 
     out = io.StringIO()
     writer = csv.writer(out, delimiter=sep)

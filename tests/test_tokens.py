@@ -17,7 +17,8 @@ from tests import factories
 from tests.conftest import ROOT
 from tests.test_accounts import _login, _register
 from tests.test_accounts import _token as _csrf
-from web.tokens import issue_token, require_scope, revoke_token
+from web.api.auth import require_scope
+from web.tokens import issue_token, revoke_token
 
 BODIES = {"profiles": factories.profile, "vacancies": factories.vacancy}
 
@@ -176,8 +177,7 @@ def _make_on_page(client, **form):
     return client.post("/cuenta/tokens", data=data)
 
 
-def test_an_employer_makes_a_token_sees_it_once_and_revokes_it(app, client, db):
-    _register(client)
+def _no_token_for_a_wrong_form(client, db) -> None:
     page = client.get("/cuenta/tokens").get_data(as_text=True)
     assert 'value="vacancies:write"' in page and 'value="candidates:read"' in page
     assert 'value="profiles:write"' not in page
@@ -190,6 +190,8 @@ def test_an_employer_makes_a_token_sees_it_once_and_revokes_it(app, client, db):
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(ApiToken)) == 0
 
+
+def _a_token_shown_once(client, db) -> tuple[str, int]:
     resp = _make_on_page(client, scopes=["vacancies:write", "candidates:read"], days="30")
     assert resp.status_code == 200
     token = re.search(r'<code id="new-token">(pt_[\w-]+)</code>', resp.get_data(as_text=True)).group(1)
@@ -201,14 +203,21 @@ def test_an_employer_makes_a_token_sees_it_once_and_revokes_it(app, client, db):
     with db.session() as s:
         row = s.scalars(select(ApiToken)).one()
         assert row.expires_at - row.created_at == timedelta(days=30) and row.last_used_at is not None
+        return token, row.id
+
+
+def test_an_employer_makes_a_token_sees_it_once_and_revokes_it(app, client, db):
+    _register(client)
+    _no_token_for_a_wrong_form(client, db)
+    token, row_id = _a_token_shown_once(client, db)
 
     other = app.test_client()
     _register(other, email="otra@empresa.co", organisation="Otra")
-    assert other.post(f"/cuenta/tokens/{row.id}/revoke", data={"csrf_token": _csrf(other, "/cuenta/tokens")}
+    assert other.post(f"/cuenta/tokens/{row_id}/revoke", data={"csrf_token": _csrf(other, "/cuenta/tokens")}
                       ).status_code == 404   # not theirs
     assert client.post("/api/v1/vacancies", json=factories.vacancy(), headers=_bearer(token)).status_code == 202
-    assert client.post(f"/cuenta/tokens/{row.id}/revoke").status_code == 400   # no CSRF token
-    resp = client.post(f"/cuenta/tokens/{row.id}/revoke", data={"csrf_token": _csrf(client, "/cuenta/tokens")})
+    assert client.post(f"/cuenta/tokens/{row_id}/revoke").status_code == 400   # no CSRF token
+    resp = client.post(f"/cuenta/tokens/{row_id}/revoke", data={"csrf_token": _csrf(client, "/cuenta/tokens")})
     assert resp.status_code == 302
     _refused(client.post("/api/v1/vacancies", json=factories.vacancy(), headers=_bearer(token)), 401,
              "authorization", "revoked")

@@ -1,11 +1,28 @@
-"""The Flask front end: validate, save, enqueue, render. It never loads a model."""
+"""The Flask front end: validate, save, enqueue, render. It never loads a model.
+
+Two rooms: the JSON API (`web.api`, always JSON) and the pages (`web.pages`, always HTML).
+Below both: extensions, constants, auth and sessions, security, i18n, the input and
+input and output models (`schemas`, `responses`), the services. See docs/architecture.md.
+"""
 from __future__ import annotations
 
 import logging
 
-from flask import Flask
+import click
+from flask import Flask, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from config import Settings, load_settings
+from config.mobility import load_knowledge_base
+from models import Database, upgrade
+from worker.queueing import connect
+
+from . import api, pages
+from .auth import init_auth
+from .extensions import close_session, csrf
+from .i18n import init_i18n
+from .security import init_security
 
 __all__ = ["create_app"]
 
@@ -25,115 +42,44 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
-    register_template_helpers(app)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     return app
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    from config.mobility import load_knowledge_base
-    from models import Database
-    from worker.queueing import connect
-
-    from .extensions import close_session, csrf
-
     # Validated now: a broken data file stops start-up with the file, field and reason.
     app.extensions["puente_knowledge"] = load_knowledge_base(settings.mobility_dir)
     app.extensions["puente_db"] = Database(settings.database_url)
     app.extensions["puente_redis"] = connect(settings.redis_url)
     csrf.init_app(app)
-    from .accounts import init_accounts
-    from .security import init_security
-
     init_security(app, settings)
-    init_accounts(app)
+    init_auth(app)
+    init_i18n(app)
     app.teardown_appcontext(close_session)
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (
-        accounts,
-        admin,
-        api,
-        health,
-        home,
-        insights,
-        mobility,
-        openapi,
-        profiles,
-        suggest,
-        vacancies,
-    )
-    from .extensions import csrf
-
-    # API clients send JSON, not forms; they hold no session cookie
-    for module in (api, mobility, insights):
-        csrf.exempt(module.bp)
-    for module in (home, profiles, vacancies, accounts, admin, api, mobility, insights, suggest, health,
-                   openapi):
-        app.register_blueprint(module.bp)
-    admin.mount_rq_dashboard(app, app.extensions["puente_settings"])
+    api.register_api(app)
+    pages.register_pages(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .errors import register_errorhandlers as register
+    """The API's blueprints answer their own errors as JSON (web/api/errors.py); the app's
+    handlers are the pages' (web/pages/errors.py), and take the rest."""
+    app.register_error_handler(CSRFError, pages.errors.csrf_error)
+    app.register_error_handler(HTTPException, lambda exc: _room().http_error(exc))
+    app.register_error_handler(Exception, lambda exc: _room().unexpected_error(exc))
 
-    register(app)
+
+def _room():
+    """The error handlers of the pages, or of the API for a request that no route took
+    (a 404 or 405 from routing has no blueprint to ask: its address says whose it is)."""
+    return api.errors if request.blueprint is None and api.owns_address() else pages.errors
 
 
 def register_commands(app: Flask) -> None:
-    import click
-
     @app.cli.command("db-upgrade")
     def db_upgrade():
         """Run the database migrations."""
-        from models import upgrade
-
         upgrade(app.extensions["puente_settings"].database_url)
         click.echo("database up to date")
-
-
-def occupation_label(occupation: dict | None, locale: str | None = None) -> str:
-    """The ESCO label of a linked occupation in the reader's language (else Spanish, else English)."""
-    from .i18n import locale as current
-
-    if not occupation:
-        return ""
-    labels = occupation.get("labels") or {}
-    for lang in (locale or current(), "es", "pt", "en"):
-        if labels.get(lang):
-            return labels[lang]
-    return ""
-
-
-def register_template_helpers(app: Flask) -> None:
-    from urllib.parse import urlencode
-
-    from flask_babel import format_datetime, format_decimal, format_percent, ngettext
-
-    from matching.explain import country_name, language_name
-
-    from .forms import EDUCATION_LABELS, LEVEL_SHORT
-    from .i18n import init_i18n, locale
-
-    init_i18n(app)
-
-    def years(value) -> str:
-        value = float(value or 0)
-        return ngettext("%(count)s año", "%(count)s años", 1 if value == 1 else 2,
-                        count=format_decimal(value, "#,##0.#"))
-
-    app.jinja_env.globals.update(
-        country_name=lambda code: country_name(code, locale()) if code else "",
-        language_name=lambda code: language_name(code, locale()).capitalize() if code else "",
-        education_label=lambda level: str(EDUCATION_LABELS.get(level or "", "")),
-        level_short=lambda level: str(LEVEL_SHORT.get(level or "", level)),
-        years=years,
-        occupation_label=occupation_label,
-    )
-    app.jinja_env.filters.update(
-        pct=lambda value: format_percent(float(value or 0)),
-        num=lambda value: format_decimal(value),
-        when=lambda value: format_datetime(value, "medium"),
-        merge_lang=lambda args, code: urlencode({**args.to_dict(), "lang": code}),
-    )
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)

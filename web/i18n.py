@@ -7,10 +7,13 @@ with `_()` and in Python with `gettext`/`lazy_gettext`; the catalogues are
 web/translations/<locale>/LC_MESSAGES/messages.po (compiled to .mo, both committed).
 Update them with:
 
-    .venv/bin/pybabel extract -F babel.cfg -k lazy_gettext -o web/translations/messages.pot .
-    .venv/bin/pybabel update -i web/translations/messages.pot -d web/translations
+    .venv/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output -w 100 \
+        -o web/translations/messages.pot .
+    .venv/bin/pybabel update --no-fuzzy-matching -w 100 -i web/translations/messages.pot -d web/translations
     (translate the new entries in the .po files)
     .venv/bin/pybabel compile -d web/translations
+
+Validation messages (web/validation.py) are in the same catalogues, marked with `N_`.
 """
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Input validation: one set of rules for the JSON API and the HTML forms."""
+"""Input validation: one set of rules for the JSON API and the HTML forms.
+
+An input refused gets errors of a named type (pydantic's, or ours: `country_code`,
+`no_words`...), which web/validation.py turns into messages (`field_errors`, re-exported
+here for the views that validate)."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -17,8 +21,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from config import load_settings
+from config.mobility import load_knowledge_base
 from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
 from matching.i18n import LOCALES
+
+from .validation import field_errors
 
 __all__ = ["LOCALES", "EligibilityIn", "ProfileIn", "VacancyIn", "ValidationError", "field_errors"]
 
@@ -27,20 +35,20 @@ __all__ = ["LOCALES", "EligibilityIn", "ProfileIn", "VacancyIn", "ValidationErro
 def _country(value: str) -> str:
     code = value.strip().upper()
     if not code:
-        raise ValueError("required")
+        raise PydanticCustomError("missing", "required")
     # ASCII before changing case: 'ß'.upper() is 'SS' (South Sudan), 'ſv' would be SV.
     if len(code) != 2 or not value.strip().isascii() or pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError("country_code")
+        raise PydanticCustomError("country_code", "country_code: give an ISO 3166 alpha-2 code")
     return code
 
 
 def _language(value: str) -> str:
     code = value.strip().lower()
     if not code:
-        raise ValueError("required")
+        raise PydanticCustomError("missing", "required")
     # ASCII before changing case: the Kelvin sign (U+212A) lower-cases to 'k' (Korean with an 'o').
     if len(code) != 2 or not value.strip().isascii() or pycountry.languages.get(alpha_2=code) is None:
-        raise ValueError("language_code")
+        raise PydanticCustomError("language_code", "language_code: give an ISO 639-1 code")
     return code
 
 
@@ -63,7 +71,7 @@ def _clean_list(value):
 
 def _words(value: str) -> str:
     if not _has_words(value):
-        raise ValueError("no_words")
+        raise PydanticCustomError("no_words", "no_words: give at least one word")
     return value
 
 
@@ -79,7 +87,7 @@ def _no_nul(value):
         item = stack.pop()
         if isinstance(item, str):
             if any(ord(c) < 32 and c not in "\t\n\r" for c in item):
-                raise ValueError("control_character")
+                raise PydanticCustomError("control_character", "control_character: not allowed")
         elif isinstance(item, (list, tuple)):
             stack.extend(item)
     return value
@@ -119,9 +127,6 @@ def _knowledge(info: ValidationInfo):
     """The mobility knowledge base: the app's (passed as validation context), else the default."""
     kb = (info.context or {}).get("kb") if info is not None else None
     if kb is None:
-        from config import load_settings
-        from config.mobility import load_knowledge_base
-
         kb = load_knowledge_base(load_settings().mobility_dir)
     return kb
 
@@ -171,7 +176,7 @@ class LanguageIn(_In):
 def _once_each(languages: list[LanguageIn]) -> list[LanguageIn]:
     codes = [lang.code for lang in languages]
     if len(codes) != len(set(codes)):
-        raise ValueError("duplicate_language")
+        raise PydanticCustomError("duplicate_language", "duplicate_language: listed twice")
     return languages
 
 
@@ -245,7 +250,7 @@ class ProfileIn(_In):
     @model_validator(mode="after")
     def _something_to_match(self):
         if not (_has_words(self.summary) or self.jobs or self.skills):
-            raise ValueError("nothing_to_match")
+            raise PydanticCustomError("nothing_to_match", "nothing_to_match: give a summary, a job or a skill")
         return self
 
 
@@ -308,157 +313,3 @@ class EligibilityIn(_In):
     @classmethod
     def _status_of_country(cls, status, info: ValidationInfo):
         return _check_status(status, info.data.get("current_country"), info)
-
-
-_MESSAGES = {
-    "missing": {"es": "Este campo es obligatorio.", "pt": "Este campo é obrigatório.",
-                "en": "This field is required."},
-    "consent": {"es": "Debe aceptar el uso de sus datos para poder buscar empleos.",
-                "pt": "Você precisa aceitar o uso dos seus dados para buscar vagas.",
-                "en": "You must agree to the use of your data to be matched."},
-    "country_code": {"es": "Elija un país válido.", "pt": "Escolha um país válido.",
-                     "en": "Give an ISO 3166 alpha-2 country code, such as CO."},
-    "language_code": {"es": "Elija un idioma válido.", "pt": "Escolha um idioma válido.",
-                      "en": "Give an ISO 639-1 language code, such as es."},
-    "nothing_to_match": {"es": "Cuéntenos algo de usted: un resumen, un empleo anterior o sus habilidades.",
-                         "pt": "Conte algo sobre você: um resumo, um emprego anterior ou suas habilidades.",
-                         "en": "Give at least a summary, a past job or a skill."},
-    "duplicate_language": {"es": "Hay un idioma repetido.", "pt": "Há um idioma repetido.",
-                           "en": "A language is listed twice."},
-    "too_long": {"es": "Es demasiado largo (máximo {max}).", "pt": "É longo demais (máximo {max}).",
-                 "en": "Too long (at most {max})."},
-    "no_words": {"es": "Escriba al menos una palabra.", "pt": "Escreva pelo menos uma palavra.",
-                 "en": "Give at least one word."},
-    "control_character": {"es": "Hay caracteres no válidos.", "pt": "Há caracteres inválidos.",
-                          "en": "Contains control characters (such as NUL)."},
-    "too_short": {"es": "Este campo es obligatorio.", "pt": "Este campo é obrigatório.",
-                  "en": "This field is required."},
-    "number": {"es": "Escriba un número válido.", "pt": "Digite um número válido.",
-               "en": "Give a number in the allowed range."},
-    "range": {"es": "Escriba un número entre {min} y {max}.", "pt": "Digite um número entre {min} e {max}.",
-              "en": "Give a number from {min} to {max}."},
-    "choice": {"es": "Elija una de las opciones.", "pt": "Escolha uma das opções.",
-               "en": "Choose one of the allowed values."},
-    "extra": {"es": "Campo desconocido.", "pt": "Campo desconhecido.", "en": "Unknown field."},
-    "status_choice": {"es": "Elija su situación en el país donde vive ({country}): una opción del grupo «{country}».",
-                      "pt": "Escolha a sua situação no país onde você mora ({country}): uma opção do grupo «{country}».",
-                      "en": "Choose your status in the country where you live ({country}): an option from the “{country}” group."},
-    "level_choice": {"es": "Elija un nivel de estudios de la lista.", "pt": "Escolha um nível de estudos da lista.",
-                     "en": "Unknown education level."},
-    "country_choice": {"es": "Puente aún no tiene las normas de este país.",
-                       "pt": "O Puente ainda não tem as regras deste país.",
-                       "en": "Puente has no rules for this country."},
-    "invalid": {"es": "Valor no válido.", "pt": "Valor inválido.", "en": "Invalid value."},
-}
-
-
-# API clients get what was wrong and the valid values.
-_API_PREFIX = {"status_choice": "Unknown status for this country.", "level_choice": "Unknown education level.",
-               "country_choice": "Puente has no rules for this country."}
-
-
-def _fmt(value, locale: str) -> str:
-    if isinstance(value, float):
-        text = f"{value:g}"
-        return text.replace(".", ",") if locale in ("es", "pt") else text
-    return str(value)
-
-
-def _message_key(err: dict) -> str:
-    kind, msg = err["type"], str(err.get("msg", ""))
-    loc = err.get("loc", ())
-    if loc and loc[-1] == "consent":
-        return "consent"
-    if kind in ("status_choice", "level_choice", "country_choice"):
-        return kind
-    for key in ("country_code", "language_code", "nothing_to_match", "duplicate_language", "no_words",
-                "control_character"):
-        if key in msg:
-            return key
-    if kind == "missing" or msg.endswith("error, required"):
-        return "missing"
-    if kind in ("string_too_long", "too_long"):
-        return "too_long"
-    if kind in ("string_too_short", "too_short"):
-        return "too_short"
-    if kind.startswith(("greater_than", "less_than")):
-        return "range"
-    if kind.startswith(("float", "int", "finite")):
-        return "number"
-    if kind in ("literal_error", "enum", "bool_parsing", "bool_type"):
-        return "choice"
-    if kind == "extra_forbidden":
-        return "extra"
-    return "invalid"
-
-
-def _limits(model, loc) -> dict:
-    """Find the bounds of the field at `loc` (for messages such as 'between 0 and 60')."""
-    from annotated_types import Ge, Gt, Le, Lt, MaxLen
-
-    info = None
-    for part in loc:
-        if isinstance(part, int) or model is None:
-            continue
-        info = getattr(model, "model_fields", {}).get(part)
-        if info is None:
-            return {}
-        ann = info.annotation
-        inner = [a for a in getattr(ann, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
-        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else (inner[0] if inner else None)
-    out = {}
-    for meta in getattr(info, "metadata", []) if info else []:
-        if isinstance(meta, (Ge, Gt)):
-            out["min"] = getattr(meta, "ge", getattr(meta, "gt", None))
-        if isinstance(meta, (Le, Lt)):
-            out["max"] = getattr(meta, "le", getattr(meta, "lt", None))
-        if isinstance(meta, MaxLen):
-            out["max"] = meta.max_length
-    return {k: (int(v) if float(v).is_integer() else v) for k, v in out.items()}
-
-
-def field_errors(exc: ValidationError, locale: str = "en", model=None, api: bool = False) -> dict[str, str]:
-    """Return {"jobs.0.title": "message"} for each error, in `locale`.
-
-    For API clients (`api`), some messages are pydantic's own precise sentences and name
-    the valid codes; people on a page get plain sentences in their language.
-
-    A list item is named by its index; an error of the whole object is under "_".
-    Unions add their own branch names to the location; those are dropped.
-    """
-    locale = locale if locale in LOCALES else "en"
-    out: dict[str, str] = {}
-    for err in exc.errors(include_url=False, include_input=False):
-        parts = [str(p) for p in err.get("loc", ()) if not (isinstance(p, str) and ("[" in p or p in (
-            "function-after", "literal", "none")))]
-        name = ".".join(parts) or "_"
-        key = _message_key(err)
-        ctx = err.get("ctx") or {}
-        limits = {"min": ctx.get("ge", ctx.get("gt")), "max": ctx.get("le", ctx.get("lt", ctx.get("max_length")))}
-        limits = {k: v for k, v in limits.items() if v is not None}
-        if key in ("range", "too_long", "number") and model is not None:
-            limits = {**_limits(model, err.get("loc", ())), **limits}
-        if key == "range" and not {"min", "max"} <= set(limits):
-            key = "number"
-        if key == "too_long" and "max" not in limits:
-            limits["max"] = "?"
-        # For API clients pydantic's own sentence is the most precise ("greater than or equal to 1").
-        if api and err["type"] == "string_pattern_mismatch":
-            text = "Does not have the expected form" + (": an ISCO-08 code of 1 to 4 digits." if name.endswith(
-                "isco") else ".")
-        elif api and err["type"] in ("model_type", "model_attributes_type", "dict_type"):
-            text = "Give a JSON object."
-        elif api and key in ("invalid", "choice", "number"):
-            text = err["msg"]
-        elif api and key in ("status_choice", "level_choice", "country_choice"):
-            # API clients get the valid values: "Unknown status for CO; valid values: ...".
-            detail = err["msg"].split(": ", 1)[-1]
-            text = f"{_API_PREFIX[key]} {detail[:1].upper()}{detail[1:]}."
-        elif key == "status_choice":
-            from matching.explain import country_name
-
-            text = _MESSAGES[key][locale].format(country=country_name(ctx.get("country", ""), locale))
-        else:
-            text = _MESSAGES[key][locale].format(**{k: _fmt(v, locale) for k, v in limits.items()})
-        out.setdefault(name, text)
-    return out

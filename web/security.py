@@ -16,8 +16,13 @@ marked `@large_body` and accept PUENTE_MAX_IMPORT_SIZE from case workers only.
 """
 from __future__ import annotations
 
+from flask import abort, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .auth import is_admin
+from .extensions import settings as app_settings
 
 __all__ = ["FORM_SLACK", "init_security", "large_body", "limiter", "safe_cell", "submit_limit"]
 
@@ -36,9 +41,7 @@ def _storage_uri(redis_url: str) -> str:
 
 
 def submit_limit() -> str:
-    from .extensions import settings
-
-    return settings().rate_limit
+    return app_settings().rate_limit
 
 
 FORM_SLACK = 64 * 1024   # the form's other fields and multipart boundaries around an uploaded file
@@ -52,17 +55,12 @@ def large_body(view):
 
 def _bound_request():
     """Refuse an oversize query string or body before anything reads it (413/414)."""
-    from flask import abort, current_app, request
-
     cfg = current_app.config
     if len(request.query_string) > cfg["MAX_QUERY_LENGTH"]:
         abort(414)
     view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "puente_large_body", False) and request.method == "POST":
-        from flask_login import current_user
-
-        if current_user.is_authenticated and current_user.role == "admin":
-            request.max_content_length = cfg["MAX_IMPORT_SIZE"] + FORM_SLACK
+    if getattr(view, "puente_large_body", False) and request.method == "POST" and is_admin():
+        request.max_content_length = cfg["MAX_IMPORT_SIZE"] + FORM_SLACK
     limit = request.max_content_length
     # A body sent in chunks (no Content-Length) is cut at the same limit when it is read.
     if limit is not None and (request.content_length or 0) > limit:
@@ -99,8 +97,6 @@ def init_security(app, settings) -> None:
     # must be refused before that.
     app.before_request_funcs.setdefault(None, []).insert(0, _bound_request)
     if settings.proxy_hops > 0:   # behind N proxies (a PaaS router): the client address is theirs to tell
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     app.config.update(RATELIMIT_ENABLED=settings.rate_limit_enabled, RATELIMIT_HEADERS_ENABLED=True,
                       RATELIMIT_STORAGE_URI=_storage_uri(settings.redis_url), RATELIMIT_SWALLOW_ERRORS=True,
@@ -109,8 +105,6 @@ def init_security(app, settings) -> None:
 
     @app.after_request
     def headers(response):
-        from flask import request
-
         # The queue monitor (rq-dashboard, admins only) runs inline scripts and templates of its own.
         policy = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline' 'unsafe-eval'") \
             if request.path.startswith("/admin/rq") else CSP

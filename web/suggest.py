@@ -1,6 +1,5 @@
-"""Suggestions as people type a job title or a skill: ESCO labels in their language.
-
-    GET /api/v1/suggest?q=enfer&kind=occupation|skill&lang=es   ->  {"suggestions": [...]}
+"""Suggestions as people type a job title or a skill: ESCO labels in their language
+(served at GET /api/v1/suggest, web/api/suggest.py).
 
 Only labels are read (the taxonomy the workers use: an imported one, else the shipped one),
 never a model: the web stays thin. Pages use it through static/puente.js to fill a
@@ -11,17 +10,13 @@ from __future__ import annotations
 import bisect
 import threading
 
-from flask import Blueprint, request
-
 from matching.documents import normalise_phrase
+from matching.esco import current_taxonomy
 from matching.taxonomy import fallback_languages
 
-from .errors import error_response
 from .extensions import settings
 
-bp = Blueprint("suggest", __name__, url_prefix="/api/v1")
-
-__all__ = ["LabelIndex", "bp"]
+__all__ = ["MAX_RESULTS", "LabelIndex", "label_index"]
 
 MAX_RESULTS = 10
 
@@ -69,23 +64,10 @@ _lock = threading.Lock()
 _indexes: dict[str, LabelIndex] = {}
 
 
-def _index() -> LabelIndex:
+def label_index() -> LabelIndex:
+    """The labels of the app's taxonomy, read once per process and folder."""
     folder = str(settings().esco_dir)
     with _lock:
         if folder not in _indexes:
-            from matching.esco import current_taxonomy
-
             _indexes[folder] = LabelIndex(current_taxonomy(folder))
         return _indexes[folder]
-
-
-@bp.get("/suggest")
-def suggest():
-    q = request.args.get("q", "")[:60]
-    kind = request.args.get("kind", "occupation")
-    if kind not in ("occupation", "skill"):
-        return error_response(400, "validation_error", "kind must be occupation or skill.",
-                              {"kind": "occupation or skill"})
-    lang = request.args.get("lang", "es")
-    lang = lang if lang in ("es", "pt", "en") else "es"
-    return {"suggestions": _index().search(q, kind, lang)}

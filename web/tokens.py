@@ -1,4 +1,4 @@
-"""API tokens with scopes: issue, revoke, and the check on API views.
+"""API tokens with scopes: issue, revoke, find (the check on API views is web/api/auth.py).
 
 A token is `pt_` and 256 random bits, shown once when it is made; only its SHA-256 is
 kept. API clients send it as `Authorization: Bearer pt_...`. Every request looks the
@@ -9,45 +9,25 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
-from functools import wraps
 
-from flask import g, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ADMIN, ApiToken, User, utcnow
 from models.token import token_digest
 
-from .errors import error_response
-from .extensions import db_session
+from .constants import ADMIN_SCOPES, DEFAULT_DAYS, MAX_DAYS, SCOPES, TOKEN_PREFIX
 
 __all__ = [
     "ADMIN_SCOPES",
     "SCOPES",
     "TOKEN_PREFIX",
     "allowed_scopes",
-    "authenticate",
-    "bearer",
+    "find_token",
     "issue_token",
-    "require_scope",
     "revoke_token",
-    "unauthorized",
 ]
 
-TOKEN_PREFIX = "pt_"
-
-SCOPES = {
-    "profiles:write": "Submit job seekers' profiles on their behalf (case workers only).",
-    "vacancies:write": "Post vacancies for the token owner's organisation.",
-    "candidates:read": "See the candidates of the organisation's own vacancies.",
-}
-# Submitting people's data on their behalf is for case workers, never for employers.
-ADMIN_SCOPES = frozenset({"profiles:write"})
-
-# A token outlives the session that made it, so it expires too: 90 days unless asked
-# otherwise, a year at most. A leaked one stops working by itself.
-DEFAULT_DAYS = 90
-MAX_DAYS = 365
 TOUCH_EVERY = timedelta(minutes=1)   # last_used_at is for people; a write per request is not worth it
 
 
@@ -108,63 +88,9 @@ def revoke_token(session: Session, token_row: ApiToken) -> None:
     session.commit()
 
 
-def bearer() -> str | None:
-    """The value of `Authorization: Bearer <value>`, if any."""
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    return (value.strip() or None) if scheme.lower() == "bearer" else None
-
-
-def unauthorized(message: str, fields: dict):
-    """A 401 that tells the client to authenticate with a bearer token."""
-    body, status = error_response(401, "unauthorized", message, fields)
-    return body, status, {"WWW-Authenticate": "Bearer"}
-
-
-def _find(session: Session, text: str) -> ApiToken | None:
+def find_token(session: Session, text: str) -> ApiToken | None:
+    """The token row whose text this is, live or not; None for no such token."""
     if not text.startswith(TOKEN_PREFIX) or len(text) > 200:
         return None
     # An index lookup by the hash: timing reveals nothing, as finding a hash's preimage is infeasible.
     return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(text))).first()
-
-
-def authenticate(scope: str):
-    """The request's token if it is live and holds `scope`: (token, None), else (None, the 401/403).
-
-    Sets `g.api_token` and notes when the token was last used (at most once a minute).
-    """
-    text = bearer()
-    if text is None:
-        return None, unauthorized("This endpoint needs an API token: Authorization: Bearer pt_...",
-                                  {"authorization": "missing"})
-    s = db_session()
-    token = _find(s, text)
-    now = utcnow()
-    if token is None or not token.user.active:
-        return None, unauthorized("The API token is not valid.", {"authorization": "unknown token"})
-    if token.revoked_at is not None:
-        return None, unauthorized("The API token was revoked.", {"authorization": "revoked"})
-    if not token.is_live(now):
-        return None, unauthorized("The API token has expired.", {"authorization": "expired"})
-    # An account that lost the right to a scope (a case worker made an employer) loses it here too.
-    if scope not in token.scope_list or scope not in allowed_scopes(token.user):
-        return None, error_response(403, "forbidden", f"This API token does not have the {scope} scope.",
-                                    {"scope": f"needs {scope}"})
-    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
-        token.last_used_at = now
-        s.commit()
-    g.api_token = token
-    return token, None
-
-
-def require_scope(scope: str):
-    """Let an API view run only for a live token that holds `scope` (see `authenticate`)."""
-    if scope not in SCOPES:
-        raise ValueError(f"unknown scope {scope!r}")
-
-    def decorate(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            _token, err = authenticate(scope)
-            return err if err else view(*args, **kwargs)
-        return wrapped
-    return decorate

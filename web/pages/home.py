@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from models import Vacancy
 
-from .extensions import db_session
+from ..extensions import db_session
 
 bp = Blueprint("home", __name__)
 

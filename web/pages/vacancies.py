@@ -7,18 +7,19 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from models import EMPLOYER, VACANCY, Interest, Profile, Vacancy
+from models import EMPLOYER, VACANCY, Interest, Profile, Vacancy, utcnow
 from models.queries import latest_run, ranking
+from worker.queueing import enqueue_match
 
-from .accounts import owns
-from .api import MAX_ID
-from .extensions import db_session, knowledge
+from ..auth import owns
+from ..constants import MAX_ID
+from ..extensions import db_session, knowledge, redis_conn, settings
+from ..i18n import locale
+from ..responses import candidate_card, dump, match_out, run_status
+from ..schemas import VacancyIn, ValidationError, field_errors
+from ..security import limiter, submit_limit
+from ..services import create_vacancy, express_interest
 from .forms import choices, form_errors, vacancy_from_form, vacancy_labels
-from .i18n import locale
-from .schemas import VacancyIn, ValidationError, field_errors
-from .security import limiter, submit_limit
-from .services import create_vacancy, express_interest
-from .views import candidate_card, match_json, run_status
 
 bp = Blueprint("vacancies", __name__, url_prefix="/vacancies")
 
@@ -68,7 +69,7 @@ def show(vacancy_id: int):
         people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_(ids)))}
         interests = {i.profile_id: i for i in s.scalars(select(Interest).where(
             Interest.vacancy_id == vacancy.id, Interest.profile_id.in_(ids)))}
-        matches = [(match_json(m, locale(), knowledge()), candidate_card(people[m.profile_id]), m.profile_id,
+        matches = [(dump(match_out(m, locale(), knowledge())), candidate_card(people[m.profile_id]), m.profile_id,
                     interests.get(m.profile_id)) for m in rows if m.profile_id in people]
     return render_template("vacancy.html", vacancy=vacancy, run=run, status=run_status(run, vacancy.ranked_at),
                            matches=matches, owner=owner, key=key if vacancy.owner_key_matches(key) else None,
@@ -95,11 +96,6 @@ def _back(vacancy: Vacancy, key: str | None, anchor: str = ""):
 @bp.post("/<int:vacancy_id>/status")
 def set_status(vacancy_id: int):
     """Close a vacancy (it leaves every ranking) or open it again."""
-    from models import utcnow
-    from worker.queueing import enqueue_match
-
-    from .extensions import redis_conn, settings
-
     vacancy, key = _owned(vacancy_id)
     wanted = request.form.get("status")
     if wanted not in ("open", "closed"):

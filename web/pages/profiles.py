@@ -8,25 +8,29 @@ from sqlalchemy import select
 from models import PROFILE, Interest, Profile, Vacancy
 from models.queries import latest_run, profile_by_public_id, ranking
 
-from .extensions import db_session, knowledge, settings
-from .forms import (
-    choices,
-    form_errors,
-    profile_from_form,
-    profile_labels,
-    profile_to_form,
-)
-from .i18n import locale
-from .schemas import ProfileIn, ValidationError, field_errors
-from .security import limiter, submit_limit
-from .services import (
+from ..constants import MAX_ID
+from ..extensions import db_session, knowledge, settings
+from ..i18n import locale
+from ..mail import send_private_link, valid_address
+from ..responses import InterestOut, ProfileExport, dump, match_out, profile_out, run_status
+from ..schemas import ProfileIn, ValidationError, field_errors
+from ..security import limiter, submit_limit
+from ..services import (
     answer_interest,
     create_profile,
     delete_profile,
     new_private_link,
     update_profile,
 )
-from .views import iso, match_json, profile_json, run_json, run_status
+from .forms import (
+    JOB_ROWS,
+    LANGUAGE_ROWS,
+    choices,
+    form_errors,
+    profile_from_form,
+    profile_labels,
+    profile_to_form,
+)
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
@@ -34,8 +38,6 @@ bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(submit_limit, methods=["POST"])
 def new():
-    from .mail import send_private_link, valid_address
-
     errors: dict[str, str] = {}
     if request.method == "POST":
         parsed, errors = _validate(request.form)
@@ -56,8 +58,6 @@ def new():
 def render_form(errors: dict[str, str], status: int, form=None, profile=None):
     """Draw the profile form with what the person typed (or saved) and the errors; an edit
     form has a row for every job and language the profile holds."""
-    from .forms import JOB_ROWS, LANGUAGE_ROWS
-
     action = url_for("profiles.edit", public_id=profile.public_id) if profile else url_for("profiles.new")
     rows = {}
     if profile is not None:
@@ -127,15 +127,15 @@ def export(public_id: str):
     """Everything Puente keeps about the person, as a JSON file."""
     s = db_session()
     profile = _profile_or_404(public_id)
-    interests = [{"vacancy_id": i.vacancy_id, "organisation": (v.employer.name if v and v.employer else None),
-                  "status": i.status, "contact_shared": i.contact, "asked_at": iso(i.created_at),
-                  "answered_at": iso(i.decided_at)}
+    interests = [InterestOut(vacancy_id=i.vacancy_id, organisation=v.employer.name if v and v.employer else None,
+                             status=i.status, contact_shared=i.contact, asked_at=i.created_at,
+                             answered_at=i.decided_at)
                  for i in s.scalars(select(Interest).where(Interest.profile_id == profile.id))
                  for v in [s.get(Vacancy, i.vacancy_id)]]
-    body = {**profile_json(profile), "matching": run_json(latest_run(s, PROFILE, profile.id), profile.ranked_at),
-            "matches": [match_json(m, locale(), knowledge()) for m in ranking(s, PROFILE, profile.id)],
-            "interests": interests}
-    response = jsonify(body)
+    body = ProfileExport(**dict(profile_out(profile, latest_run(s, PROFILE, profile.id))),
+                         matches=[match_out(m, locale(), knowledge()) for m in ranking(s, PROFILE, profile.id)],
+                         interests=interests)
+    response = jsonify(dump(body))
     response.headers["Content-Disposition"] = "attachment; filename=puente-profile.json"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -144,8 +144,6 @@ def export(public_id: str):
 @bp.post("/<public_id>/interests/<int:interest_id>")
 def answer(public_id: str, interest_id: int):
     """Accept (giving a contact for that employer only) or decline an employer's interest."""
-    from .api import MAX_ID
-
     profile = _profile_or_404(public_id)
     interest = db_session().get(Interest, interest_id) if interest_id <= MAX_ID else None
     if interest is None or interest.profile_id != profile.id:
@@ -174,7 +172,8 @@ def show(public_id: str):
     run = latest_run(s, PROFILE, profile.id)
     rows = ranking(s, PROFILE, profile.id)
     vacancies = {v.id: v for v in s.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))}
-    matches = [(match_json(m, locale(), knowledge()), vacancies[m.vacancy_id]) for m in rows if m.vacancy_id in vacancies]
+    matches = [(dump(match_out(m, locale(), knowledge())), vacancies[m.vacancy_id])
+               for m in rows if m.vacancy_id in vacancies]
     interests = [(i, s.get(Vacancy, i.vacancy_id)) for i in s.scalars(
         select(Interest).where(Interest.profile_id == profile.id).order_by(Interest.id.desc()))]
     return render_template("profile.html", profile=profile, run=run, status=run_status(run, profile.ranked_at),

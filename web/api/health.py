@@ -1,4 +1,4 @@
-"""`/healthz`: is the database reachable, is Redis reachable."""
+"""`/healthz`: is the database reachable, is Redis reachable (JSON, as the API answers)."""
 from __future__ import annotations
 
 import logging
@@ -6,13 +6,14 @@ import logging
 from flask import Blueprint
 from sqlalchemy import text
 
-from .extensions import db_session, redis_conn
+from ..extensions import db_session, redis_conn
 
 bp = Blueprint("health", __name__)
+ADDRESS = "/healthz"
 log = logging.getLogger(__name__)
 
 
-@bp.get("/healthz")
+@bp.get(ADDRESS)
 def healthz():
     parts = {}
     try:

@@ -18,23 +18,28 @@ import io
 import re
 from collections import Counter
 
+import rq_dashboard
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from rq_dashboard.web import setup_rq_connection
 from sqlalchemy import select
 
 from models import VACANCY, Interest, Profile, Vacancy
 from models.queries import ranking
+from worker.rematch import latest_run_id, progress, start_rematch
 
-from .accounts import admin_required
-from .extensions import db_session, knowledge
-from .i18n import locale
-from .schemas import ProfileIn, VacancyIn, ValidationError, field_errors
-from .security import large_body, safe_cell
-from .views import candidate_card
+from ..auth import admin_required, is_admin, login_manager
+from ..extensions import csrf, db_session, knowledge, redis_conn, settings
+from ..i18n import locale
+from ..responses import candidate_card
+from ..schemas import ProfileIn, VacancyIn, ValidationError, field_errors
+from ..security import large_body, safe_cell
+from ..services import create_profile_rows, create_vacancy_rows
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-__all__ = ["bp", "decode_upload", "mount_rq_dashboard", "read_rows", "safe_cell"]
+__all__ = ["bp", "decode_upload", "mount_rq_dashboard", "read_rows"]
 
 MAX_IMPORT_ROWS = 5000
 LIST_SEPARATORS = (";", "|")
@@ -101,38 +106,52 @@ VACANCY_COLUMNS = ("title", "description", "employer", "essential_skills", "opti
                    "locale")
 
 
-def read_rows(text: str, kind: str, kb) -> tuple[list, list[dict]]:
-    """Validate every row; return (validated models, errors [{"row", "fields"}])."""
-    model, to_body = (ProfileIn, profile_row) if kind == "profiles" else (VacancyIn, vacancy_row)
-    columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
+def _reader(text: str) -> csv.DictReader:
     first = text.splitlines()[0] if text.strip() else ""
     # Excel in Spanish and Portuguese uses ";", its "Unicode text" a tab; a tie is a comma.
     delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [(h or "").strip() for h in reader.fieldnames or []]
-    unknown = [h for h in header if h and h not in columns]
+    return csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def _header_problems(header: list[str], kind: str) -> dict[str, str]:
+    """What is wrong with the columns: unknown ones, required ones missing."""
+    columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
     required = ["country", "consent"] if kind == "profiles" else ["title", "country"]
+    unknown = [h for h in header if h and h not in columns]
     missing = [c for c in required if c not in header]
-    if unknown or missing:
-        detail = {}
-        if unknown:
-            detail["header"] = _("Columnas desconocidas: %(cols)s", cols=", ".join(unknown))
-        if missing:
-            detail["columns"] = _("Faltan columnas: %(cols)s", cols=", ".join(missing))
-        return [], [{"row": 1, "fields": detail}]
+    detail = {}
+    if unknown:
+        detail["header"] = _("Columnas desconocidas: %(cols)s", cols=", ".join(unknown))
+    if missing:
+        detail["columns"] = _("Faltan columnas: %(cols)s", cols=", ".join(missing))
+    return detail
+
+
+def _validate_rows(reader: csv.DictReader, kind: str, kb, good: list, errors: list[dict]) -> None:
+    """Validate the rows into `good`, or their errors into `errors` (kept when the file breaks off)."""
+    model, to_body = (ProfileIn, profile_row) if kind == "profiles" else (VacancyIn, vacancy_row)
+    for n, row in enumerate(reader, start=1):
+        number = reader.line_num   # the file's line, right after multi-line cells too
+        if n > MAX_IMPORT_ROWS:
+            errors.append({"row": number, "fields": {"_": _("Como máximo %(n)d filas por archivo.",
+                                                              n=MAX_IMPORT_ROWS)}})
+            break
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k and isinstance(v, str)}
+        try:
+            good.append(model.model_validate(to_body(row), context={"kb": kb}))
+        except ValidationError as exc:
+            errors.append({"row": number, "fields": field_errors(exc, locale(), model)})
+
+
+def read_rows(text: str, kind: str, kb) -> tuple[list, list[dict]]:
+    """Validate every row; return (validated models, errors [{"row", "fields"}])."""
+    reader = _reader(text)
+    problems = _header_problems([(h or "").strip() for h in reader.fieldnames or []], kind)
+    if problems:
+        return [], [{"row": 1, "fields": problems}]
     good, errors = [], []
     try:
-        for n, row in enumerate(reader, start=1):
-            number = reader.line_num   # the file's line, right after multi-line cells too
-            if n > MAX_IMPORT_ROWS:
-                errors.append({"row": number, "fields": {"_": _("Como máximo %(n)d filas por archivo.",
-                                                                  n=MAX_IMPORT_ROWS)}})
-                break
-            row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k and isinstance(v, str)}
-            try:
-                good.append(model.model_validate(to_body(row), context={"kb": kb}))
-            except ValidationError as exc:
-                errors.append({"row": number, "fields": field_errors(exc, locale(), model)})
+        _validate_rows(reader, kind, kb, good, errors)
     except csv.Error as exc:
         errors.append({"row": reader.line_num, "fields": {"file": _("El archivo CSV no se puede leer: %(why)s",
                                                                     why=str(exc)[:100])}})
@@ -218,9 +237,7 @@ def _import_page(kind: str, result: dict | None, status: int | None = None):
 def import_too_large():
     """The import page saying the upload is too large (a 413 raised before the view ran),
     or None when the page is not for this person."""
-    from flask_login import current_user
-
-    if not current_user.is_authenticated or current_user.role != "admin":
+    if not is_admin():
         return None
     kind = request.args.get("kind", "profiles")
     limit = current_app.config["MAX_IMPORT_SIZE"]
@@ -232,8 +249,6 @@ def import_too_large():
 @large_body
 @admin_required
 def import_csv():
-    from .services import create_profile_rows, create_vacancy_rows
-
     kind = _kind()
     if request.method == "GET":
         return _import_page(kind, None)
@@ -292,10 +307,6 @@ def shortlist(vacancy_id: int):
 @admin_required
 def rematch():
     """Re-match everything in chunked jobs, and follow the progress of the latest run."""
-    from worker.rematch import latest_run_id, progress, start_rematch
-
-    from .extensions import redis_conn, settings
-
     conn = redis_conn()
     if request.method == "POST":
         start_rematch(conn, settings(), current_app.extensions["puente_db"])
@@ -331,15 +342,9 @@ def insights():
                            barriers_url=url_for("insights.barriers_page"))
 
 
-def mount_rq_dashboard(app, settings) -> None:
+def mount_rq_dashboard(app, app_settings) -> None:
     """The RQ queue monitor at /admin/rq, for case workers only."""
-    import rq_dashboard
-    from flask_login import current_user
-    from rq_dashboard.web import setup_rq_connection
-
-    from .accounts import login_manager
-
-    app.config["RQ_DASHBOARD_REDIS_URL"] = settings.redis_url
+    app.config["RQ_DASHBOARD_REDIS_URL"] = app_settings.redis_url
     setup_rq_connection(app)   # embedded, the dashboard expects its host app to connect it
     blueprint = rq_dashboard.blueprint
     if not getattr(blueprint, "_puente_guarded", False):   # one guard, however many apps are built
@@ -347,14 +352,12 @@ def mount_rq_dashboard(app, settings) -> None:
         def _only_admins():
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role != "admin":
+            if not is_admin():
                 abort(403)
             return None
 
         blueprint._puente_guarded = True
     # Its buttons post by script without our CSRF token; only case workers reach it, and the
     # session cookie is SameSite=Lax, so another site cannot post with it.
-    from .extensions import csrf
-
     csrf.exempt(blueprint)
     app.register_blueprint(blueprint, url_prefix="/admin/rq")

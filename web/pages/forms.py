@@ -5,11 +5,15 @@ from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
 from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
 from matching.explain import country_name, language_name
 
-from .i18n import locale
+from ..extensions import knowledge
+from ..i18n import locale
+from ..responses import JobOut, ProfileOut, profile_out
+from ..schemas import JobIn, LanguageIn
 
 JOB_ROWS = 3          # rows drawn on a new form; an edit form draws as many as the profile has
 LANGUAGE_ROWS = 3
@@ -62,8 +66,6 @@ def status_choices(kb, locale: str = "es") -> list[tuple[str, str, list[tuple[st
 def choices(kb=None) -> dict:
     """Everything the form templates need to draw their selects."""
     if kb is None:
-        from .extensions import knowledge
-
         kb = knowledge()
     loc = locale()
     return {
@@ -115,80 +117,102 @@ def _checked(form, name: str) -> bool:
     return form.get(name) in ("on", "1", "true", "yes")
 
 
+# The form's rows and fields are named after the models' fields: "job-0-title", "lang-1-level".
+JOB_FIELDS = tuple(JobIn.model_fields)                    # title, years, country, description
+LANGUAGE_FIELDS = tuple(LanguageIn.model_fields)          # code, level
+EDUCATION_FIELDS = ("level", "field", "country")          # of EducationIn: the degree's name is its level as given
+
+
+def _jobs_from_form(form, names: dict[str, str]) -> list[dict]:
+    jobs = []
+    for row in range(MAX_JOB_ROWS):
+        job = {k: form.get(f"job-{row}-{k}", "").strip() for k in JOB_FIELDS}
+        if not any(job.values()):
+            continue
+        names.update({f"jobs.{len(jobs)}.{k}": f"job-{row}-{k}" for k in job})
+        job["years"] = job["years"].replace(",", ".") or 0  # 2,5 is how Spanish writes 2.5
+        jobs.append(job)
+    return jobs
+
+
+def _languages_from_form(form, names: dict[str, str]) -> list[dict]:
+    languages = []
+    for row in range(MAX_LANGUAGE_ROWS):
+        language = {k: form.get(f"lang-{row}-{k}", "") for k in LANGUAGE_FIELDS}
+        if not any(language.values()):
+            continue
+        names.update({f"languages.{len(languages)}.{k}": f"lang-{row}-{k}" for k in LANGUAGE_FIELDS})
+        names[f"languages.{len(languages)}"] = f"lang-{row}-code"
+        names.setdefault("languages", f"lang-{row}-code")
+        languages.append(language)
+    return languages
+
+
+def _education_from_form(form, names: dict[str, str]) -> dict | None:
+    if not form.get("education-level"):
+        return None
+    education = {k: form.get(f"education-{k}", "") for k in EDUCATION_FIELDS}
+    # The recognition asked about is in the country lived in.
+    recognised = _checked(form, "education-recognised") and form.get("country")
+    education["recognised_in"] = [form.get("country", "")] if recognised else []
+    # The degree's name is the level as given.
+    names.update({f"education.{k}": f"education-{k}" for k in EDUCATION_FIELDS})
+    names.update({"education.degree": "education-level", "education.recognised_in.0": "country"})
+    return education
+
+
 def profile_from_form(form) -> tuple[dict, dict[str, str]]:
-    """Return the profile dictionary, and a map from schema field names to form field names.
+    """Return the profile dictionary (for `ProfileIn`), and a map from schema field names to form field names.
 
     Empty job and language rows are left out, so the n-th job in the dictionary may be
     another row of the form; the map lets errors land on the right field.
     """
-    names: dict[str, str] = {}
-    jobs = []
-    for row in range(MAX_JOB_ROWS):
-        job = {k: form.get(f"job-{row}-{k}", "").strip() for k in ("title", "years", "country", "description")}
-        if not any(job.values()):
-            continue
-        for k in job:
-            names[f"jobs.{len(jobs)}.{k}"] = f"job-{row}-{k}"
-        job["years"] = job["years"].replace(",", ".") or 0  # 2,5 is how Spanish writes 2.5
-        jobs.append(job)
-    languages = []
-    for row in range(MAX_LANGUAGE_ROWS):
-        code, level = form.get(f"lang-{row}-code", ""), form.get(f"lang-{row}-level", "")
-        if not (code or level):
-            continue
-        names[f"languages.{len(languages)}.code"] = f"lang-{row}-code"
-        names[f"languages.{len(languages)}.level"] = f"lang-{row}-level"
-        names[f"languages.{len(languages)}"] = f"lang-{row}-code"
-        names.setdefault("languages", f"lang-{row}-code")
-        languages.append({"code": code, "level": level})
-    education = None
-    if form.get("education-level"):
-        education = {"level": form.get("education-level"), "field": form.get("education-field", ""),
-                     "country": form.get("education-country", ""),
-                     "recognised_in": [form.get("country", "")] if _checked(form, "education-recognised")
-                     and form.get("country") else []}
-        # The degree's name is the level as given, and the recognition is in the country lived in.
-        names.update({"education.level": "education-level", "education.field": "education-field",
-                      "education.country": "education-country", "education.degree": "education-level",
-                      "education.recognised_in.0": "country"})
-    nationalities = [n for n in (form.get("nationality-0", ""), form.get("nationality-1", "")) if n]
+    names: dict[str, str] = {"nationalities.0": "nationality-0", "nationalities.1": "nationality-1"}
     data = {
-        "summary": form.get("summary", ""), "jobs": jobs, "skills": form.get("skills", ""),
-        "languages": languages, "education": education, "country": form.get("country", ""),
-        "city": form.get("city", ""), "target_countries": form.getlist("target_countries"),
-        "relocate": _checked(form, "relocate"), "nationalities": nationalities,
-        "status": _status(form), "consent": _checked(form, "consent") or None, "locale": locale(),
+        "summary": form.get("summary", ""), "jobs": _jobs_from_form(form, names), "skills": form.get("skills", ""),
+        "languages": _languages_from_form(form, names), "education": _education_from_form(form, names),
+        "country": form.get("country", ""), "city": form.get("city", ""),
+        "target_countries": form.getlist("target_countries"), "relocate": _checked(form, "relocate"),
+        "nationalities": [n for n in (form.get("nationality-0", ""), form.get("nationality-1", "")) if n],
+        "status": _status(form), "locale": locale(),
     }
-    if data["consent"] is None:
-        del data["consent"]
-    names.update({"nationalities.0": "nationality-0", "nationalities.1": "nationality-1"})
+    if _checked(form, "consent"):
+        data["consent"] = True
     return data, names
 
 
-def profile_to_form(profile):
-    """The form fields of a saved profile, so the person can edit what they gave."""
-    from werkzeug.datastructures import MultiDict
+def _job_items(i: int, job: JobOut) -> list[tuple[str, str]]:
+    years = f"{job.years:g}" if job.years else ""
+    return [(f"job-{i}-title", job.title), (f"job-{i}-years", years), (f"job-{i}-country", job.country or ""),
+            (f"job-{i}-description", job.description)]
 
-    items: list[tuple[str, str]] = [
-        ("country", profile.country), ("city", profile.city or ""), ("summary", profile.summary or ""),
-        ("skills", ", ".join(profile.skills or [])),   # consent is asked again: it is not ticked for them
-        ("education-level", profile.education_level or ""), ("education-field", profile.education_field or ""),
-        ("education-country", profile.education_country or "")]
-    items += [("target_countries", c) for c in profile.target_countries or []]
-    if profile.relocate:
-        items.append(("relocate", "on"))
-    if profile.country in (profile.education_recognised_in or []):
+
+def _education_items(profile: ProfileOut) -> list[tuple[str, str]]:
+    edu = profile.education
+    items = [("education-level", edu.level if edu else ""), ("education-field", (edu.field or "") if edu else ""),
+             ("education-country", (edu.country or "") if edu else "")]
+    if edu and profile.country in edu.recognised_in:
         items.append(("education-recognised", "on"))
-    for i, job in enumerate((profile.jobs or [])[:MAX_JOB_ROWS]):
-        years = float(job.get("years") or 0)
-        items += [(f"job-{i}-title", job.get("title", "")), (f"job-{i}-years", f"{years:g}" if years else ""),
-                  (f"job-{i}-country", job.get("country") or ""), (f"job-{i}-description", job.get("description", ""))]
-    for i, lang in enumerate((profile.languages or [])[:MAX_LANGUAGE_ROWS]):
-        items += [(f"lang-{i}-code", lang["code"]), (f"lang-{i}-level", lang["level"])]
-    for i, code in enumerate((profile.nationalities or [])[:2]):
-        items.append((f"nationality-{i}", code))
-    if profile.legal_status:
-        items.append(("status", f"{profile.country}:{profile.legal_status}"))
+    return items
+
+
+def profile_to_form(profile):
+    """The form fields of a saved profile (read as `ProfileOut`), so the person can edit what they gave."""
+    p = profile_out(profile, None)
+    items: list[tuple[str, str]] = [
+        ("country", p.country), ("city", p.city or ""), ("summary", p.summary or ""),
+        ("skills", ", ".join(p.skills)),   # consent is asked again: it is not ticked for them
+        *_education_items(p)]
+    items += [("target_countries", c) for c in p.target_countries]
+    if p.relocate:
+        items.append(("relocate", "on"))
+    for i, job in enumerate(p.jobs[:MAX_JOB_ROWS]):
+        items += _job_items(i, job)
+    for i, lang in enumerate(p.languages[:MAX_LANGUAGE_ROWS]):
+        items += [(f"lang-{i}-code", lang.code), (f"lang-{i}-level", lang.level)]
+    items += [(f"nationality-{i}", code) for i, code in enumerate(p.nationalities[:2])]
+    if p.status:
+        items.append(("status", f"{p.country}:{p.status}"))
     return MultiDict(items)
 
 

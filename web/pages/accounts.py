@@ -4,116 +4,83 @@ cookies through Flask-Login, ended on the server after PUENTE_SESSION_HOURS, at 
 when the password changes (web/sessions.py)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import (
-    LoginManager,
-    current_user,
-    login_required,
-)
+from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import ImmutableMultiDict
 
-from models import ADMIN, EMPLOYER, User, Vacancy
+from models import ADMIN, EMPLOYER, ApiToken, User, Vacancy
 
-from .extensions import db_session
-from .security import limiter
-from .sessions import end_session, session_user_ok, start_session
+from ..constants import MAX_DAYS, MAX_ID, SCOPES
+from ..extensions import db_session
+from ..security import limiter
+from ..services import new_organisation
+from ..sessions import end_session, start_session
+from ..tokens import allowed_scopes, issue_token, revoke_token
 
 bp = Blueprint("accounts", __name__, url_prefix="/cuenta")
-login_manager = LoginManager()
-login_manager.login_view = "accounts.login"
-login_manager.session_protection = "strong"
-
-__all__ = ["admin_required", "bp", "init_accounts", "login_manager", "owns"]
+__all__ = ["bp"]
 
 MIN_PASSWORD = 10
 AUTH_LIMIT = "10 per minute;50 per hour"
 
 
-def init_accounts(app) -> None:
-    login_manager.init_app(app)
-    login_manager.login_message = None
-
-
-@login_manager.user_loader
-def _load(user_id: str):
-    if not user_id.isdigit():
-        return None
-    user = db_session().get(User, int(user_id))
-    return user if session_user_ok(user) else None   # expired, logged out, new password, deactivated
-
-
-def owns(vacancy: Vacancy, key: str | None) -> bool:
-    """Whether the request may see this vacancy's candidates: its private key, an account of
-    its organisation, or a case worker."""
-    if vacancy.owner_key_matches(key):
-        return True
-    if not current_user.is_authenticated:
-        return False
-    return current_user.role == ADMIN or (vacancy.employer_id is not None
-                                          and vacancy.employer_id == current_user.employer_id)
-
-
-def admin_required(view):
-    """Only case workers (admins); others get the login page or a 403."""
-    from functools import wraps
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if current_user.role != ADMIN:
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
-
-
 def _safe_next(target: str | None) -> str | None:
     """A path on this site only: no scheme, no host, no control characters or backslashes."""
-    from urllib.parse import urlsplit
-
     if not target or any(ord(c) < 32 or c == "\\" for c in target) or not target.startswith("/"):
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc and not target.startswith("//") else None
 
 
+def _registration(form) -> tuple[dict, dict[str, str]]:
+    """The new account's e-mail, password and organisation from the form, and the errors in them."""
+    email = form.get("email", "").strip().lower()
+    password = form.get("password", "")
+    organisation = " ".join(form.get("organisation", "").split())
+    errors: dict[str, str] = {}
+    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        errors["email"] = _("Escriba un correo electrónico válido.")
+    if len(password) < MIN_PASSWORD or len(password) > 200:
+        errors["password"] = _("La contraseña debe tener al menos %(n)d caracteres.", n=MIN_PASSWORD)
+    if not organisation or len(organisation) > 200:
+        errors["organisation"] = _("Escriba el nombre de su empresa u organización.")
+    return {"email": email, "password": password, "organisation": organisation}, errors
+
+
+def _create_account(s, email: str, password: str, organisation: str) -> User | None:
+    """The new employer account, committed; None when the e-mail has one already."""
+    if s.scalars(select(User).where(User.email == email)).first() is not None:
+        return None
+    user = User(email=email, role=EMPLOYER, employer=new_organisation(s, organisation))
+    user.set_password(password)
+    s.add(user)
+    try:
+        s.commit()
+    except IntegrityError:   # the same e-mail registered twice at once
+        s.rollback()
+        return None
+    return user
+
+
 @bp.route("/registro", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def register():
-    from sqlalchemy.exc import IntegrityError
-
-    from .services import new_organisation
-
     errors: dict[str, str] = {}
     form = request.form
     if request.method == "POST":
-        email = form.get("email", "").strip().lower()
-        password = form.get("password", "")
-        organisation = " ".join(form.get("organisation", "").split())
-        if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
-            errors["email"] = _("Escriba un correo electrónico válido.")
-        if len(password) < MIN_PASSWORD or len(password) > 200:
-            errors["password"] = _("La contraseña debe tener al menos %(n)d caracteres.", n=MIN_PASSWORD)
-        if not organisation or len(organisation) > 200:
-            errors["organisation"] = _("Escriba el nombre de su empresa u organización.")
-        s = db_session()
-        if not errors and s.scalars(select(User).where(User.email == email)).first() is not None:
-            errors["email"] = _("Ya hay una cuenta con este correo. Entre con su contraseña.")
+        wanted, errors = _registration(form)
+        user = None if errors else _create_account(db_session(), **wanted)
+        if user is not None:
+            start_session(user)
+            return redirect(url_for("accounts.dashboard"))
         if not errors:
-            user = User(email=email, role=EMPLOYER, employer=new_organisation(s, organisation))
-            user.set_password(password)
-            s.add(user)
-            try:
-                s.commit()
-            except IntegrityError:   # the same e-mail registered twice at once
-                s.rollback()
-                errors["email"] = _("Ya hay una cuenta con este correo. Entre con su contraseña.")
-            else:
-                start_session(user)
-                return redirect(url_for("accounts.dashboard"))
+            errors["email"] = _("Ya hay una cuenta con este correo. Entre con su contraseña.")
     return render_template("account_register.html", form=form, errors=errors), (422 if errors else 200)
 
 
@@ -155,8 +122,6 @@ SCOPE_LABELS = {"vacancies:write": _l("Publicar vacante"), "candidates:read": _l
 
 def _token_form(form) -> tuple[dict, dict[str, str]]:
     """The new token's name, scopes and expiry from the form, and the errors in them."""
-    from .tokens import MAX_DAYS
-
     errors: dict[str, str] = {}
     name = " ".join(form.get("name", "").split())
     if not name or len(name) > 100:
@@ -177,10 +142,6 @@ def _token_form(form) -> tuple[dict, dict[str, str]]:
 @login_required
 def tokens():
     """The account's API tokens: list, make one (its text shown only in this answer)."""
-    from models import ApiToken
-
-    from .tokens import SCOPES, allowed_scopes, issue_token
-
     s = db_session()
     errors: dict[str, str] = {}
     created = None
@@ -202,11 +163,6 @@ def tokens():
 @login_required
 def revoke(token_id: int):
     """Revoke one of the account's tokens; it stops working with the next request."""
-    from models import ApiToken
-
-    from .api import MAX_ID
-    from .tokens import revoke_token
-
     s = db_session()
     row = s.get(ApiToken, token_id) if token_id <= MAX_ID else None
     if row is None or row.user_id != current_user.id:

@@ -1,0 +1,81 @@
+"""Rankings: a profile's vacancies (for whoever holds its public id) and a vacancy's
+candidates (for its key, or a `candidates:read` token of its organisation)."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+from sqlalchemy import select
+
+from models import PROFILE, VACANCY, Profile, Vacancy
+from models.queries import latest_run, ranking
+
+from ..constants import TOKEN_PREFIX
+from ..extensions import db_session, knowledge
+from ..responses import CandidateRanking, Ranking, dump, match_out, run_status
+from .auth import authenticate, bearer, unauthorized
+from .errors import error_response
+from .profiles import profile_or_404
+from .spec import LangQuery, answers, spec
+from .vacancies import vacancy_or_404
+
+bp = Blueprint("rankings", __name__)
+
+
+@bp.get("/profiles/<public_id>/matches")
+@spec.validate(query=LangQuery, resp=answers(404, HTTP_200=(Ranking, "The ranking.")), operation_id="getProfileMatches",
+               security=[], skip_validation=True)
+def profile_matches(public_id: str):
+    """The profile's ranking of vacancies, with reasons and steps."""
+    profile, err = profile_or_404(public_id)
+    if err:
+        return err
+    s = db_session()
+    run = latest_run(s, PROFILE, profile.id)
+    locale = request.args.get("lang") or profile.locale
+    return dump(Ranking(status=run_status(run, profile.ranked_at), ranked_at=profile.ranked_at,
+                        matches=[match_out(m, locale, knowledge()) for m in ranking(s, PROFILE, profile.id)]))
+
+
+def request_keys() -> list[str]:
+    """What may be the vacancy key: `?key=`, `X-Vacancy-Key`, or (older clients) the bearer."""
+    given = [request.args.get("key"), request.headers.get("X-Vacancy-Key"), bearer()]
+    return [k for k in given if k]
+
+
+def _candidates_refused(vacancy: Vacancy):
+    """None if the request may see this vacancy's candidates, else the 401/403 answer."""
+    # Any bearer is tried as a key first: a key may itself begin with "pt_" (1 in 64**3).
+    if any(vacancy.owner_key_matches(k) for k in request_keys()):
+        return None
+    if (bearer() or "").startswith(TOKEN_PREFIX):
+        token, err = authenticate("candidates:read")
+        if err:
+            return err
+        if vacancy.employer_id is None or token.user.employer_id != vacancy.employer_id:
+            return error_response(403, "forbidden", "This API token's organisation did not post this vacancy.",
+                                  {"vacancy": "not this organisation's"})
+        return None
+    return unauthorized("The candidate list needs the vacancy's key (X-Vacancy-Key: <key> or ?key=), given when "
+                        "the vacancy was posted, or an API token of its organisation with candidates:read "
+                        "(Authorization: Bearer pt_...).", {"key": "missing or wrong", "authorization": "no API token"})
+
+
+@bp.get("/vacancies/<int:vacancy_id>/matches")
+@spec.validate(query=LangQuery, resp=answers(401, 403, 404, HTTP_200=(CandidateRanking, "The candidates.")),
+               operation_id="getVacancyMatches", skip_validation=True,
+               security=[{"vacancyKey": []}, {"vacancyKeyQuery": []}, {"bearerAuth": ["candidates:read"]}])
+def vacancy_matches(vacancy_id: int):
+    """The vacancy's candidates, without name, contact, nationality or status."""
+    vacancy, err = vacancy_or_404(vacancy_id)
+    if err:
+        return err
+    refused = _candidates_refused(vacancy)
+    if refused:
+        return refused
+    s = db_session()
+    run = latest_run(s, VACANCY, vacancy.id)
+    rows = ranking(s, VACANCY, vacancy.id)
+    people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_([m.profile_id for m in rows])))}
+    locale = request.args.get("lang") or vacancy.locale
+    return dump(CandidateRanking(
+        status=run_status(run, vacancy.ranked_at), ranked_at=vacancy.ranked_at,
+        matches=[match_out(m, locale, knowledge(), people[m.profile_id]) for m in rows if m.profile_id in people]))

@@ -1,0 +1,59 @@
+"""The pages for people: always HTML, in their language, with their own error handlers."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask
+from flask_babel import format_datetime, format_decimal, format_percent, ngettext
+
+from matching.explain import country_name, language_name
+
+from ..i18n import locale
+from . import accounts, admin, errors, home, insights, profiles, vacancies
+from .forms import EDUCATION_LABELS, LEVEL_SHORT
+
+__all__ = ["errors", "occupation_label", "register_pages"]
+
+BLUEPRINTS = (home, profiles, vacancies, accounts, admin, insights)
+
+
+def register_pages(app: Flask) -> None:
+    """The pages' blueprints, the queue monitor, and what their templates call."""
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp)
+    admin.mount_rq_dashboard(app, app.extensions["puente_settings"])
+    register_template_helpers(app)
+
+
+def occupation_label(occupation: dict | None, lang: str | None = None) -> str:
+    """The ESCO label of a linked occupation in the reader's language (else Spanish, else English)."""
+    if not occupation:
+        return ""
+    labels = occupation.get("labels") or {}
+    for code in (lang or locale(), "es", "pt", "en"):
+        if labels.get(code):
+            return labels[code]
+    return ""
+
+
+def _years(value) -> str:
+    value = float(value or 0)
+    return ngettext("%(count)s año", "%(count)s años", 1 if value == 1 else 2,
+                    count=format_decimal(value, "#,##0.#"))
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        country_name=lambda code: country_name(code, locale()) if code else "",
+        language_name=lambda code: language_name(code, locale()).capitalize() if code else "",
+        education_label=lambda level: str(EDUCATION_LABELS.get(level or "", "")),
+        level_short=lambda level: str(LEVEL_SHORT.get(level or "", level)),
+        years=_years,
+        occupation_label=occupation_label,
+    )
+    app.jinja_env.filters.update(
+        pct=lambda value: format_percent(float(value or 0)),
+        num=lambda value: format_decimal(value),
+        when=lambda value: format_datetime(value, "medium"),
+        merge_lang=lambda args, code: urlencode({**args.to_dict(), "lang": code}),
+    )

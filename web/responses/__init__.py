@@ -1,0 +1,47 @@
+"""What goes out: one pydantic model per shape the API answers with and the pages show.
+
+The API dumps these models, the pages draw the same dumps, and the OpenAPI document
+(web/api/openapi.py) takes its response schemas from them, so the three cannot drift.
+A key that is written only sometimes (a step's `months`, an answer's `message`) has a
+default and is left out of the dump when it was not given (`dump`).
+"""
+from __future__ import annotations
+
+from .common import ErrorOut, ProfileAccepted, ReasonOut, StepOut, VacancyAccepted, dump, iso
+from .mobility import (
+    Barriers,
+    CountriesOut,
+    CountryOut,
+    Eligibility,
+    OpenApiOut,
+    Suggestions,
+    country_out,
+    country_summary,
+)
+from .records import (
+    CandidateOut,
+    CandidateRanking,
+    InterestOut,
+    JobOut,
+    ProfileExport,
+    ProfileMatch,
+    ProfileOut,
+    Ranking,
+    RunOut,
+    VacancyMatch,
+    VacancyOut,
+    candidate_card,
+    match_out,
+    profile_out,
+    run_out,
+    run_status,
+    vacancy_out,
+)
+
+__all__ = [
+    "Barriers", "CandidateOut", "CandidateRanking", "CountriesOut", "CountryOut", "Eligibility", "ErrorOut",
+    "InterestOut", "JobOut", "OpenApiOut", "ProfileAccepted", "ProfileExport", "ProfileMatch", "ProfileOut", "Ranking",
+    "ReasonOut", "RunOut", "StepOut", "Suggestions", "VacancyAccepted", "VacancyMatch", "VacancyOut", "candidate_card",
+    "country_out", "country_summary", "dump", "iso", "match_out", "profile_out", "run_out", "run_status",
+    "vacancy_out",
+]

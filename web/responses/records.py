@@ -1,0 +1,292 @@
+"""Profiles, vacancies, the state of their matching, their rankings, and a candidate as an
+employer sees one."""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from matching import LANGUAGE_LEVELS
+from matching.eligibility import describe_reason, describe_steps
+from matching.scoring import PRIVATE_EXPLANATION
+from models import PROFILE, RUN_STATUSES, Match, MatchRun, Profile, Vacancy
+
+from .common import (
+    EducationLevel,
+    Locale,
+    Out,
+    ReasonOut,
+    StepOut,
+    Time,
+    Unit,
+    Verdict,
+    dump,
+)
+
+__all__ = ["CandidateOut", "CandidateRanking", "InterestOut", "JobOut", "ProfileExport", "ProfileMatch", "ProfileOut",
+           "Ranking", "RunOut", "VacancyMatch", "VacancyOut", "candidate_card", "match_out", "profile_out",
+           "run_out", "run_status", "vacancy_out"]
+
+RunStatus = Literal[tuple(RUN_STATUSES)]  # type: ignore[valid-type]
+
+
+class RunOut(Out):
+    """The state of a ranking's computation."""
+
+    status: RunStatus
+    enqueued_at: Time | None
+    started_at: Time | None
+    finished_at: Time | None
+    duration_ms: int | None
+    candidates: int | None
+    ranked_at: Time | None
+
+
+def run_status(run: MatchRun | None, ranked_at) -> str:
+    """Return the status people see: queued, running, done or failed."""
+    if run is None:
+        return "done" if ranked_at else "queued"
+    return run.status
+
+
+def run_out(run: MatchRun | None, ranked_at=None) -> RunOut:
+    return RunOut(status=run_status(run, ranked_at), enqueued_at=run.enqueued_at if run else None,
+                  started_at=run.started_at if run else None, finished_at=run.finished_at if run else None,
+                  duration_ms=run.duration_ms if run else None, candidates=run.candidates if run else None,
+                  ranked_at=ranked_at)
+
+
+class JobOut(Out):
+    title: str
+    years: float
+    country: str | None = None
+    description: str = ""
+
+
+class LanguageOut(Out):
+    code: str
+    level: Literal[tuple(LANGUAGE_LEVELS)]  # type: ignore[valid-type]
+
+
+class EducationOut(Out):
+    level: EducationLevel
+    degree: str | None
+    field: str
+    country: str | None
+    recognised_in: list[str]
+
+
+class ConsentOut(Out):
+    scope: str
+    version: str
+    given_at: Time | None
+
+
+class ProfileOut(Out):
+    """The whole profile, for its owner (whoever holds the private id)."""
+
+    id: str
+    locale: Locale
+    summary: str
+    jobs: list[JobOut]
+    skills: list[str]
+    languages: list[LanguageOut]
+    education: EducationOut | None
+    country: str
+    city: str
+    target_countries: list[str]
+    relocate: bool
+    nationalities: list[str]
+    status: str | None
+    consent: ConsentOut
+    created_at: Time
+    updated_at: Time
+    matching: RunOut
+
+
+def profile_out(p: Profile, run: MatchRun | None) -> ProfileOut:
+    education = None
+    if p.education_level:
+        education = EducationOut(level=p.education_level, degree=p.education_degree, field=p.education_field or "",
+                                 country=p.education_country, recognised_in=p.education_recognised_in or [])
+    return ProfileOut(
+        id=p.public_id, locale=p.locale, summary=p.summary, jobs=p.jobs, skills=p.skills, languages=p.languages,
+        education=education, country=p.country, city=p.city, target_countries=p.target_countries,
+        relocate=p.relocate, nationalities=p.nationalities, status=p.legal_status,
+        consent=ConsentOut(scope=p.consent_scope, version=p.consent_version, given_at=p.consent_at),
+        created_at=p.created_at, updated_at=p.updated_at, matching=run_out(run, p.ranked_at))
+
+
+class VacancyOut(Out):
+    id: int
+    title: str
+    description: str
+    employer: str | None
+    essential_skills: list[str]
+    optional_skills: list[str]
+    country: str
+    city: str
+    remote: bool
+    languages: list[str]
+    education_level: EducationLevel | None
+    experience_years: float
+    openings: int = Field(ge=1)
+    accepts_relocation: bool
+    status: Literal["open", "closed"]
+    locale: Locale
+    created_at: Time
+    updated_at: Time
+    matching: RunOut
+
+
+def vacancy_out(v: Vacancy, run: MatchRun | None) -> VacancyOut:
+    return VacancyOut(
+        id=v.id, title=v.title, description=v.description, employer=v.employer.name if v.employer else None,
+        essential_skills=v.essential_skills, optional_skills=v.optional_skills, country=v.country, city=v.city,
+        remote=v.remote, languages=v.languages, education_level=v.education_level,
+        experience_years=v.experience_years, openings=v.openings, accepts_relocation=v.accepts_relocation,
+        status=v.status, locale=v.locale, created_at=v.created_at, updated_at=v.updated_at,
+        matching=run_out(run, v.ranked_at))
+
+
+class CandidateOut(Out):
+    """What an employer may see of a candidate: no name, contact, nationality or legal status."""
+
+    skills: list[str]
+    job_titles: list[str | None]
+    experience_years: float
+    education_level: EducationLevel | None
+    languages: list[LanguageOut]
+    city: str
+    country: str
+
+
+def candidate_card(p: Profile) -> dict:
+    return dump(CandidateOut(
+        skills=p.skills, job_titles=[j.get("title") for j in p.jobs or []], experience_years=p.experience_years(),
+        education_level=p.education_level, languages=p.languages, city=p.city, country=p.country))
+
+
+class MatchedSkill(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    skill: str
+    by: str
+    similarity: float
+
+
+class Explanation(BaseModel):
+    """Why a pair scored as it did. Explanations grew over versions: stored rankings may
+    lack the newer keys, and keep keys this model does not name."""
+
+    model_config = ConfigDict(extra="allow")
+
+    matched_skills: list[MatchedSkill] = None
+    missing_skills: list[str] = None
+    missing_optional_skills: list[str] = None
+    relevant_years: float = None
+    required_years: float = None
+    location: Literal["remote", "remote_abroad", "same_city", "same_country", "relocation", "out_of_reach"] = None
+    occupations: dict[str, Any] = None
+    skills_from_occupation: bool = None
+    ready_now: bool
+
+
+class ProfileExplanation(Explanation):
+    verdict: Verdict
+    steps: list[StepOut]
+    reasons: list[ReasonOut]
+    overqualified: bool = None
+    routes: list[StepOut] = None
+
+
+class _MatchOut(Out):
+    rank: int = Field(ge=1)
+    score: Unit
+    encoder: str
+    computed_at: Time | None
+
+
+class ProfileMatch(_MatchOut):
+    """A vacancy in a profile's ranking, with the steps and reasons written for the person."""
+
+    vacancy_id: int
+    scores: dict[str, Unit]
+    explanation: ProfileExplanation
+
+
+class VacancyMatch(_MatchOut):
+    """A candidate in a vacancy's ranking, without what would tell their status."""
+
+    profile_id: int
+    scores: Annotated[dict[str, Unit], WithJsonSchema({
+        "type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
+        "not": {"required": ["eligibility"]},
+        "description": "No eligibility score: it would tell which steps the person needs."})]
+    explanation: Explanation
+    candidate: CandidateOut = None
+
+
+def _match_fields(m: Match, locale: str, kb) -> dict:
+    """A ranking entry's fields, its steps and reasons written in `locale`.
+
+    A vacancy's ranking (seen by employers) was stored without the verdict, steps,
+    reasons and eligibility score (`matching.scoring.for_employer`); they are dropped here
+    too, for rankings stored before that.
+    """
+    explanation = dict(m.explanation)
+    private = {k: explanation.pop(k) for k in PRIVATE_EXPLANATION if k in explanation}
+    steps = private.get("steps", [])
+    verdict = private.get("verdict") or ("after_steps" if steps else "eligible_now")
+    scores = dict(m.scores)
+    if m.owner == PROFILE:
+        explanation["verdict"] = verdict
+        explanation["steps"] = describe_steps(kb, steps, locale)
+        explanation["reasons"] = [describe_reason(kb, r, locale) for r in private.get("reasons", [])]
+        if private.get("overqualified"):
+            explanation["overqualified"] = True
+            explanation["routes"] = describe_steps(kb, private.get("routes", []), locale)
+        explanation["ready_now"] = verdict == "eligible_now"
+    else:
+        scores.pop("eligibility", None)
+        explanation["ready_now"] = explanation.get("ready_now", verdict == "eligible_now")
+    return {"rank": m.rank, "score": m.score, "scores": scores, "explanation": explanation, "encoder": m.encoder,
+            "computed_at": m.computed_at}
+
+
+def match_out(m: Match, locale: str = "es", kb=None, candidate: Profile | None = None) -> ProfileMatch | VacancyMatch:
+    """A ranking entry as the person (a profile's) or the employer (a vacancy's) sees it."""
+    fields = _match_fields(m, locale, kb)
+    if m.owner == PROFILE:
+        return ProfileMatch.model_validate({"vacancy_id": m.vacancy_id, **fields})
+    if candidate is not None:
+        fields["candidate"] = candidate_card(candidate)
+    return VacancyMatch.model_validate({"profile_id": m.profile_id, **fields})
+
+
+class Ranking(Out):
+    status: RunStatus
+    ranked_at: Time | None
+    matches: list[ProfileMatch]
+
+
+class CandidateRanking(Out):
+    status: RunStatus
+    ranked_at: Time | None
+    matches: list[VacancyMatch]
+
+
+class InterestOut(Out):
+    vacancy_id: int
+    organisation: str | None
+    status: str
+    contact_shared: str | None
+    asked_at: Time | None
+    answered_at: Time | None
+
+
+class ProfileExport(ProfileOut):
+    """Everything Puente keeps about a person (the export a person downloads)."""
+
+    matches: list[ProfileMatch]
+    interests: list[InterestOut]

@@ -1,0 +1,187 @@
+"""How a refused input reads: one message per kind of error, from the Babel catalogues.
+
+The kind is pydantic's error *type* (`missing`, `string_too_long`, ...) or one of ours,
+raised with that type by the models in web/schemas.py (`country_code`, `no_words`, ...),
+and its *context* (the bounds of a number, the country of a status). Texts are written in
+Spanish, the source language, marked with `N_` and translated in
+web/translations/<locale>/LC_MESSAGES/messages.po like every text of the pages; they are
+read here through Babel directly, so that a message can be written in any language
+without a request (the API answers in English, a CSV import in the case worker's).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from annotated_types import Ge, Gt, Le, Lt, MaxLen
+from babel.support import NullTranslations, Translations
+from pydantic import BaseModel, ValidationError
+
+from matching.explain import country_name
+from matching.i18n import LOCALES
+
+__all__ = ["MESSAGES", "field_errors", "message"]
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def N_(text: str) -> str:
+    """Mark a text for the catalogues (pybabel extracts `N_`); it is translated when used."""
+    return text
+
+
+MESSAGES = {
+    "missing": N_("Este campo es obligatorio."),
+    "consent": N_("Debe aceptar el uso de sus datos para poder buscar empleos."),
+    "country_code": N_("Elija un país válido."),
+    "language_code": N_("Elija un idioma válido."),
+    "nothing_to_match": N_("Cuéntenos algo de usted: un resumen, un empleo anterior o sus habilidades."),
+    "duplicate_language": N_("Hay un idioma repetido."),
+    "too_long": N_("Es demasiado largo (máximo %(max)s)."),
+    "no_words": N_("Escriba al menos una palabra."),
+    "control_character": N_("Hay caracteres no válidos."),
+    "too_short": N_("Este campo es obligatorio."),
+    "number": N_("Escriba un número válido."),
+    "range": N_("Escriba un número entre %(min)s y %(max)s."),
+    "choice": N_("Elija una de las opciones."),
+    "extra": N_("Campo desconocido."),
+    "status_choice": N_("Elija su situación en el país donde vive (%(country)s): una opción del grupo «%(country)s»."),
+    "level_choice": N_("Elija un nivel de estudios de la lista."),
+    "country_choice": N_("Puente aún no tiene las normas de este país."),
+    "invalid": N_("Valor no válido."),
+}
+
+# pydantic's error types, by the message they get (ours are named as their message).
+_PYDANTIC_TYPES = {
+    "string_too_long": "too_long", "too_long": "too_long",
+    "string_too_short": "too_short", "too_short": "too_short",
+    "greater_than": "range", "greater_than_equal": "range", "less_than": "range", "less_than_equal": "range",
+    "literal_error": "choice", "enum": "choice", "bool_parsing": "choice", "bool_type": "choice",
+    "extra_forbidden": "extra",
+}
+_NUMBER_TYPES = ("float", "int", "finite")
+
+# API clients get what was wrong and the valid values, in the API's language.
+_API_PREFIX = {"status_choice": "Unknown status for this country.", "level_choice": "Unknown education level.",
+               "country_choice": "Puente has no rules for this country."}
+_API_OWN_WORDS = ("invalid", "choice", "number")   # pydantic's own sentence is the most precise
+_OBJECT_TYPES = ("model_type", "model_attributes_type", "dict_type")
+_UNION_BRANCHES = ("function-after", "literal", "none")
+
+
+@lru_cache(maxsize=len(LOCALES))
+def _catalogue(locale: str) -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS), [locale])   # Spanish, the source: the texts as written
+
+
+def message(key: str, locale: str, **values) -> str:
+    """The message for an error of this kind, in `locale`, with its values filled in."""
+    text = _catalogue(locale).gettext(MESSAGES[key])
+    return text % values if values else text
+
+
+def _fmt(value, locale: str) -> str:
+    if isinstance(value, float):
+        text = f"{value:g}"
+        return text.replace(".", ",") if locale in ("es", "pt") else text
+    return str(value)
+
+
+def _message_key(err: dict) -> str:
+    kind = err["type"]
+    loc = err.get("loc", ())
+    if loc and loc[-1] == "consent":
+        return "consent"
+    if kind in MESSAGES:
+        return kind
+    if kind.startswith(_NUMBER_TYPES):
+        return "number"
+    return _PYDANTIC_TYPES.get(kind, "invalid")
+
+
+def _field_at(model, loc) -> object | None:
+    """The pydantic field at `loc` (list indexes skipped), or None."""
+    info = None
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        info = getattr(model, "model_fields", {}).get(part)
+        if info is None:
+            return None
+        ann = info.annotation
+        inner = [a for a in getattr(ann, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else (inner[0] if inner else None)
+    return info
+
+
+def _limits(model, loc) -> dict:
+    """Find the bounds of the field at `loc` (for messages such as 'between 0 and 60')."""
+    info = _field_at(model, loc)
+    out = {}
+    for meta in getattr(info, "metadata", []):
+        if isinstance(meta, (Ge, Gt)):
+            out["min"] = getattr(meta, "ge", getattr(meta, "gt", None))
+        if isinstance(meta, (Le, Lt)):
+            out["max"] = getattr(meta, "le", getattr(meta, "lt", None))
+        if isinstance(meta, MaxLen):
+            out["max"] = meta.max_length
+    return {k: (int(v) if float(v).is_integer() else v) for k, v in out.items()}
+
+
+def _name(err: dict) -> str:
+    """"jobs.0.title"; "_" for the whole object. Unions add their branch names: dropped."""
+    parts = [str(p) for p in err.get("loc", ()) if not (isinstance(p, str) and ("[" in p or p in _UNION_BRANCHES))]
+    return ".".join(parts) or "_"
+
+
+def _bounds(err: dict, key: str, model) -> tuple[str, dict]:
+    """The message's key again (a range with no known bounds is just a number) and its bounds."""
+    ctx = err.get("ctx") or {}
+    limits = {"min": ctx.get("ge", ctx.get("gt")), "max": ctx.get("le", ctx.get("lt", ctx.get("max_length")))}
+    limits = {k: v for k, v in limits.items() if v is not None}
+    if key in ("range", "too_long", "number") and model is not None:
+        limits = {**_limits(model, err.get("loc", ())), **limits}
+    if key == "range" and not {"min", "max"} <= set(limits):
+        key = "number"
+    if key == "too_long" and "max" not in limits:
+        limits["max"] = "?"
+    return key, limits
+
+
+def _api_text(err: dict, key: str, name: str) -> str | None:
+    """The API's own English for errors where pydantic's words, or the valid values, say more."""
+    if err["type"] == "string_pattern_mismatch":
+        return "Does not have the expected form" + (": an ISCO-08 code of 1 to 4 digits." if name.endswith(
+            "isco") else ".")
+    if err["type"] in _OBJECT_TYPES:
+        return "Give a JSON object."
+    if key in _API_OWN_WORDS:
+        return err["msg"]
+    if key in _API_PREFIX:   # "Unknown status for this country. Valid values for CO: ..."
+        detail = err["msg"].split(": ", 1)[-1]
+        return f"{_API_PREFIX[key]} {detail[:1].upper()}{detail[1:]}."
+    return None
+
+
+def _text(err: dict, key: str, limits: dict, locale: str) -> str:
+    if key == "status_choice":
+        return message(key, locale, country=country_name((err.get("ctx") or {}).get("country", ""), locale))
+    return message(key, locale, **{k: _fmt(v, locale) for k, v in limits.items()})
+
+
+def field_errors(exc: ValidationError, locale: str = "en", model=None, api: bool = False) -> dict[str, str]:
+    """Return {"jobs.0.title": "message"} for each error, in `locale`.
+
+    For API clients (`api`), some messages are pydantic's own precise sentences and name
+    the valid codes; people on a page get plain sentences in their language.
+
+    A list item is named by its index; an error of the whole object is under "_".
+    """
+    locale = locale if locale in LOCALES else "en"
+    out: dict[str, str] = {}
+    for err in exc.errors(include_url=False, include_input=False):
+        name = _name(err)
+        key, limits = _bounds(err, _message_key(err), model)
+        text = _api_text(err, key, name) if api else None
+        out.setdefault(name, text if text is not None else _text(err, key, limits, locale))
+    return out
