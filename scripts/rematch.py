@@ -20,20 +20,19 @@ def main(argv: list[str] | None = None) -> int:
 
     from config import load_settings
     from models import Database
-    from worker.queueing import connect
-    from worker.rematch import progress, start_rematch
+    from worker.queueing import connect, rematch_progress, start_rematch
 
     settings = load_settings()
     conn = connect(settings.redis_url)
     db = Database(settings.database_url)
     run = start_rematch(conn, settings, db, chunk=max(1, args.chunk))
-    state = progress(conn, run)
+    state = rematch_progress(conn, run)
     print(f"rematch {run}: {state['total']} targets queued", file=sys.stderr)
     if args.no_wait:
         return 0
     try:
         while True:
-            state = progress(conn, run)
+            state = rematch_progress(conn, run)
             width = 30
             share = (state["done"] + state["failed"]) / state["total"] if state["total"] else 1.0
             bar = "#" * int(share * width) + "-" * (width - int(share * width))

@@ -362,8 +362,7 @@ def test_failed_jobs_are_kept_a_day_by_default():
 
 
 def test_every_enqueue_passes_the_retention_to_redis(settings, make_app, db, redis):
-    from worker.queueing import enqueue_reconcile, job_id
-    from worker.rematch import start_rematch
+    from worker.queueing import enqueue_reconcile, job_id, start_rematch
 
     short = replace(settings, failed_job_ttl=1234, result_ttl=56)
     app = make_app(short)

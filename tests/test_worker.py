@@ -248,7 +248,7 @@ def test_closing_a_vacancy_takes_it_out_of_every_ranking(client, db, matcher):
 
 
 def test_bulk_rematch_runs_in_chunks_with_progress(client, db, redis, settings, matcher):
-    from worker.rematch import latest_run_id, progress, start_rematch
+    from worker.queueing import latest_rematch, rematch_progress, start_rematch
 
     for body in (factories.vacancy(), factories.vacancy(factories.COOK_VACANCY)):
         factories.post(client, "vacancies", body)
@@ -256,12 +256,12 @@ def test_bulk_rematch_runs_in_chunks_with_progress(client, db, redis, settings, 
         factories.post(client, "profiles", factories.profile())
     Queue(settings.queue_name, connection=redis).empty()
     run = start_rematch(redis, settings, matcher.db, chunk=2)
-    assert latest_run_id(redis) == run
-    assert progress(redis, run) | {"seconds": 0} == {"run": run, "total": 5, "done": 0, "failed": 0,
+    assert latest_rematch(redis) == run
+    assert rematch_progress(redis, run) | {"seconds": 0} == {"run": run, "total": 5, "done": 0, "failed": 0,
                                                      "finished": False, "seconds": 0}
     assert len(Queue(settings.queue_name, connection=redis)) == 3   # 2 vacancies in one chunk, 3 profiles in two
     MatchingWorker([settings.queue_name], connection=redis, matcher=matcher).work(burst=True)
-    state = progress(redis, run)
+    state = rematch_progress(redis, run)
     assert (state["done"], state["failed"], state["finished"]) == (5, 0, True)
     with db.session() as s:
         assert all(p.ranked_at is not None for p in s.scalars(select(Profile)))

@@ -5,19 +5,23 @@ It knows job names and ids, never the jobs' internals, and loads no model.
 from __future__ import annotations
 
 import logging
+import secrets
+import time
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from sqlalchemy import select
 
-from models import PROFILE, VACANCY
+from models import PROFILE, VACANCY, Profile, Vacancy
 from models.queries import open_run
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JOBS", "connect", "enqueue_match", "enqueue_matches", "enqueue_reconcile", "job_id"]
+__all__ = ["JOBS", "connect", "enqueue_match", "enqueue_matches", "enqueue_reconcile", "job_id", "latest_rematch",
+           "rematch_progress", "start_rematch"]
 
 JOBS = {PROFILE: "worker.jobs.match_profile", VACANCY: "worker.jobs.match_vacancy"}
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
@@ -159,3 +163,48 @@ def enqueue_reconcile(conn: Redis, settings) -> None:
     Queue(settings.queue_name, connection=conn).enqueue(
         "worker.jobs.reconcile", job_id="reconcile", job_timeout=settings.job_timeout,
         failure_ttl=settings.failed_job_ttl, result_ttl=settings.result_ttl, description="reconcile rankings")
+
+
+# --- Bulk re-matching (the chunks are `worker.rematch.rematch_chunk` jobs) ---------------
+
+REMATCH_KEY = "puente:rematch:{}"
+REMATCH_LATEST = "puente:rematch:latest"
+REMATCH_TTL = 7 * 24 * 3600
+
+
+def start_rematch(conn: Redis, settings, db, chunk: int = 200, kinds: tuple[str, ...] = (VACANCY, PROFILE)) -> str:
+    """Queue chunked jobs over every open vacancy and every profile; return the run id."""
+    run = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+    with db.session() as s:
+        targets = {VACANCY: list(s.scalars(select(Vacancy.id).where(Vacancy.status == "open").order_by(Vacancy.id))),
+                   PROFILE: list(s.scalars(select(Profile.id).order_by(Profile.id)))}
+    chunks = [(kind, targets[kind][i:i + chunk]) for kind in kinds for i in range(0, len(targets[kind]), chunk)]
+    key = REMATCH_KEY.format(run)
+    total = sum(len(ids) for _, ids in chunks)
+    conn.hset(key, mapping={"total": total, "done": 0, "failed": 0, "chunks": len(chunks), "started": time.time()})
+    conn.expire(key, REMATCH_TTL)
+    conn.set(REMATCH_LATEST, run, ex=REMATCH_TTL)
+    Queue(settings.queue_name, connection=conn).enqueue_many([
+        Queue.prepare_data("worker.rematch.rematch_chunk", (run, kind, ids), job_id=f"rematch-{run}-{n}",
+                           timeout=settings.job_timeout * 4, result_ttl=settings.result_ttl, failure_ttl=settings.failed_job_ttl,
+                           description=f"rematch {kind} x{len(ids)}")
+        for n, (kind, ids) in enumerate(chunks)])
+    return run
+
+
+def latest_rematch(conn: Redis) -> str | None:
+    """Return the id of the latest bulk re-match, if one ran in the last week."""
+    raw = conn.get(REMATCH_LATEST)
+    return raw.decode() if raw else None
+
+
+def rematch_progress(conn: Redis, run: str) -> dict | None:
+    """Return how far the bulk re-match `run` is (None when unknown or expired)."""
+    raw = conn.hgetall(REMATCH_KEY.format(run))
+    if not raw:
+        return None
+    data = {k.decode(): float(v) for k, v in raw.items()}
+    total = int(data.get("total", 0))
+    finished = int(data.get("done", 0) + data.get("failed", 0))
+    return {"run": run, "total": total, "done": int(data.get("done", 0)), "failed": int(data.get("failed", 0)),
+            "finished": finished >= total, "seconds": time.time() - data.get("started", time.time())}

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from models import VACANCY, Interest, Profile, Vacancy
 from models.queries import ranking
-from worker.rematch import latest_run_id, progress, start_rematch
+from worker.queueing import latest_rematch, rematch_progress, start_rematch
 
 from ..auth import admin_required, is_admin, login_manager
 from ..extensions import csrf, db_session, knowledge, redis_conn, settings
@@ -311,8 +311,8 @@ def rematch():
     if request.method == "POST":
         start_rematch(conn, settings(), current_app.extensions["puente_db"])
         return redirect(url_for("admin.rematch"))
-    run = latest_run_id(conn)
-    state = progress(conn, run) if run else None
+    run = latest_rematch(conn)
+    state = rematch_progress(conn, run) if run else None
     return render_template("admin_rematch.html", state=state)
 
 
