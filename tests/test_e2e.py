@@ -21,9 +21,8 @@ def _wait_done(url: str, seconds: float = 60, key: str | None = None) -> dict:
     raise AssertionError(f"not ranked within {seconds} s: {body}")
 
 
-@pytest.mark.slow
-def test_spanish_profile_is_ranked_by_a_real_worker(app, live_server, worker_process):
-    api = f"{live_server}/api/v1"
+def _post_vacancies(app, api: str) -> tuple[dict, dict]:
+    """Post the four vacancies of the story; return their ids and their keys by title."""
     vacancies, keys = {}, {}
     for body in (factories.vacancy(), factories.vacancy(factories.COOK_VACANCY),
                  factories.vacancy(title="Enfermeira de UTI", description="Cuidados intensivos em hospital",
@@ -36,6 +35,13 @@ def test_spanish_profile_is_ranked_by_a_real_worker(app, live_server, worker_pro
         assert resp.status_code == 202
         vacancies[body["title"]] = resp.json()["id"]
         keys[body["title"]] = resp.json()["key"]
+    return vacancies, keys
+
+
+@pytest.mark.slow
+def test_spanish_profile_is_ranked_by_a_real_worker(app, live_server, worker_process):
+    api = f"{live_server}/api/v1"
+    vacancies, keys = _post_vacancies(app, api)
     for title, vid in vacancies.items():
         _wait_done(f"{api}/vacancies/{vid}/matches", key=keys[title])
 
@@ -51,6 +57,12 @@ def test_spanish_profile_is_ranked_by_a_real_worker(app, live_server, worker_pro
     elapsed = time.monotonic() - t0
     print(f"\nsubmit to ranking: {elapsed * 1000:.0f} ms")
 
+    _check_the_nurses_ranking(body, vacancies)
+    _check_the_employers_view(api, vacancies, keys)
+    assert worker_process.poll() is None  # the worker is still serving
+
+
+def _check_the_nurses_ranking(body: dict, vacancies: dict) -> None:
     assert body["status"] == "done"
     ranked = [m["vacancy_id"] for m in body["matches"]]
     assert ranked[:2] == [vacancies["ICU nurse"], vacancies["Enfermeira de UTI"]] or ranked[:2] == [
@@ -63,6 +75,9 @@ def test_spanish_profile_is_ranked_by_a_real_worker(app, live_server, worker_pro
     peru = next(m for m in body["matches"] if m["vacancy_id"] == vacancies["Enfermeira de UTI"])
     assert peru["explanation"]["steps"][0]["text"].startswith("Obtener un permiso para trabajar en Perú")
 
+
+
+def _check_the_employers_view(api: str, vacancies: dict, keys: dict) -> None:
     # The new profile is now a candidate for the vacancy, seen without nationality or status.
     url = f"{api}/vacancies/{vacancies['ICU nurse']}/matches"
     assert requests.get(url, timeout=5).status_code == 401  # the list is the poster's only
@@ -72,4 +87,3 @@ def test_spanish_profile_is_ranked_by_a_real_worker(app, live_server, worker_pro
     assert card["skills"] == factories.NURSE["skills"] and card["city"] == "Cúcuta"
     assert not {"nationalities", "status", "summary"} & set(card)
     assert "steps" not in cands["matches"][0]["explanation"]
-    assert worker_process.poll() is None  # the worker is still serving

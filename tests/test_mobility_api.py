@@ -102,7 +102,7 @@ def test_form_groups_statuses_by_country_and_catches_another_countrys(client):
 # --- Ranking and barrier analytics, with the real worker job --------------------------------
 
 def test_ranking_applies_the_rules_and_the_page_shows_now_and_after_steps(client, db, worker_state):
-    from models import PROFILE, VACANCY
+    from models import PROFILE
     from models.queries import ranking
     from worker import jobs
 
@@ -114,12 +114,29 @@ def test_ranking_applies_the_rules_and_the_page_shows_now_and_after_steps(client
 
     with db.session() as s:
         rows = {m.vacancy_id: m for m in ranking(s, PROFILE, factories.profile_id(db, public_id))}
+    _check_now_and_after_steps(rows, icu, cook)
+    _check_her_page_and_the_api(client, public_id, icu)
+    _check_the_employer_sees_no_step(client, db, icu, key)
+
+    # The ICU post is linked to a nursing occupation (ISCO 222x, regulated in Colombia):
+    # without a tertiary degree she is not eligible, and it is never shown to her.
+    assert rows[icu].explanation["occupations"]["vacancy"]["isco"].startswith("222")
+    without = factories.post(client, "profiles", factories.profile(education={"level": "upper_secondary", "country": "VE"}))
+    jobs.match_profile(factories.profile_id(db, without))
+    with db.session() as s:
+        ids = [m.vacancy_id for m in ranking(s, PROFILE, factories.profile_id(db, without))]
+    assert icu not in ids and cook in ids
+
+
+def _check_now_and_after_steps(rows: dict, icu: int, cook: int) -> None:
     assert set(rows) == {icu, cook}
     assert rows[cook].explanation["verdict"] == "eligible_now" and rows[cook].explanation["steps"] == []
     assert rows[icu].explanation["verdict"] == "after_steps"
     assert rows[icu].explanation["steps"][0]["kind"] == "recognition"
     assert rows[icu].scores["eligibility"] < rows[cook].scores["eligibility"] == 1.0
 
+
+def _check_her_page_and_the_api(client, public_id: str, icu: int) -> None:
     page = client.get(f"/profiles/{public_id}").get_data(as_text=True)
     assert "Puede postularse ya (1)" in page and "Después de unos pasos (1)" in page
     assert page.index("Puede postularse ya") < page.index("Cocinero de línea") < page.index("Después de unos pasos")
@@ -129,6 +146,12 @@ def test_ranking_applies_the_rules_and_the_page_shows_now_and_after_steps(client
     icu_match = next(m for m in api if m["vacancy_id"] == icu)
     assert icu_match["explanation"]["steps"][0]["text"].startswith("Reconhecer o seu diploma em Colômbia")
     assert icu_match["explanation"]["ready_now"] is False
+
+
+def _check_the_employer_sees_no_step(client, db, icu: int, key: str) -> None:
+    from models import VACANCY
+    from models.queries import ranking
+    from worker import jobs
 
     # The employer never sees the steps, the verdict or the reasons: they would tell her status.
     jobs.match_vacancy(icu)
@@ -142,15 +165,6 @@ def test_ranking_applies_the_rules_and_the_page_shows_now_and_after_steps(client
         stored = ranking(s, VACANCY, icu)[0]
     assert "eligibility" not in stored.scores and "steps" not in stored.explanation
 
-    # The ICU post is linked to a nursing occupation (ISCO 222x, regulated in Colombia):
-    # without a tertiary degree she is not eligible, and it is never shown to her.
-    assert rows[icu].explanation["occupations"]["vacancy"]["isco"].startswith("222")
-    without = factories.post(client, "profiles", factories.profile(education={"level": "upper_secondary", "country": "VE"}))
-    jobs.match_profile(factories.profile_id(db, without))
-    with db.session() as s:
-        ids = [m.vacancy_id for m in ranking(s, PROFILE, factories.profile_id(db, without))]
-    assert icu not in ids and cook in ids
-
 
 def test_barriers_count_the_stored_matches(client, db, settings, make_app, worker_state):
     from dataclasses import replace
@@ -162,6 +176,19 @@ def test_barriers_count_the_stored_matches(client, db, settings, make_app, worke
     for status in ("ppt", "irregular", None):
         jobs.match_profile(factories.profile_id(db, factories.post(client, "profiles", factories.profile(status=status))))
 
+    _check_small_counts_are_withheld(client)
+    shown = make_app(replace(settings, barrier_min_count=1)).test_client()
+    _check_the_counts_shown(shown)
+    _check_the_csv_and_the_thresholds(shown)
+
+    page = shown.get("/insights/barreras?min_score=0").get_data(as_text=True)
+    assert "Colombia" in page and "Solo el permiso de trabajo" in page and "Descargar CSV" in page
+    assert "<td>6</td>" in page
+    hidden = client.get("/insights/barreras?min_score=0").get_data(as_text=True)
+    assert "&lt;5" in hidden and "se muestran como" in hidden
+
+
+def _check_small_counts_are_withheld(client) -> None:
     # Counts under PUENTE_BARRIER_MIN_COUNT (5 by default) are withheld: they could point at one person.
     body = client.get("/api/v1/insights/barriers?min_score=0").get_json()
     co = next(r for r in body["countries"] if r["country"] == "CO")
@@ -171,7 +198,8 @@ def test_barriers_count_the_stored_matches(client, db, settings, make_app, worke
     csv_text = client.get("/api/v1/insights/barriers.csv?min_score=0").get_data(as_text=True)
     assert "CO,0.0,6,<5,<5" in csv_text
 
-    shown = make_app(replace(settings, barrier_min_count=1)).test_client()
+
+def _check_the_counts_shown(shown) -> None:
     body = shown.get("/api/v1/insights/barriers?min_score=0").get_json()
     co = next(r for r in body["countries"] if r["country"] == "CO")
     assert co["strong_matches"] == 6 and co["strong_matches"] == body["total"]["strong_matches"]
@@ -182,6 +210,8 @@ def test_barriers_count_the_stored_matches(client, db, settings, make_app, worke
     assert co["blocked"]["status_not_given"] == 1        # the cook post, for the one who did not say
     assert set(co["blocked"]) == set(body["groups"])
 
+
+def _check_the_csv_and_the_thresholds(shown) -> None:
     csv_text = shown.get("/api/v1/insights/barriers.csv?min_score=0").get_data(as_text=True)
     header, first, total = csv_text.strip().splitlines()
     assert header == ("country,min_score,strong_matches,eligible_now,permit,recognition,language,"
@@ -194,9 +224,3 @@ def test_barriers_count_the_stored_matches(client, db, settings, make_app, worke
     for bad in ("0.55", "2", "abc", "nan"):   # only the fixed steps: two close thresholds could isolate one match
         resp = shown.get(f"/api/v1/insights/barriers?min_score={bad}")
         assert resp.status_code == 400 and "min_score" in resp.get_json()["fields"], bad
-
-    page = shown.get("/insights/barreras?min_score=0").get_data(as_text=True)
-    assert "Colombia" in page and "Solo el permiso de trabajo" in page and "Descargar CSV" in page
-    assert "<td>6</td>" in page
-    hidden = client.get("/insights/barreras?min_score=0").get_data(as_text=True)
-    assert "&lt;5" in hidden and "se muestran como" in hidden
