@@ -48,7 +48,7 @@ class Settings:
     form, and a query string of at most `max_query_length` bytes.
 
     Sessions of employers and case workers end `session_lifetime` seconds after the login
-    (PUENTE_SESSION_HOURS, default 8), checked on the server (web/accounts.py).
+    (PUENTE_SESSION_HOURS, default 8), checked on the server (web/sessions.py).
     """
 
     env: str = "development"
@@ -104,7 +104,7 @@ class Settings:
             SESSION_COOKIE_SECURE=self.session_cookie_secure,
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
-            # Flask refuses a session cookie signed longer ago than this; web/accounts.py
+            # Flask refuses a session cookie signed longer ago than this; web/sessions.py
             # also ends a login this long after it began, however often it was used.
             PERMANENT_SESSION_LIFETIME=timedelta(seconds=self.session_lifetime),
             REMEMBER_COOKIE_DURATION=timedelta(seconds=self.session_lifetime),   # no "remember me" is offered

@@ -26,7 +26,7 @@ def settings():
 
 
 def knowledge():
-    """Return the app's mobility knowledge base (`config.mobility.KnowledgeBase`)."""
+    """Return the app's mobility knowledge base (`matching.knowledge.KnowledgeBase`)."""
     return current_app.extensions["puente_knowledge"]
 
 
