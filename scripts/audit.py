@@ -22,6 +22,7 @@ that into a warning (.ci/run sets it while the CI machine cannot reach a full se
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -159,7 +160,10 @@ def _report(vulnerable: list[tuple], unaudited: list[tuple], audited: int) -> in
 
 
 def main(argv: list[str]) -> int:
-    requirements = Path(argv[0]) if argv else ROOT / "requirements.txt"
+    parser = argparse.ArgumentParser(prog="./scripts/audit", description=__doc__.split("\n")[0])
+    parser.add_argument("requirements", type=Path, nargs="?", default=ROOT / "requirements.txt",
+                        help="the pinned requirements to audit (default: requirements.txt)")
+    requirements = parser.parse_args(argv).requirements
     pins = read_pins(requirements)
     others = {k: v for k, v in installed().items() if k not in pins}
     if service_answers():

@@ -5,6 +5,7 @@ matching. Loading twice does nothing the second time.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -33,7 +34,8 @@ def load_demo(app) -> tuple[int, int]:
         return len(profiles), len(vacancies)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="python -m scripts.demo", description=__doc__.split("\n")[0]).parse_args(argv)
     from web import create_app
 
     profiles, vacancies = load_demo(create_app())

@@ -5,11 +5,13 @@ PUENTE_RECONCILE_INTERVAL seconds).
 """
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="python -m scripts.reconcile", description=__doc__.split("\n")[0]).parse_args(argv)
     logging.basicConfig(level="INFO", format="%(message)s")
     from config import load_settings
     from worker.jobs import reconcile

@@ -7,6 +7,7 @@ Only empty entries are filled; the catalogues are then compiled with pybabel.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -17,7 +18,9 @@ DIR = Path(__file__).resolve().parent.parent / "web" / "translations"
 
 
 def main(argv: list[str]) -> int:
-    table = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    parser = argparse.ArgumentParser(prog="python -m scripts.translate_fill", description=__doc__.split("\n")[0])
+    parser.add_argument("table", type=Path, help='JSON: {"pt": {"msgid": "msgstr", ...}, "en": {...}}')
+    table = json.loads(parser.parse_args(argv).table.read_text(encoding="utf-8"))
     for locale, entries in table.items():
         path = DIR / locale / "LC_MESSAGES" / "messages.po"
         with open(path, "rb") as fh:

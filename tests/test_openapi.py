@@ -21,11 +21,11 @@ def _documented(doc: dict) -> set[tuple[str, str]]:
 
 
 def _routed(app) -> set[tuple[str, str]]:
-    """Every /api/v1 rule and method of the app, written as OpenAPI paths (HEAD and OPTIONS
+    """Every /api/v1 rule (and /healthz) and method of the app, written as OpenAPI paths (HEAD and OPTIONS
     are Flask's own)."""
     out = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/v1/") or rule.rule == "/api/v1":
+        if rule.rule.startswith("/api/v1/") or rule.rule in ("/api/v1", "/healthz"):
             path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
             out |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     return out
@@ -41,7 +41,9 @@ def _check_operation(path: str, item: dict, method: str, op: dict) -> None:
     for scopes in (scope for need in op["security"] for scope in need.values()):
         assert set(scopes) <= set(SCOPES), (path, method)
     for code, answer in op["responses"].items():
-        if code.startswith(("4", "5")):   # every error is the one JSON error shape
+        if (path, code) == ("/healthz", "503"):   # not an error shape: the health report, saying what is down
+            assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Health"}
+        elif code.startswith(("4", "5")):   # every error is the one JSON error shape
             assert answer == {"$ref": answer.get("$ref")} and answer["$ref"].startswith(
                 "#/components/responses/"), (path, method, code)
 

@@ -206,6 +206,13 @@ def test_a_command_runs_from_the_venv_outside_the_checkout(tmp_path, command, us
     assert done.stdout.startswith(usage), done.stdout
 
 
+@pytest.mark.parametrize("command", sorted(PROJECT["scripts"]))
+def test_every_command_answers_help(command):
+    done = subprocess.run([str(BIN / command), "--help"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("usage: "), done.stdout[:300]
+
+
 def _copy_checkout(dest: Path) -> list[str]:
     """Copy the files git knows (tracked or not ignored) to `dest`; return their paths."""
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,

@@ -62,9 +62,13 @@ def _operations(doc: dict):
             yield path, method, op
 
 
+# Answers that are not errors although their code is: the health check's "down" is its report.
+OWN_BODIES = {("/healthz", "503")}
+
+
 def _finish_operation(path: str, op: dict, min_scores: list[float]) -> None:
     for code, answer in list(op["responses"].items()):
-        if code in ERRORS:
+        if code in ERRORS and (path, code) not in OWN_BODIES:
             op["responses"][code] = {"$ref": f"#/components/responses/{ERRORS[code][0]}"}
         elif code == "202":
             answer["headers"] = LOCATION

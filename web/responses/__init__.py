@@ -7,7 +7,7 @@ default and is left out of the dump when it was not given (`dump`).
 """
 from __future__ import annotations
 
-from .common import ErrorOut, ProfileAccepted, ReasonOut, StepOut, VacancyAccepted, dump, iso
+from .common import ErrorOut, Health, ProfileAccepted, ReasonOut, StepOut, VacancyAccepted, dump, iso
 from .mobility import (
     Barriers,
     CountriesOut,
@@ -39,9 +39,37 @@ from .records import (
 )
 
 __all__ = [
-    "Barriers", "CandidateOut", "CandidateRanking", "CountriesOut", "CountryOut", "Eligibility", "ErrorOut",
-    "InterestOut", "JobOut", "OpenApiOut", "ProfileAccepted", "ProfileExport", "ProfileMatch", "ProfileOut", "Ranking",
-    "ReasonOut", "RunOut", "StepOut", "Suggestions", "VacancyAccepted", "VacancyMatch", "VacancyOut", "candidate_card",
-    "country_out", "country_summary", "dump", "iso", "match_out", "profile_out", "run_out", "run_status",
+    "Barriers",
+    "CandidateOut",
+    "CandidateRanking",
+    "CountriesOut",
+    "CountryOut",
+    "Eligibility",
+    "ErrorOut",
+    "Health",
+    "InterestOut",
+    "JobOut",
+    "OpenApiOut",
+    "ProfileAccepted",
+    "ProfileExport",
+    "ProfileMatch",
+    "ProfileOut",
+    "Ranking",
+    "ReasonOut",
+    "RunOut",
+    "StepOut",
+    "Suggestions",
+    "VacancyAccepted",
+    "VacancyMatch",
+    "VacancyOut",
+    "candidate_card",
+    "country_out",
+    "country_summary",
+    "dump",
+    "iso",
+    "match_out",
+    "profile_out",
+    "run_out",
+    "run_status",
     "vacancy_out",
 ]

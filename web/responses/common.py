@@ -11,7 +11,7 @@ from matching import EDUCATION_LEVELS
 from matching.eligibility import STEP_KINDS, VERDICTS
 from matching.i18n import LOCALES
 
-__all__ = ["Day", "EducationLevel", "ErrorOut", "Locale", "Out", "ProfileAccepted", "ReasonOut", "StepOut", "Time", "Unit",
+__all__ = ["Day", "EducationLevel", "ErrorOut", "Health", "Locale", "Out", "ProfileAccepted", "ReasonOut", "StepOut", "Time", "Unit",
            "VacancyAccepted", "Verdict", "dump", "iso"]
 
 # As `datetime.isoformat` writes it ("+00:00", never "Z"): what clients have always read.
@@ -29,6 +29,17 @@ class Out(BaseModel):
     """An answer's shape: exactly these keys (the document says `additionalProperties: false`)."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+Up = Literal["ok", "down"]
+
+
+class Health(Out):
+    """`/healthz`: whether the database and Redis answer; 503 when either is down."""
+
+    status: Up
+    database: Up
+    redis: Up
 
 
 def dump(model: BaseModel) -> dict:
