@@ -219,3 +219,17 @@ def test_healthz_and_unrouted_api_addresses_answer_json_and_pages_html(client):
     # A page's error is a page, whatever the client says it prefers.
     page = client.get("/profiles/nobody", headers={"Accept": "application/json"})
     assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def test_api_field_messages_come_from_the_catalogues_and_name_the_valid_values(client):
+    # English is the API's language; every sentence is a catalogue's, none is pydantic's own.
+    body = factories.profile(status="martian", jobs="Cook", languages=[{"code": "es", "level": "expert"}],
+                             education={"level": "wizard", "country": "VE"}, nationalities=["XX"])
+    fields = factories.api_post(client, "profiles", json=body).get_json()["fields"]
+    assert fields["status"].startswith("Unknown status for this country. Valid values for CO: ") and "ppt" in fields[
+        "status"]
+    assert fields["jobs"] == "Give a list."
+    assert fields["languages.0.level"].startswith("Choose one of 'native'")
+    assert fields["education.level"].startswith("Unknown education level. Give an ISCED 2011 level (")
+    assert fields["nationalities.0"] == "Give an ISO 3166 alpha-2 country code, such as CO."
+    assert not [m for m in fields.values() if m.startswith(("Input should", "Value error"))], fields

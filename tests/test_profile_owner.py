@@ -107,7 +107,7 @@ def test_english_page_errors_are_sentences_not_api_messages(client):
                                                        "consent": "on", "job-0-title": "Cook", "job-0-years": "many",
                                                        "status": "CO:martian"})
     text = resp.get_data(as_text=True)
-    assert resp.status_code == 422 and "Give a number in the allowed range." in text
+    assert resp.status_code == 422 and "Give a valid number." in text
     assert "Input should be" not in text and "Valid values for CO" not in text
     assert "Choose your status in the country where you live (Colombia)" in text
 

@@ -194,10 +194,9 @@ def _read_level(value, info: ValidationInfo):
         names = kb.degree_names(country)
         raise PydanticCustomError(
             "level_choice", "level_choice: give an ISCED 2011 level ({levels}), a number from 0 to 8, or a "
-            "national degree name{names}",
-            {"levels": ", ".join(EDUCATION_LEVELS),
-             "names": f" of {country} ({', '.join(names)})" if country and names else
-             " with the education country (a name such as 'bachiller' means different levels in different countries)"})
+            "national degree name of {country} ({names})",
+            {"levels": ", ".join(EDUCATION_LEVELS), "country": country or "",
+             "names": ", ".join(names) if country and names else ""})
     return found
 
 

@@ -49,7 +49,28 @@ MESSAGES = {
     "level_choice": N_("Elija un nivel de estudios de la lista."),
     "country_choice": N_("Puente aún no tiene las normas de este país."),
     "invalid": N_("Valor no válido."),
+    "list": N_("Envíe una lista."),
+    "text": N_("Envíe un texto."),
 }
+
+# What API clients read instead, where the valid values or the expected form say more
+# (the API's language is English; the texts are in the same catalogues).
+API_MESSAGES = {
+    "object": N_("Envíe un objeto JSON."),
+    "pattern": N_("No tiene la forma esperada."),
+    "isco_pattern": N_("No tiene la forma esperada: un código ISCO-08 de 1 a 4 dígitos."),
+    "choice": N_("Elija una de estas opciones: %(expected)s."),
+    "status_choice": N_("Situación desconocida para este país. Valores válidos para %(country)s: %(valid)s."),
+    "level_choice": N_("Nivel de estudios desconocido. Indique un nivel ISCED 2011 (%(levels)s), un número de 0 a 8 "
+                       "o el nombre de un título nacional de %(country)s (%(names)s)."),
+    "level_choice_any": N_("Nivel de estudios desconocido. Indique un nivel ISCED 2011 (%(levels)s), un número de 0 a "
+                           "8, o el nombre de un título nacional junto con el país de los estudios (un nombre como "
+                           "«bachiller» indica niveles distintos según el país)."),
+    "country_choice": N_("Puente aún no tiene las normas de este país. Valores válidos: %(valid)s."),
+    "country_code": N_("Indique un código de país ISO 3166 alfa-2, como CO."),
+    "language_code": N_("Indique un código de idioma ISO 639-1, como es."),
+}
+_API_ONLY = {"country_code", "language_code", "status_choice", "level_choice", "level_choice_any", "country_choice"}
 
 # pydantic's error types, by the message they get (ours are named as their message).
 _PYDANTIC_TYPES = {
@@ -58,13 +79,10 @@ _PYDANTIC_TYPES = {
     "greater_than": "range", "greater_than_equal": "range", "less_than": "range", "less_than_equal": "range",
     "literal_error": "choice", "enum": "choice", "bool_parsing": "choice", "bool_type": "choice",
     "extra_forbidden": "extra",
+    "list_type": "list", "string_type": "text",
 }
 _NUMBER_TYPES = ("float", "int", "finite")
 
-# API clients get what was wrong and the valid values, in the API's language.
-_API_PREFIX = {"status_choice": "Unknown status for this country.", "level_choice": "Unknown education level.",
-               "country_choice": "Puente has no rules for this country."}
-_API_OWN_WORDS = ("invalid", "choice", "number")   # pydantic's own sentence is the most precise
 _OBJECT_TYPES = ("model_type", "model_attributes_type", "dict_type")
 _UNION_BRANCHES = ("function-after", "literal", "none")
 
@@ -74,9 +92,9 @@ def _catalogue(locale: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS), [locale])   # Spanish, the source: the texts as written
 
 
-def message(key: str, locale: str, **values) -> str:
+def message(key: str, locale: str, texts: dict = MESSAGES, **values) -> str:
     """The message for an error of this kind, in `locale`, with its values filled in."""
-    text = _catalogue(locale).gettext(MESSAGES[key])
+    text = _catalogue(locale).gettext(texts[key])
     return text % values if values else text
 
 
@@ -148,18 +166,19 @@ def _bounds(err: dict, key: str, model) -> tuple[str, dict]:
     return key, limits
 
 
-def _api_text(err: dict, key: str, name: str) -> str | None:
-    """The API's own English for errors where pydantic's words, or the valid values, say more."""
+def _api_text(err: dict, key: str, name: str, locale: str) -> str | None:
+    """What an API client reads where the valid values or the expected form say more."""
+    ctx = err.get("ctx") or {}
     if err["type"] == "string_pattern_mismatch":
-        return "Does not have the expected form" + (": an ISCO-08 code of 1 to 4 digits." if name.endswith(
-            "isco") else ".")
+        return message("isco_pattern" if name.endswith("isco") else "pattern", locale, API_MESSAGES)
     if err["type"] in _OBJECT_TYPES:
-        return "Give a JSON object."
-    if key in _API_OWN_WORDS:
-        return err["msg"]
-    if key in _API_PREFIX:   # "Unknown status for this country. Valid values for CO: ..."
-        detail = err["msg"].split(": ", 1)[-1]
-        return f"{_API_PREFIX[key]} {detail[:1].upper()}{detail[1:]}."
+        return message("object", locale, API_MESSAGES)
+    if key == "choice" and "expected" in ctx:
+        return message("choice", locale, API_MESSAGES, expected=ctx["expected"])
+    if key == "level_choice" and not ctx.get("names"):
+        key = "level_choice_any"
+    if key in _API_ONLY:   # the valid values, from the model's context
+        return message(key, locale, API_MESSAGES, **{k: str(v) for k, v in ctx.items()})
     return None
 
 
@@ -172,8 +191,8 @@ def _text(err: dict, key: str, limits: dict, locale: str) -> str:
 def field_errors(exc: ValidationError, locale: str = "en", model=None, api: bool = False) -> dict[str, str]:
     """Return {"jobs.0.title": "message"} for each error, in `locale`.
 
-    For API clients (`api`), some messages are pydantic's own precise sentences and name
-    the valid codes; people on a page get plain sentences in their language.
+    For API clients (`api`), some messages name the valid values or the expected form;
+    people on a page get plain sentences in their language. Every text is the catalogues'.
 
     A list item is named by its index; an error of the whole object is under "_".
     """
@@ -182,6 +201,6 @@ def field_errors(exc: ValidationError, locale: str = "en", model=None, api: bool
     for err in exc.errors(include_url=False, include_input=False):
         name = _name(err)
         key, limits = _bounds(err, _message_key(err), model)
-        text = _api_text(err, key, name) if api else None
+        text = _api_text(err, key, name, locale) if api else None
         out.setdefault(name, text if text is not None else _text(err, key, limits, locale))
     return out
