@@ -17,6 +17,7 @@ Validation messages (web/validation.py) are in the same catalogues, marked with 
 """
 from __future__ import annotations
 
+from babel import Locale
 from flask import g, request
 from flask_babel import Babel, get_locale
 
@@ -24,7 +25,8 @@ from matching.i18n import LOCALES
 
 __all__ = ["LOCALES", "LOCALE_NAMES", "init_i18n", "locale"]
 
-LOCALE_NAMES = {"es": "Español", "pt": "Português", "en": "English"}
+# Each language named in itself, from CLDR (Español, Português, English).
+LOCALE_NAMES = {code: Locale.parse(code).get_display_name(code).capitalize() for code in LOCALES}
 COOKIE = "lang"
 
 
