@@ -26,6 +26,35 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
+def _write_concepts(taxonomy, folder: Path, writer_for) -> None:
+    for kind, concepts in (("occupations", taxonomy.occupations), ("skills", taxonomy.skills)):
+        for lang in sorted({lang for c in concepts for lang in c.labels}):
+            with writer_for(f"{kind}_{lang}.csv") as writer:
+                writer.writerow(["conceptType", "conceptUri", "iscoGroup", "preferredLabel", "altLabels",
+                                 "regulatedProfessionNote", "description"])
+                for c in (c for c in concepts if c.labels.get(lang)):
+                    note = "http://data.europa.eu/esco/regulated-professions/regulated" if c.regulated else ""
+                    writer.writerow([kind[:-1].title(), c.uri, c.isco or "", c.labels[lang][0],
+                                     "\n".join(c.labels[lang][1:]), note, ""])
+
+
+def _write_relations(taxonomy, writer_for) -> None:
+    with writer_for("occupationSkillRelations.csv") as writer:
+        writer.writerow(["occupationUri", "relationType", "skillType", "skillUri"])
+        for name in ("essential", "optional"):
+            for o, skills in getattr(taxonomy, name).items():
+                for s in skills:
+                    writer.writerow([taxonomy.occupations[o].uri, name, "skill/competence", taxonomy.skills[s].uri])
+
+
+def _write_isco_groups(taxonomy, writer_for) -> None:
+    for lang in sorted({lang for labels in taxonomy.isco_groups.values() for lang in labels}):
+        with writer_for(f"ISCOGroups_{lang}.csv") as writer:
+            writer.writerow(["conceptType", "conceptUri", "code", "preferredLabel"])
+            for code, labels in ((c, ls) for c, ls in taxonomy.isco_groups.items() if ls.get(lang)):
+                writer.writerow(["ISCOGroup", f"http://data.europa.eu/esco/isco/C{code}", code, labels[lang]])
+
+
 def write_esco_download(taxonomy, folder: Path) -> Path:
     """Write `taxonomy` as an official ESCO CSV download would hold it (for import tests).
 
@@ -33,33 +62,17 @@ def write_esco_download(taxonomy, folder: Path) -> Path:
     clone.
     """
     import csv
+    from contextlib import contextmanager
+
+    @contextmanager
+    def writer_for(name: str):
+        with open(folder / name, "w", newline="", encoding="utf-8") as fh:
+            yield csv.writer(fh)
 
     folder.mkdir(parents=True, exist_ok=True)
-    for kind, concepts in (("occupations", taxonomy.occupations), ("skills", taxonomy.skills)):
-        for lang in sorted({lang for c in concepts for lang in c.labels}):
-            with open(folder / f"{kind}_{lang}.csv", "w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(["conceptType", "conceptUri", "iscoGroup", "preferredLabel", "altLabels",
-                                 "regulatedProfessionNote", "description"])
-                for c in concepts:
-                    if c.labels.get(lang):
-                        note = "http://data.europa.eu/esco/regulated-professions/regulated" if c.regulated else ""
-                        writer.writerow([kind[:-1].title(), c.uri, c.isco or "", c.labels[lang][0],
-                                         "\n".join(c.labels[lang][1:]), note, ""])
-    with open(folder / "occupationSkillRelations.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["occupationUri", "relationType", "skillType", "skillUri"])
-        for name in ("essential", "optional"):
-            for o, skills in getattr(taxonomy, name).items():
-                for s in skills:
-                    writer.writerow([taxonomy.occupations[o].uri, name, "skill/competence", taxonomy.skills[s].uri])
-    for lang in sorted({lang for labels in taxonomy.isco_groups.values() for lang in labels}):
-        with open(folder / f"ISCOGroups_{lang}.csv", "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["conceptType", "conceptUri", "code", "preferredLabel"])
-            for code, labels in taxonomy.isco_groups.items():
-                if labels.get(lang):
-                    writer.writerow(["ISCOGroup", f"http://data.europa.eu/esco/isco/C{code}", code, labels[lang]])
+    _write_concepts(taxonomy, folder, writer_for)
+    _write_relations(taxonomy, writer_for)
+    _write_isco_groups(taxonomy, writer_for)
     return folder
 
 

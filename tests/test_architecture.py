@@ -240,3 +240,24 @@ def test_only_config_reads_the_environment():
     wrong = [f"{module}:{line}" for module, path in MODULES.items() if module.split(".")[0] not in ("config", "scripts")
              for line in _environment_reads(ast.parse(path.read_text(encoding="utf-8")))]
     assert not wrong, "\n".join(wrong)
+
+
+def _function_of_complexity(n: int) -> str:
+    return "def f(x):\n" + "".join(f"    if x == {i}:\n        return {i}\n" for i in range(n - 1)) + "    return -1\n"
+
+
+def test_the_complexity_gate_counts_past_radons_grades(tmp_path):
+    from scripts.complexity import over
+
+    (tmp_path / "fifteen.py").write_text(_function_of_complexity(15))
+    method = "class C:\n    " + _function_of_complexity(16).replace("\n", "\n    ")
+    nested = "def outer():\n    " + _function_of_complexity(17).replace("\n", "\n    ") + "return f\n"
+    (tmp_path / "over.py").write_text(method.rstrip() + "\n\n\n" + nested)
+    assert sorted(line.split(" ", 1)[1] for line in over([tmp_path])) == ["f (16)", "f (17)"]
+
+
+def test_no_function_over_complexity_15():
+    from scripts.complexity import over
+
+    found = over([ROOT / room for room in (*PACKAGES, "tests")])
+    assert not found, "\n".join(found)

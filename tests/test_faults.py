@@ -249,32 +249,33 @@ def _rerun_in_process(db, matcher) -> dict:
     return _rankings(db)
 
 
+# What a key of each Redis type holds, read whole.
+_READ_KEY = {
+    "string": lambda conn, key: [conn.get(key)],
+    "hash": lambda conn, key: [v for pair in conn.hgetall(key).items() for v in pair],
+    "list": lambda conn, key: conn.lrange(key, 0, -1),
+    "set": lambda conn, key: list(conn.smembers(key)),
+    "zset": lambda conn, key: conn.zrange(key, 0, -1),
+    "stream": lambda conn, key: [v for _, fields in conn.xrange(key) for pair in fields.items() for v in pair],
+}
+
+
+def _as_text(item) -> str:
+    if not isinstance(item, bytes):
+        return str(item)
+    try:
+        item = zlib.decompress(item)
+    except zlib.error:
+        pass
+    return item.decode("utf-8", "replace")
+
+
 def _redis_text(conn: Redis) -> str:
     """Everything Redis holds, as text, with RQ's zlib-compressed job data opened."""
     values = []
     for key in conn.scan_iter(count=1000):
-        kind = conn.type(key).decode()
-        items = [key]
-        if kind == "string":
-            items.append(conn.get(key))
-        elif kind == "hash":
-            items += [v for pair in conn.hgetall(key).items() for v in pair]
-        elif kind == "list":
-            items += conn.lrange(key, 0, -1)
-        elif kind == "set":
-            items += list(conn.smembers(key))
-        elif kind == "zset":
-            items += conn.zrange(key, 0, -1)
-        elif kind == "stream":
-            items += [v for _, fields in conn.xrange(key) for pair in fields.items() for v in pair]
-        for item in items:
-            if isinstance(item, bytes):
-                try:
-                    item = zlib.decompress(item)
-                except zlib.error:
-                    pass
-                item = item.decode("utf-8", "replace")
-            values.append(str(item))
+        items = [key, *_READ_KEY.get(conn.type(key).decode(), lambda *_: [])(conn, key)]
+        values += [_as_text(item) for item in items]
     return "\n".join(values)
 
 
@@ -293,6 +294,26 @@ def _report(**figures) -> None:
 KILLS = int(os.environ.get("PUENTE_TEST_KILLS", "20"))   # fewer while debugging this test
 
 
+def _edit_some(db, redis, settings, profile_ids: list[int]) -> int:
+    """Edit these profiles as people would, each queued again; return how many."""
+    with db.session() as s:
+        for pid in profile_ids:
+            s.execute(update(Profile).where(Profile.id == pid).values(summary=Profile.summary + ".", updated_at=utcnow()))
+            s.commit()
+            enqueue_match(s, redis, settings, PROFILE, pid, reason="edited")
+    return len(profile_ids)
+
+
+def _worker_inside_a_job(db, redis, group) -> tuple[str, str] | None:
+    """A worker of the group inside a matching job (its run marked running, not yet done), and the job."""
+    for name in list(group.procs):
+        rq_worker = Worker.find_by_key(f"rq:worker:{group.rq_names[name]}", connection=redis)
+        current = rq_worker.get_current_job_id() if rq_worker else None
+        if current and current.startswith("match-") and _running(db, current, group.started_at[name]):
+            return name, current
+    return None
+
+
 def test_workers_killed_mid_job_lose_nothing(app, db, redis, settings, workers, matcher):
     """SIGKILL a worker in the middle of a matching job 20 times (edits are queued whenever the
     queue runs low, so there is always a job to interrupt)."""
@@ -307,20 +328,8 @@ def test_workers_killed_mid_job_lose_nothing(app, db, redis, settings, workers, 
     while len(kills) < KILLS:
         assert time.monotonic() - t0 < 600, f"only {len(kills)} kills mid-job in 10 minutes"
         if queue.count < 4:   # people keep editing: there is always work to interrupt
-            with db.session() as s:
-                for pid in rng.sample(profiles, 6):
-                    s.execute(update(Profile).where(Profile.id == pid).values(
-                        summary=Profile.summary + ".", updated_at=utcnow()))
-                    s.commit()
-                    enqueue_match(s, redis, settings, PROFILE, pid, reason="edited")
-                    edits += 1
-        victim = None
-        for name in list(group.procs):
-            rq_worker = Worker.find_by_key(f"rq:worker:{group.rq_names[name]}", connection=redis)
-            current = rq_worker.get_current_job_id() if rq_worker else None
-            if current and current.startswith("match-") and _running(db, current, group.started_at[name]):
-                victim = (name, current)   # inside our job: its run is marked running, not yet done
-                break
+            edits += _edit_some(db, redis, settings, rng.sample(profiles, 6))
+        victim = _worker_inside_a_job(db, redis, group)
         if victim is None:
             time.sleep(0.005)
             continue

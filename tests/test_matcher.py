@@ -205,6 +205,26 @@ def _import_profiles(app, n: int, conn: Redis) -> list[int]:
         return list(s.scalars(select(Profile.id).order_by(Profile.id)))[-n:]
 
 
+def _check_the_queued_jobs(queue, redis, settings, pids: list[int]) -> None:
+    assert queue.job_ids == [job_id(PROFILE, p) for p in pids]
+    for job in Job.fetch_many(queue.job_ids, connection=redis):
+        assert job.func_name == "worker.jobs.match_profile" and job.args == (pids[queue.job_ids.index(job.id)],)
+        assert job.retries_left == settings.job_retries and job.timeout == settings.job_timeout
+
+
+def _check_queued_again(app, conn, queue, redis, settings, pids: list[int]) -> None:
+    # Queued again: each waiting job covers its target; a running one gets a follow-up.
+    Job.fetch(job_id(PROFILE, pids[0]), connection=redis).set_status(JobStatus.STARTED)
+    conn.trips.clear()
+    with app.extensions["puente_db"].session() as s:
+        assert enqueue_matches(s, conn, settings, PROFILE, pids, reason="edited") is True
+        edited = s.scalars(select(MatchRun.job_id).where(MatchRun.reason == "edited")).all()
+    assert edited == [f"{job_id(PROFILE, pids[0])}-next"]
+    assert len([kind for kind, _ in conn.trips if kind == "pipeline"]) == 2 and len(conn.trips) <= 3
+    assert queue.job_ids[-1] == f"{job_id(PROFILE, pids[0])}-next" and len(queue) == 13
+    Job.fetch(job_id(PROFILE, pids[0]), connection=redis).set_status(JobStatus.QUEUED)
+
+
 def test_a_bulk_import_queues_every_job_in_one_pipeline_and_a_real_worker_drains_them(
         app, db, redis, redis_url, settings, matcher):
     conn = CountingRedis.from_url(redis_url)
@@ -218,21 +238,8 @@ def test_a_bulk_import_queues_every_job_in_one_pipeline_and_a_real_worker_drains
         pipelines = [size for kind, size in conn.trips if kind == "pipeline"]
         assert len(pipelines) == 2 and pipelines[0] == 2 * 12 and pipelines[1] > 12
         assert len(conn.trips) <= 3, conn.trips
-        assert queue.job_ids == [job_id(PROFILE, p) for p in pids]
-        for job in Job.fetch_many(queue.job_ids, connection=redis):
-            assert job.func_name == "worker.jobs.match_profile" and job.args == (pids[queue.job_ids.index(job.id)],)
-            assert job.retries_left == settings.job_retries and job.timeout == settings.job_timeout
-
-        # Queued again: each waiting job covers its target; a running one gets a follow-up.
-        Job.fetch(job_id(PROFILE, pids[0]), connection=redis).set_status(JobStatus.STARTED)
-        conn.trips.clear()
-        with app.extensions["puente_db"].session() as s:
-            assert enqueue_matches(s, conn, settings, PROFILE, pids, reason="edited") is True
-            edited = s.scalars(select(MatchRun.job_id).where(MatchRun.reason == "edited")).all()
-        assert edited == [f"{job_id(PROFILE, pids[0])}-next"]
-        assert len([kind for kind, _ in conn.trips if kind == "pipeline"]) == 2 and len(conn.trips) <= 3
-        assert queue.job_ids[-1] == f"{job_id(PROFILE, pids[0])}-next" and len(queue) == 13
-        Job.fetch(job_id(PROFILE, pids[0]), connection=redis).set_status(JobStatus.QUEUED)
+        _check_the_queued_jobs(queue, redis, settings, pids)
+        _check_queued_again(app, conn, queue, redis, settings, pids)
     finally:
         conn.close()
 
