@@ -29,7 +29,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-# Country is re-exported for the callers that still import it from here (web/openapi.py).
 from matching.knowledge import Country, Degree, EducationFile, KnowledgeBase, OccupationHint, OccupationsFile
 
 __all__ = [
@@ -37,7 +36,6 @@ __all__ = [
     "COUNTRIES_DIR",
     "EDUCATION_FILE",
     "REQUIRED_COUNTRIES",
-    "Country",
     "KnowledgeBaseError",
     "load_knowledge_base",
 ]

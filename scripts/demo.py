@@ -25,8 +25,10 @@ def load_demo(app) -> tuple[int, int]:
     with app.app_context():
         if db_session().scalar(select(func.count()).select_from(Vacancy)):
             return 0, 0
-        vacancies = [VacancyIn.model_validate(v) for v in json.loads((DEMO / "vacancies.json").read_text())]
-        profiles = [ProfileIn.model_validate(p, context={"kb": app.extensions["puente_knowledge"]}) for p in json.loads((DEMO / "profiles.json").read_text())]
+        context = {"kb": app.extensions["puente_knowledge"]}   # the app's knowledge base, as the web validates
+        vacancies = [VacancyIn.model_validate(v, context=context)
+                     for v in json.loads((DEMO / "vacancies.json").read_text())]
+        profiles = [ProfileIn.model_validate(p, context=context) for p in json.loads((DEMO / "profiles.json").read_text())]
         for v in vacancies:
             create_vacancy(v)
         for p in profiles:

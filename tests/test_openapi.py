@@ -69,7 +69,7 @@ def test_a_method_not_documented_gets_405_naming_the_documented_ones(client):
 
 
 def test_request_schemas_are_the_validation_models(app, client):
-    from config.mobility import Country
+    from matching.knowledge import Country
     from web.api.openapi import REF
     from web.schemas import EligibilityIn, ProfileIn, VacancyIn
 

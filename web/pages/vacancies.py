@@ -30,7 +30,7 @@ def new():
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            parsed = VacancyIn.model_validate(vacancy_from_form(request.form))
+            parsed = VacancyIn.model_validate(vacancy_from_form(request.form), context={"kb": knowledge()})
         except ValidationError as exc:
             errors = form_errors(field_errors(exc, locale(), VacancyIn))
         else:

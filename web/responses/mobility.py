@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from config.mobility import Country
 from matching.eligibility import BARRIER_GROUPS
+from matching.knowledge import Country
 
 from .common import Day, Locale, Out, ReasonOut, StepOut, Unit, Verdict
 
