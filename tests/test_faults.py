@@ -585,3 +585,30 @@ def test_database_down_is_a_503_that_saves_nothing(settings, make_app, redis):
     api = client.post("/api/v1/profiles", json=factories.profile(), headers={"Authorization": "Bearer pt_x"})
     assert api.status_code == 503 and api.get_json()["error"] == "unavailable"
     assert Queue(settings.queue_name, connection=redis).count == 0
+
+
+def test_a_connection_dropped_before_teardown_is_not_a_bare_500(make_app, db, settings):
+    """PostgreSQL drops the request's connection after the view has answered: giving it back
+    at teardown must not raise (under gunicorn that was a bare HTML 500, outside every error
+    handler), and the next request gets a live connection."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server connection to drop")
+    import psycopg
+
+    from web.extensions import db_session
+
+    app = make_app(settings)
+    admin = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    @app.get("/fault/drop-my-connection")
+    def drop_my_connection():
+        backend = db_session().execute(text("SELECT pg_backend_pid()")).scalar()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        return {"dropped": backend}
+
+    client = app.test_client()
+    resp = client.get("/fault/drop-my-connection")
+    assert resp.status_code == 200 and resp.get_json()["dropped"] > 0
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.get_json()["database"] == "ok"

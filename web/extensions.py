@@ -1,9 +1,14 @@
 """Extensions, created unbound here and bound to the app in the factory."""
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, g
 from flask_wtf import CSRFProtect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 csrf = CSRFProtect()
 
@@ -31,6 +36,17 @@ def knowledge():
 
 
 def close_session(_exc=None) -> None:
+    """Give this request's connection back (at teardown, after the answer was made).
+
+    A connection the database dropped cannot be rolled back on its way back to the pool:
+    it is thrown away instead. Raising here would turn an answer already made into the
+    server's bare 500, outside every error handler.
+    """
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except DBAPIError as exc:
+        log.warning("database connection lost at teardown (%s): discarded", type(exc).__name__)
+        session.invalidate()
