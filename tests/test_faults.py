@@ -35,7 +35,7 @@ from sqlalchemy import func, select, text, update
 from models import PROFILE, VACANCY, Match, MatchRun, Profile, Vacancy, utcnow
 from models.queries import stale_ids
 from tests import factories
-from worker.queueing import enqueue_match, job_id
+from worker.queueing import enqueue_match, enqueue_reconcile, job_id
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -612,3 +612,29 @@ def test_a_connection_dropped_before_teardown_is_not_a_bare_500(make_app, db, se
     assert resp.status_code == 200 and resp.get_json()["dropped"] > 0
     health = client.get("/healthz")
     assert health.status_code == 200 and health.get_json()["database"] == "ok"
+
+
+def test_a_worker_outlives_redis_and_ranks_what_came_while_it_was_away(settings, make_app, db, own_redis, workers,
+                                                                         matcher):
+    """Redis goes away under a running worker (RQ alone quits within seconds) and comes back
+    empty: the same process waits, resumes, and ranks what people submitted meanwhile (once a
+    reconcile pass is queued, as the cron does). RQ retries its own dequeue; when another of its
+    calls meets Redis away it quits its loop, and `worker.__main__.serve` waits and serves again
+    (tests/test_worker_entry.py)."""
+    app = make_app(replace(settings, redis_url=own_redis.url))
+    _add_vacancies(app, 4)
+    group = workers(own_redis.url)
+    proc = group.start("a")
+    _wait(lambda: _settled(db), 180, "the worker ranked the vacancies", every=0.5)
+    own_redis.stop()
+    _add_profiles(app, 2)   # saved, their jobs not queued: Redis is away
+    time.sleep(12)          # RQ's own loop quit within 5-7 s of Redis going away
+    assert proc.poll() is None, group.logs()[-3000:]
+    own_redis.start()       # empty, as a restarted Redis that keeps nothing on disk
+    conn = Redis.from_url(own_redis.url)
+    enqueue_reconcile(conn, settings)   # the cron's next tick (python -m worker --cron)
+    conn.close()
+    _wait(lambda: _settled(db), 180, "what came while Redis was away is ranked", every=0.5)
+    assert proc.poll() is None and group.procs["a"] is proc   # the same process served throughout
+    group.stop_all()
+    assert _rankings(db) == _rerun_in_process(db, matcher)

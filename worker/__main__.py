@@ -4,8 +4,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import time
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.cron import CronScheduler
 
 from config import ConfigError, load_settings
@@ -36,6 +40,56 @@ def limit_threads(threads: int) -> None:
             os.environ[name] = str(threads)
 
 
+log = logging.getLogger(__name__)
+REDIS_AWAY = (RedisConnectionError, RedisTimeoutError)
+MAX_WAIT = 30.0   # seconds between two tries at most, while Redis is away
+
+
+def wait_for_redis(conn, sleep=time.sleep) -> int:
+    """Block until Redis answers, trying again after 1, 2, 4... up to MAX_WAIT seconds; return the tries.
+
+    SIGTERM and Ctrl-C stop the process meanwhile (RQ's handlers belong to the worker that ended).
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    tries, delay = 0, 1.0
+    while True:
+        tries += 1
+        try:
+            conn.ping()
+            return tries
+        except REDIS_AWAY:
+            sleep(delay)
+            delay = min(delay * 2, MAX_WAIT)
+
+
+def serve(run, conn, again=lambda: None, sleep=time.sleep) -> None:
+    """Call `run()` (one RQ worker's or scheduler's loop) until it ends for a reason other than
+    Redis going away; when Redis is away, wait for it and run again.
+
+    Args:
+        run: runs the loop and returns whether it ended on request (a signal, a burst done).
+        conn: the Redis connection to wait on.
+        again: called once Redis answers again, before the loop restarts.
+        sleep: how to wait (tests pass their own).
+    """
+    while True:
+        try:
+            if run():
+                return
+        except REDIS_AWAY as exc:   # RQ's teardown, or the scheduler, meeting Redis away
+            log.warning("Redis went away (%s)", type(exc).__name__)
+        try:
+            conn.ping()
+            log.warning("the worker loop ended with Redis up: starting it again")
+            sleep(1.0)
+        except REDIS_AWAY:
+            log.warning("Redis is away: waiting for it, then resuming")
+            wait_for_redis(conn, sleep)
+            log.info("Redis is back: resuming")
+        again()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m worker", description="Puente matching worker.")
     parser.add_argument("--burst", action="store_true", help="stop when the queue is empty")
@@ -57,10 +111,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.cron:
         from .jobs import reconcile  # here, not at the top: see the imports below
 
-        cron = CronScheduler(connection=conn, logging_level=args.log_level)
-        cron.register(reconcile, settings.queue_name, interval=settings.reconcile_interval,
-                      job_timeout=settings.job_timeout)
-        cron.start()
+        def run_cron() -> bool:
+            cron = CronScheduler(connection=conn, logging_level=args.log_level)
+            cron.register(reconcile, settings.queue_name, interval=settings.reconcile_interval,
+                          job_timeout=settings.job_timeout)
+            cron.start()
+            return True   # start() returns only when asked to stop; Redis away raises
+
+        serve(run_cron, conn)
         return 0
 
     limit_threads(settings.worker_threads)
@@ -76,9 +134,26 @@ def main(argv: list[str] | None = None) -> int:
                                      matcher.taxonomy.taxonomy.version)
     enqueue_reconcile(conn, settings)  # catch up on anything missed while no worker ran
     worker_cls = getattr(runner, WORKER_CLASSES[args.worker_class])
-    worker = worker_cls([settings.queue_name], connection=conn, name=args.name, matcher=matcher)
-    worker.work(burst=args.burst, with_scheduler=True, logging_level=args.log_level)
+
+    def run_worker() -> bool:
+        worker = worker_cls([settings.queue_name], connection=conn, name=args.name, matcher=matcher)
+        try:
+            worker.work(burst=args.burst, with_scheduler=True, logging_level=args.log_level)
+        finally:
+            _forget(worker)
+        return args.burst or worker.stop_requested
+
+    # RQ quits its loop when Redis goes away; this process waits for Redis and serves again.
+    serve(run_worker, conn, again=lambda: enqueue_reconcile(conn, settings))
     return 0
+
+
+def _forget(worker) -> None:
+    """Mark an ended worker dead in Redis, so that a new one may take its name (best effort)."""
+    try:
+        worker.register_death()
+    except REDIS_AWAY:
+        pass
 
 
 if __name__ == "__main__":

@@ -27,6 +27,14 @@ class _HandsMatcher:
         super().__init__(*args, **kwargs)
         self.matcher = matcher if matcher is not None else Matcher(load_settings())
 
+    #: Whether the worker was asked to stop (SIGTERM, Ctrl-C), as opposed to quitting
+    #: because Redis went away (`python -m worker` then waits for Redis and serves again).
+    stop_requested = False
+
+    def request_stop(self, signum, frame):
+        self.stop_requested = True
+        super().request_stop(signum, frame)
+
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
         with self.matcher.bound():
             return super().perform_job(job, queue, execution)

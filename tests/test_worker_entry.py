@@ -1,0 +1,53 @@
+"""`python -m worker`'s loop around RQ: waiting for Redis and serving again (with a real
+redis-server the test stops and starts; the process-level test is in test_faults.py)."""
+from __future__ import annotations
+
+import threading
+import time
+
+from redis import Redis
+
+from tests.test_faults import RedisServer
+from worker.__main__ import serve, wait_for_redis
+
+
+def test_waiting_for_redis_returns_once_it_answers(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    server.stop()
+    conn = Redis.from_url(server.url, socket_connect_timeout=0.5)
+    threading.Timer(1.5, server.start).start()
+    slept = []
+    try:
+        tries = wait_for_redis(conn, sleep=lambda s: (slept.append(s), time.sleep(min(s, 0.5))))
+        assert tries > 1 and conn.ping()
+        assert slept[:3] == [1.0, 2.0, 4.0][:len(slept[:3])] and max(slept) <= 30
+    finally:
+        conn.close()
+        time.sleep(0.1)
+        if server.proc is not None:
+            server.stop()
+
+
+def test_serve_runs_again_after_redis_went_away_and_stops_on_request(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    conn = Redis.from_url(server.url, socket_connect_timeout=0.5)
+    runs, agains = [], []
+
+    def run() -> bool:
+        runs.append(time.monotonic())
+        if len(runs) == 1:   # the first loop meets Redis away, as RQ's teardown does
+            server.stop()
+            threading.Timer(1.0, server.start).start()
+            conn.ping()
+        return True          # the second ends on request
+
+    try:
+        serve(run, conn, again=lambda: agains.append(conn.ping()), sleep=lambda s: time.sleep(min(s, 0.5)))
+        assert len(runs) == 2 and agains == [True]
+    finally:
+        conn.close()
+        time.sleep(0.1)
+        if server.proc is not None:
+            server.stop()
