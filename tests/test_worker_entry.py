@@ -51,3 +51,21 @@ def test_serve_runs_again_after_redis_went_away_and_stops_on_request(tmp_path):
         time.sleep(0.1)
         if server.proc is not None:
             server.stop()
+
+
+def test_a_loop_that_keeps_ending_with_redis_up_is_restarted_ever_more_slowly(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    conn = Redis.from_url(server.url, socket_connect_timeout=0.5)
+    runs, slept = [], []
+
+    def run() -> bool:   # ends at once, as RQ's loop does after an error it does not survive
+        runs.append(1)
+        return len(runs) == 8
+
+    try:
+        serve(run, conn, sleep=slept.append)
+        assert slept == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]   # never a tight crash loop
+    finally:
+        conn.close()
+        server.stop()

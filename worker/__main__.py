@@ -43,6 +43,7 @@ def limit_threads(threads: int) -> None:
 log = logging.getLogger(__name__)
 REDIS_AWAY = (RedisConnectionError, RedisTimeoutError)
 MAX_WAIT = 30.0   # seconds between two tries at most, while Redis is away
+STEADY = 60.0     # a loop that ran this long ended on a blip, not in a crash loop: wait 1 s again
 
 
 def wait_for_redis(conn, sleep=time.sleep) -> int:
@@ -73,16 +74,20 @@ def serve(run, conn, again=lambda: None, sleep=time.sleep) -> None:
         again: called once Redis answers again, before the loop restarts.
         sleep: how to wait (tests pass their own).
     """
+    pause = 1.0   # grows while the loop keeps ending with Redis up: a crash loop must not spin
     while True:
+        started = time.monotonic()
         try:
             if run():
                 return
         except REDIS_AWAY as exc:   # RQ's teardown, or the scheduler, meeting Redis away
             log.warning("Redis went away (%s)", type(exc).__name__)
+        pause = 1.0 if time.monotonic() - started > STEADY else pause
         try:
             conn.ping()
-            log.warning("the worker loop ended with Redis up: starting it again")
-            sleep(1.0)
+            log.warning("the worker loop ended with Redis up: starting it again in %.0f s", pause)
+            sleep(pause)
+            pause = min(pause * 2, MAX_WAIT)
         except REDIS_AWAY:
             log.warning("Redis is away: waiting for it, then resuming")
             wait_for_redis(conn, sleep)
