@@ -1,13 +1,16 @@
 """The declarative base, column types shared by the models, and the database handle."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import JSON, DateTime, LargeBinary, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -21,6 +24,26 @@ NAMING = {
 }
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# PostgreSQL's SQLSTATEs for a transaction the server rolled back to break a conflict:
+# deadlock_detected, serialization_failure. Trying again at once is the documented answer.
+_RETRYABLE_STATES = {"40P01", "40001"}
+RETRIES = 4   # tries of a transaction that keeps losing a conflict, then it fails as any other error
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether `exc` is a conflict between transactions (deadlock, serialization failure,
+    SQLite's "database is locked"), not an outage: the transaction can be tried again at once."""
+    if not isinstance(exc, DBAPIError) or exc.connection_invalidated:
+        return False
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if state in _RETRYABLE_STATES:
+        return True
+    return type(orig).__module__ == "sqlite3" and "database is locked" in str(orig)
 
 
 def utcnow() -> datetime:
@@ -115,6 +138,36 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """Yield a session that never writes: no autoflush, nothing committed; its objects
+        stay readable after the block (detached, not expired), and changes made to them are
+        never flushed. For work that reads, computes at length, and writes later in a short
+        transaction of its own (no row lock is held while it computes)."""
+        session = self.sessionmaker(autoflush=False)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def transact(self, work: Callable[[Session], T], what: str = "transaction",
+                 again: tuple[type[Exception], ...] = ()) -> T:
+        """Run `work(session)` in a transaction of its own and commit it; when the database
+        rolls it back to break a conflict (a deadlock, a serialization failure), or `work`
+        raises one of `again`, run it again at once in a new one, up to `RETRIES` times.
+        `work` must read what it decides on inside the transaction, so that each try sees
+        what the other one committed."""
+        for attempt in range(1, RETRIES + 1):
+            try:
+                with self.session() as s:
+                    return work(s)
+            except (DBAPIError, *again) as exc:
+                if attempt == RETRIES or not (isinstance(exc, again) or retryable(exc)):
+                    raise
+                cause = type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__
+                log.warning("%s: %s, tried again at once (%d of %d)", what, cause, attempt + 1, RETRIES)
+        raise AssertionError("unreachable")
 
     def dispose(self) -> None:
         """Close every pooled connection."""

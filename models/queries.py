@@ -14,6 +14,7 @@ from .vacancy import Vacancy
 
 __all__ = [
     "claim_ranking",
+    "erase",
     "latest_run",
     "lock_rankings",
     "mark_finished",
@@ -89,16 +90,26 @@ def _match_row(owner: str, result, rank: int, encoder: str, when: datetime) -> M
                  encoder=encoder, computed_at=when)
 
 
-def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> None:
+def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> set[int]:
     """Take the row locks of the targets whose rankings this transaction rewrites, in id
-    order (the caller locks every side it rewrites, profiles first, before rewriting), so that two workers rewriting the same ranking wait for each other instead of
-    colliding on the unique pair constraint and failing into RQ's retry back-off.
-    (PostgreSQL: SELECT … FOR UPDATE; SQLite has one writer at a time anyway.)"""
+    order, and return the ids of those that exist (a row deleted meanwhile is not there).
+
+    The one lock order of every transaction that writes rankings or deletes what they rank:
+    profiles by id, then vacancies by id, all taken before the first write (see
+    docs/reliability.md, "No deadlock by design"). The lock is PostgreSQL's
+    `FOR NO KEY UPDATE`: it serialises the writers of one ranking, and it does not conflict
+    with the key-share lock an `INSERT INTO matches` takes on the rows it references, so
+    writing a ranking never waits on the rows it merely points to. SQLite has one writer at
+    a time anyway: there, only the ids are read.
+    """
     ids = sorted({int(t) for t in target_ids})
-    if not ids or session.get_bind().dialect.name == "sqlite":
-        return
+    if not ids:
+        return set()
     model = _TARGETS[owner]
-    session.execute(select(model.id).where(model.id.in_(ids)).order_by(model.id).with_for_update())
+    stmt = select(model.id).where(model.id.in_(ids)).order_by(model.id)
+    if session.get_bind().dialect.name != "sqlite":
+        stmt = stmt.with_for_update(key_share=True)   # FOR NO KEY UPDATE
+    return set(session.scalars(stmt))
 
 
 def replace_ranking(session: Session, kind: str, target_id: int, results: Sequence, encoder: str,
@@ -226,6 +237,33 @@ def merge_into_rankings(session: Session, owner: str, changed_id: int, results: 
             _rewrite(session, owner, target, entries, encoder, when)
             changed += 1
     return changed
+
+
+def erase(session: Session, kind: str, target_id: int) -> bool:
+    """Delete a profile or a vacancy with its place in every ranking and its runs; return
+    False when it is not there (any more).
+
+    The locks are taken in the one order of the ranking writers (profiles, then vacancies,
+    each by id): the row itself and every row whose ranking holds it. A matching job of the
+    same row therefore either finished before (its ranking goes with the row) or waits, and
+    then finds the row gone and ends quietly; the two never deadlock, and the deletion never
+    waits longer than one ranking transaction (milliseconds), not a whole job.
+    """
+    model = _TARGETS[kind]
+    if kind == PROFILE:
+        if not lock_rankings(session, PROFILE, [target_id]):
+            return False
+        lock_rankings(session, VACANCY, session.scalars(
+            select(Match.vacancy_id).where(Match.owner == VACANCY, Match.profile_id == target_id)))
+    else:
+        lock_rankings(session, PROFILE, session.scalars(
+            select(Match.profile_id).where(Match.owner == PROFILE, Match.vacancy_id == target_id)))
+        if not lock_rankings(session, VACANCY, [target_id]):
+            return False
+    session.execute(delete(MatchRun).where(MatchRun.kind == kind, MatchRun.target_id == target_id))
+    # Its matches (both sides) and interests go with it: ON DELETE CASCADE.
+    session.execute(delete(model).where(model.id == target_id))
+    return True
 
 
 def open_run(session: Session, kind: str, target_id: int, job_id: str, reason: str) -> MatchRun:

@@ -1,7 +1,8 @@
 """Save submissions and ask for their matching: shared by the API and the forms."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,12 +15,12 @@ from models import (
     Employer,
     Interest,
     Match,
-    MatchRun,
     Profile,
     Vacancy,
     utcnow,
 )
 from models.profile import new_public_id
+from models.queries import erase
 from worker.queueing import enqueue_match, enqueue_matches
 
 from .extensions import db_session, redis_conn, settings
@@ -133,11 +134,16 @@ def create_vacancy(data: VacancyIn, employer: Employer | None = None) -> tuple[V
 
 
 def delete_profile(profile: Profile) -> None:
-    """Delete a profile with its matches (both sides) and its run records."""
+    """Delete a profile with its matches (both sides), its interests and its run records.
+
+    In a transaction of its own that takes the ranking writers' locks in their order
+    (`models.queries.erase`), tried again at once if the database still breaks a conflict:
+    a deletion never waits on its own matching job, and never reports a conflict as an outage.
+    """
     s = db_session()
-    s.execute(delete(MatchRun).where(MatchRun.kind == PROFILE, MatchRun.target_id == profile.id))
-    s.delete(profile)  # matches go with it (ON DELETE CASCADE)
-    s.commit()
+    s.commit()   # the request's reads end here: the deletion is one short transaction
+    current_app.extensions["puente_db"].transact(lambda t: erase(t, PROFILE, profile.id), what="erasure")
+    s.expunge(profile)
 
 
 def express_interest(vacancy: Vacancy, profile_id: int) -> Interest | None:

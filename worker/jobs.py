@@ -1,17 +1,24 @@
 """RQ jobs. Module-level functions taking ids; they turn ids into work.
 
-Each job loads rows, calls `matching`, and replaces the stored ranking in one
-transaction, so a retried or duplicated job is harmless.
+A matching job has two parts. First it reads and scores, holding no lock: it loads the
+rows, links and embeds what changed, writes those caches (its own row's and the other
+side's) in short transactions of their own, and scores. Then one short transaction takes
+the locks of every ranking it rewrites, in the one global order (profiles by id, then
+vacancies by id; `models.queries.lock_rankings`), and replaces them; a retried or
+duplicated job is harmless. No transaction writes a profile or vacancy row it has not
+locked in that order, so two jobs (or a job and a deletion) cannot wait for each other in a
+circle; a conflict the database still breaks is tried again at once (`Database.transact`).
 """
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial as partial_fn
 
 from rq import get_current_job
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, undefer
 
 from matching import (
@@ -126,8 +133,8 @@ def _usable(rows: list, doc_fn) -> tuple[list, bool]:
     return usable, len(usable) < len(rows)
 
 
-def _annotate(index, rows: list, items: list[tuple[list[str], list[str], str | None]]) -> None:
-    """Link rows to ESCO, in one batch for those whose text or taxonomy changed."""
+def _annotate(index, rows: list, items: list[tuple[list[str], list[str], str | None]]) -> list:
+    """Link rows to ESCO, in one batch for those whose text or taxonomy changed; return those."""
     todo = []
     for row, (titles, skills, inherit) in zip(rows, items, strict=True):
         key = annotation_key(index, [*titles, "\x01", *skills, "\x01", inherit or ""])
@@ -135,22 +142,23 @@ def _annotate(index, rows: list, items: list[tuple[list[str], list[str], str | N
             todo.append((row, key, (titles, skills, inherit)))
     for (row, key, _), esco in zip(todo, annotate_many(index, [item for _, _, item in todo]), strict=True):
         row.esco, row.esco_key = esco, key
+    return [row for row, _, _ in todo]
 
 
-def _annotate_profiles(index, rows: list[Profile]) -> None:
+def _annotate_profiles(index, rows: list[Profile]) -> list[Profile]:
     """Link each profile's job titles and skills to ESCO, unless done for the same text."""
-    _annotate(index, rows, [([j.get("title", "") for j in p.jobs or []], list(p.skills or []), None) for p in rows])
+    return _annotate(index, rows, [([j.get("title", "") for j in p.jobs or []], list(p.skills or []), None) for p in rows])
 
 
-def _annotate_vacancies(index, rows: list[Vacancy]) -> None:
+def _annotate_vacancies(index, rows: list[Vacancy]) -> list[Vacancy]:
     """Link each vacancy's title and skills to ESCO; fill in skills it does not list."""
-    _annotate(index, rows, [([v.title], [*(v.essential_skills or []), *(v.optional_skills or [])],
+    return _annotate(index, rows, [([v.title], [*(v.essential_skills or []), *(v.optional_skills or [])],
                       None if v.essential_skills else (v.locale or "es")) for v in rows])
 
 
-def _embeddings(enc, rows, docs, key_fn, embed_fn) -> list[Embedding]:
-    """Return each row's embedding, computing only those whose content changed."""
-    out = []
+def _embeddings(enc, rows, docs, key_fn, embed_fn) -> tuple[list[Embedding], list]:
+    """Return each row's embedding, computing only those whose content changed, and those rows."""
+    out, changed = [], []
     for row, doc in zip(rows, docs, strict=True):
         key = key_fn(enc, doc)
         if row.embedding is not None and row.embedding_key == key:
@@ -159,47 +167,104 @@ def _embeddings(enc, rows, docs, key_fn, embed_fn) -> list[Embedding]:
         emb = embed_fn(enc, doc)
         row.embedding, row.embedding_key = emb.to_bytes(), key
         out.append(emb)
-    return out
+        changed.append(row)
+    return out, changed
 
 
-def _lock(s: Session, kind: str, target_id: int, others: list) -> None:
-    """Lock every ranking the job may rewrite up front, profiles before vacancies, each in
-    id order: a profile job and a vacancy job never wait for each other in a circle."""
+def _keep_caches(m: Matcher, model, rows: list) -> None:
+    """Write the embeddings and ESCO links computed for `rows`, in a short transaction of
+    their own, now: a job killed later keeps them, and no ranking transaction holds their
+    row locks. A row edited since it was read (another `updated_at`) is left alone: its
+    text changed, so these caches would not be used anyway."""
+    if not rows:
+        return
+    table = model.__table__
+    stmt = (update(table)
+            .where(table.c.id == bindparam("pk"), table.c.updated_at == bindparam("version", type_=table.c.updated_at.type))
+            .values(embedding=bindparam("emb", type_=table.c.embedding.type), embedding_key=bindparam("emb_key"),
+                    esco=bindparam("links", type_=table.c.esco.type), esco_key=bindparam("links_key")))
+    params = [{"pk": r.id, "version": r.updated_at, "emb": r.embedding, "emb_key": r.embedding_key,
+               "links": r.esco, "links_key": r.esco_key} for r in sorted(set(rows), key=lambda r: r.id)]
+    m.db.transact(lambda s: s.execute(stmt, params), what=f"caches of {len(params)} {table.name}")
+
+
+class _HoldersMoved(Exception):
+    """A ranking came to hold the job's row between reading who holds it and locking: the
+    transaction starts again (at once) and locks that one too."""
+
+
+@dataclass
+class _Scored:
+    """What the reading part of a job hands to its ranking transaction."""
+
+    target: Profile | Vacancy | None   # None: the row is gone
+    results: list
+    others: list
+    partial: bool = False
+
+
+def _holders(s: Session, kind: str, target_id: int) -> set[int]:
+    """The rows of the other side whose rankings hold the target."""
     other_kind = VACANCY if kind == PROFILE else PROFILE
     own_col, other_col = (Match.profile_id, Match.vacancy_id) if kind == PROFILE else (Match.vacancy_id, Match.profile_id)
-    holders = set(s.scalars(select(other_col).where(Match.owner == other_kind, own_col == target_id)))
-    touched = {o.id for o in others} | holders
-    profiles, vacancies = ({target_id}, touched) if kind == PROFILE else (touched, {target_id})
-    lock_rankings(s, PROFILE, profiles)
-    lock_rankings(s, VACANCY, vacancies)
+    return set(s.scalars(select(other_col).where(Match.owner == other_kind, own_col == target_id)))
 
 
-def _store(m: Matcher, s: Session, kind: str, target, results: list, others: list, started,
-           partial: bool = False, final: bool = True) -> dict:
+def _lock(s: Session, kind: str, target_id: int, others: list) -> tuple[bool, set[int]]:
+    """Lock every ranking the job may rewrite, before writing anything, in the one order:
+    profiles before vacancies, each by id.
+
+    Returns:
+        Whether the target still exists, and which rows of the other side do (those the
+        job scored and those whose rankings hold the target), locked.
+    """
+    scored = {o.id for o in others}
+    if kind == PROFILE:
+        # The target is the only profile: locked first, it keeps its holders from changing.
+        if not lock_rankings(s, PROFILE, [target_id]):
+            return False, set()
+        return True, lock_rankings(s, VACANCY, scored | _holders(s, kind, target_id))
+    holders = _holders(s, kind, target_id)
+    locked = lock_rankings(s, PROFILE, scored | holders)
+    if not lock_rankings(s, VACANCY, [target_id]):
+        return False, set()
+    if not _holders(s, kind, target_id) <= holders:
+        raise _HoldersMoved
+    return True, locked
+
+
+def _store(m: Matcher, s: Session, kind: str, scored: _Scored, started, final: bool = True) -> dict:
     """Replace the target's ranking, and update the rankings of the other side it now enters.
 
-    Nothing is written when the target's stored ranking was computed from a newer version
-    of its row than this job read (an edit's follow-up job committed first). Unless
-    `final`, rows of the other side ranked from newer versions than this job read make it
-    read them again (`_ReadAgain`) rather than store pairs scored from older versions.
+    Nothing is written when the target was deleted meanwhile, or when its stored ranking was
+    computed from a newer version of its row than this job read (an edit's follow-up job
+    committed first). Rows of the other side deleted meanwhile are left out. Unless `final`,
+    rows of the other side ranked from newer versions than this job read make it read them
+    again (`_ReadAgain`) rather than store pairs scored from older versions.
     """
     other_kind = VACANCY if kind == PROFILE else PROFILE
-    # A vacancy's ranking is what its employer sees: it is stored without what only the
-    # person may see (see matching.scoring.for_employer).
-    employer = [for_employer(r, m.settings.weights) for r in results]
-    own, theirs = (results, employer) if kind == PROFILE else (employer, results)
-    _lock(s, kind, target.id, others)
+    target = scored.target
+    exists, present = _lock(s, kind, target.id, scored.others)
+    if not exists:
+        log.info("match %s %s: deleted meanwhile, nothing stored", kind, target.id)
+        return {"candidates": len(scored.others), "ranked": 0, "missing": True}
+    others = [o for o in scored.others if o.id in present]
+    results = [r for r in scored.results if getattr(r, f"{other_kind}_id") in present]
     if not claim_ranking(s, kind, target.id, target.updated_at, started):
         log.info("match %s %s: superseded by the ranking of a newer version, not stored", kind, target.id)
         return {"candidates": len(others), "ranked": 0, "superseded": True}
     read_versions = {o.id: o.updated_at for o in others}
     if not final and ranked_since(s, other_kind, read_versions):
         raise _ReadAgain
+    # A vacancy's ranking is what its employer sees: it is stored without what only the
+    # person may see (see matching.scoring.for_employer).
+    employer = [for_employer(r, m.settings.weights) for r in results]
+    own, theirs = (results, employer) if kind == PROFILE else (employer, results)
     top = rank(own, m.settings.top_k, by=f"{other_kind}_id")
     replace_ranking(s, kind, target.id, top, m.encoder.version, started)
     changed = merge_into_rankings(s, other_kind, target.id, theirs, m.settings.top_k, m.encoder.version,
                                   [o.id for o in others if o.ranked_at is not None],
-                                  scored_only=[o.id for o in others] if partial else None,
+                                  scored_only=[o.id for o in others] if scored.partial else None,
                                   read_versions=read_versions)
     return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed}
 
@@ -213,28 +278,36 @@ def _job_id(default: str) -> str:
     return job.id if job is not None else default
 
 
-def _attempt(m: Matcher, run_id: int, work, final: bool) -> dict:
+def _attempt(m: Matcher, kind: str, run_id: int, score, final: bool) -> dict:
+    """Score (no lock held), then store in one short transaction, tried again at once on a
+    conflict; the run is closed in the ranking's own transaction: a worker killed right after
+    the commit cannot leave the run "running" over a ranking that is done."""
     started = utcnow()
-    with m.db.session() as s:
-        result = work(s, started, final)
-        # Closed in the ranking's own transaction: a worker killed right after the commit
-        # cannot leave the run "running" over a ranking that is done.
+    scored = score()
+
+    def store(s: Session) -> dict:
+        if scored.target is None:
+            result = {"candidates": 0, "ranked": 0, "missing": True}
+        else:
+            result = _store(m, s, kind, scored, started, final)
         mark_finished(s, run_id, ok=True, candidates=result.get("candidates"))
-    return result
+        return result
+
+    return m.db.transact(store, what=f"match {kind}", again=(_HoldersMoved,))
 
 
-def _run(m: Matcher, kind: str, target_id: int, work) -> dict:
-    """Run `work(session, started, final)` with its run status kept in the database; once
-    more, in a new transaction that reads every row again, if it asks to (`_ReadAgain`)."""
+def _run(m: Matcher, kind: str, target_id: int, score) -> dict:
+    """Run a job (`score()` reads and scores, `_store` writes) with its run status kept in
+    the database; once more, reading every row again, if the store asks to (`_ReadAgain`)."""
     with m.db.session() as s:
         run_id = mark_running(s, kind, target_id, _job_id(job_id(kind, target_id))).id
     t0 = time.perf_counter()
     try:
         try:
-            result = _attempt(m, run_id, work, final=False)
+            result = _attempt(m, kind, run_id, score, final=False)
         except _ReadAgain:
             log.info("match %s %s: rows it scored were ranked anew meanwhile, read again", kind, target_id)
-            result = _attempt(m, run_id, work, final=True)
+            result = _attempt(m, kind, run_id, score, final=True)
     except Exception as exc:  # noqa: BLE001 - any failure: recorded as the run's state, then re-raised
         # Only the exception class: its text may quote row data (SQL parameters, user
         # text), and RQ keeps what is raised in Redis. The job fails with our own words.
@@ -281,31 +354,33 @@ def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
     """
     m = matcher if matcher is not None else running_matcher()
 
-    def work(s: Session, started, final: bool) -> dict:
-        profile = _load(s, Profile, profile_id)
-        if profile is None:
-            return {"candidates": 0, "ranked": 0, "missing": True}
-        _annotate_profiles(m.taxonomy, [profile])
-        pdoc = profile_doc(profile, m.knowledge)
-        (pe,) = _embeddings(m.encoder, [profile], [pdoc], profile_key, embed_profile)
-        s.flush()   # its embedding is visible to the index of other workers once committed
-        reach = None if pdoc.relocate else [pdoc.country, *pdoc.target_countries, REMOTE]
+    def score() -> _Scored:
+        with m.db.reading() as s:
+            profile = _load(s, Profile, profile_id)
+            if profile is None:
+                return _Scored(None, [], [])
+            changed = _annotate_profiles(m.taxonomy, [profile])
+            pdoc = profile_doc(profile, m.knowledge)
+            (pe,), embedded = _embeddings(m.encoder, [profile], [pdoc], profile_key, embed_profile)
+            _keep_caches(m, Profile, changed + embedded)   # visible to the other workers' indexes
+            reach = None if pdoc.relocate else [pdoc.country, *pdoc.target_countries, REMOTE]
 
-        def within_reach(stmt):
-            stmt = stmt.where(Vacancy.status == "open")
-            if not pdoc.relocate:
-                stmt = stmt.where(or_(Vacancy.country.in_(reach[:-1]), Vacancy.remote.is_(True)))
-            return stmt
+            def within_reach(stmt):
+                stmt = stmt.where(Vacancy.status == "open")
+                if not pdoc.relocate:
+                    stmt = stmt.where(or_(Vacancy.country.in_(reach[:-1]), Vacancy.remote.is_(True)))
+                return stmt
 
-        vacancies, partial = _nearest(m, s, Vacancy, pe.vector, reach, within_reach)
+            vacancies, partial = _nearest(m, s, Vacancy, pe.vector, reach, within_reach)
         vacancies, skipped = _usable(vacancies, vacancy_doc)
-        _annotate_vacancies(m.taxonomy, vacancies)
+        changed = _annotate_vacancies(m.taxonomy, vacancies)
         vdocs = [vacancy_doc(v) for v in vacancies]
-        vembs = _embeddings(m.encoder, vacancies, vdocs, vacancy_key, embed_vacancy)
+        vembs, embedded = _embeddings(m.encoder, vacancies, vdocs, vacancy_key, embed_vacancy)
+        _keep_caches(m, Vacancy, changed + embedded)
         results = m.score((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True))
-        return _store(m, s, PROFILE, profile, results, vacancies, started, partial or skipped, final)
+        return _Scored(profile, results, vacancies, partial or skipped)
 
-    return _run(m, PROFILE, profile_id, work)
+    return _run(m, PROFILE, profile_id, score)
 
 
 def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
@@ -315,18 +390,15 @@ def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
     """
     m = matcher if matcher is not None else running_matcher()
 
-    def work(s: Session, started, final: bool) -> dict:
-        vacancy = _load(s, Vacancy, vacancy_id)
-        if vacancy is None:
-            return {"candidates": 0, "ranked": 0, "missing": True}
-        results: list = []
-        profiles: list[Profile] = []
-        partial = False
-        if vacancy.status == "open":  # a closed vacancy leaves every ranking
-            _annotate_vacancies(m.taxonomy, [vacancy])
+    def score() -> _Scored:
+        with m.db.reading() as s:
+            vacancy = _load(s, Vacancy, vacancy_id)
+            if vacancy is None or vacancy.status != "open":   # a closed vacancy leaves every ranking
+                return _Scored(vacancy, [], [])
+            changed = _annotate_vacancies(m.taxonomy, [vacancy])
             vdoc = vacancy_doc(vacancy)
-            (ve,) = _embeddings(m.encoder, [vacancy], [vdoc], vacancy_key, embed_vacancy)
-            s.flush()
+            (ve,), embedded = _embeddings(m.encoder, [vacancy], [vdoc], vacancy_key, embed_vacancy)
+            _keep_caches(m, Vacancy, changed + embedded)
             everyone = vacancy.remote or vacancy.accepts_relocation
 
             def within_reach(stmt):
@@ -334,16 +406,16 @@ def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
 
             profiles, partial = _nearest(m, s, Profile, ve.vector, None if everyone else [vacancy.country],
                                          within_reach)
-            as_doc = partial_fn(profile_doc, knowledge=m.knowledge)
-            profiles, skipped = _usable(profiles, as_doc)
-            partial = partial or skipped
-            _annotate_profiles(m.taxonomy, profiles)
-            pdocs = [as_doc(p) for p in profiles]
-            pembs = _embeddings(m.encoder, profiles, pdocs, profile_key, embed_profile)
-            results = m.score((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True))
-        return _store(m, s, VACANCY, vacancy, results, profiles, started, partial, final)
+        as_doc = partial_fn(profile_doc, knowledge=m.knowledge)
+        profiles, skipped = _usable(profiles, as_doc)
+        changed = _annotate_profiles(m.taxonomy, profiles)
+        pdocs = [as_doc(p) for p in profiles]
+        pembs, embedded = _embeddings(m.encoder, profiles, pdocs, profile_key, embed_profile)
+        _keep_caches(m, Profile, changed + embedded)
+        results = m.score((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True))
+        return _Scored(vacancy, results, profiles, partial or skipped)
 
-    return _run(m, VACANCY, vacancy_id, work)
+    return _run(m, VACANCY, vacancy_id, score)
 
 
 def reconcile(matcher: Matcher | None = None) -> dict:
