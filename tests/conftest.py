@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from config import load_settings
 from models import Base, upgrade
+from tests import processes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -273,3 +274,31 @@ def worker_process(settings, redis):
         proc.kill()
         out, _ = proc.communicate()
     assert "Traceback" not in out, out
+
+
+# --- real processes (tests/processes.py) ---------------------------------------------------
+
+@pytest.fixture
+def workers(settings, redis, tmp_path):
+    made = []
+
+    def make(redis_url: str | None = None, settings_=None, **env) -> processes.Workers:
+        folder = tmp_path / f"workers{len(made)}"
+        folder.mkdir()
+        made.append(processes.Workers(settings_ or settings, redis_url or settings.redis_url, folder, **env))
+        return made[-1]
+
+    yield make
+    for group in made:
+        group.stop_all()
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = processes.RedisServer(tmp_path)
+    server.start()
+    yield server
+    if server.proc is not None:
+        server.stop()
+
+

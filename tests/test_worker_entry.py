@@ -7,7 +7,7 @@ import time
 
 from redis import Redis
 
-from tests.test_faults import RedisServer
+from tests.processes import RedisServer
 from worker.__main__ import serve, wait_for_redis
 
 

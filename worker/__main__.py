@@ -95,6 +95,16 @@ def serve(run, conn, again=lambda: None, sleep=time.sleep) -> None:
         again()
 
 
+def when_redis_answers(conn, call, sleep=time.sleep):
+    """Call `call()`; while Redis is away, wait for it (with backoff) and call again."""
+    while True:
+        try:
+            return call()
+        except REDIS_AWAY as exc:
+            log.warning("Redis is away (%s): waiting for it", type(exc).__name__)
+            wait_for_redis(conn, sleep)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m worker", description="Puente matching worker.")
     parser.add_argument("--burst", action="store_true", help="stop when the queue is empty")
@@ -137,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     matcher = Matcher(settings).warm()
     logging.getLogger(__name__).info("worker ready: encoder %s, taxonomy %s", matcher.encoder.version,
                                      matcher.taxonomy.taxonomy.version)
-    enqueue_reconcile(conn, settings)  # catch up on anything missed while no worker ran
+    # Catch up on anything missed while no worker ran (a worker started before Redis waits for it).
+    when_redis_answers(conn, lambda: enqueue_reconcile(conn, settings))
     worker_cls = getattr(runner, WORKER_CLASSES[args.worker_class])
 
     def run_worker() -> bool:
