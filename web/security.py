@@ -16,6 +16,8 @@ marked `@large_body` and accept PUENTE_MAX_IMPORT_SIZE from case workers only.
 """
 from __future__ import annotations
 
+import unicodedata
+
 from flask import abort, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,7 +26,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .auth import is_admin
 from .extensions import settings as app_settings
 
-__all__ = ["FORM_SLACK", "init_security", "large_body", "limiter", "safe_cell", "submit_limit"]
+__all__ = ["FORM_SLACK", "formula_start", "init_security", "large_body", "limiter", "safe_cell", "submit_limit"]
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -80,13 +82,26 @@ def _has_nul(values) -> bool:
 def safe_cell(value):
     """A CSV cell a spreadsheet will not run as a formula.
 
-    Text whose first character, after any leading spaces or line breaks, starts a formula
-    in Excel, LibreOffice or Google Sheets (= + - @, their full-width forms, a tab or a
-    carriage return) gets a leading apostrophe, which spreadsheets show as text.
+    Text whose first character, after any leading whitespace (spaces, line breaks, no-break
+    spaces) and invisible format characters (Unicode category Cf: zero-width spaces and
+    joiners, the word joiner, a byte order mark, direction marks), starts a formula in Excel,
+    LibreOffice or Google Sheets (= + - @, their full-width forms, a tab or a carriage return)
+    gets a leading apostrophe, which spreadsheets show as text. Spreadsheets skip or strip
+    those characters, so "\u200b=1" or "\ufeff=1" would still be run.
     """
-    if isinstance(value, str) and value.lstrip(" \n\x0b\x0c\xa0")[:1] in _FORMULA_STARTS:
+    if isinstance(value, str) and formula_start(value):
         return "'" + value
     return value
+
+
+def formula_start(text: str) -> bool:
+    """Whether `text` would start a formula once its leading blanks and invisible characters go."""
+    for ch in text:
+        if ch in _FORMULA_STARTS:
+            return True
+        if not (ch.isspace() or unicodedata.category(ch) == "Cf"):
+            return False
+    return False
 
 
 _FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
