@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from babel.messages.mofile import read_mo
@@ -155,3 +156,33 @@ def test_validation_messages_come_from_the_catalogues_by_error_type(locale):
     assert errors["skills"] == message("control_character", locale)
     assert errors["jobs.0.title"] == message("no_words", locale)
     assert errors["jobs.0.years"] == message("range", locale, min="0", max="60")
+
+
+def _language_links(html: str) -> list[str]:
+    nav = re.search(r'<nav class="langs".*?</nav>', html, re.DOTALL).group(0)
+    return [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]*)"', nav)]
+
+
+def _stays_here(href: str) -> bool:
+    """Whether a browser (WHATWG URL parsing: a backslash counts as a slash) keeps `href` on this site."""
+    return "\\" not in href and (href.startswith("?") or (href.startswith("/") and not href.startswith("//")))
+
+
+@pytest.mark.parametrize("address", ["/%5Cevil.example", "//evil.example", "/%5C%5Cevil.example/x",
+                                     "/%2F%2Fevil.example", "/profiles/%5Cevil.example"])
+def test_language_links_on_a_page_not_found_stay_on_this_site(client, address):
+    # The raw path as a server hands it over (the test client would read "//host" as another host).
+    resp = client.get("/", query_string="lang=es", environ_overrides={"PATH_INFO": unquote(address),
+                                                                      "RAW_URI": address + "?lang=es"})
+    links = _language_links(resp.get_data(as_text=True))
+    assert resp.status_code == 404 and len(links) == 2, links
+    assert all(_stays_here(h) for h in links), links
+    assert {h.rsplit("lang=", 1)[1] for h in links} == {"pt", "en"}
+
+
+def test_language_links_are_built_from_the_route(client):
+    links = _language_links(client.get("/profiles/new?x=1&lang=es").get_data(as_text=True))
+    assert links == ["/profiles/new?x=1&lang=pt", "/profiles/new?x=1&lang=en"]
+    resp = client.get("/profiles/no-such-id")   # a route took it; its view answered 404
+    assert resp.status_code == 404
+    assert _language_links(resp.get_data(as_text=True))[0] == "/profiles/no-such-id?lang=pt"
