@@ -4,9 +4,10 @@ Every answer carries a content security policy (nothing loads from another site;
 style attributes only, for the score bars), no referrer (private links carry their token
 in the address, and pages link to official sites), no framing and no MIME sniffing.
 
-Submissions — profiles and vacancies, by form or API — are rate limited per client
-address with Flask-Limiter on the same Redis as the queue (PUENTE_RATE_LIMIT, default
-"10 per minute;100 per hour"). If Redis is away, limits fall back to the process's memory
+Submissions — profiles and vacancies, new or changed, by form or API — share one rate
+limit per client address (`submission_limit`, whichever form or endpoint they come
+through), counted by Flask-Limiter on the same Redis as the queue (PUENTE_RATE_LIMIT,
+default "10 per minute;100 per hour"). If Redis is away, limits fall back to the process's memory
 rather than refusing people.
 
 Request sizes are bounded in config (`Settings.flask_config`): a body of 512 kB (JSON or
@@ -26,7 +27,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .auth import is_admin
 from .extensions import settings as app_settings
 
-__all__ = ["FORM_SLACK", "formula_start", "init_security", "large_body", "limiter", "safe_cell", "submit_limit"]
+__all__ = ["FORM_SLACK", "formula_start", "init_security", "large_body", "limiter", "safe_cell", "submission_limit", "submit_limit"]
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -44,6 +45,13 @@ def _storage_uri(redis_url: str) -> str:
 
 def submit_limit() -> str:
     return app_settings().rate_limit
+
+
+# One count per client address for every submission, whichever door it comes through: the
+# profile and vacancy forms (new and edit) and the API's POST and PUT share it. (A limit per
+# endpoint let one address send the limit through each of six doors.)
+SUBMISSIONS = "submissions"
+submission_limit = limiter.shared_limit(submit_limit, scope=SUBMISSIONS, methods=["POST", "PUT"])
 
 
 FORM_SLACK = 64 * 1024   # the form's other fields and multipart boundaries around an uploaded file
