@@ -317,3 +317,163 @@ def test_kinds_of_database_errors():
     assert database_trouble(InternalServerError(original_exception=wrap(OperationalError, locked))) == BUSY
     assert database_trouble(wrap(IntegrityError, psycopg.errors.UniqueViolation())) is None   # a bug, a 500
     assert database_trouble(ValueError("x")) is None
+
+
+# --- gunicorn, as in the Procfile, with its connections cut every 0.7 s ------------------------
+
+APPLICATION_NAME = "puente-web-test"
+CUT_EVERY = 0.7
+READS = 600     # at least, from 8 threads,
+SECONDS = 15    # and for at least this long (about 20 rounds of cuts)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def _gunicorn(settings, folder):
+    """`gunicorn --workers 2 --threads 4 'web:create_app()'` in production mode; its database
+    connections carry an application_name of their own (set here only, through DATABASE_URL)."""
+    import os
+    import subprocess
+    import sys
+
+    import requests
+
+    from tests.conftest import ROOT
+
+    port, log_path = _free_port(), folder / "gunicorn.log"
+    env = {**os.environ, "PUENTE_ENV": "production", "SECRET_KEY": settings.secret_key,
+           "DATABASE_URL": f"{settings.database_url}?application_name={APPLICATION_NAME}",
+           "REDIS_URL": settings.redis_url, "PUENTE_QUEUE": settings.queue_name, "PUENTE_DATA_DIR": settings.data_dir,
+           "HF_HUB_OFFLINE": "1"}
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                                 "--threads", "4", "web:create_app()"], cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, log_path.read_text()[-3000:]
+            try:
+                if requests.get(base + "/healthz", timeout=10).status_code == 200:
+                    break
+            except requests.RequestException:   # not listening yet, or its workers still starting
+                pass
+            assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+            time.sleep(0.2)
+        yield base, log_path
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class CutLoop(threading.Thread):
+    """Every 0.7 s, terminates every PostgreSQL backend of the served app."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.stopping, self.rounds, self.terminated = threading.Event(), 0, 0
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            while not self.stopping.wait(CUT_EVERY):
+                self.terminated += conn.execute(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = %s", (APPLICATION_NAME,)).fetchone()[0]
+                self.rounds += 1
+
+
+def _employer_cookie(client, db) -> tuple[str, int]:
+    """An employer logged in (in this process, same secret key) with a vacancy of its own:
+    its session cookie, and the vacancy's id."""
+    client.environ_base["HTTP_USER_AGENT"] = "puente-fault-test"   # the login is bound to the browser
+    _register(client, email="rrhh@clinica-a.co", organisation="Clínica A")
+    resp = client.post("/vacancies/new", data={
+        "csrf_token": _token_of(client, "/vacancies/new"), "title": "Enfermero/a de UCI", "country": "CO",
+        "city": "Cúcuta", "essential_skills": "cuidados intensivos", "accepts_relocation": "on"})
+    vid = int(re.search(r"/vacancies/(\d+)", resp.headers["Location"]).group(1))
+    return client.get_cookie("session").value, vid
+
+
+def _token_of(client, address: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(address).get_data(as_text=True)).group(1)
+
+
+def _check_answer(address: str, resp) -> str:
+    """What the answer was ("ok", "away", "busy"); asserts the shape of anything else."""
+    missing = [h for h in SECURITY_HEADERS if h not in resp.headers]
+    assert not missing, (address, resp.status_code, missing)
+    if resp.status_code < 300:
+        return "ok"
+    assert resp.status_code == 503 and resp.headers.get("Retry-After") in ("1", "60"), \
+        (address, resp.status_code, resp.text[:300])
+    if address.startswith("/api/"):
+        body = resp.json()
+        assert set(body) == {"error", "message", "fields"} and body["error"] in ("unavailable", "busy"), body
+    else:
+        assert resp.headers["Content-Type"].startswith("text/html") and "<html lang=" in resp.text, resp.text[:300]
+    return "busy" if resp.headers["Retry-After"] == "1" else "away"
+
+
+def test_gunicorn_with_its_connections_cut_every_0_7_s_never_answers_500(settings, app, client, pg, ranked, tmp_path):
+    """Reads of the API and the pages (anonymous and an employer's) from 8 threads, for 15 s, while every
+    backend of the app is terminated every 0.7 s: no 500, every non-2xx a 503 with Retry-After
+    in the room's shape, security headers on everything, nothing escaping to gunicorn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    cookie, own_vid = _employer_cookie(client, pg)
+    pid, vid, key = ranked["pid"], ranked["vid"], ranked["key"]
+    anonymous = [f"/api/v1/profiles/{pid}/matches", f"/api/v1/vacancies/{vid}", f"/api/v1/profiles/{pid}",
+                 f"/api/v1/vacancies/{vid}/matches?key={key}", f"/profiles/{pid}?lang=pt", f"/vacancies/{vid}?key={key}"]
+    employer = [f"/vacancies/{own_vid}", "/cuenta/?lang=en"]
+    reads = [(a, False) for a in anonymous] + [(a, True) for a in employer]
+    with _gunicorn(settings, tmp_path) as (base, log_path):
+        answers: list = []
+
+        def reader(first: int) -> None:
+            http, i = requests.Session(), first
+            while time.monotonic() < deadline or len(answers) < READS:
+                address, logged_in = reads[i % len(reads)]
+                headers = {"User-Agent": "puente-fault-test", **({"Cookie": f"session={cookie}"} if logged_in else {})}
+                resp = http.get(base + address, headers=headers, timeout=30, allow_redirects=False)
+                answers.append((address, resp.status_code, _check_answer(address, resp)))
+                i += 1
+
+        cuts = CutLoop()
+        cuts.start()
+        started = time.monotonic()
+        deadline = started + SECONDS
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                for done in [pool.submit(reader, n) for n in range(8)]:
+                    done.result()
+        finally:
+            cuts.stopping.set()
+            cuts.join(10)
+        seconds = time.monotonic() - started
+        server_log = log_path.read_text(errors="replace")
+    codes = [code for _, code, _ in answers]
+    kinds = [kind for _, _, kind in answers]
+    print(f"WEBFAULTS gunicorn 2x4, cut every {CUT_EVERY}s: {len(answers)} reads in {seconds:.1f}s, "
+          f"{cuts.rounds} cut rounds, {cuts.terminated} backends terminated; 2xx {kinds.count('ok')}, "
+          f"503 away {kinds.count('away')}, 503 busy {kinds.count('busy')}, 500 {codes.count(500)}, "
+          f"other {sum(1 for c in codes if c >= 300 and c != 503)}")
+    assert codes.count(500) == 0 and all(c < 300 or c == 503 for c in codes)
+    assert cuts.terminated >= 5, "the loop cut too little to test anything"
+    assert "Error handling request" not in server_log and "Traceback" not in server_log, server_log[-3000:]
+    assert not [a for a, code, _ in answers if code == 302], "the employer's login did not hold"

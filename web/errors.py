@@ -23,8 +23,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .extensions import discard_session
 
-__all__ = ["AWAY", "BUSY", "RETRY_AFTER", "RETRY_AFTER_BUSY", "database_away", "database_trouble",
-           "log_unexpected", "retry_after"]
+__all__ = ["AWAY", "BUSY", "RETRY_AFTER", "RETRY_AFTER_BUSY", "database_trouble", "log_unexpected",
+           "retry_after"]
 
 log = logging.getLogger("web.errors")
 
@@ -74,11 +74,6 @@ def database_trouble(exc: BaseException) -> str | None:
         if kind:
             return kind
     return None
-
-
-def database_away(exc: BaseException) -> bool:
-    """Whether `exc` says the database cannot be reached (refused, dropped, restarting)."""
-    return database_trouble(exc) == AWAY
 
 
 def retry_after(trouble: str) -> str:
