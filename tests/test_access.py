@@ -168,3 +168,53 @@ def test_no_personal_text_in_the_web_logs(world, caplog):
     assert {"rq", "worker"} <= names, names   # the queue and the job did log, at DEBUG
     text = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in records)
     assert SECRET not in text and "Yuleidys" not in text
+
+
+# --- the queue monitor's buttons -----------------------------------------------------------
+
+@pytest.fixture
+def failed_jobs(app, redis, settings):
+    """Three real RQ jobs in the failed registry: run by a real worker, each raised."""
+    from rq import Queue
+    from rq.worker import SimpleWorker
+
+    queue = Queue(settings.queue_name, connection=redis)
+    jobs = [queue.enqueue("builtins.int", f"not a number {i}", job_id=f"fails-{i}") for i in range(3)]
+    SimpleWorker([queue], connection=redis).work(burst=True)
+    assert sorted(queue.failed_job_registry.get_job_ids()) == sorted(j.id for j in jobs)
+    return queue
+
+
+def _queue_state(queue) -> tuple:
+    conn = queue.connection
+    return (sorted(queue.failed_job_registry.get_job_ids()), queue.get_job_ids(),
+            sorted(k.decode() for k in conn.keys("rq:job:fails-*")))
+
+
+def test_the_queue_monitor_changes_nothing_without_the_csrf_token(app, settings, failed_jobs):
+    create_user(settings.database_url, "orienta@ong.org", "clave-de-prueba-1", admin=True)
+    admin = app.test_client()
+    _login(admin, "orienta@ong.org", "clave-de-prueba-1")
+    q, before = settings.queue_name, _queue_state(failed_jobs)
+    changes = [("/admin/rq/requeue/{q}", "GET"), ("/admin/rq/requeue/{q}", "POST"),
+               ("/admin/rq/job/fails-0/requeue", "POST"), ("/admin/rq/job/fails-1/delete", "POST"),
+               ("/admin/rq/queue/{q}/failed/empty", "POST"), ("/admin/rq/queue/{q}/compact", "POST")]
+    attempts = 0
+    for address, method in changes:
+        url = address.format(q=q)
+        for headers in ({}, {"Origin": "https://evil.example", "Referer": "https://evil.example/"},
+                        {"X-CSRFToken": "forged"}):
+            resp = admin.open(url, method=method, headers=headers, data={"x": "1"})
+            assert resp.status_code in (400, 405), (url, method, resp.status_code)
+            assert _queue_state(failed_jobs) == before, (url, method, headers)
+            attempts += 1
+    assert attempts == 18
+    # Reading stays for case workers, and the monitor's own buttons (its script sends the token
+    # from the cookie its pages set) still work.
+    assert admin.get(f"/admin/rq/0/data/jobs/{q}/failed/8/asc/1.json").status_code == 200
+    assert admin.get("/admin/rq/").status_code == 200
+    token = admin.get_cookie("_csrf_token", path="/admin/rq")
+    assert token is not None and "SameSite=Strict" in admin.get("/admin/rq/").headers["Set-Cookie"]
+    resp = admin.post("/admin/rq/job/fails-0/requeue", headers={"X-CSRFToken": token.value})
+    assert resp.status_code == 200 and resp.get_json()["status"] == "OK"
+    assert "fails-0" not in failed_jobs.failed_job_registry.get_job_ids() and "fails-0" in failed_jobs.get_job_ids()

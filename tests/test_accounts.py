@@ -240,7 +240,9 @@ def test_the_queue_monitor_may_run_its_scripts_and_buttons(admin_client):
     page = admin_client.get("/admin/rq/")
     assert "'unsafe-eval'" in page.headers["Content-Security-Policy"]
     assert admin_client.get("/").headers["Content-Security-Policy"].count("unsafe") == 1   # style attributes only
-    assert admin_client.post("/admin/rq/queue/puente-test/queued/empty").status_code == 200
+    token = admin_client.get_cookie("_csrf_token", path="/admin/rq").value   # set by the page, sent by its script
+    assert admin_client.post("/admin/rq/queue/puente-test/queued/empty").status_code == 400   # no token
+    assert admin_client.post("/admin/rq/queue/puente-test/queued/empty", headers={"X-CSRFToken": token}).status_code == 200
 
 
 def test_case_workers_do_not_see_a_contact_given_to_an_employer(client, app, admin_client, db, worker_state):

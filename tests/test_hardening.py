@@ -184,25 +184,33 @@ def test_case_workers_may_send_larger_files_than_other_requests(admin_client, cl
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=1", "\r=1", " =HYPERLINK(\"x\")",
-                                   "\n=1", "\u00a0@x", "\uff1d1+1", "  -1"])
+                                   "\n=1", "\u00a0@x", "\uff1d1+1", "  -1",
+                                   # invisible characters first: zero-width space, non-joiner, joiner, word
+                                   # joiner, byte order mark, a left-to-right mark (any Cf), and mixed with blanks
+                                   "\u200b=1+1", "\u200c+1", "\u200d-1", "\u2060@SUM(A1)", "\ufeff=HYPERLINK(\"x\")",
+                                   "\u200e=1", "\ufeff\u200b =1", " \u200b\u3000=1", "\u200b\t1", "\ufeff\r1"])
 def test_safe_cell_neutralises_every_formula_start(value):
     from web.security import safe_cell
 
     assert safe_cell(value) == "'" + value
 
 
-@pytest.mark.parametrize("value", ["Cúcuta", "a=b", "", "CO", "1.5", "<5"])
+@pytest.mark.parametrize("value", ["Cúcuta", "a=b", "", "CO", "1.5", "<5", "\u200b", "\ufeffCúcuta", " a-b"])
 def test_safe_cell_leaves_plain_text(value):
     from web.security import safe_cell
 
     assert safe_cell(value) == value and safe_cell(3) == 3 and safe_cell(None) is None
 
 
-FORMULAS = ["=HYPERLINK(\"evil\")", "+1+1", "-1+1", "@SUM(1)", " =1+1"]
+FORMULAS = ["=HYPERLINK(\"evil\")", "+1+1", "-1+1", "@SUM(1)", " =1+1", "\u200b=1+1", "\ufeff@SUM(1)"]
 
 
 def _dangerous(cell: str) -> bool:
-    return cell.lstrip(" \n\x0b\x0c\xa0")[:1] in set("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+    """A cell a spreadsheet runs: a formula start after blanks and invisible (Cf) characters."""
+    import unicodedata
+
+    rest = "".join(c for c in cell if unicodedata.category(c) != "Cf").lstrip(" \n\x0b\x0c\xa0\u3000")
+    return rest[:1] in set("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 
 
 def test_the_shortlist_csv_round_trips_with_no_formula(admin_client, db, worker_state):

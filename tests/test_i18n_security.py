@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from babel.messages.mofile import read_mo
@@ -95,6 +96,10 @@ def test_security_headers(client):
     assert resp.headers["X-Frame-Options"] == "DENY" and resp.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def _form_token(client, address: str = "/profiles/new") -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(address).get_data(as_text=True)).group(1)
+
+
 def test_submissions_are_rate_limited(settings, make_app):
     app = make_app(replace(settings, rate_limit_enabled=True, rate_limit="2 per minute"))
     client = app.test_client()
@@ -102,13 +107,44 @@ def test_submissions_are_rate_limited(settings, make_app):
     assert codes == [202, 202, 429]
     resp = factories.api_post(client, "profiles", json=factories.profile())
     assert resp.status_code == 429 and resp.get_json()["error"] == "too_many_requests"
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/profiles/new").get_data(as_text=True)).group(1)
-    form = {"csrf_token": token, "country": "CO", "summary": "Cocinera", "consent": "on"}
-    codes = [client.post("/profiles/new?lang=es", data=form).status_code for _ in range(3)]
-    assert codes == [302, 302, 429]   # each kind of submission has its own count
-    page = client.post("/profiles/new?lang=es", data=form)
-    assert "Demasiadas solicitudes" in page.get_data(as_text=True)
+    form = {"csrf_token": _form_token(client), "country": "CO", "summary": "Cocinera", "consent": "on"}
+    page = client.post("/profiles/new?lang=es", data=form)   # the same address: its count is used up
+    assert page.status_code == 429 and "Demasiadas solicitudes" in page.get_data(as_text=True)
     assert client.get("/profiles/new").status_code == 200   # reading is not limited
+
+
+def test_one_submission_limit_per_address_across_forms_and_the_api(settings, make_app):
+    """Five submissions a minute from one address, through four doors (README: submissions,
+    by form or API, per client address): the sixth is refused wherever it comes from, and
+    another address still submits."""
+    app = make_app(replace(settings, rate_limit_enabled=True, rate_limit="5 per minute"))
+    client, other = app.test_client(), app.test_client()
+    there = {"REMOTE_ADDR": "198.51.100.8"}   # the test client's own is 127.0.0.1
+    token = _form_token(client)
+    profile_form = {"csrf_token": token, "country": "CO", "summary": "Cocinera", "consent": "on"}
+    vacancy_form = {"csrf_token": token, "title": "Cocinero/a", "country": "CO", "city": "Bogotá"}
+    pid = factories.post(client, "profiles", factories.profile())   # 1: the API
+    codes = [
+        client.post("/profiles/new", data=profile_form).status_code,           # 2: a form
+        client.post("/vacancies/new", data=vacancy_form).status_code,          # 3: another form
+        factories.api_post(client, "vacancies", json=factories.vacancy()).status_code,  # 4: the API
+        client.put(f"/api/v1/profiles/{pid}", json=factories.profile()).status_code,  # 5
+    ]
+    assert codes == [302, 302, 202, 202], codes
+    refused = [client.post("/profiles/new", data=profile_form),
+               client.post("/vacancies/new", data=vacancy_form),
+               factories.api_post(client, "profiles", json=factories.profile()),
+               client.put(f"/api/v1/profiles/{pid}", json=factories.profile())]
+    assert [r.status_code for r in refused] == [429] * 4
+    assert "Demasiadas solicitudes" in refused[0].get_data(as_text=True)
+    assert refused[2].get_json()["error"] == "too_many_requests" and refused[2].headers["Retry-After"]
+    assert factories.api_post(other, "profiles", json=factories.profile(), environ_base=there).status_code == 202
+
+
+def test_the_readme_says_what_the_submission_limit_counts():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `PUENTE_RATE_LIMIT` |"))
+    assert "by form or API" in row and "per client address" in row
 
 
 def test_suggestions_come_from_esco_labels_in_the_readers_language(client):
@@ -155,3 +191,33 @@ def test_validation_messages_come_from_the_catalogues_by_error_type(locale):
     assert errors["skills"] == message("control_character", locale)
     assert errors["jobs.0.title"] == message("no_words", locale)
     assert errors["jobs.0.years"] == message("range", locale, min="0", max="60")
+
+
+def _language_links(html: str) -> list[str]:
+    nav = re.search(r'<nav class="langs".*?</nav>', html, re.DOTALL).group(0)
+    return [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]*)"', nav)]
+
+
+def _stays_here(href: str) -> bool:
+    """Whether a browser (WHATWG URL parsing: a backslash counts as a slash) keeps `href` on this site."""
+    return "\\" not in href and (href.startswith("?") or (href.startswith("/") and not href.startswith("//")))
+
+
+@pytest.mark.parametrize("address", ["/%5Cevil.example", "//evil.example", "/%5C%5Cevil.example/x",
+                                     "/%2F%2Fevil.example", "/profiles/%5Cevil.example"])
+def test_language_links_on_a_page_not_found_stay_on_this_site(client, address):
+    # The raw path as a server hands it over (the test client would read "//host" as another host).
+    resp = client.get("/", query_string="lang=es", environ_overrides={"PATH_INFO": unquote(address),
+                                                                      "RAW_URI": address + "?lang=es"})
+    links = _language_links(resp.get_data(as_text=True))
+    assert resp.status_code == 404 and len(links) == 2, links
+    assert all(_stays_here(h) for h in links), links
+    assert {h.rsplit("lang=", 1)[1] for h in links} == {"pt", "en"}
+
+
+def test_language_links_are_built_from_the_route(client):
+    links = _language_links(client.get("/profiles/new?x=1&lang=es").get_data(as_text=True))
+    assert links == ["/profiles/new?x=1&lang=pt", "/profiles/new?x=1&lang=en"]
+    resp = client.get("/profiles/no-such-id")   # a route took it; its view answered 404
+    assert resp.status_code == 404
+    assert _language_links(resp.get_data(as_text=True))[0] == "/profiles/no-such-id?lang=pt"

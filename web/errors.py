@@ -1,28 +1,94 @@
-"""What the error handlers of both rooms share: telling a database outage from a bug."""
+"""What the error handlers of both rooms share: telling the database's troubles from a bug.
+
+Two troubles, both a 503 with Retry-After, and never a 500 (a transaction never half-saves):
+
+- AWAY: the database cannot be reached (refused, dropped, restarting, a connection cut by
+  the server or a fail-over). Try again in a minute.
+- BUSY: the database refused this transaction for another one (a deadlock, a serialization
+  failure, a lock or statement timeout, SQLite's "database is locked", the pool out of
+  connections). The database is there; trying again at once will most likely work.
+
+An error page must not meet the same trouble again: `discard_session` drops the request's
+session before the handler renders anything, and the pages' handler renders the page a
+second time without the account menu if the first rendering still fails
+(web/pages/errors.py).
+"""
 from __future__ import annotations
 
 import logging
 
 from flask import request
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-__all__ = ["RETRY_AFTER", "database_away", "log_unexpected"]
+from .extensions import discard_session
+
+__all__ = ["AWAY", "BUSY", "RETRY_AFTER", "RETRY_AFTER_BUSY", "database_trouble", "log_unexpected",
+           "retry_after"]
 
 log = logging.getLogger("web.errors")
 
-RETRY_AFTER = "60"   # seconds: a database restart or fail-over
+AWAY, BUSY = "away", "busy"
+RETRY_AFTER = "60"       # seconds: a database restart or fail-over
+RETRY_AFTER_BUSY = "1"   # a deadlock or serialization failure: the other transaction is done by then
+
+# PostgreSQL's SQLSTATEs of a transaction refused for another one: deadlock_detected,
+# serialization_failure, lock_not_available (lock_timeout), query_canceled (statement_timeout).
+BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
+_SQLITE_BUSY = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
 
 
-def database_away(exc: Exception) -> bool:
-    """Whether `exc` says the database cannot be reached (refused, dropped, restarting)."""
-    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+def _sqlstate(orig) -> str | None:
+    """The SQLSTATE of a driver's error: psycopg 3's `sqlstate`, psycopg2's `pgcode`."""
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
 
 
-def log_unexpected(exc: Exception) -> bool:
+def _causes(exc: BaseException):
+    """`exc`, what it was raised from or during, and the original exception of a 500 that
+    Flask made of an error raised inside an error handler."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = getattr(exc, "original_exception", None) or exc.__cause__ or exc.__context__
+
+
+def _kind(exc: BaseException) -> str | None:
+    if isinstance(exc, PoolTimeout):
+        return BUSY
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    if not exc.connection_invalidated and (_sqlstate(orig) in BUSY_SQLSTATES
+                                           or getattr(orig, "sqlite_errorname", None) in _SQLITE_BUSY):
+        return BUSY
+    if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+        return AWAY
+    return None
+
+
+def database_trouble(exc: BaseException) -> str | None:
+    """AWAY, BUSY, or None when `exc` (or what it came from) is not the database's trouble."""
+    for cause in _causes(exc):
+        kind = _kind(cause)
+        if kind:
+            return kind
+    return None
+
+
+def retry_after(trouble: str) -> str:
+    return RETRY_AFTER_BUSY if trouble == BUSY else RETRY_AFTER
+
+
+def log_unexpected(exc: Exception) -> str | None:
     """Log an unhandled exception by its class name only (its text may carry personal data);
-    return whether it is the database being away (not a bug: a transaction never half-saves)."""
-    if database_away(exc):
-        log.error("database unavailable (%s) on %s %s", type(exc).__name__, request.method, request.url_rule)
-        return True
+    return the database's trouble (AWAY or BUSY: not a bug), or None. On a trouble the
+    request's session is dropped, so that the error page starts on a fresh connection."""
+    trouble = database_trouble(exc)
+    if trouble:
+        discard_session()
+        level = logging.WARNING if trouble == BUSY else logging.ERROR
+        log.log(level, "database %s (%s) on %s %s", trouble, type(exc).__name__, request.method, request.url_rule)
+        return trouble
     log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url_rule)
-    return False
+    return None

@@ -5,7 +5,7 @@ import logging
 
 from flask import current_app, g
 from flask_wtf import CSRFProtect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -42,11 +42,21 @@ def close_session(_exc=None) -> None:
     it is thrown away instead. Raising here would turn an answer already made into the
     server's bare 500, outside every error handler.
     """
+    discard_session()
+
+
+def discard_session() -> None:
+    """Close this request's session now (at teardown, or in an error handler after a database
+    error, so that an error page's own reads start on a fresh connection); a connection that
+    cannot be given back is thrown away. Never raises."""
     session = g.pop("db_session", None)
     if session is None:
         return
     try:
         session.close()
-    except DBAPIError as exc:
-        log.warning("database connection lost at teardown (%s): discarded", type(exc).__name__)
-        session.invalidate()
+    except SQLAlchemyError as exc:
+        log.warning("database connection lost (%s): discarded", type(exc).__name__)
+        try:
+            session.invalidate()
+        except SQLAlchemyError as again:   # nothing left to give back
+            log.warning("database connection not discarded cleanly (%s)", type(again).__name__)

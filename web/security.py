@@ -4,9 +4,10 @@ Every answer carries a content security policy (nothing loads from another site;
 style attributes only, for the score bars), no referrer (private links carry their token
 in the address, and pages link to official sites), no framing and no MIME sniffing.
 
-Submissions — profiles and vacancies, by form or API — are rate limited per client
-address with Flask-Limiter on the same Redis as the queue (PUENTE_RATE_LIMIT, default
-"10 per minute;100 per hour"). If Redis is away, limits fall back to the process's memory
+Submissions — profiles and vacancies, new or changed, by form or API — share one rate
+limit per client address (`submission_limit`, whichever form or endpoint they come
+through), counted by Flask-Limiter on the same Redis as the queue (PUENTE_RATE_LIMIT,
+default "10 per minute;100 per hour"). If Redis is away, limits fall back to the process's memory
 rather than refusing people.
 
 Request sizes are bounded in config (`Settings.flask_config`): a body of 512 kB (JSON or
@@ -16,6 +17,8 @@ marked `@large_body` and accept PUENTE_MAX_IMPORT_SIZE from case workers only.
 """
 from __future__ import annotations
 
+import unicodedata
+
 from flask import abort, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,7 +27,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .auth import is_admin
 from .extensions import settings as app_settings
 
-__all__ = ["FORM_SLACK", "init_security", "large_body", "limiter", "safe_cell", "submit_limit"]
+__all__ = ["FORM_SLACK", "formula_start", "init_security", "large_body", "limiter", "safe_cell", "submission_limit", "submit_limit"]
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -42,6 +45,13 @@ def _storage_uri(redis_url: str) -> str:
 
 def submit_limit() -> str:
     return app_settings().rate_limit
+
+
+# One count per client address for every submission, whichever door it comes through: the
+# profile and vacancy forms (new and edit) and the API's POST and PUT share it. (A limit per
+# endpoint let one address send the limit through each of six doors.)
+SUBMISSIONS = "submissions"
+submission_limit = limiter.shared_limit(submit_limit, scope=SUBMISSIONS, methods=["POST", "PUT"])
 
 
 FORM_SLACK = 64 * 1024   # the form's other fields and multipart boundaries around an uploaded file
@@ -80,13 +90,26 @@ def _has_nul(values) -> bool:
 def safe_cell(value):
     """A CSV cell a spreadsheet will not run as a formula.
 
-    Text whose first character, after any leading spaces or line breaks, starts a formula
-    in Excel, LibreOffice or Google Sheets (= + - @, their full-width forms, a tab or a
-    carriage return) gets a leading apostrophe, which spreadsheets show as text.
+    Text whose first character, after any leading whitespace (spaces, line breaks, no-break
+    spaces) and invisible format characters (Unicode category Cf: zero-width spaces and
+    joiners, the word joiner, a byte order mark, direction marks), starts a formula in Excel,
+    LibreOffice or Google Sheets (= + - @, their full-width forms, a tab or a carriage return)
+    gets a leading apostrophe, which spreadsheets show as text. Spreadsheets skip or strip
+    those characters, so "\u200b=1" or "\ufeff=1" would still be run.
     """
-    if isinstance(value, str) and value.lstrip(" \n\x0b\x0c\xa0")[:1] in _FORMULA_STARTS:
+    if isinstance(value, str) and formula_start(value):
         return "'" + value
     return value
+
+
+def formula_start(text: str) -> bool:
+    """Whether `text` would start a formula once its leading blanks and invisible characters go."""
+    for ch in text:
+        if ch in _FORMULA_STARTS:
+            return True
+        if not (ch.isspace() or unicodedata.category(ch) == "Cf"):
+            return False
+    return False
 
 
 _FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")

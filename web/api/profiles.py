@@ -11,7 +11,7 @@ from models.queries import latest_run, profile_by_public_id
 from ..extensions import db_session, knowledge
 from ..responses import ProfileAccepted, ProfileOut, dump, profile_out
 from ..schemas import ProfileIn, ValidationError, field_errors
-from ..security import limiter, submit_limit
+from ..security import submission_limit
 from ..services import create_profile, delete_profile, update_profile
 from .auth import require_scope
 from .common import accepted, read_json_body
@@ -47,7 +47,7 @@ SAVED = (ProfileAccepted, "Saved and queued.")
 @bp.post("/profiles")
 @spec.validate(json=ProfileIn, resp=answers(401, 403, 413, 422, 429, HTTP_202=SAVED), operation_id="postProfile",
                security={"bearerAuth": ["profiles:write"]}, skip_validation=True)
-@limiter.limit(submit_limit, methods=["POST"])
+@submission_limit
 @require_scope("profiles:write")
 def post_profile():
     """Post a job seeker's profile; its matching is queued."""
@@ -73,7 +73,7 @@ def get_profile(public_id: str):
 @bp.put("/profiles/<public_id>")
 @spec.validate(json=ProfileIn, resp=answers(404, 413, 422, 429, HTTP_202=SAVED), operation_id="putProfile",
                security=[], skip_validation=True)
-@limiter.limit(submit_limit)
+@submission_limit
 def put_profile(public_id: str):
     """Replace the profile (the whole body, as for POST); its matching is queued again."""
     profile, err = profile_or_404(public_id)

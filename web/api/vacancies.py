@@ -10,7 +10,7 @@ from ..constants import MAX_ID
 from ..extensions import db_session, knowledge
 from ..responses import VacancyAccepted, VacancyOut, dump, vacancy_out
 from ..schemas import VacancyIn, ValidationError, field_errors
-from ..security import limiter, submit_limit
+from ..security import submission_limit
 from ..services import create_vacancy
 from .auth import require_scope
 from .common import accepted, read_json_body
@@ -31,7 +31,7 @@ def vacancy_or_404(vacancy_id: int):
 @bp.post("/vacancies")
 @spec.validate(json=VacancyIn, resp=answers(401, 403, 413, 422, 429, HTTP_202=(VacancyAccepted, "Saved and queued.")),
                operation_id="postVacancy", security={"bearerAuth": ["vacancies:write"]}, skip_validation=True)
-@limiter.limit(submit_limit, methods=["POST"])
+@submission_limit
 @require_scope("vacancies:write")
 def post_vacancy():
     """Post a vacancy; its matching is queued."""

@@ -22,6 +22,7 @@ import rq_dashboard
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from rq_dashboard.web import setup_rq_connection
 from sqlalchemy import select
 
@@ -30,7 +31,7 @@ from models.queries import ranking
 from worker.queueing import latest_rematch, rematch_progress, start_rematch
 
 from ..auth import admin_required, is_admin, login_manager
-from ..extensions import csrf, db_session, knowledge, redis_conn, settings
+from ..extensions import db_session, knowledge, redis_conn, settings
 from ..i18n import locale
 from ..responses import candidate_card
 from ..schemas import ProfileIn, VacancyIn, ValidationError, field_errors
@@ -342,22 +343,41 @@ def insights():
                            barriers_url=url_for("insights.barriers_page"))
 
 
+# The queue monitor's routes that change Redis (requeue, delete, empty, compact): POST only,
+# with the CSRF token like every other form of the app.
+RQ_CHANGES = frozenset({"rq_dashboard.delete_job_view", "rq_dashboard.requeue_job_view", "rq_dashboard.requeue_all",
+                        "rq_dashboard.empty_queue", "rq_dashboard.compact_queue"})
+RQ_TOKEN_COOKIE = "_csrf_token"   # where the monitor's own script reads the token it sends as X-CSRFToken
+
+
+def _rq_only_admins():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not is_admin():
+        abort(403)
+    if request.endpoint in RQ_CHANGES and request.method != "POST":
+        abort(405)   # its "requeue all" answered a GET: a link or an image on any page could requeue
+    return None
+
+
+def _rq_hand_token(response):
+    """Give the monitor's script the CSRF token: it reads this cookie and sends it in the
+    X-CSRFToken header, which Flask-WTF checks. Another site can neither read the cookie nor
+    send it (SameSite=Strict), so its cross-origin POSTs fail the check."""
+    if is_admin() and response.mimetype == "text/html":
+        response.set_cookie(RQ_TOKEN_COOKIE, generate_csrf(), path="/admin/rq", samesite="Strict", httponly=False,
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
+
+
 def mount_rq_dashboard(app, app_settings) -> None:
-    """The RQ queue monitor at /admin/rq, for case workers only."""
+    """The RQ queue monitor at /admin/rq, for case workers only; what changes the queue is a
+    POST with the CSRF token (the monitor's buttons send it)."""
     app.config["RQ_DASHBOARD_REDIS_URL"] = app_settings.redis_url
     setup_rq_connection(app)   # embedded, the dashboard expects its host app to connect it
     blueprint = rq_dashboard.blueprint
     if not getattr(blueprint, "_puente_guarded", False):   # one guard, however many apps are built
-        @blueprint.before_request
-        def _only_admins():
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if not is_admin():
-                abort(403)
-            return None
-
+        blueprint.before_request(_rq_only_admins)
+        blueprint.after_request(_rq_hand_token)
         blueprint._puente_guarded = True
-    # Its buttons post by script without our CSRF token; only case workers reach it, and the
-    # session cookie is SameSite=Lax, so another site cannot post with it.
-    csrf.exempt(blueprint)
     app.register_blueprint(blueprint, url_prefix="/admin/rq")

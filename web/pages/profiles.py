@@ -14,7 +14,7 @@ from ..i18n import locale
 from ..mail import send_private_link, valid_address
 from ..responses import InterestOut, ProfileExport, dump, match_out, profile_out, run_status
 from ..schemas import ProfileIn, ValidationError, field_errors
-from ..security import limiter, submit_limit
+from ..security import submission_limit
 from ..services import (
     answer_interest,
     create_profile,
@@ -36,7 +36,7 @@ bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@limiter.limit(submit_limit, methods=["POST"])
+@submission_limit
 def new():
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -103,7 +103,7 @@ def _profile_or_404(public_id: str) -> Profile:
 
 
 @bp.route("/<public_id>/edit", methods=["GET", "POST"])
-@limiter.limit(submit_limit, methods=["POST"])
+@submission_limit
 def edit(public_id: str):
     profile = _profile_or_404(public_id)
     if request.method == "GET":

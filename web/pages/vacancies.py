@@ -17,7 +17,7 @@ from ..extensions import db_session, knowledge, redis_conn, settings
 from ..i18n import locale
 from ..responses import candidate_card, dump, match_out, run_status
 from ..schemas import VacancyIn, ValidationError, field_errors
-from ..security import limiter, submit_limit
+from ..security import limiter, submission_limit
 from ..services import create_vacancy, express_interest
 from .forms import choices, form_errors, vacancy_from_form, vacancy_labels
 
@@ -25,7 +25,7 @@ bp = Blueprint("vacancies", __name__, url_prefix="/vacancies")
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@limiter.limit(submit_limit, methods=["POST"])
+@submission_limit
 def new():
     errors: dict[str, str] = {}
     if request.method == "POST":
