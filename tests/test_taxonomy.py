@@ -383,3 +383,45 @@ def test_a_cache_file_that_is_not_whole_is_made_again_not_a_crash(tmp_path, capl
         (tmp_path / "taxonomy.json.gz").write_bytes(broken)
         assert load_taxonomy(tmp_path) is None   # as if absent: the shipped taxonomy serves
     assert "cannot be read" in caplog.text and "oficio" not in caplog.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_three_workers_starting_together_on_an_empty_data_folder_all_serve(settings, app, db, redis, tmp_path):
+    """A fresh clone: three `python -m worker` start at once on one empty data folder, all
+    build the label-vector cache, and all serve (issue 14, item 7: the second one used to
+    stop, and ./scripts/run with it)."""
+    from rq import Queue
+    from rq.worker import Worker
+    from sqlalchemy import func, select
+
+    from models import MatchRun
+    from tests.test_faults import Workers, _add_profiles, _add_vacancies, _wait
+
+    data = tmp_path / "data"   # empty: no taxonomy import, no cached vectors
+    group = Workers(settings, settings.redis_url, tmp_path, PUENTE_DATA_DIR=str(data))
+    queue = Queue(settings.queue_name, connection=redis)
+
+    def serving() -> set[str]:
+        return {w.name for w in Worker.all(queue=queue)} & set(group.rq_names.values())
+
+    def drained() -> bool:   # every run ended (the deadlocks of issue 14 item 1 may fail a try: not ours)
+        with db.session() as s:
+            return not s.scalar(select(func.count()).select_from(MatchRun).where(
+                MatchRun.status.in_(("queued", "running"))))
+
+    try:
+        procs = [group.start(name) for name in "abc"]
+        _wait(lambda: len(serving()) == 3 or any(p.poll() is not None for p in procs), 600, "three workers serve")
+        assert [p.poll() for p in procs] == [None] * 3 and len(serving()) == 3, group.logs()[-3000:]
+        _add_vacancies(app, 3)
+        _add_profiles(app, 6)
+        _wait(drained, 300, "the three workers ran every job", every=0.5)
+        assert [p.poll() for p in procs] == [None] * 3 and len(serving()) == 3
+    finally:
+        group.stop_all()
+    logs = group.logs()
+    assert all(f"Worker {name}: {settings.queue_name}: match" in logs for name in group.rq_names.values()), logs
+    (cache,) = (data / "esco").iterdir()   # one whole cache file, no temporary one left
+    assert cache.name.startswith("vectors-occupations-") and np.load(cache, mmap_mode="r").shape[1] == 384
+    assert "FileNotFoundError" not in logs and "cannot be read" not in logs
