@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import os
+import logging
 import re
 import sys
 from collections import defaultdict
 from pathlib import Path
 
+from .files import write_atomically
 from .regional import apply_regional_terms
 from .shipped import read_shipped
 from .taxonomy import Concept, Taxonomy
@@ -28,6 +29,7 @@ __all__ = [
 
 csv.field_size_limit(sys.maxsize)
 _FILE = "taxonomy.json.gz"
+log = logging.getLogger(__name__)
 
 
 def _rows(path: Path):
@@ -198,13 +200,12 @@ def save_taxonomy(taxonomy: Taxonomy, folder: str | Path) -> Path:
     Returns:
         The path written.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f"{_FILE}.{os.getpid()}.tmp"   # processes saving at once do not collide
-    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=5) as fh:
-        json.dump(taxonomy.to_dict(), fh, ensure_ascii=False, separators=(",", ":"))
-    tmp.replace(folder / _FILE)
-    return folder / _FILE
+    def write(fh) -> None:
+        with gzip.open(fh, "wt", encoding="utf-8", compresslevel=5) as text:
+            json.dump(taxonomy.to_dict(), text, ensure_ascii=False, separators=(",", ":"))
+
+    # Workers starting together may each save it (matching.files): never half a file.
+    return write_atomically(Path(folder) / _FILE, write)
 
 
 def load_taxonomy(folder: str | Path) -> Taxonomy | None:
@@ -214,13 +215,19 @@ def load_taxonomy(folder: str | Path) -> Taxonomy | None:
         folder: the folder `save_taxonomy` wrote to.
 
     Returns:
-        The taxonomy, or None if there is none.
+        The taxonomy, or None if there is none, or if the file cannot be read (a warning
+        says so: the shipped taxonomy serves until the download is imported again).
     """
     path = Path(folder) / _FILE
-    if not path.exists():
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return Taxonomy.from_dict(json.load(fh))
+    except FileNotFoundError:
         return None
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return Taxonomy.from_dict(json.load(fh))
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("the imported taxonomy %s cannot be read (%s): using the shipped one; import the "
+                    "ESCO download again (./scripts/run --esco DIR)", path, type(exc).__name__)
+        return None
 
 
 # The version of a saved taxonomy that holds the shipped one (`scripts.import_esco` merges

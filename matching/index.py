@@ -1,7 +1,7 @@
 """The taxonomy ready for use: occupation and skill linkers, with vectors cached on disk."""
 from __future__ import annotations
 
-import os
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .encoders import PHRASE_VERSION, Encoder, content_key
+from .files import write_atomically
 from .linking import ConceptLinker, Link
 from .shipped import shipped_vectors
 from .taxonomy import Concept, Taxonomy
@@ -20,6 +21,7 @@ __all__ = ["OCCUPATION_LEXICAL_WEIGHT", "TaxonomyIndex", "build_index"]
 OCCUPATION_LEXICAL_WEIGHT = 0.1
 # Bump when linking rules change, so that stored annotations are computed again.
 ANNOTATION_VERSION = "links-4"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -177,8 +179,9 @@ def _vectors(cache_dir: Path | None, encoder: Encoder, kind: str, labels: Sequen
     encodes only the labels they lack (regional terms added since, a newer ESCO import).
     """
     path = cache_dir / f"vectors-{kind}-{_fingerprint(encoder, labels)}.npy" if cache_dir else None
-    if path is not None and path.exists():
-        return np.load(path, mmap_mode="r")
+    cached = _cached_vectors(path, (len(labels), encoder.dim)) if path is not None else None
+    if cached is not None:
+        return cached
     vectors = np.zeros((len(labels), encoder.dim), dtype=np.float32)
     found = np.zeros(len(labels), dtype=bool)
     shipped = shipped_vectors()
@@ -189,11 +192,25 @@ def _vectors(cache_dir: Path | None, encoder: Encoder, kind: str, labels: Sequen
     if len(missing):
         vectors[missing] = ConceptLinker.embed_labels(encoder, [labels[i] for i in missing],
                                                       progress=_progress(kind) if len(missing) > 2000 else None)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")  # workers starting together do not collide
-        np.save(tmp, vectors)
-        tmp.replace(path)
+    if path is not None:   # workers starting together may each write it (matching.files)
+        write_atomically(path, lambda fh: np.save(fh, vectors))
+    return vectors
+
+
+def _cached_vectors(path: Path, shape: tuple[int, int]) -> np.ndarray | None:
+    """The vectors cached in `path` (memory-mapped), or None if there are none or the file is
+    not whole (then they are made again and the file replaced)."""
+    try:
+        vectors = np.load(path, mmap_mode="r")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError) as exc:
+        log.warning("label vector cache %s cannot be read (%s): making it again", path.name, type(exc).__name__)
+        return None
+    if vectors.shape != shape or vectors.dtype != np.float32:
+        log.warning("label vector cache %s holds %s %s, not %s: making it again", path.name, vectors.shape,
+                    vectors.dtype, shape)
+        return None
     return vectors
 
 

@@ -108,14 +108,6 @@ def test_dev_runs_the_workers_the_scheduler_and_the_web():
     assert env == {"PUENTE_WORKER_THREADS": "3"}
 
 
-def test_dev_stops_when_asked_or_when_a_process_stops(running, capsys):
-    assert dev._watch([running], lambda: True) == 0
-    stopped = subprocess.Popen([sys.executable, "-c", "pass"])
-    stopped.wait()
-    assert dev._watch([running, stopped], lambda: False) == 1
-    assert "a process stopped (pass, exit 0)" in capsys.readouterr().err
-
-
 def test_evaluation_hides_a_querys_label_and_its_gender_twin():
     tax = Taxonomy([Concept("nurse", {"es": ["enfermero/enfermera", "enfermero de UCI"]}),
                     Concept("cook", {"es": ["cocinero", "cocinera"]})], [])

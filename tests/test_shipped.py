@@ -1,11 +1,19 @@
-"""The taxonomy and label vectors Puente ships (matching/data/esco), against a fresh encode."""
+"""What Puente ships: the taxonomy and label vectors (matching/data/esco), against a fresh
+encode; and the systemd units that keep the Procfile's processes running (deploy/systemd)."""
 from __future__ import annotations
 
+import configparser
 import random
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from config import load_settings
 from matching.linking import ConceptLinker
 from matching.regional import apply_regional_terms
 from matching.shipped import SHIPPED_DIR, decode, quantise, read_shipped, save_shipped_taxonomy, shipped_vectors
@@ -77,3 +85,72 @@ def test_the_taxonomy_file_is_reproducible(tmp_path):
     save_shipped_taxonomy(read_esco_dir(download), tmp_path / "a.xz")
     save_shipped_taxonomy(read_esco_dir(download), tmp_path / "b.xz")
     assert (tmp_path / "a.xz").read_bytes() == (tmp_path / "b.xz").read_bytes()
+
+
+# --- the Procfile's supervisor: systemd units (deploy/systemd, deploy/README.md) -----------
+
+ROOT = Path(__file__).resolve().parent.parent
+UNITS = ROOT / "deploy" / "systemd"
+VENV = "/opt/puente/.venv/bin/"
+ENV_FILE = "/etc/puente/puente.env"
+
+
+def _procfile() -> dict[str, str]:
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _unit(process: str) -> configparser.ConfigParser:
+    (path,) = [p for p in (UNITS / f"puente-{process}.service", UNITS / f"puente-{process}@.service") if p.exists()]
+    unit = configparser.ConfigParser(interpolation=None, delimiters=("=",), strict=True)
+    unit.optionxform = str   # systemd's keys are case-sensitive
+    unit.read_string(path.read_text())
+    return unit
+
+
+def _as_the_unit_runs_it(command: str) -> list[str]:
+    """The Procfile's command as a unit's ExecStart says it: the virtualenv's programs, and
+    the defaults of `${VAR:-default}` set by the unit or the environment file instead."""
+    words = shlex.split(re.sub(r"\$\{(\w+):-[^}]*\}", r"${\1}", command))
+    return [VENV + words[0], *words[1:]]
+
+
+def test_every_procfile_process_has_a_unit_that_runs_its_command():
+    processes = _procfile()
+    assert set(processes) == {"web", "worker", "cron", "release"}
+    for name, command in processes.items():
+        service = _unit(name)["Service"]
+        assert shlex.split(service["ExecStart"]) == _as_the_unit_runs_it(command), name
+        assert service["EnvironmentFile"] == ENV_FILE and service["WorkingDirectory"] == "/opt/puente", name
+    example = dict(line.split("=", 1) for line in (UNITS / "puente.env.example").read_text().splitlines()
+                   if line and not line.startswith("#"))
+    assert {"PUENTE_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PORT", "WEB_CONCURRENCY"} <= set(example)
+
+
+def test_the_long_running_units_restart_and_stop_gently():
+    job_timeout = load_settings(environ={}).job_timeout
+    for name in ("web", "worker", "cron"):
+        unit = _unit(name)
+        service = unit["Service"]
+        assert service["Restart"] == "always" and int(service["RestartSec"]) >= 1, name
+        assert service["KillSignal"] == "SIGTERM" and service["KillMode"] == "mixed", name
+        assert "puente-release.service" in unit["Unit"]["After"].split(), name   # migrations first
+        assert int(unit["Unit"]["StartLimitBurst"]) > 1, name   # a crash loop ends, a blip does not
+    # A worker stopped mid-job gets the job's whole timeout to finish it before SIGKILL.
+    assert int(_unit("worker")["Service"]["TimeoutStopSec"]) > job_timeout
+    assert int(_unit("web")["Service"]["TimeoutStopSec"]) > 30   # gunicorn's graceful timeout
+    assert _unit("release")["Service"]["Type"] == "oneshot"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
+def test_systemd_accepts_the_units(tmp_path):
+    """`systemd-analyze verify`, with the paths pointed at this checkout (it checks that the
+    programs exist) and at a copy of the example environment file; any warning fails."""
+    for path in UNITS.glob("*.service"):
+        text = path.read_text().replace("/opt/puente", str(ROOT)).replace(ENV_FILE, str(tmp_path / "puente.env"))
+        (tmp_path / path.name).write_text(text)
+    shutil.copy(UNITS / "puente.env.example", tmp_path / "puente.env")
+    for unit in ("puente-web.service", "puente-worker@1.service", "puente-cron.service", "puente-release.service"):
+        done = subprocess.run(["systemd-analyze", "verify", str(tmp_path / unit)], capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0 and not done.stderr.strip(), (unit, done.stderr)

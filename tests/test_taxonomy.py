@@ -1,11 +1,15 @@
 """ESCO reading, caching, linking and annotation."""
 from __future__ import annotations
 
+import gzip
 import json
+import multiprocessing
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from matching.annotate import annotate
@@ -16,6 +20,7 @@ from matching.esco import (
     read_esco_dir,
     save_taxonomy,
 )
+from matching.index import _fingerprint
 from matching.linking import ConceptLinker, label_variants, normalise_title
 from matching.shipped import read_shipped
 from matching.taxonomy import Concept, Taxonomy, isco_closeness
@@ -298,3 +303,125 @@ def test_a_concepts_labels_are_indexed_once_with_their_best_weight():
     # The same text from two labels: once, with the better weight.
     twice = Concept("cook", {"es": ["cocinero", "Cocinero"], "pt": ["cozinheiro", "cocinero"]})
     assert _concept_labels(twice, set(), None) == {"cocinero": ("cocinero", 1.0), "cozinheiro": ("cozinheiro", 1.0)}
+
+
+# --- caches several processes write at once (issue 14, item 7) ------------------------------
+
+class _WordEncoder:
+    """A stand-in encoder (deterministic vectors from the words), so that eight processes
+    build the label-vector cache at once without each loading a model."""
+
+    name = version = "test-words"
+    dim = 384
+    phrase_centre = np.zeros(dim, dtype=np.float32)
+
+    def encode(self, texts, role="document"):
+        rows = [np.random.default_rng(zlib.crc32(t.encode())).standard_normal(self.dim) for t in texts]
+        out = np.array(rows, dtype=np.float32).reshape(len(texts), self.dim)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def _cache_taxonomy(n: int = 3000) -> Taxonomy:
+    return Taxonomy([Concept(f"o{i}", {"es": [f"oficio {i} de la lista", f"trabajo número {i}"]}, "7212")
+                     for i in range(n)], [], source="tests", version="cache")
+
+
+def _write_caches(folder: str, start, rounds: int) -> tuple[int, int]:
+    """One writer, as on a machine of its own: the pid is the same on every 'machine'."""
+    import os
+
+    from matching.index import _vectors
+
+    os.getpid = lambda: 4242   # as on eight machines sharing the folder, whose pids coincide
+    taxonomy, labels = _cache_taxonomy(), [f"oficio {i}" for i in range(2000)]
+    start.wait()
+    vectors = _vectors(Path(folder), _WordEncoder(), "occupations", labels)   # all find no cache: all write it
+    for _ in range(rounds):
+        save_taxonomy(taxonomy, folder)
+    return len(vectors), int(np.asarray(vectors).sum() * 1000)
+
+
+def test_eight_processes_writing_the_caches_at_once_leave_whole_files_readers_never_see_half(tmp_path):
+    """Eight writers (processes whose pids coincide, as on machines sharing a folder) build the
+    label vectors and save the taxonomy over and over while this process reads both: every
+    read finds no file or a whole one, and no temporary file is left behind."""
+    labels = [f"oficio {i}" for i in range(2000)]
+    expected = ConceptLinker.embed_labels(_WordEncoder(), labels)
+    vectors_file = tmp_path / f"vectors-occupations-{_fingerprint(_WordEncoder(), labels)}.npy"
+    taxonomy = _cache_taxonomy().to_dict()
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(8) as pool:
+        start = manager.Barrier(8)
+        results = pool.starmap_async(_write_caches, [(str(tmp_path), start, 6)] * 8)
+        reads = 0
+        while not results.ready():
+            if (tmp_path / "taxonomy.json.gz").exists():
+                assert load_taxonomy(tmp_path).to_dict() == taxonomy
+                reads += 1
+            if vectors_file.exists():
+                assert np.array_equal(np.load(vectors_file), expected)
+                reads += 1
+        sums = results.get(timeout=300)
+    assert reads > 10 and len(set(sums)) == 1 and sums[0][0] == len(labels)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([vectors_file.name, "taxonomy.json.gz"])
+
+
+def test_a_cache_file_that_is_not_whole_is_made_again_not_a_crash(tmp_path, caplog):
+    from matching.index import _vectors
+
+    labels = [f"oficio {i}" for i in range(50)]
+    fresh = np.array(_vectors(tmp_path, _WordEncoder(), "occupations", labels))
+    (cached,) = tmp_path.glob("vectors-*.npy")
+    whole = cached.read_bytes()
+    for broken in (whole[: len(whole) // 2], b"", b"not numpy at all"):
+        cached.write_bytes(broken)
+        assert np.array_equal(_vectors(tmp_path, _WordEncoder(), "occupations", labels), fresh)
+        assert cached.read_bytes() == whole   # written again, whole
+    save_taxonomy(_cache_taxonomy(10), tmp_path)
+    saved = (tmp_path / "taxonomy.json.gz").read_bytes()
+    for broken in (saved[: len(saved) // 2], b"", b"\x1f\x8b garbage", gzip.compress(b'{"occupations": 3}')):
+        (tmp_path / "taxonomy.json.gz").write_bytes(broken)
+        assert load_taxonomy(tmp_path) is None   # as if absent: the shipped taxonomy serves
+    assert "cannot be read" in caplog.text and "oficio" not in caplog.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_three_workers_starting_together_on_an_empty_data_folder_all_serve(settings, app, db, redis, tmp_path):
+    """A fresh clone: three `python -m worker` start at once on one empty data folder, all
+    build the label-vector cache, and all serve (issue 14, item 7: the second one used to
+    stop, and ./scripts/run with it)."""
+    from rq import Queue
+    from rq.worker import Worker
+    from sqlalchemy import func, select
+
+    from models import MatchRun
+    from tests.test_faults import Workers, _add_profiles, _add_vacancies, _wait
+
+    data = tmp_path / "data"   # empty: no taxonomy import, no cached vectors
+    group = Workers(settings, settings.redis_url, tmp_path, PUENTE_DATA_DIR=str(data))
+    queue = Queue(settings.queue_name, connection=redis)
+
+    def serving() -> set[str]:
+        return {w.name for w in Worker.all(queue=queue)} & set(group.rq_names.values())
+
+    def drained() -> bool:   # every run ended (the deadlocks of issue 14 item 1 may fail a try: not ours)
+        with db.session() as s:
+            return not s.scalar(select(func.count()).select_from(MatchRun).where(
+                MatchRun.status.in_(("queued", "running"))))
+
+    try:
+        procs = [group.start(name) for name in "abc"]
+        _wait(lambda: len(serving()) == 3 or any(p.poll() is not None for p in procs), 600, "three workers serve")
+        assert [p.poll() for p in procs] == [None] * 3 and len(serving()) == 3, group.logs()[-3000:]
+        _add_vacancies(app, 3)
+        _add_profiles(app, 6)
+        _wait(drained, 300, "the three workers ran every job", every=0.5)
+        assert [p.poll() for p in procs] == [None] * 3 and len(serving()) == 3
+    finally:
+        group.stop_all()
+    logs = group.logs()
+    assert all(f"Worker {name}: {settings.queue_name}: match" in logs for name in group.rq_names.values()), logs
+    (cache,) = (data / "esco").iterdir()   # one whole cache file, no temporary one left
+    assert cache.name.startswith("vectors-occupations-") and np.load(cache, mmap_mode="r").shape[1] == 384
+    assert "FileNotFoundError" not in logs and "cannot be read" not in logs
