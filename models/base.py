@@ -34,16 +34,18 @@ _RETRYABLE_STATES = {"40P01", "40001"}
 RETRIES = 4   # tries of a transaction that keeps losing a conflict, then it fails as any other error
 
 
+def sqlstate(exc: DBAPIError) -> str | None:
+    """The SQLSTATE of a driver's error: psycopg 3's `sqlstate`, psycopg2's `pgcode`."""
+    return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+
+
 def retryable(exc: BaseException) -> bool:
     """Whether `exc` is a conflict between transactions (deadlock, serialization failure,
     SQLite's "database is locked"), not an outage: the transaction can be tried again at once."""
     if not isinstance(exc, DBAPIError) or exc.connection_invalidated:
         return False
-    orig = exc.orig
-    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if state in _RETRYABLE_STATES:
-        return True
-    return type(orig).__module__ == "sqlite3" and "database is locked" in str(orig)
+    return (sqlstate(exc) in _RETRYABLE_STATES
+            or getattr(exc.orig, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED"))
 
 
 def utcnow() -> datetime:

@@ -26,6 +26,7 @@ __all__ = [
     "replace_ranking",
     "stale_ids",
     "strong_matches",
+    "waiting_runs",
 ]
 
 _TARGETS = {PROFILE: Profile, VACANCY: Vacancy}
@@ -44,6 +45,13 @@ def stale_ids(session: Session, kind: str, limit: int | None = None) -> list[int
     if kind == VACANCY:
         stmt = stmt.where(or_(Vacancy.status == "open", Vacancy.ranked_at.is_not(None)))
     return list(session.scalars(stmt.order_by(model.id).limit(limit)))
+
+
+def waiting_runs(session: Session, kind: str, before: datetime) -> list[tuple[int, str]]:
+    """(target id, job id) of the runs still "queued" or "running" that were asked for
+    before `before`: each should have a job in the queue; the reconciler checks."""
+    return [(target, jid) for target, jid in session.execute(select(MatchRun.target_id, MatchRun.job_id).where(
+        MatchRun.kind == kind, MatchRun.status.in_((QUEUED, RUNNING)), MatchRun.enqueued_at < before))]
 
 
 def strong_matches(session: Session, min_score: float) -> Iterable[tuple[str, float, list]]:

@@ -22,7 +22,7 @@ from dataclasses import replace
 import pytest
 from redis import Redis
 from rq import Queue
-from rq.registry import FailedJobRegistry
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from rq.worker import Worker
 from sqlalchemy import func, select, text, update
 
@@ -31,7 +31,8 @@ from models.queries import stale_ids
 from tests import factories
 from tests.processes import ROOT, RedisServer, Workers, free_port  # noqa: F401 - re-exported
 from tests.processes import wait as _wait
-from worker.queueing import enqueue_match, enqueue_reconcile, job_id
+from worker import jobs
+from worker.queueing import enqueue_match, enqueue_matches, enqueue_reconcile, job_id
 
 pytestmark = pytest.mark.slow
 
@@ -119,7 +120,6 @@ def _assert_whole(db, rankings: dict) -> None:
 
 def _rerun_in_process(db, matcher) -> dict:
     """The rankings a clean run gives: every job again, in this process, no fault."""
-    from worker import jobs
 
     with db.session() as s:
         vacancies = list(s.scalars(select(Vacancy.id).order_by(Vacancy.id)))
@@ -336,7 +336,6 @@ def test_database_connection_dropped_mid_job_shows_no_half_ranking(app, db, redi
     """
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no server connection to drop")
-    from worker import jobs
 
     _add_vacancies(app, 10)
     (pid,) = _add_profiles(app, 1)
@@ -538,3 +537,74 @@ def test_a_worker_started_while_redis_is_away_waits_and_then_serves(settings, ma
     assert proc.poll() is None and group.procs["a"] is proc
     group.stop_all()
     assert _rankings(db) == _rerun_in_process(db, matcher)
+
+
+FAIL_NEXT = """
+CREATE SEQUENCE fault_tries;
+CREATE TABLE fault_budget (n bigint NOT NULL);
+INSERT INTO fault_budget VALUES (0);
+CREATE FUNCTION fault_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF nextval('fault_tries') <= (SELECT n FROM fault_budget) THEN RAISE EXCEPTION 'injected fault'; END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER fault_fail BEFORE INSERT ON matches FOR EACH STATEMENT EXECUTE FUNCTION fault_fail();
+"""
+# A sequence is not transactional: each failed insert uses up one of the budget for good.
+FAIL_ARM = "UPDATE fault_budget SET n = (SELECT last_value FROM fault_tries) + :n"
+FAIL_REMOVE = "DROP TRIGGER IF EXISTS fault_fail ON matches; DROP FUNCTION IF EXISTS fault_fail(); " \
+              "DROP TABLE IF EXISTS fault_budget; DROP SEQUENCE IF EXISTS fault_tries;"
+
+
+def _runs_waiting_for_retry(db) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(MatchRun).where(
+            MatchRun.status == "queued", MatchRun.error.is_not(None)))
+
+
+def test_runs_whose_retries_redis_lost_end_done(settings, make_app, db, own_redis, workers, matcher):
+    """Two re-match jobs fail once and wait for their retry in RQ's scheduled registry; Redis
+    restarts empty meanwhile. Their rankings are fresh (from before), so only the runs say
+    that work was lost: the reconciler finds runs "queued" with no job and redoes them.
+
+    A trigger makes the next two inserts into the rankings fail (the fault injector;
+    production has no such trigger). PostgreSQL only: it needs a sequence, which no
+    rollback undoes.
+    """
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the fault injector needs PostgreSQL's non-transactional sequences")
+    app = make_app(replace(settings, redis_url=own_redis.url))
+    _add_vacancies(app, 4)
+    profiles = _add_profiles(app, 3)
+    waiting = replace(settings, redis_url=own_redis.url, job_retries=1, retry_intervals=(600,))
+    with db.engine.begin() as conn:
+        conn.execute(text(FAIL_NEXT))
+    try:
+        group = workers(own_redis.url, settings_=waiting)
+        group.start("a")
+        _wait(lambda: _settled(db), 180, "everything ranked", every=0.5)
+        with db.engine.begin() as conn:
+            conn.execute(text(FAIL_ARM), {"n": 2})
+        conn = Redis.from_url(own_redis.url)
+        with db.session() as s:
+            enqueue_matches(s, conn, waiting, PROFILE, profiles[:2], reason="rematch")
+        _wait(lambda: _runs_waiting_for_retry(db) == 2, 120, "two runs wait for their retry", every=0.2)
+        assert ScheduledJobRegistry(settings.queue_name, connection=conn).count == 2
+        assert _settled(db) is False   # the runs still say "queued", over fresh rankings
+        time.sleep(jobs.ORPHAN_GRACE.total_seconds())
+        own_redis.stop()
+        own_redis.start()              # empty: the scheduled retries are gone
+        restarted = time.monotonic()
+        enqueue_reconcile(conn, settings)   # the cron's next tick (the worker also queues one on resuming)
+        _wait(lambda: _settled(db), 180, "every run done after Redis lost the retries", every=0.5)
+        seconds = time.monotonic() - restarted
+        group.stop_all()
+        conn.close()
+    finally:
+        with db.engine.begin() as c:
+            c.execute(text(FAIL_REMOVE))
+    assert "injected fault" not in group.logs()   # only the class of an error is logged
+    with db.session() as s:
+        assert set(s.scalars(select(MatchRun.status))) == {"done"}
+    assert _rankings(db) == _rerun_in_process(db, matcher)
+    _report(test="retries_lost_with_redis", runs_waiting=2, all_done_after_s=round(seconds, 1))

@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 from rq import Queue
-from sqlalchemy import func, select
+from rq.job import Job
+from sqlalchemy import func, select, update
 
-from models import PROFILE, VACANCY, Match, MatchRun, Profile, Vacancy
+from models import PROFILE, VACANCY, Match, MatchRun, Profile, Vacancy, utcnow
 from models.queries import ranking
 from tests import factories
 from worker import jobs
@@ -179,6 +180,32 @@ def test_reconcile_queues_every_stale_target(client, db, redis, settings, matche
     assert sorted(queue.job_ids) == sorted([job_id(PROFILE, pids[1]), job_id(PROFILE, pids[2]),
                                             job_id(VACANCY, vid)])
     assert jobs.reconcile(matcher) == counts and len(queue.job_ids) == 3  # again: nothing queued twice
+
+
+def test_reconcile_redoes_runs_whose_job_is_gone_over_fresh_rankings(client, db, redis, settings, matcher):
+    """A run "queued" (or "running") whose job Redis no longer holds is redone, although its
+    ranking is fresh; a run asked for moments ago, or whose job still waits, is left alone."""
+    pids = [_profile_row(db, factories.post(client, "profiles", factories.profile())).id for _ in range(3)]
+    for pid in pids:
+        jobs.match_profile(pid, matcher)
+    redis.flushdb()           # the jobs of the submissions, done above
+    with db.session() as s:   # re-matches asked for: one lost long ago, one lost just now, one waiting
+        for pid in pids:
+            enqueue_match(s, redis, settings, PROFILE, pid, reason="rematch")
+        s.execute(update(MatchRun).where(MatchRun.target_id.in_(pids[:2]), MatchRun.status == "queued")
+                  .values(enqueued_at=utcnow() - jobs.ORPHAN_GRACE * 2))
+        s.execute(update(MatchRun).where(MatchRun.target_id == pids[1], MatchRun.status == "queued")
+                  .values(status="running"))
+    queue = Queue(settings.queue_name, connection=redis)
+    for jid in (job_id(PROFILE, pids[0]), job_id(PROFILE, pids[1])):
+        queue.remove(jid)
+        Job.fetch(jid, connection=redis).delete()
+    assert jobs.reconcile(matcher) == {"profile": 2, "profile_runs_without_job": 2, "vacancy": 0}
+    assert sorted(queue.job_ids) == sorted(job_id(PROFILE, pid) for pid in pids)
+    for pid in pids:
+        jobs.match_profile(pid, matcher)
+    with db.session() as s:
+        assert set(s.scalars(select(MatchRun.status).where(MatchRun.target_id.in_(pids)))) == {"done"}
 
 
 def test_vacancy_without_skills_takes_those_of_its_occupation(client, db, matcher):

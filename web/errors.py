@@ -21,6 +21,8 @@ from flask import request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from models.base import retryable, sqlstate
+
 from .extensions import discard_session
 
 __all__ = ["AWAY", "BUSY", "RETRY_AFTER", "RETRY_AFTER_BUSY", "database_trouble", "log_unexpected",
@@ -32,15 +34,10 @@ AWAY, BUSY = "away", "busy"
 RETRY_AFTER = "60"       # seconds: a database restart or fail-over
 RETRY_AFTER_BUSY = "1"   # a deadlock or serialization failure: the other transaction is done by then
 
-# PostgreSQL's SQLSTATEs of a transaction refused for another one: deadlock_detected,
-# serialization_failure, lock_not_available (lock_timeout), query_canceled (statement_timeout).
-BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
-_SQLITE_BUSY = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
-
-
-def _sqlstate(orig) -> str | None:
-    """The SQLSTATE of a driver's error: psycopg 3's `sqlstate`, psycopg2's `pgcode`."""
-    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+# Besides a conflict the transaction lost (models.retryable: a deadlock, a serialization
+# failure, SQLite busy), PostgreSQL's lock_not_available (lock_timeout) and query_canceled
+# (statement_timeout).
+TIMEOUT_SQLSTATES = frozenset({"55P03", "57014"})
 
 
 def _causes(exc: BaseException):
@@ -58,9 +55,7 @@ def _kind(exc: BaseException) -> str | None:
         return BUSY
     if not isinstance(exc, DBAPIError):
         return None
-    orig = exc.orig
-    if not exc.connection_invalidated and (_sqlstate(orig) in BUSY_SQLSTATES
-                                           or getattr(orig, "sqlite_errorname", None) in _SQLITE_BUSY):
+    if retryable(exc) or (not exc.connection_invalidated and sqlstate(exc) in TIMEOUT_SQLSTATES):
         return BUSY
     if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
         return AWAY

@@ -45,11 +45,12 @@ from models.queries import (
     ranked_since,
     replace_ranking,
     stale_ids,
+    waiting_runs,
 )
 
 from .candidates import REMOTE
 from .matcher import Matcher, running_matcher
-from .queueing import connect, enqueue_matches, job_id
+from .queueing import connect, enqueue_matches, job_id, jobs_gone
 
 log = logging.getLogger(__name__)
 
@@ -249,23 +250,30 @@ def _store(m: Matcher, s: Session, kind: str, scored: _Scored, started, final: b
         log.info("match %s %s: deleted meanwhile, nothing stored", kind, target.id)
         return {"candidates": len(scored.others), "ranked": 0, "missing": True}
     others = [o for o in scored.others if o.id in present]
-    results = [r for r in scored.results if getattr(r, f"{other_kind}_id") in present]
     if not claim_ranking(s, kind, target.id, target.updated_at, started):
         log.info("match %s %s: superseded by the ranking of a newer version, not stored", kind, target.id)
         return {"candidates": len(others), "ranked": 0, "superseded": True}
     read_versions = {o.id: o.updated_at for o in others}
     if not final and ranked_since(s, other_kind, read_versions):
         raise _ReadAgain
+    results = [r for r in scored.results if getattr(r, f"{other_kind}_id") in present]
+    return _write(m, s, kind, target.id, results, others, started, scored.partial)
+
+
+def _write(m: Matcher, s: Session, kind: str, target_id: int, results: list, others: list, started,
+           partial: bool) -> dict:
+    """Write the target's ranking and merge it into the other side's (locked, claimed)."""
+    other_kind = VACANCY if kind == PROFILE else PROFILE
     # A vacancy's ranking is what its employer sees: it is stored without what only the
     # person may see (see matching.scoring.for_employer).
     employer = [for_employer(r, m.settings.weights) for r in results]
     own, theirs = (results, employer) if kind == PROFILE else (employer, results)
     top = rank(own, m.settings.top_k, by=f"{other_kind}_id")
-    replace_ranking(s, kind, target.id, top, m.encoder.version, started)
-    changed = merge_into_rankings(s, other_kind, target.id, theirs, m.settings.top_k, m.encoder.version,
+    replace_ranking(s, kind, target_id, top, m.encoder.version, started)
+    changed = merge_into_rankings(s, other_kind, target_id, theirs, m.settings.top_k, m.encoder.version,
                                   [o.id for o in others if o.ranked_at is not None],
-                                  scored_only=[o.id for o in others] if scored.partial else None,
-                                  read_versions=read_versions)
+                                  scored_only=[o.id for o in others] if partial else None,
+                                  read_versions={o.id: o.updated_at for o in others})
     return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed}
 
 
@@ -418,8 +426,21 @@ def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
     return _run(m, VACANCY, vacancy_id, score)
 
 
+ORPHAN_GRACE = timedelta(seconds=10)   # a run just recorded may not be in the queue yet
+
+
+def _to_redo(s: Session, conn, kind: str) -> set[int]:
+    """Targets with a run still "queued" or "running" whose job is in no queue: lost with
+    Redis (a restart, a flush) or with a killed worker. Their rankings may well be fresh
+    (a retry of a re-match was waiting), so staleness alone would never find them."""
+    waiting = waiting_runs(s, kind, utcnow() - ORPHAN_GRACE)
+    gone = jobs_gone(conn, sorted({jid for _, jid in waiting}))
+    return {target for target, jid in waiting if jid in gone}
+
+
 def reconcile(matcher: Matcher | None = None) -> dict:
-    """Queue matching for every profile and vacancy whose ranking is missing or stale.
+    """Queue matching for every profile and vacancy whose ranking is missing or stale, or
+    whose run waits for a job that is no longer in the queue.
 
     `matcher`: default, the one of the worker running the job.
     """
@@ -432,11 +453,14 @@ def reconcile(matcher: Matcher | None = None) -> dict:
     try:
         with m.db.session() as s:
             for kind in (PROFILE, VACANCY):
-                ids = stale_ids(s, kind)
+                orphans = _to_redo(s, conn, kind)
+                ids = sorted(set(stale_ids(s, kind)) | orphans)
                 failed = failed_since(s, kind, since)
                 enqueue_matches(s, conn, m.settings, kind, [t for t in ids if t not in failed], reason="reconcile")
                 held = sum(1 for target_id in ids if target_id in failed)
                 counts[kind] = len(ids) - held
+                if orphans:
+                    counts[f"{kind}_runs_without_job"] = len(orphans)
                 if held:
                     counts[f"{kind}_failed_held"] = held
     finally:

@@ -20,11 +20,12 @@ from models.queries import open_run
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JOBS", "connect", "enqueue_match", "enqueue_matches", "enqueue_reconcile", "job_id", "latest_rematch",
-           "rematch_progress", "start_rematch"]
+__all__ = ["JOBS", "connect", "enqueue_match", "enqueue_matches", "enqueue_reconcile", "job_id", "jobs_gone",
+           "latest_rematch", "rematch_progress", "start_rematch"]
 
 JOBS = {PROFILE: "worker.jobs.match_profile", VACANCY: "worker.jobs.match_vacancy"}
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+_ALIVE = _WAITING | {JobStatus.STARTED}
 BULK = 1000   # targets per round trip: a reconcile pass after a reset may queue every row
 
 
@@ -64,6 +65,18 @@ def _choose_ids(conn: Redis, bases: list[str]) -> list[str | None]:
     jobs = Job.fetch_many([jid for base in bases for jid in (base, f"{base}-next")], connection=conn)
     statuses = [job.get_status(refresh=False) if job is not None else None for job in jobs]
     return [_pick(base, (statuses[2 * i], statuses[2 * i + 1])) for i, base in enumerate(bases)]
+
+
+def jobs_gone(conn: Redis, job_ids: list[str]) -> set[str]:
+    """The job ids of which Redis holds no job that will still run (none at all, e.g. after
+    Redis restarted empty, or one that ended), in one round trip per `BULK` ids."""
+    gone = set()
+    for i in range(0, len(job_ids), BULK):
+        chunk = job_ids[i:i + BULK]
+        for jid, job in zip(chunk, Job.fetch_many(chunk, connection=conn), strict=True):
+            if job is None or job.get_status(refresh=False) not in _ALIVE:
+                gone.add(jid)
+    return gone
 
 
 def _retry(times: int, intervals: tuple[int, ...]) -> Retry | None:
