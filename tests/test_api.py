@@ -135,6 +135,8 @@ def test_lists_are_json_arrays_and_are_deduplicated(client):
     ("vacancies", {"experience_years": "2"}, "experience_years"),
     ("vacancies", {"title": "("}, "title"),
     ("vacancies", {"languages": "es"}, "languages"),
+    ("vacancies", {"languages": ["ES"]}, "languages.0"),       # codes as the document's enum writes them
+    ("vacancies", {"country": "co"}, "country"),
 ])
 def test_schema_violating_json_is_refused_with_the_field(client, kind, change, field):
     body = factories.profile(**change) if kind == "profiles" else factories.vacancy(**change)

@@ -50,22 +50,25 @@ def _json(info: ValidationInfo | None) -> bool:
     return bool(info is not None and (info.context or {}).get("json"))
 
 
-def _country(value: str) -> str:
+def _country(value: str, info: ValidationInfo) -> str:
     code = value.strip().upper()
     if not code:
         raise PydanticCustomError("missing", "required")
-    # ASCII before changing case: 'ß'.upper() is 'SS' (South Sudan), 'ſv' would be SV.
-    if len(code) != 2 or not value.strip().isascii() or pycountry.countries.get(alpha_2=code) is None:
+    # ASCII before changing case: 'ß'.upper() is 'SS' (South Sudan), 'ſv' would be SV. In JSON
+    # the code is written as the document's enum writes it ("CO"); a form's may be "co".
+    if len(code) != 2 or not value.strip().isascii() or pycountry.countries.get(alpha_2=code) is None or (
+            _json(info) and code != value):
         raise PydanticCustomError("country_code", "country_code: give an ISO 3166 alpha-2 code")
     return code
 
 
-def _language(value: str) -> str:
+def _language(value: str, info: ValidationInfo) -> str:
     code = value.strip().lower()
     if not code:
         raise PydanticCustomError("missing", "required")
     # ASCII before changing case: the Kelvin sign (U+212A) lower-cases to 'k' (Korean with an 'o').
-    if len(code) != 2 or not value.strip().isascii() or pycountry.languages.get(alpha_2=code) is None:
+    if len(code) != 2 or not value.strip().isascii() or pycountry.languages.get(alpha_2=code) is None or (
+            _json(info) and code != value):
         raise PydanticCustomError("language_code", "language_code: give an ISO 639-1 code")
     return code
 

@@ -2,7 +2,8 @@
 depends on this app and what spectree has no word for.
 
 Added here: the values that depend on the app (the knowledge base's countries for the
-eligibility questions, the barrier thresholds), the form of a profile's id, the headers
+eligibility questions, each country's statuses, the national degree names a level may be,
+the barrier thresholds), the form of a profile's id, the headers
 an answer carries (Location, WWW-Authenticate, Retry-After), the CSV answer, and each
 error as a named shared answer. The document holds no data, only shapes: no example
 carries a person's details or an id.
