@@ -107,11 +107,79 @@ def test_oversized_body_is_413_json(client):
     assert resp.status_code == 413 and resp.is_json
 
 
-def test_lists_accept_one_string_and_are_deduplicated(client):
-    resp = factories.api_post(client, "vacancies", json=factories.vacancy(essential_skills="cocina, cocina,  ventas",
-                                                                   languages="es, pt"))
+def test_lists_are_json_arrays_and_are_deduplicated(client):
+    resp = factories.api_post(client, "vacancies", json=factories.vacancy(essential_skills=["cocina", "cocina", "ventas"],
+                                                                   languages=["es", "pt", "es"]))
     got = client.get(resp.headers["Location"]).get_json()
     assert got["essential_skills"] == ["cocina", "ventas"] and got["languages"] == ["es", "pt"]
+    # One string is not a list in JSON (the forms split theirs before validating).
+    resp = factories.api_post(client, "vacancies", json=factories.vacancy(essential_skills="cocina, ventas"))
+    assert resp.status_code == 422 and resp.get_json()["fields"] == {"essential_skills": "Give a list."}
+
+
+# Issue 14: the API takes JSON, so JSON types are taken strictly (the document says so).
+@pytest.mark.parametrize("kind, change, field", [
+    ("profiles", {"skills": "AAA"}, "skills"),
+    ("profiles", {"skills": ["-"]}, "skills.0"),               # an item without a word is not dropped silently
+    ("profiles", {"consent": 1}, "consent"),
+    ("profiles", {"relocate": 0}, "relocate"),
+    ("profiles", {"jobs": [{"title": "Cocinero", "years": "3"}]}, "jobs.0.years"),
+    ("profiles", {"jobs": [{"title": "Cocinero", "country": ""}]}, "jobs.0.country"),  # null, not ""
+    ("profiles", {"nationalities": "VE"}, "nationalities"),
+    ("profiles", {"status": ""}, "status"),
+    ("profiles", {"education": {"level": "3"}}, "education.level"),  # a number is a JSON integer
+    ("profiles", {"summary": "ok\x01"}, "summary"),
+    ("vacancies", {"remote": 0}, "remote"),
+    ("vacancies", {"openings": 2.5}, "openings"),
+    ("vacancies", {"openings": "2"}, "openings"),
+    ("vacancies", {"experience_years": "2"}, "experience_years"),
+    ("vacancies", {"title": "("}, "title"),
+    ("vacancies", {"languages": "es"}, "languages"),
+    ("vacancies", {"languages": ["ES"]}, "languages.0"),       # codes as the document's enum writes them
+    ("vacancies", {"country": "co"}, "country"),
+])
+def test_schema_violating_json_is_refused_with_the_field(client, kind, change, field):
+    body = factories.profile(**change) if kind == "profiles" else factories.vacancy(**change)
+    resp = factories.api_post(client, kind, json=body)
+    assert resp.status_code == 422 and field in resp.get_json()["fields"], resp.get_json()
+
+
+def test_json_type_errors_say_what_json_is_expected(client):
+    fields = factories.api_post(client, "vacancies", json=factories.vacancy(
+        remote=0, openings="2", essential_skills="cocina")).get_json()["fields"]
+    assert fields == {"remote": "Choose one of true, false.", "openings": "Give a valid number.",
+                      "essential_skills": "Give a list."}
+
+
+@pytest.mark.parametrize("kind, change, stored", [
+    ("vacancies", {"openings": 2.0}, {"openings": 2}),            # 2.0 is an integer in JSON Schema
+    ("vacancies", {"education_level": 7.0}, {"education_level": "master"}),
+    ("vacancies", {"experience_years": 3}, {"experience_years": 3}),   # an integer is a number
+    ("profiles", {"education": {"level": 3}}, {"education": {"level": "upper_secondary", "country": None, "field": "",
+                                                             "degree": None, "recognised_in": []}}),
+    ("profiles", {"languages": [{"code": "en", "level": "basic"}, {"code": "en", "level": "fluent"}]},
+     {"languages": [{"code": "en", "level": "fluent"}]}),      # listed twice: kept once, at the better level
+    ("profiles", {"status": "protection_permit"}, {"status": "ppt"}),   # an older alias, documented
+])
+def test_schema_valid_json_is_accepted(client, kind, change, stored):
+    body = factories.profile(**change) if kind == "profiles" else factories.vacancy(**change)
+    resp = factories.api_post(client, kind, json=body)
+    assert resp.status_code == 202, resp.get_json()
+    got = client.get(resp.headers["Location"]).get_json()
+    assert {k: got[k] for k in stored} == stored
+
+
+@pytest.mark.parametrize("query, status", [
+    ("", 200), ("?min_score=0.5", 200), ("?min_score=0.50", 200), ("?min_score=0", 200),
+    ("?min_score=1e-09", 400), ("?min_score=0,5", 400), ("?min_score=", 400), ("?min_score=nan", 400),
+    ("?min_score=0.55", 400),
+])
+def test_barrier_thresholds_are_exactly_the_documented_ones(client, query, status):
+    for path in ("/api/v1/insights/barriers", "/api/v1/insights/barriers.csv"):
+        resp = client.get(path + query)
+        assert resp.status_code == status, (path, query)
+        if status == 400:
+            assert "min_score" in resp.get_json()["fields"]
 
 
 def test_healthz_ok(client):

@@ -5,7 +5,7 @@ An input refused gets errors of a named type (pydantic's, or ours: `country_code
 here for the views that validate)."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import pycountry
 from pydantic import (
@@ -28,26 +28,47 @@ from matching.i18n import LOCALES
 
 from .validation import field_errors
 
-__all__ = ["LOCALES", "EligibilityIn", "ProfileIn", "VacancyIn", "ValidationError", "field_errors"]
+__all__ = ["LOCALES", "NO_CONTROL", "WORD", "EligibilityIn", "ProfileIn", "VacancyIn", "ValidationError",
+           "field_errors", "json_context"]
+
+# What the JSON schema says of every text (the validators below check the same): no C0
+# control character but tab and new lines; and, where a word is needed, a letter or digit.
+_PRINTABLE = r"[^\x00-\x08\x0b\x0c\x0e-\x1f]"
+NO_CONTROL = f"^{_PRINTABLE}*$"
+WORD = f"^{_PRINTABLE}*[^\\W_]{_PRINTABLE}*$"
 
 
+def json_context(kb) -> dict:
+    """The validation context of an API body: JSON types strictly (a string is not a list, 0 is
+    not a boolean, "" is not null) and each value as the document describes it. The HTML
+    forms and the CSV import, whose values are all strings, validate without it: pydantic's
+    lax mode reads "3" as 3, blank fields as no value, "a, b" as a list."""
+    return {"kb": kb, "json": True}
 
-def _country(value: str) -> str:
+
+def _json(info: ValidationInfo | None) -> bool:
+    return bool(info is not None and (info.context or {}).get("json"))
+
+
+def _country(value: str, info: ValidationInfo) -> str:
     code = value.strip().upper()
     if not code:
         raise PydanticCustomError("missing", "required")
-    # ASCII before changing case: 'ß'.upper() is 'SS' (South Sudan), 'ſv' would be SV.
-    if len(code) != 2 or not value.strip().isascii() or pycountry.countries.get(alpha_2=code) is None:
+    # ASCII before changing case: 'ß'.upper() is 'SS' (South Sudan), 'ſv' would be SV. In JSON
+    # the code is written as the document's enum writes it ("CO"); a form's may be "co".
+    if len(code) != 2 or not value.strip().isascii() or pycountry.countries.get(alpha_2=code) is None or (
+            _json(info) and code != value):
         raise PydanticCustomError("country_code", "country_code: give an ISO 3166 alpha-2 code")
     return code
 
 
-def _language(value: str) -> str:
+def _language(value: str, info: ValidationInfo) -> str:
     code = value.strip().lower()
     if not code:
         raise PydanticCustomError("missing", "required")
     # ASCII before changing case: the Kelvin sign (U+212A) lower-cases to 'k' (Korean with an 'o').
-    if len(code) != 2 or not value.strip().isascii() or pycountry.languages.get(alpha_2=code) is None:
+    if len(code) != 2 or not value.strip().isascii() or pycountry.languages.get(alpha_2=code) is None or (
+            _json(info) and code != value):
         raise PydanticCustomError("language_code", "language_code: give an ISO 639-1 code")
     return code
 
@@ -56,11 +77,14 @@ def _has_words(value: str) -> bool:
     return any(c.isalnum() for c in value)
 
 
-def _clean_list(value):
+def _clean_list(value, info: ValidationInfo):
     """Accept a list, or one string with items separated by commas or new lines.
 
-    Items with no letter or digit (blank, punctuation, a lone accent) are dropped.
+    Items with no letter or digit (blank, punctuation, a lone accent) are dropped. Not for a
+    JSON body: there a list is a list, and an item without a word is refused (`_words`).
     """
+    if _json(info):
+        return value
     if isinstance(value, str):
         value = value.replace("\r", "\n").replace(";", "\n").replace(",", "\n").split("\n")
     if isinstance(value, list):
@@ -93,8 +117,23 @@ def _no_nul(value):
     return value
 
 
-def _blank_to_none(value):
+def _blank_to_none(value, info: ValidationInfo):
+    """A blank form field is no value; a JSON body says null."""
+    if _json(info):
+        return value
     return None if isinstance(value, str) and not value.strip() else value
+
+
+def _whole(value):
+    """2.0 is the integer 2 (JSON Schema says so); 2.5, "2" and true are not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _boolean(value):
+    """Only true is consent: not 1, not "on" (the form reads its tick box into True)."""
+    if not isinstance(value, bool):
+        raise PydanticCustomError("bool_type", "bool_type: give true")
+    return value
 
 
 def _dedupe(values: list) -> list:
@@ -114,7 +153,7 @@ def _iso_codes(kind: str):
 Country = Annotated[str, Field(max_length=100, json_schema_extra=_iso_codes("country")), AfterValidator(_country)]
 Language = Annotated[str, Field(max_length=3, json_schema_extra=_iso_codes("language")), AfterValidator(_language)]
 Text = Annotated[str, Field(max_length=5000)]
-Phrase = Annotated[str, Field(min_length=1, max_length=120)]
+Phrase = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_words)]
 Phrases = Annotated[list[Phrase], BeforeValidator(_clean_list), Field(max_length=100), AfterValidator(_dedupe)]
 Countries = Annotated[list[Country], BeforeValidator(_clean_list), Field(max_length=30), AfterValidator(_dedupe)]
 EducationLevel = Literal[tuple(EDUCATION_LEVELS)]  # type: ignore[valid-type]
@@ -149,8 +188,35 @@ def _check_status(status: str | None, country: str | None, info: ValidationInfo)
     return status
 
 
+def _texts_in(schema: dict):
+    """Every string schema in `schema` (through anyOf and items), not those of a nested model ($ref)."""
+    stack = [schema]
+    while stack:
+        part = stack.pop()
+        if part.get("type") == "string":
+            yield part
+        stack.extend(part.get("anyOf", []))
+        if isinstance(part.get("items"), dict):
+            stack.append(part["items"])
+
+
+def _document(schema: dict, cls) -> None:
+    """Write into the model's JSON schema what its validators check: no control character in
+    a text, a word where one is needed (`_WORDS`), and the model's own rules (`_SCHEMA`)."""
+    for name, prop in schema.get("properties", {}).items():
+        for text in _texts_in(prop):
+            if "enum" not in text and "pattern" not in text and "const" not in text:
+                text["pattern"] = WORD if name in cls._WORDS else NO_CONTROL
+    schema.update(cls._SCHEMA)
+
+
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+    """Strict JSON types when validated with `json_context` (the API), forms' strings otherwise."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False,
+                              json_schema_extra=_document)
+    _WORDS: ClassVar[frozenset[str]] = frozenset()   # texts that need a letter or digit
+    _SCHEMA: ClassVar[dict] = {}                     # added to the model's JSON schema
 
     @field_validator("*", mode="before")
     @classmethod
@@ -162,6 +228,8 @@ Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_word
 
 
 class JobIn(_In):
+    _WORDS = frozenset({"title"})
+
     title: Title
     years: Annotated[float, Field(ge=0, le=60)] = 0
     country: Annotated[Country | None, BeforeValidator(_blank_to_none)] = None
@@ -173,23 +241,41 @@ class LanguageIn(_In):
     level: LanguageLevel
 
 
-def _once_each(languages: list[LanguageIn]) -> list[LanguageIn]:
+def _once_each(languages: list[LanguageIn], info: ValidationInfo) -> list[LanguageIn]:
+    """A language listed twice: refused on a form (the person chose two rows), kept once with
+    its better level in a JSON body (the schema cannot say "each code once")."""
     codes = [lang.code for lang in languages]
-    if len(codes) != len(set(codes)):
+    if len(codes) == len(set(codes)):
+        return languages
+    if not _json(info):
         raise PydanticCustomError("duplicate_language", "duplicate_language: listed twice")
-    return languages
+    rank = list(LANGUAGE_LEVELS)
+    best: dict[str, LanguageIn] = {}
+    for lang in languages:
+        if lang.code not in best or rank.index(lang.level) < rank.index(best[lang.code].level):
+            best[lang.code] = lang
+    return list(best.values())
+
+
+def _readable_level(value, info: ValidationInfo) -> bool:
+    """A text or a whole number; in a JSON body a number is a JSON integer ("3" is no degree
+    name there), on a form its digits."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return False
+    return not (_json(info) and isinstance(value, str) and value.strip().isdecimal())
 
 
 def _read_level(value, info: ValidationInfo):
     """A level given as an ISCED 2011 code, a number 0-8 or a national degree name, read
     with the degree's country (declared before `level`, so it is validated first)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    value = _whole(value)   # 3.0 is the integer 3
+    if value is None or (isinstance(value, str) and not value.strip() and not _json(info)):
         return None
     if isinstance(value, str) and value.strip() in EDUCATION_LEVELS:
         return value.strip()
     kb = _knowledge(info)
     country = info.data.get("country")
-    found = kb.level_of(value, country) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    found = kb.level_of(value, country) if _readable_level(value, info) else None
     if found is None:
         names = kb.degree_names(country)
         raise PydanticCustomError(
@@ -225,6 +311,12 @@ class EducationIn(_In):
 class ProfileIn(_In):
     """A job seeker's profile. No name or contact: matching does not need them."""
 
+    _WORDS = frozenset({"skills"})
+    # Something to match: a summary with a word, a job or a skill (`_something_to_match`).
+    _SCHEMA = {"anyOf": [{"required": ["summary"], "properties": {"summary": {"pattern": WORD}}},
+                         {"required": ["jobs"], "properties": {"jobs": {"minItems": 1}}},
+                         {"required": ["skills"], "properties": {"skills": {"minItems": 1}}}]}
+
     summary: Text = ""
     nationalities: Countries = []
     jobs: Annotated[list[JobIn], Field(max_length=20)] = []
@@ -236,7 +328,7 @@ class ProfileIn(_In):
     target_countries: Countries = []
     relocate: bool = False
     status: Annotated[StatusCode | None, BeforeValidator(_blank_to_none)] = None
-    consent: Literal[True]
+    consent: Annotated[Literal[True], BeforeValidator(_boolean)]
     locale: Literal["es", "pt", "en"] = "es"
 
     once_each = field_validator("languages")(_once_each)
@@ -256,6 +348,8 @@ class ProfileIn(_In):
 class VacancyIn(_In):
     """A vacancy posted by an employer."""
 
+    _WORDS = frozenset({"title", "essential_skills", "optional_skills"})
+
     title: Title
     description: Annotated[str, Field(max_length=10000)] = ""
     essential_skills: Phrases = []
@@ -267,7 +361,7 @@ class VacancyIn(_In):
                          AfterValidator(_dedupe)] = []
     education_level: EducationLevel | None = None   # an ISCED code, number or national degree name
     experience_years: Annotated[float, Field(ge=0, le=60)] = 0
-    openings: Annotated[int, Field(ge=1, le=10000)] = 1
+    openings: Annotated[int, Field(ge=1, le=10000), BeforeValidator(_whole)] = 1
     accepts_relocation: bool = True
     employer: Annotated[str, Field(max_length=200)] = ""
     locale: Literal["es", "pt", "en"] = "es"
@@ -292,12 +386,14 @@ class EligibilityIn(_In):
     target_country: Country
     occupation_isco: Annotated[Isco | None, BeforeValidator(_blank_to_none)] = None
     education: EligibilityEducationIn | None = None
-    languages: Annotated[list[LanguageIn], Field(max_length=10), AfterValidator(_once_each)] = []
+    languages: Annotated[list[LanguageIn], Field(max_length=10)] = []
     required_languages: Annotated[list[Language], BeforeValidator(_clean_list), Field(max_length=10),
                                   AfterValidator(_dedupe)] = []
     required_education: Annotated[EducationLevel | None, BeforeValidator(_blank_to_none)] = None
     remote: bool = False
     locale: Literal["es", "pt", "en"] | None = None
+
+    once_each = field_validator("languages")(_once_each)
 
     @field_validator("current_country", "target_country")
     @classmethod

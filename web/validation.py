@@ -175,6 +175,8 @@ def _api_text(err: dict, key: str, name: str, locale: str) -> str | None:
         return message("object", locale, API_MESSAGES)
     if key == "choice" and "expected" in ctx:
         return message("choice", locale, API_MESSAGES, expected=ctx["expected"])
+    if err["type"] in ("bool_type", "bool_parsing"):   # JSON's own: 0, 1 and "yes" are not booleans
+        return message("choice", locale, API_MESSAGES, expected="true, false")
     if key == "level_choice" and not ctx.get("names"):
         key = "level_choice_any"
     if key in _API_ONLY:   # the valid values, from the model's context

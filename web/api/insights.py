@@ -22,8 +22,20 @@ bp = Blueprint("insights", __name__)
 __all__ = ["bp"]
 
 
+def _exact(raw: str | None) -> bool:
+    """min_score is a JSON number equal to one of the thresholds, as the document's enum says:
+    not 1e-09 (the page reads it as the step 0.0), not "0,5", "" or "nan"."""
+    if raw is None:
+        return True
+    try:
+        return float(raw) in thresholds()
+    except ValueError:
+        return False
+
+
 def _min_score() -> tuple[float | None, tuple | None]:
-    value = read_min_score(request.args.get("min_score"))
+    raw = request.args.get("min_score")
+    value = read_min_score(raw) if _exact(raw) else None
     if value is None:
         return None, error_response(400, "validation_error", "min_score must be one of the fixed thresholds.",
                                     {"min_score": "one of " + ", ".join(f"{t:g}" for t in thresholds())})

@@ -8,7 +8,7 @@ from matching.i18n import LOCALES
 
 from ..extensions import knowledge
 from ..responses import CountriesOut, CountryOut, Eligibility, country_out, country_summary, dump
-from ..schemas import EligibilityIn, ValidationError, field_errors
+from ..schemas import EligibilityIn, ValidationError, field_errors, json_context
 from .common import read_json_body
 from .errors import error_response
 from .spec import answers, spec
@@ -57,7 +57,7 @@ def eligibility():
         return err
     kb = knowledge()
     try:
-        q = EligibilityIn.model_validate(data, context={"kb": kb})
+        q = EligibilityIn.model_validate(data, strict=True, context=json_context(kb))
     except ValidationError as exc:
         return error_response(400, "validation_error", "Some fields are not valid.",
                               field_errors(exc, "en", EligibilityIn, api=True))

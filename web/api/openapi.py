@@ -2,7 +2,8 @@
 depends on this app and what spectree has no word for.
 
 Added here: the values that depend on the app (the knowledge base's countries for the
-eligibility questions, the barrier thresholds), the form of a profile's id, the headers
+eligibility questions, each country's statuses, the national degree names a level may be,
+the barrier thresholds), the form of a profile's id, the headers
 an answer carries (Location, WWW-Authenticate, Retry-After), the CSV answer, and each
 error as a named shared answer. The document holds no data, only shapes: no example
 carries a person's details or an id.
@@ -15,6 +16,7 @@ import threading
 
 from flask import Blueprint, Response, current_app
 
+from matching import EDUCATION_LEVELS
 from models.profile import PUBLIC_ID
 
 from ..barriers import thresholds
@@ -89,6 +91,63 @@ def _finish_operation(path: str, op: dict, min_scores: list[float]) -> None:
         op.pop("tags", None)
 
 
+def _statuses(kb, country_field: str, all_countries: list[str]) -> dict:
+    """A status is one of the country's (its codes, their older aliases); "national" where the
+    knowledge base has none; "unknown" or null anywhere (`web.schemas._check_status`)."""
+    anywhere = ["unknown", None]
+    known = {code: [s for status in c.statuses for s in (status.code, *status.aliases)]
+             for code, c in sorted(kb.countries.items()) if c.statuses}
+    branches = [{"properties": {country_field: {"const": code}, "status": {"enum": [*codes, *anywhere]}}}
+                for code, codes in known.items()]
+    others = [code for code in all_countries if code not in known]
+    if others:
+        branches.append({"properties": {country_field: {"enum": others},
+                                        "status": {"enum": ["national", *anywhere]}}})
+    return {"anyOf": branches}
+
+
+def _levels(kb, country_field: str, level_field: str) -> tuple[dict, dict]:
+    """An education level as the validator reads it (`web.schemas._read_level`): an ISCED 2011
+    code, a number from 0 to 8, or a national degree name; a name that means different
+    levels in different countries ("bachiller") only with its country. The level's schema,
+    and the rule the object adds for those names."""
+    names = sorted({n for d in kb.degrees for n in (d.code, *d.names)})
+    plain = [n for n in names if kb.degree(n) is not None]
+    by_country: dict[str, list[str]] = {}
+    for d in kb.degrees:
+        by_country.setdefault(d.country, []).extend(n for n in (d.code, *d.names) if kb.degree(n) is None)
+    ambiguous = sorted({n for found in by_country.values() for n in found})
+    level = {"anyOf": [{"type": "string", "enum": list(EDUCATION_LEVELS)},
+                       {"type": "integer", "minimum": 0, "maximum": len(EDUCATION_LEVELS) - 1},
+                       {"type": "string", "enum": plain + ambiguous}],
+             "description": "An ISCED 2011 level, a number from 0 to 8, or a national degree name (kept as `degree`); "
+                            "a name that means different levels in different countries only with its country."}
+    rule = {"anyOf": [{"properties": {level_field: {"not": {"enum": ambiguous}}}},
+                      *({"required": [country_field, level_field],
+                         "properties": {country_field: {"const": code}, level_field: {"enum": sorted(set(found))}}}
+                        for code, found in sorted(by_country.items()) if found)]}
+    return level, rule
+
+
+def _add_rule(schema: dict, rule: dict) -> None:
+    schema["allOf"] = [*schema.get("allOf", []), rule]
+
+
+def _known_values(schemas: dict, kb) -> None:
+    """What the knowledge base decides: each country's statuses, the national degree names."""
+    countries = schemas["ProfileIn"]["properties"]["country"]["enum"]
+    _add_rule(schemas["ProfileIn"], _statuses(kb, "country", countries))
+    _add_rule(schemas["EligibilityIn"], _statuses(kb, "current_country", countries))
+    for model, country, field in (("EducationIn", "country", "level"), ("EligibilityEducationIn", "country", "level"),
+                                  ("VacancyIn", "country", "education_level")):
+        level, rule = _levels(kb, country, field)
+        prop = schemas[model]["properties"][field]
+        if "anyOf" in prop and {"type": "null"} in prop["anyOf"]:   # optional: null too
+            level = {**level, "anyOf": [*level["anyOf"], {"type": "null"}]}
+        schemas[model]["properties"][field] = {k: v for k, v in {**prop, **level}.items() if k not in ("enum", "type")}
+        _add_rule(schemas[model], rule)
+
+
 def document(kb, min_scores: list[float]) -> dict:
     """The OpenAPI document for an app with this knowledge base (`config.mobility`) and these
     barrier thresholds (`web.barriers.thresholds`)."""
@@ -106,6 +165,7 @@ def document(kb, min_scores: list[float]) -> dict:
     # Eligibility is known for the countries of this knowledge base only (checked by the model too).
     for name in ("current_country", "target_country"):
         schemas["EligibilityIn"]["properties"][name]["enum"] = sorted(kb.countries)
+    _known_values(schemas, kb)
     doc["components"]["responses"] = dict(ERRORS.values())
     return doc
 

@@ -10,7 +10,7 @@ from models.queries import latest_run, profile_by_public_id
 
 from ..extensions import db_session, knowledge
 from ..responses import ProfileAccepted, ProfileOut, dump, profile_out
-from ..schemas import ProfileIn, ValidationError, field_errors
+from ..schemas import ProfileIn, ValidationError, field_errors, json_context
 from ..security import submission_limit
 from ..services import create_profile, delete_profile, update_profile
 from .auth import require_scope
@@ -27,7 +27,7 @@ def _profile_body():
     if err:
         return None, err
     try:
-        return ProfileIn.model_validate(data, context={"kb": knowledge()}), None
+        return ProfileIn.model_validate(data, strict=True, context=json_context(knowledge())), None
     except ValidationError as exc:
         return None, error_response(422, "validation_error", "Some fields are not valid.",
                                     field_errors(exc, "en", ProfileIn, api=True))

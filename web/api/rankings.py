@@ -14,7 +14,7 @@ from ..responses import CandidateRanking, Ranking, dump, match_out, run_status
 from .auth import authenticate, bearer, unauthorized
 from .errors import error_response
 from .profiles import profile_or_404
-from .spec import LangQuery, answers, spec
+from .spec import CandidatesQuery, LangQuery, answers, spec
 from .vacancies import vacancy_or_404
 
 bp = Blueprint("rankings", __name__)
@@ -60,7 +60,7 @@ def _candidates_refused(vacancy: Vacancy):
 
 
 @bp.get("/vacancies/<int:vacancy_id>/matches")
-@spec.validate(query=LangQuery, resp=answers(401, 403, 404, HTTP_200=(CandidateRanking, "The candidates.")),
+@spec.validate(query=CandidatesQuery, resp=answers(401, 403, 404, HTTP_200=(CandidateRanking, "The candidates.")),
                operation_id="getVacancyMatches", skip_validation=True,
                security=[{"vacancyKey": []}, {"vacancyKeyQuery": []}, {"bearerAuth": ["candidates:read"]}])
 def vacancy_matches(vacancy_id: int):

@@ -20,7 +20,7 @@ from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from ..constants import SCOPES
 from ..responses import ErrorOut
 
-__all__ = ["BarriersQuery", "LangQuery", "SuggestQuery", "answers", "spec"]
+__all__ = ["BarriersQuery", "CandidatesQuery", "LangQuery", "SuggestQuery", "answers", "spec"]
 
 NO_NUL = r"^[^\x00]*$"   # a NUL byte in an address or a query is a 400
 
@@ -73,6 +73,12 @@ Text = Annotated[str, Field(pattern=NO_NUL)]
 class LangQuery(_Query):
     lang: Text = Field(None, description="es, pt or en for the texts of steps and reasons; other values: the "
                                          "language the profile or vacancy was written in.")
+
+
+class CandidatesQuery(LangQuery):
+    # Also the security scheme `vacancyKeyQuery`; declared here too so that its form is said:
+    # like every query value, it may not hold a NUL byte (400).
+    key: Text = Field(None, description="The vacancy's key, given when it was posted (or send X-Vacancy-Key).")
 
 
 class BarriersQuery(_Query):

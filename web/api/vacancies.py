@@ -9,7 +9,7 @@ from models.queries import latest_run
 from ..constants import MAX_ID
 from ..extensions import db_session, knowledge
 from ..responses import VacancyAccepted, VacancyOut, dump, vacancy_out
-from ..schemas import VacancyIn, ValidationError, field_errors
+from ..schemas import VacancyIn, ValidationError, field_errors, json_context
 from ..security import submission_limit
 from ..services import create_vacancy
 from .auth import require_scope
@@ -39,7 +39,7 @@ def post_vacancy():
     if err:
         return err
     try:
-        parsed = VacancyIn.model_validate(data, context={"kb": knowledge()})
+        parsed = VacancyIn.model_validate(data, strict=True, context=json_context(knowledge()))
     except ValidationError as exc:
         return error_response(422, "validation_error", "Some fields are not valid.",
                               field_errors(exc, "en", VacancyIn, api=True))
