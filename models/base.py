@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import JSON, DateTime, LargeBinary, MetaData, String, create_engine, event
+from sqlalchemy import JSON, DateTime, Float, LargeBinary, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -99,6 +99,12 @@ class Rankable:
     # The version of the row (its `updated_at`) that the stored ranking was computed from: a
     # job that read an older version never replaces it (see models.queries.claim_ranking).
     ranked_version: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The cosine of the farthest row of the other side that the last job scored when it
+    # scored only the nearest (PUENTE_CANDIDATES); -1 when it scored every row in reach;
+    # None: not ranked yet. A later row of the other side at least this near is scored by
+    # its own job for this row's ranking too (worker.candidates): whichever of two rows
+    # came first, the pair is scored once the second one is ranked.
+    reach_floor: Mapped[float | None] = mapped_column(Float)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -130,7 +130,8 @@ def replace_ranking(session: Session, kind: str, target_id: int, results: Sequen
     session.add_all(_match_row(kind, r, i, encoder, when) for i, r in enumerate(results, start=1))
 
 
-def claim_ranking(session: Session, kind: str, target_id: int, version: datetime, when: datetime) -> bool:
+def claim_ranking(session: Session, kind: str, target_id: int, version: datetime, when: datetime,
+                  floor: float | None = None) -> bool:
     """Mark the target ranked from `version` of its row, unless its stored ranking comes
     from a newer one: then return False, and the caller writes nothing.
 
@@ -138,13 +139,14 @@ def claim_ranking(session: Session, kind: str, target_id: int, version: datetime
     for any other transaction writing the row (PostgreSQL's row lock, SQLite's single
     writer), then compares with what that one committed; so of two jobs of the same row,
     the one that read the newer version wins, whichever commits last. Equal versions
-    (a retried job, a re-match) replace each other as before.
+    (a retried job, a re-match) replace each other as before. `floor`: the job's reach
+    floor (see `Rankable.reach_floor`), kept with the ranking.
     """
     model = _TARGETS[kind]
     claimed = session.execute(
         update(model)
         .where(model.id == target_id, or_(model.ranked_version.is_(None), model.ranked_version <= version))
-        .values(ranked_version=version, ranked_at=when)
+        .values(ranked_version=version, ranked_at=when, reach_floor=floor)
         .execution_options(synchronize_session=False))
     return claimed.rowcount == 1
 

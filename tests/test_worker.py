@@ -8,7 +8,7 @@ from rq import Queue
 from rq.job import Job
 from sqlalchemy import func, select, update
 
-from models import PROFILE, VACANCY, Match, MatchRun, Profile, Vacancy, utcnow
+from models import PROFILE, VACANCY, Base, Match, MatchRun, Profile, Vacancy, utcnow
 from models.queries import ranking
 from tests import factories
 from worker import jobs
@@ -238,6 +238,11 @@ def test_candidates_come_from_the_warm_index_kept_in_step_with_the_database(clie
         jobs.match_vacancy(cook, built)        # both embedded now
         side = built.side_index(Vacancy)
         p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
+        # Each vacancy's job scored every profile in its reach (none): a profile posted since
+        # is scored for it whether or not it is among the profile's own nearest.
+        assert jobs.match_profile(p.id, built)["candidates"] == 2
+        with db.session() as s:   # as if each vacancy had had nearer candidates than this person
+            s.execute(update(Vacancy).values(reach_floor=1.0))
         result = jobs.match_profile(p.id, built)
         assert result["candidates"] == 1   # only the nearest is scored in full
         with db.session() as s:
@@ -345,3 +350,119 @@ def test_a_closed_vacancy_whose_job_was_lost_still_leaves_every_ranking(client, 
     jobs.match_vacancy(vid, matcher)
     with db.session() as s:
         assert ranking(s, PROFILE, pid) == []
+
+
+def _post_in_order(app, matcher, order: list[tuple[str, int]]) -> tuple[dict, set]:
+    """Post rows one by one; after each, a worker runs what is queued (its job, and the jobs it
+    queues) before the next arrives.
+
+    Returns:
+        Every ranking by the rows' natural keys, {(owner, key): {(other key, score)}}; and
+        the pairs (profile key, vacancy key) in which either row is among the other's
+        `candidates` nearest within its reach, by brute force over the final rows.
+    """
+    from tests.test_faults import SKILLS, TITLES
+    from web.extensions import knowledge
+    from web.schemas import ProfileIn, VacancyIn
+    from web.services import create_profile, create_vacancy
+
+    keys = {}
+    with app.test_request_context():
+        for kind, i in order:
+            title = TITLES[(i * 5) % len(TITLES)]
+            skills = [SKILLS[(i * 3 + j) % len(SKILLS)] for j in range(3)]
+            if kind == VACANCY:
+                body = factories.vacancy(title=f"{title} {i}", description=f"Puesto de {title.lower()}",
+                                         essential_skills=skills[:2], optional_skills=skills[2:],
+                                         country=["CO", "PE"][i % 2], accepts_relocation=i % 3 == 0,
+                                         employer=f"Empresa {i}")
+                row, _, _ = create_vacancy(VacancyIn.model_validate(body))
+            else:
+                body = factories.profile(summary=f"{title} con experiencia ({i}).", skills=skills,
+                                         jobs=[{"title": title, "years": 1 + i % 9, "country": "VE"}],
+                                         target_countries=[["CO"], ["CO", "PE"], ["PE"]][i % 3],
+                                         relocate=i % 4 == 0)
+                row, _ = create_profile(ProfileIn.model_validate(body, context={"kb": knowledge()}))
+            keys[(kind, row.id)] = (kind, i)
+            MatchingWorker([matcher.settings.queue_name], connection=matcher.queue_conn, matcher=matcher).work(
+                burst=True)
+    rankings: dict = {}
+    with matcher.db.session() as s:
+        for m in s.scalars(select(Match)):
+            own, other = ((PROFILE, m.profile_id), (VACANCY, m.vacancy_id))[:: 1 if m.owner == PROFILE else -1]
+            rankings.setdefault(keys[own], set()).add((keys[other], round(m.score, 6)))
+        nearest = _nearest_pairs(s, matcher, keys)
+    return rankings, nearest
+
+
+def _nearest_pairs(s, matcher, keys: dict) -> set:
+    """(profile key, vacancy key) where either is among the other's nearest within its reach."""
+    import numpy as np
+
+    from matching import Embedding
+
+    n = matcher.settings.candidates
+    profiles = list(s.scalars(select(Profile)))
+    vacancies = list(s.scalars(select(Vacancy).where(Vacancy.status == "open")))
+    vec = {(type(r).__name__, r.id): Embedding.from_bytes(r.embedding, matcher.encoder.dim).vector
+           for r in profiles + vacancies}
+
+    def p_reach(p, v):
+        return p.relocate or v.remote or v.country in (p.country, *(p.target_countries or ()))
+
+    def v_reach(v, p):
+        return v.remote or v.accepts_relocation or v.country == p.country
+
+    pairs = set()
+    for p in profiles:
+        near = sorted((v for v in vacancies if p_reach(p, v)),
+                      key=lambda v: -float(np.dot(vec[("Profile", p.id)], vec[("Vacancy", v.id)])))[:n]
+        pairs |= {(keys[(PROFILE, p.id)], keys[(VACANCY, v.id)]) for v in near}
+    for v in vacancies:
+        near = sorted((p for p in profiles if v_reach(v, p)),
+                      key=lambda p: -float(np.dot(vec[("Profile", p.id)], vec[("Vacancy", v.id)])))[:n]
+        pairs |= {(keys[(PROFILE, p.id)], keys[(VACANCY, v.id)]) for p in near}
+    return pairs
+
+
+def test_rankings_do_not_depend_on_the_order_rows_arrive_in(app, db, redis, settings, encoder, taxonomy_index):
+    """The same 14 vacancies and 18 profiles posted in three orders, each ranked by its own
+    job when it arrives, with only the 4 nearest scored per job (PUENTE_CANDIDATES=4).
+
+    Whatever the order, every pair in which either row is among the other's 4 nearest (over
+    the final rows) is in both rankings, each with the same score in every order (a ranking here is longer than
+    every candidate list, so no tie can cut it differently). Posted side by side (every
+    vacancy first, or every profile first), the rankings are equal."""
+    import random
+    from dataclasses import replace
+
+    rows = [(VACANCY, i) for i in range(14)] + [(PROFILE, i) for i in range(18)]
+    shuffled = list(rows)
+    random.Random(3).shuffle(shuffled)
+    orders = {"vacancies first": rows, "profiles first": rows[14:] + rows[:14], "shuffled": shuffled}
+    seen = {}
+    for name, order in orders.items():
+        with db.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+        redis.flushdb()
+        built = Matcher(replace(settings, candidates=4), encoder, taxonomy_index)
+        try:
+            seen[name] = _post_in_order(app, built, order)
+        finally:
+            built.close()
+    found = {}
+    for name, (rankings, nearest) in seen.items():
+        assert nearest == seen["vacancies first"][1]   # the same rows in the end
+        for pkey, vkey in nearest:
+            # (a vacancy's ranking keeps the employer's score; a pair someone cannot take is in neither)
+            entries = tuple([sc for key, sc in rankings.get(own, ()) if key == other]
+                            for own, other in ((pkey, vkey), (vkey, pkey)))
+            assert bool(entries[0]) == bool(entries[1]), f"{name}: ({pkey}, {vkey}) in one ranking only"
+            assert found.setdefault((pkey, vkey), entries) == entries, f"{name}: ({pkey}, {vkey}) differs"
+    assert sum(1 for entries in found.values() if entries[0]) > 40
+    extra = {name: sum(1 for own, entries in rankings.items() for other, _ in entries
+                       if (own, other) not in nearest and (other, own) not in nearest)
+             for name, (rankings, nearest) in seen.items()}
+    print(f"\nORDER nearest_pairs={len(found)} scored={sum(1 for e in found.values() if e[0])} "
+          f"entries_beyond_them={extra}")

@@ -9,6 +9,12 @@ no shared state of their own and no full rebuild per job.
 
 A job then scores in full only the `candidates` nearest rows within reach (with the rows
 not embedded yet); below that many rows within reach, every row is scored, as before.
+
+The search is symmetric: a job also scores the rows of the other side for which its row is
+as near as the farthest candidate their own last job scored (their `reach_floor`, read with
+the cheap columns), whether or not they are among its own nearest. So a pair is scored when
+either row is among the other's nearest, whichever came first: a new vacancy enters the
+ranking of a person it is near enough to, even if that person is not among its own nearest.
 """
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ class SideIndex:
         self.model = model
         self.index = VectorIndex(dim, ann_threshold=ann_threshold)
         self.keys: dict[int, str] = {}
+        self.floors: dict[int, float] = {}   # reach floors of rows ranked since they last changed
         self.dim = dim
 
     def _partition(self, row) -> str:
@@ -47,6 +54,7 @@ class SideIndex:
         self.index.remove(gone)
         for i in gone:
             self.keys.pop(i, None)
+        self.floors = {i: row.reach_floor for i, row in live.items() if row.reach_floor is not None}
         for start in range(0, len(changed), 1000):
             self._load_vectors(s, changed[start:start + 1000], live)
         return {"added_or_changed": len(changed), "removed": len(gone), "size": len(self.index)}
@@ -56,9 +64,9 @@ class SideIndex:
         profile), by id."""
         m = self.model
         if m is Vacancy:
-            stmt = select(m.id, m.country, m.embedding_key, m.remote).where(m.status == "open")
+            stmt = select(m.id, m.country, m.embedding_key, m.reach_floor, m.remote).where(m.status == "open")
         else:
-            stmt = select(m.id, m.country, m.embedding_key)
+            stmt = select(m.id, m.country, m.embedding_key, m.reach_floor)
         return {row.id: row for row in s.execute(stmt)}
 
     def _load_vectors(self, s: Session, ids: list[int], live: dict) -> None:
@@ -71,6 +79,32 @@ class SideIndex:
         self.index.upsert([r.id for r in rows], [self._partition(live[r.id]) for r in rows], vectors)
         self.keys.update({r.id: r.embedding_key for r in rows})
 
-    def nearest(self, vector: np.ndarray, k: int, partitions: list[str] | None) -> list[int]:
-        ids, _ = self.index.search(vector, k, partitions)
-        return ids.tolist()
+    def nearest(self, vector: np.ndarray, k: int, partitions: list[str] | None) -> tuple[list[int], float]:
+        """The `k` nearest rows in `partitions` (None: all), and the cosine of the farthest of them."""
+        ids, scores = self.index.search(vector, k, partitions)
+        return ids.tolist(), float(scores[-1]) if len(scores) else -1.0
+
+    def reaching(self, vector: np.ndarray) -> tuple[list[int], list[int]]:
+        """The rows whose own last job would have scored `vector`: those for which it is at
+        least as near as their reach floor. Exact cosines against every row (one matrix
+        product per partition), whatever the index uses for `nearest`.
+
+        Returns:
+            Those ranked among their nearest (a real floor), and those whose job scored every
+            row in their reach (floor -1: their reach was small then), nearest first.
+        """
+        near, unbounded = [], []
+        if not self.floors:
+            return [], []
+        query = np.asarray(vector, dtype=np.float32)
+        for part in self.index.partitions.values():
+            rows = np.flatnonzero(part.alive[: part.used])
+            if not len(rows):
+                continue
+            ids = part.ids[rows]
+            floors = np.fromiter((self.floors.get(int(i), np.inf) for i in ids), dtype=np.float64, count=len(ids))
+            cosines = part.vectors[rows] @ query
+            near += ids[(cosines >= floors) & (floors > -1)].tolist()
+            every = floors <= -1
+            unbounded += list(zip((-cosines[every]).tolist(), ids[every].tolist(), strict=True))
+        return near, [i for _, i in sorted(unbounded)]

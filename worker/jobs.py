@@ -202,6 +202,8 @@ class _Scored:
     results: list
     others: list
     partial: bool = False
+    floor: float | None = None         # the job's reach floor (see `_nearest`)
+    refresh: list = ()                 # rows of the other side whose own jobs to queue (see `_nearest`)
 
 
 def _holders(s: Session, kind: str, target_id: int) -> set[int]:
@@ -250,7 +252,7 @@ def _store(m: Matcher, s: Session, kind: str, scored: _Scored, started, final: b
         log.info("match %s %s: deleted meanwhile, nothing stored", kind, target.id)
         return {"candidates": len(scored.others), "ranked": 0, "missing": True}
     others = [o for o in scored.others if o.id in present]
-    if not claim_ranking(s, kind, target.id, target.updated_at, started):
+    if not claim_ranking(s, kind, target.id, target.updated_at, started, scored.floor):
         log.info("match %s %s: superseded by the ranking of a newer version, not stored", kind, target.id)
         return {"candidates": len(others), "ranked": 0, "superseded": True}
     read_versions = {o.id: o.updated_at for o in others}
@@ -301,7 +303,13 @@ def _attempt(m: Matcher, kind: str, run_id: int, score, final: bool) -> dict:
         mark_finished(s, run_id, ok=True, candidates=result.get("candidates"))
         return result
 
-    return m.db.transact(store, what=f"match {kind}", again=(_HoldersMoved,))
+    result = m.db.transact(store, what=f"match {kind}", again=(_HoldersMoved,))
+    if scored.refresh and not result.get("missing"):
+        with m.db.session() as s:
+            enqueue_matches(s, m.queue_conn, m.settings, VACANCY if kind == PROFILE else PROFILE,
+                            list(scored.refresh), reason="reach")
+        result["queued_to_refresh"] = len(scored.refresh)
+    return result
 
 
 def _run(m: Matcher, kind: str, target_id: int, score) -> dict:
@@ -334,25 +342,50 @@ def _run(m: Matcher, kind: str, target_id: int, score) -> dict:
     return result
 
 
-def _nearest(m: Matcher, s: Session, model, vector, partitions: list[str] | None, within_reach) -> tuple[list, bool]:
-    """The rows to score in full: the `PUENTE_CANDIDATES` nearest within reach (from the
-    warm index), and those not embedded yet; every row within reach if they are fewer.
+@dataclass
+class _Candidates:
+    """The rows a job scores, and what it learnt on the way."""
 
-    Returns:
-        The rows, and whether they are only some of those within reach.
+    rows: list
+    partial: bool = False      # only some of the rows within reach
+    floor: float = -1.0        # the job's reach floor (-1: it scored every row in reach)
+    refresh: list = ()         # rows whose reach floor is out of date: their own jobs are queued
+
+
+def _nearest(m: Matcher, s: Session, model, vector, partitions: list[str] | None, within_reach,
+             reaches) -> _Candidates:
+    """The rows to score in full: the `PUENTE_CANDIDATES` nearest within reach (from the
+    warm index), those not embedded yet, and those whose own job would have scored this row
+    (`SideIndex.reaching`, kept if `reaches(row)`: this row is within theirs); every row
+    within reach if they are fewer.
+
+    Rows whose last job scored every row in their reach (reach floor -1, their reach was
+    small) would be scored by every later job while they keep that floor: at most
+    `PUENTE_CANDIDATES` of them, the nearest, are scored here; the others' own jobs are
+    queued (`refresh`), which score this row if it is among their nearest now, and give
+    them a real floor.
     """
     limit = m.settings.candidates
     stmt = within_reach(select(model).options(undefer(model.embedding)))
     if limit <= 0:
-        return list(s.scalars(stmt.order_by(model.id))), False
+        return _Candidates(list(s.scalars(stmt.order_by(model.id))))
     side = m.side_index(model)
     side.sync(s)
-    ids = side.nearest(vector, limit, partitions)
+    ids, floor = side.nearest(vector, limit, partitions)
     partial = len(ids) >= limit
     fresh = within_reach(select(model.id).where(model.embedding_key.is_(None)))
     ids += list(s.scalars(fresh))
     rows = list(s.scalars(stmt.where(model.id.in_(ids)).order_by(model.id))) if ids else []
-    return rows, partial
+    near, unbounded = side.reaching(vector)
+    taken = set(ids)
+    more = [i for i in near if i not in taken]
+    unbounded = [i for i in unbounded if i not in taken]
+    more += unbounded[:limit]
+    for start in range(0, len(more), 1000):
+        found = s.scalars(select(model).options(undefer(model.embedding)).where(model.id.in_(more[start:start + 1000])))
+        rows += [row for row in found if reaches(row)]
+    rows.sort(key=lambda row: row.id)
+    return _Candidates(rows, partial, floor if partial else -1.0, unbounded[limit:])
 
 
 def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
@@ -379,14 +412,17 @@ def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
                     stmt = stmt.where(or_(Vacancy.country.in_(reach[:-1]), Vacancy.remote.is_(True)))
                 return stmt
 
-            vacancies, partial = _nearest(m, s, Vacancy, pe.vector, reach, within_reach)
-        vacancies, skipped = _usable(vacancies, vacancy_doc)
+            def reaches(v: Vacancy) -> bool:   # the vacancy's own reach holds the person
+                return v.status == "open" and (v.remote or v.accepts_relocation or v.country == pdoc.country)
+
+            found = _nearest(m, s, Vacancy, pe.vector, reach, within_reach, reaches)
+        vacancies, skipped = _usable(found.rows, vacancy_doc)
         changed = _annotate_vacancies(m.taxonomy, vacancies)
         vdocs = [vacancy_doc(v) for v in vacancies]
         vembs, embedded = _embeddings(m.encoder, vacancies, vdocs, vacancy_key, embed_vacancy)
         _keep_caches(m, Vacancy, changed + embedded)
         results = m.score((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True))
-        return _Scored(profile, results, vacancies, partial or skipped)
+        return _Scored(profile, results, vacancies, found.partial or skipped, found.floor, found.refresh)
 
     return _run(m, PROFILE, profile_id, score)
 
@@ -412,16 +448,20 @@ def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
             def within_reach(stmt):
                 return stmt if everyone else stmt.where(Profile.country == vacancy.country)
 
-            profiles, partial = _nearest(m, s, Profile, ve.vector, None if everyone else [vacancy.country],
-                                         within_reach)
+            def reaches(p: Profile) -> bool:   # the person's own reach holds the vacancy
+                return bool(p.relocate or vacancy.remote or vacancy.country == p.country
+                            or vacancy.country in (p.target_countries or ()))
+
+            found = _nearest(m, s, Profile, ve.vector, None if everyone else [vacancy.country], within_reach,
+                             reaches)
         as_doc = partial_fn(profile_doc, knowledge=m.knowledge)
-        profiles, skipped = _usable(profiles, as_doc)
+        profiles, skipped = _usable(found.rows, as_doc)
         changed = _annotate_profiles(m.taxonomy, profiles)
         pdocs = [as_doc(p) for p in profiles]
         pembs, embedded = _embeddings(m.encoder, profiles, pdocs, profile_key, embed_profile)
         _keep_caches(m, Profile, changed + embedded)
         results = m.score((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True))
-        return _Scored(vacancy, results, profiles, partial or skipped)
+        return _Scored(vacancy, results, profiles, found.partial or skipped, found.floor, found.refresh)
 
     return _run(m, VACANCY, vacancy_id, score)
 

@@ -22,6 +22,7 @@ from matching.index import TaxonomyIndex, build_index
 from models import Database
 
 from .candidates import SideIndex
+from .queueing import connect
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Matcher:
         self._taxonomy = taxonomy
         self._knowledge = None
         self._indexes: dict = {}
+        self._queue_conn = None
 
     @property
     def encoder(self) -> Encoder:
@@ -89,6 +91,13 @@ class Matcher:
             self._indexes[model] = SideIndex(model, self.encoder.dim, self.settings.ann_threshold)
         return self._indexes[model]
 
+    @property
+    def queue_conn(self):
+        """A Redis connection for the jobs a job queues (made on first use)."""
+        if self._queue_conn is None:
+            self._queue_conn = connect(self.settings.redis_url)
+        return self._queue_conn
+
     def score(self, pairs: Iterable) -> list:
         """Score (profile doc, embedding, vacancy doc, embedding) pairs; keep those at or
         above PUENTE_MIN_SCORE: a nurse is not helped by a 5 % match as a welder."""
@@ -105,8 +114,10 @@ class Matcher:
             _RUNNING.reset(token)
 
     def close(self) -> None:
-        """Close the database connections."""
+        """Close the database and Redis connections."""
         self.db.dispose()
+        if self._queue_conn is not None:
+            self._queue_conn.close()
 
 
 def running_matcher() -> Matcher:
