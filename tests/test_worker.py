@@ -425,6 +425,16 @@ def _nearest_pairs(s, matcher, keys: dict) -> set:
     return pairs
 
 
+def _same_nearest_pairs(name: str, rankings: dict, nearest: set, found: dict) -> None:
+    """Each nearest pair is in both rankings or in neither, as in the orders seen before (`found`)."""
+    for pkey, vkey in nearest:
+        # (a vacancy's ranking keeps the employer's score; a pair someone cannot take is in neither)
+        entries = tuple([sc for key, sc in rankings.get(own, ()) if key == other]
+                        for own, other in ((pkey, vkey), (vkey, pkey)))
+        assert bool(entries[0]) == bool(entries[1]), f"{name}: ({pkey}, {vkey}) in one ranking only"
+        assert found.setdefault((pkey, vkey), entries) == entries, f"{name}: ({pkey}, {vkey}) differs"
+
+
 def test_rankings_do_not_depend_on_the_order_rows_arrive_in(app, db, redis, settings, encoder, taxonomy_index):
     """The same 14 vacancies and 18 profiles posted in three orders, each ranked by its own
     job when it arrives, with only the 4 nearest scored per job (PUENTE_CANDIDATES=4).
@@ -451,15 +461,10 @@ def test_rankings_do_not_depend_on_the_order_rows_arrive_in(app, db, redis, sett
             seen[name] = _post_in_order(app, built, order)
         finally:
             built.close()
-    found = {}
+    found: dict = {}
     for name, (rankings, nearest) in seen.items():
         assert nearest == seen["vacancies first"][1]   # the same rows in the end
-        for pkey, vkey in nearest:
-            # (a vacancy's ranking keeps the employer's score; a pair someone cannot take is in neither)
-            entries = tuple([sc for key, sc in rankings.get(own, ()) if key == other]
-                            for own, other in ((pkey, vkey), (vkey, pkey)))
-            assert bool(entries[0]) == bool(entries[1]), f"{name}: ({pkey}, {vkey}) in one ranking only"
-            assert found.setdefault((pkey, vkey), entries) == entries, f"{name}: ({pkey}, {vkey}) differs"
+        _same_nearest_pairs(name, rankings, nearest, found)
     assert sum(1 for entries in found.values() if entries[0]) > 40
     extra = {name: sum(1 for own, entries in rankings.items() for other, _ in entries
                        if (own, other) not in nearest and (other, own) not in nearest)
