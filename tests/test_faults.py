@@ -608,3 +608,44 @@ def test_runs_whose_retries_redis_lost_end_done(settings, make_app, db, own_redi
         assert set(s.scalars(select(MatchRun.status))) == {"done"}
     assert _rankings(db) == _rerun_in_process(db, matcher)
     _report(test="retries_lost_with_redis", runs_waiting=2, all_done_after_s=round(seconds, 1))
+
+
+def test_a_job_killed_while_it_writes_keeps_the_embeddings_it_computed(app, db, redis, settings, workers):
+    """A worker is killed inside the ranking transaction (held there by a trigger, the fault
+    injector): the embeddings and ESCO links the job computed are already saved, so the job
+    that takes over does not compute them again. (Before, they were written in the ranking's
+    own transaction and lost with it: a worker's first job after a restart took up to 96 s.)
+    PostgreSQL only: SQLite cannot hold a transaction open from a trigger."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the fault injector holds a transaction with pg_sleep")
+    _add_vacancies(app, 6)
+    (pid,) = _add_profiles(app, 1)
+    Queue(settings.queue_name, connection=redis).empty()   # only the job below runs
+    with db.engine.begin() as conn:
+        conn.execute(text(PAUSE))
+    try:
+        group = workers()
+        group.start("a")
+        with db.session() as s:
+            enqueue_match(s, redis, settings, PROFILE, pid)
+        dbname = db.engine.url.database
+        find = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND wait_event = 'PgSleep'")
+
+        def paused():
+            with db.engine.begin() as conn:
+                return conn.execute(find, {"d": dbname}).scalar()
+
+        _wait(paused, 120, "the job held inside its ranking transaction")
+        group.kill("a")
+    finally:
+        with db.engine.begin() as conn:   # the killed worker's backend sleeps on, holding its locks
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :d AND wait_event = 'PgSleep'"), {"d": db.engine.url.database})
+            conn.execute(text(UNPAUSE))
+    with db.session() as s:
+        profile = s.get(Profile, pid)
+        embedded = [v.id for v in s.scalars(select(Vacancy)) if v.embedding_key and v.esco_key]
+        assert profile.ranked_at is None                     # the ranking was not saved
+        assert profile.embedding_key and profile.esco_key    # what it computed was: its own row's
+        assert embedded                                      # and the vacancies' it scored (none had any)
+    _report(test="killed_keeps_embeddings", vacancies_embedded=len(embedded))

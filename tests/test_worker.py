@@ -9,7 +9,7 @@ from rq.job import Job
 from sqlalchemy import func, select, update
 
 from models import PROFILE, VACANCY, Base, Match, MatchRun, Profile, Vacancy, utcnow
-from models.queries import ranking
+from models.queries import erase, ranking
 from tests import factories
 from worker import jobs
 from worker.matcher import Matcher
@@ -471,3 +471,37 @@ def test_rankings_do_not_depend_on_the_order_rows_arrive_in(app, db, redis, sett
              for name, (rankings, nearest) in seen.items()}
     print(f"\nORDER nearest_pairs={len(found)} scored={sum(1 for e in found.values() if e[0])} "
           f"entries_beyond_them={extra}")
+
+
+class _ErasingMatcher(Matcher):
+    """Deletes rows (as a person would, through models.queries.erase) while a job scores:
+    between the job's reading and its ranking transaction."""
+
+    erase: tuple = ()
+
+    def score(self, pairs):
+        results = super().score(pairs)
+        for kind, target_id in self.erase:
+            self.db.transact(lambda s, k=kind, t=target_id: erase(s, k, t))
+        return results
+
+
+def test_a_job_whose_rows_were_deleted_meanwhile_ends_quietly(client, db, settings, encoder, taxonomy_index):
+    vid = factories.post(client, "vacancies", factories.vacancy())
+    pids = [_profile_row(db, factories.post(client, "profiles", factories.profile())).id for _ in range(3)]
+    built = _ErasingMatcher(settings, encoder, taxonomy_index)
+    try:
+        built.erase = ((PROFILE, pids[0]),)            # one of the candidates goes
+        result = jobs.match_vacancy(vid, built)
+        assert (result["candidates"], result["ranked"]) == (2, 2)
+        with db.session() as s:
+            assert {m.profile_id for m in ranking(s, VACANCY, vid)} == set(pids[1:])
+        built.erase = ((PROFILE, pids[1]),)            # the job's own row goes
+        assert jobs.match_profile(pids[1], built)["missing"] is True
+        with db.session() as s:
+            assert s.get(Profile, pids[1]) is None and s.scalar(select(func.count()).select_from(Match).where(
+                Match.profile_id == pids[1])) == 0
+            assert s.scalar(select(func.count()).select_from(MatchRun).where(MatchRun.target_id == pids[1],
+                                                                               MatchRun.kind == PROFILE)) == 0
+    finally:
+        built.close()
