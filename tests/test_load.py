@@ -9,8 +9,10 @@ figures in docs/reliability.md with `./scripts/test tests/test_load.py -s` (LOAD
 from __future__ import annotations
 
 import random
+import re
 import statistics
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -147,14 +149,14 @@ def test_two_workers_under_load_never_deadlock(pg_settings, make_app, db, redis,
         profiles = s.scalar(select(func.count()).select_from(Profile))
     _close_connections(app, db)
     deadlocks = _deadlocks(db) - before
-    conflicts_retried = logs.count("tried again at once")
+    retried = Counter(re.findall(r": (\w+), tried again at once", logs))   # by cause
 
     stored = _rankings(db)
     _assert_whole(db, stored)
     expected = _rerun_in_process(db, matcher)
     deletions = sorted(load.deletion_seconds) or [float("nan")]
     _report(test="load", operations=sum(len(v) for v in load.statuses.values()), submitted_s=round(submitted, 1),
-            drained_s=round(drained, 1), deadlocks=deadlocks, conflicts_retried=conflicts_retried, runs=runs,
+            drained_s=round(drained, 1), deadlocks=deadlocks, retried=dict(retried), runs=runs,
             max_attempts=attempts, deletion_p50_ms=round(1000 * statistics.median(deletions)),
             deletion_max_ms=round(1000 * deletions[-1]),
             statuses={what: sorted(set(codes)) for what, codes in load.statuses.items()})
