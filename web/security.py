@@ -123,7 +123,10 @@ def init_security(app, settings) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     app.config.update(RATELIMIT_ENABLED=settings.rate_limit_enabled, RATELIMIT_HEADERS_ENABLED=True,
                       RATELIMIT_STORAGE_URI=_storage_uri(settings.redis_url), RATELIMIT_SWALLOW_ERRORS=True,
-                      RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True, RATELIMIT_KEY_PREFIX="puente-limits")
+                      RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True, RATELIMIT_KEY_PREFIX="puente-limits",
+                      # "10 per minute" means any 60 s, not each clock minute: a fixed window let
+                      # twice the limit through across a minute's turn (and made tests flaky there).
+                      RATELIMIT_STRATEGY="moving-window")
     limiter.init_app(app)
 
     @app.after_request
