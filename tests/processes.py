@@ -33,6 +33,13 @@ def wait(predicate, seconds: float, what: str, every: float = 0.1):
 
 
 
+def _kill_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
 class Workers:
     """Real `python -m worker` processes, each logging to its own file."""
 
@@ -52,13 +59,15 @@ class Workers:
         log = open(self.folder / f"worker-{self.rq_names[name]}.log", "w")
         self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", "worker", "--name", self.rq_names[name], "--log-level", "INFO"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         return self.procs[name]
 
     def kill(self, name: str) -> None:
+        """SIGKILL a worker with its process group, as a supervisor restarting it does: RQ's
+        scheduler runs in a child process, which a SIGKILL of the worker alone leaves running."""
         proc = self.procs.pop(name)
-        proc.send_signal(signal.SIGKILL)
+        _kill_group(proc, signal.SIGKILL)
         proc.wait(10)
 
     def stop_all(self) -> None:
@@ -70,6 +79,7 @@ class Workers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            _kill_group(proc, signal.SIGKILL)   # anything of it still there
         self.procs.clear()
 
     def logs(self) -> str:
