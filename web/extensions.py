@@ -13,10 +13,15 @@ log = logging.getLogger(__name__)
 csrf = CSRFProtect()
 
 
+def database():
+    """Return the app's `models.Database` (its engine and session factory)."""
+    return current_app.extensions["puente_db"]
+
+
 def db_session() -> Session:
     """Return this request's database session (opened on first use, closed at teardown)."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["puente_db"].sessionmaker()
+        g.db_session = database().sessionmaker()
     return g.db_session
 
 

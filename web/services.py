@@ -1,7 +1,6 @@
 """Save submissions and ask for their matching: shared by the API and the forms."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,7 +22,7 @@ from models.profile import new_public_id
 from models.queries import erase
 from worker.queueing import enqueue_match, enqueue_matches
 
-from .extensions import db_session, redis_conn, settings
+from .extensions import database, db_session, redis_conn, settings
 from .schemas import ProfileIn, VacancyIn
 
 __all__ = [
@@ -142,7 +141,7 @@ def delete_profile(profile: Profile) -> None:
     """
     s = db_session()
     s.commit()   # the request's reads end here: the deletion is one short transaction
-    current_app.extensions["puente_db"].transact(lambda t: erase(t, PROFILE, profile.id), what="erasure")
+    database().transact(lambda t: erase(t, PROFILE, profile.id), what="erasure")
     s.expunge(profile)
 
 

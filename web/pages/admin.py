@@ -31,7 +31,7 @@ from models.queries import ranking
 from worker.queueing import latest_rematch, rematch_progress, start_rematch
 
 from ..auth import admin_required, is_admin, login_manager
-from ..extensions import db_session, knowledge, redis_conn, settings
+from ..extensions import database, db_session, knowledge, redis_conn, settings
 from ..i18n import locale
 from ..responses import candidate_card
 from ..schemas import ProfileIn, VacancyIn, ValidationError, field_errors
@@ -310,7 +310,7 @@ def rematch():
     """Re-match everything in chunked jobs, and follow the progress of the latest run."""
     conn = redis_conn()
     if request.method == "POST":
-        start_rematch(conn, settings(), current_app.extensions["puente_db"])
+        start_rematch(conn, settings(), database())
         return redirect(url_for("admin.rematch"))
     run = latest_rematch(conn)
     state = rematch_progress(conn, run) if run else None
