@@ -15,6 +15,7 @@ from .vacancy import Vacancy
 __all__ = [
     "claim_ranking",
     "erase",
+    "holders",
     "latest_run",
     "lock_rankings",
     "mark_finished",
@@ -249,6 +250,12 @@ def merge_into_rankings(session: Session, owner: str, changed_id: int, results: 
     return changed
 
 
+def holders(session: Session, kind: str, target_id: int) -> set[int]:
+    """The rows of the other side whose rankings hold this profile or vacancy."""
+    own_col, other_col = _COLUMNS[kind]
+    return set(session.scalars(select(other_col).where(Match.owner != kind, own_col == target_id)))
+
+
 def erase(session: Session, kind: str, target_id: int) -> bool:
     """Delete a profile or a vacancy with its place in every ranking and its runs; return
     False when it is not there (any more).
@@ -263,11 +270,9 @@ def erase(session: Session, kind: str, target_id: int) -> bool:
     if kind == PROFILE:
         if not lock_rankings(session, PROFILE, [target_id]):
             return False
-        lock_rankings(session, VACANCY, session.scalars(
-            select(Match.vacancy_id).where(Match.owner == VACANCY, Match.profile_id == target_id)))
+        lock_rankings(session, VACANCY, holders(session, PROFILE, target_id))
     else:
-        lock_rankings(session, PROFILE, session.scalars(
-            select(Match.profile_id).where(Match.owner == PROFILE, Match.vacancy_id == target_id)))
+        lock_rankings(session, PROFILE, holders(session, VACANCY, target_id))
         if not lock_rankings(session, VACANCY, [target_id]):
             return False
     session.execute(delete(MatchRun).where(MatchRun.kind == kind, MatchRun.target_id == target_id))

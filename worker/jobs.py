@@ -34,10 +34,11 @@ from matching import (
     vacancy_key,
 )
 from matching.annotate import annotate_many, annotation_key
-from models import PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
+from models import PROFILE, VACANCY, Profile, Vacancy, utcnow
 from models.queries import (
     claim_ranking,
     failed_since,
+    holders,
     lock_rankings,
     mark_finished,
     mark_running,
@@ -206,13 +207,6 @@ class _Scored:
     refresh: list = ()                 # rows of the other side whose own jobs to queue (see `_nearest`)
 
 
-def _holders(s: Session, kind: str, target_id: int) -> set[int]:
-    """The rows of the other side whose rankings hold the target."""
-    other_kind = VACANCY if kind == PROFILE else PROFILE
-    own_col, other_col = (Match.profile_id, Match.vacancy_id) if kind == PROFILE else (Match.vacancy_id, Match.profile_id)
-    return set(s.scalars(select(other_col).where(Match.owner == other_kind, own_col == target_id)))
-
-
 def _lock(s: Session, kind: str, target_id: int, others: list) -> tuple[bool, set[int]]:
     """Lock every ranking the job may rewrite, before writing anything, in the one order:
     profiles before vacancies, each by id.
@@ -226,12 +220,12 @@ def _lock(s: Session, kind: str, target_id: int, others: list) -> tuple[bool, se
         # The target is the only profile: locked first, it keeps its holders from changing.
         if not lock_rankings(s, PROFILE, [target_id]):
             return False, set()
-        return True, lock_rankings(s, VACANCY, scored | _holders(s, kind, target_id))
-    holders = _holders(s, kind, target_id)
-    locked = lock_rankings(s, PROFILE, scored | holders)
+        return True, lock_rankings(s, VACANCY, scored | holders(s, kind, target_id))
+    held_by = holders(s, kind, target_id)
+    locked = lock_rankings(s, PROFILE, scored | held_by)
     if not lock_rankings(s, VACANCY, [target_id]):
         return False, set()
-    if not _holders(s, kind, target_id) <= holders:
+    if not holders(s, kind, target_id) <= held_by:
         raise _HoldersMoved
     return True, locked
 
