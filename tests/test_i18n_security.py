@@ -141,6 +141,21 @@ def test_one_submission_limit_per_address_across_forms_and_the_api(settings, mak
     assert factories.api_post(other, "profiles", json=factories.profile(), environ_base=there).status_code == 202
 
 
+def test_an_app_counts_in_redis_even_after_another_app_saw_redis_down(settings, make_app, redis):
+    """The limiter's "storage unreachable, count in memory" state belonged to the module's one
+    Limiter and outlived the app that saw Redis down: the next app (a test, or an app factory
+    call after a reload) counted in memory until a back-off ran out, and a limit test saw its
+    count restart in the middle (CI, 2026-12-05). A new app starts counting in its own store."""
+    away = make_app(replace(settings, redis_url="redis://127.0.0.1:1/0", rate_limit_enabled=True))
+    for _ in range(2):   # the first marks the store dead, the second starts the back-off
+        assert factories.api_post(away.test_client(), "profiles", json=factories.profile()).status_code == 202
+    app = make_app(replace(settings, rate_limit_enabled=True, rate_limit="2 per minute"))
+    client = app.test_client()
+    codes = [factories.api_post(client, "profiles", json=factories.profile()).status_code for _ in range(3)]
+    assert codes == [202, 202, 429]
+    assert any(b"puente-limits" in key for key in redis.scan_iter()), ("counted in memory, not in Redis", list(redis.scan_iter()))
+
+
 def test_the_readme_says_what_the_submission_limit_counts():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     row = next(line for line in readme.splitlines() if line.startswith("| `PUENTE_RATE_LIMIT` |"))

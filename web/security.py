@@ -128,6 +128,11 @@ def init_security(app, settings) -> None:
                       # twice the limit through across a minute's turn (and made tests flaky there).
                       RATELIMIT_STRATEGY="moving-window")
     limiter.init_app(app)
+    # The module has one Limiter for every app; its "store unreachable, count in memory" flag
+    # would carry over from an app that saw Redis down to the next one (Flask-Limiter 4.1 keeps
+    # it on the instance, with no public reset). A new app starts with its store presumed up:
+    # the first failure sends it back to memory. tests/test_i18n_security.py checks it.
+    limiter._storage_dead = False
 
     @app.after_request
     def headers(response):
