@@ -99,9 +99,11 @@ def _match_row(owner: str, result, rank: int, encoder: str, when: datetime) -> M
                  encoder=encoder, computed_at=when)
 
 
-def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> set[int]:
+def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> dict[int, datetime | None]:
     """Take the row locks of the targets whose rankings this transaction rewrites, in id
-    order, and return the ids of those that exist (a row deleted meanwhile is not there).
+    order, and return, for those that exist (a row deleted meanwhile is not there), the
+    version their stored ranking comes from (`ranked_version`, None: not ranked yet), as
+    committed when the lock was granted.
 
     The one lock order of every transaction that writes rankings or deletes what they rank:
     profiles by id, then vacancies by id, all taken before the first write (see
@@ -109,16 +111,16 @@ def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> se
     `FOR NO KEY UPDATE`: it serialises the writers of one ranking, and it does not conflict
     with the key-share lock an `INSERT INTO matches` takes on the rows it references, so
     writing a ranking never waits on the rows it merely points to. SQLite has one writer at
-    a time anyway: there, only the ids are read.
+    a time anyway: there, the rows are only read.
     """
     ids = sorted({int(t) for t in target_ids})
     if not ids:
-        return set()
+        return {}
     model = _TARGETS[owner]
-    stmt = select(model.id).where(model.id.in_(ids)).order_by(model.id)
+    stmt = select(model.id, model.ranked_version).where(model.id.in_(ids)).order_by(model.id)
     if session.get_bind().dialect.name != "sqlite":
         stmt = stmt.with_for_update(key_share=True)   # FOR NO KEY UPDATE
-    return set(session.scalars(stmt))
+    return {row_id: version for row_id, version in session.execute(stmt)}
 
 
 def replace_ranking(session: Session, kind: str, target_id: int, results: Sequence, encoder: str,

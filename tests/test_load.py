@@ -38,13 +38,18 @@ def pg_settings(settings):
 
 
 def _deadlocks(db) -> int:
-    """The server's count of deadlocks it broke in this database, once every other connection
-    to it has ended (a backend's counts reach pg_stat_database at the latest when it exits)."""
+    """The server's count of deadlocks it broke in this database, once every other client's
+    connection to it has ended (a backend's counts reach pg_stat_database at the latest when it exits)."""
     with db.engine.connect() as conn:
         name = conn.execute(text("SELECT current_database()")).scalar_one()
-        _wait(lambda: conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"),
-            {"d": name}).scalar_one() == 0, 30, "every other connection closed")
+        others = text("SELECT backend_type, application_name, state FROM pg_stat_activity"
+                      " WHERE datname = :d AND pid <> pg_backend_pid()")
+        try:   # not autovacuum, which a load like this wakes: a client's connection
+            _wait(lambda: all(row.backend_type != "client backend" for row in conn.execute(others, {"d": name})),
+                  30, "every other connection closed")
+        except AssertionError:
+            print("CONNECTIONS LEFT", conn.execute(others, {"d": name}).all())
+            raise
         conn.execute(text("SELECT pg_stat_clear_snapshot()"))
         return conn.execute(text("SELECT deadlocks FROM pg_stat_database WHERE datname = :d"), {"d": name}).scalar_one()
 

@@ -43,7 +43,6 @@ from models.queries import (
     mark_finished,
     mark_running,
     merge_into_rankings,
-    ranked_since,
     replace_ranking,
     stale_ids,
     waiting_runs,
@@ -207,24 +206,25 @@ class _Scored:
     refresh: list = ()                 # rows of the other side whose own jobs to queue (see `_nearest`)
 
 
-def _lock(s: Session, kind: str, target_id: int, others: list) -> tuple[bool, set[int]]:
+def _lock(s: Session, kind: str, target_id: int, others: list) -> tuple[bool, dict[int, object]]:
     """Lock every ranking the job may rewrite, before writing anything, in the one order:
     profiles before vacancies, each by id.
 
     Returns:
-        Whether the target still exists, and which rows of the other side do (those the
-        job scored and those whose rankings hold the target), locked.
+        Whether the target still exists, and the rows of the other side that do (those the
+        job scored and those whose rankings hold the target), locked, each with the version
+        its ranking comes from (`lock_rankings`).
     """
     scored = {o.id for o in others}
     if kind == PROFILE:
         # The target is the only profile: locked first, it keeps its holders from changing.
         if not lock_rankings(s, PROFILE, [target_id]):
-            return False, set()
+            return False, {}
         return True, lock_rankings(s, VACANCY, scored | holders(s, kind, target_id))
     held_by = holders(s, kind, target_id)
     locked = lock_rankings(s, PROFILE, scored | held_by)
     if not lock_rankings(s, VACANCY, [target_id]):
-        return False, set()
+        return False, {}
     if not holders(s, kind, target_id) <= held_by:
         raise _HoldersMoved
     return True, locked
@@ -238,6 +238,12 @@ def _store(m: Matcher, s: Session, kind: str, scored: _Scored, started, final: b
     committed first). Rows of the other side deleted meanwhile are left out. Unless `final`,
     rows of the other side ranked from newer versions than this job read make it read them
     again (`_ReadAgain`) rather than store pairs scored from older versions.
+
+    Rows of the other side whose own job for the version this job read has not stored yet
+    (not ranked, or ranked from an older version) are returned as `follow_up`: that job may
+    have read before this target existed (or changed) and would store a ranking without it,
+    so theirs is queued again (a waiting job is not duplicated; a running one gets one
+    behind it). Rows ranked from that version get this target merged in here.
     """
     other_kind = VACANCY if kind == PROFILE else PROFILE
     target = scored.target
@@ -249,16 +255,20 @@ def _store(m: Matcher, s: Session, kind: str, scored: _Scored, started, final: b
     if not claim_ranking(s, kind, target.id, target.updated_at, started, scored.floor):
         log.info("match %s %s: superseded by the ranking of a newer version, not stored", kind, target.id)
         return {"candidates": len(others), "ranked": 0, "superseded": True}
-    read_versions = {o.id: o.updated_at for o in others}
-    if not final and ranked_since(s, other_kind, read_versions):
+    newer = [o for o in others if present[o.id] is not None and present[o.id] > o.updated_at]
+    if newer and not final:
         raise _ReadAgain
     results = [r for r in scored.results if getattr(r, f"{other_kind}_id") in present]
-    return _write(m, s, kind, target.id, results, others, started, scored.partial)
+    result = _write(m, s, kind, target.id, results, others, [o.id for o in others if present[o.id] is not None],
+                    started, scored.partial)
+    result["follow_up"] = [o.id for o in others if present[o.id] is None or present[o.id] < o.updated_at]
+    return result
 
 
-def _write(m: Matcher, s: Session, kind: str, target_id: int, results: list, others: list, started,
-           partial: bool) -> dict:
-    """Write the target's ranking and merge it into the other side's (locked, claimed)."""
+def _write(m: Matcher, s: Session, kind: str, target_id: int, results: list, others: list, ranked: list[int],
+           started, partial: bool) -> dict:
+    """Write the target's ranking and merge it into the other side's (locked, claimed; `ranked`:
+    the rows of `others` whose rankings exist)."""
     other_kind = VACANCY if kind == PROFILE else PROFILE
     # A vacancy's ranking is what its employer sees: it is stored without what only the
     # person may see (see matching.scoring.for_employer).
@@ -267,7 +277,7 @@ def _write(m: Matcher, s: Session, kind: str, target_id: int, results: list, oth
     top = rank(own, m.settings.top_k, by=f"{other_kind}_id")
     replace_ranking(s, kind, target_id, top, m.encoder.version, started)
     changed = merge_into_rankings(s, other_kind, target_id, theirs, m.settings.top_k, m.encoder.version,
-                                  [o.id for o in others if o.ranked_at is not None],
+                                  ranked,
                                   scored_only=[o.id for o in others] if partial else None,
                                   read_versions={o.id: o.updated_at for o in others})
     return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed}
@@ -298,11 +308,14 @@ def _attempt(m: Matcher, kind: str, run_id: int, score, final: bool) -> dict:
         return result
 
     result = m.db.transact(store, what=f"match {kind}", again=(_HoldersMoved,))
-    if scored.refresh and not result.get("missing"):
-        with m.db.session() as s:
-            enqueue_matches(s, m.queue_conn, m.settings, VACANCY if kind == PROFILE else PROFILE,
-                            list(scored.refresh), reason="reach")
-        result["queued_to_refresh"] = len(scored.refresh)
+    follow_up = result.pop("follow_up", [])
+    other_kind = VACANCY if kind == PROFILE else PROFILE
+    for ids, reason, counted in ((scored.refresh, "reach", "queued_to_refresh"),
+                                 (follow_up, "follow-up", "queued_to_follow_up")):
+        if ids and not result.get("missing"):
+            with m.db.session() as s:
+                enqueue_matches(s, m.queue_conn, m.settings, other_kind, list(ids), reason=reason)
+            result[counted] = len(ids)
     return result
 
 
