@@ -209,7 +209,7 @@ def _rewrite(session: Session, owner: str, target: int, entries: list, encoder: 
 
 def merge_into_rankings(session: Session, owner: str, changed_id: int, results: Iterable, k: int,
                         encoder: str, ranked_ids: Iterable[int], scored_only: Iterable[int] | None = None,
-                        read_versions: dict[int, datetime] | None = None) -> int:
+                        read_versions: dict[int, datetime] | None = None, short: set[int] | None = None) -> int:
     """Bring a changed profile or vacancy into (or out of) the rankings of the other side.
 
     A new vacancy enters the rankings of the profiles it now belongs to (`owner` =
@@ -230,6 +230,10 @@ def merge_into_rankings(session: Session, owner: str, changed_id: int, results: 
         read_versions: the version (`updated_at`) of each target as the job read it; a
             target whose ranking was computed from a newer version is left as it is (its
             own job scored this pair from the newer version).
+        short: if given, receives the targets whose ranking was full (`k` entries) and lost
+            the changed row's entry with nothing to take its place: the pair ranked next,
+            which a ranking of its own would hold, was never stored, so their own jobs must
+            run again to refill them.
 
     Returns:
         The number of rankings that changed.
@@ -249,6 +253,8 @@ def merge_into_rankings(session: Session, owner: str, changed_id: int, results: 
         if entries is not None:
             _rewrite(session, owner, target, entries, encoder, when)
             changed += 1
+            if short is not None and len(current[target]) >= k > len(entries):
+                short.add(target)
     return changed
 
 
@@ -258,9 +264,11 @@ def holders(session: Session, kind: str, target_id: int) -> set[int]:
     return set(session.scalars(select(other_col).where(Match.owner != kind, own_col == target_id)))
 
 
-def erase(session: Session, kind: str, target_id: int) -> bool:
+def erase(session: Session, kind: str, target_id: int, k: int | None = None) -> set[int] | None:
     """Delete a profile or a vacancy with its place in every ranking and its runs; return
-    False when it is not there (any more).
+    None when it is not there (any more), else the rows of the other side whose rankings it
+    leaves short: full ones (`k` entries, when `k` is given), whose own jobs must run again
+    to refill them (see `merge_into_rankings`).
 
     The locks are taken in the one order of the ranking writers (profiles, then vacancies,
     each by id): the row itself and every row whose ranking holds it. A matching job of the
@@ -271,16 +279,26 @@ def erase(session: Session, kind: str, target_id: int) -> bool:
     model = _TARGETS[kind]
     if kind == PROFILE:
         if not lock_rankings(session, PROFILE, [target_id]):
-            return False
-        lock_rankings(session, VACANCY, holders(session, PROFILE, target_id))
+            return None
+        held_by = set(lock_rankings(session, VACANCY, holders(session, PROFILE, target_id)))
     else:
-        lock_rankings(session, PROFILE, holders(session, VACANCY, target_id))
+        held_by = set(lock_rankings(session, PROFILE, holders(session, VACANCY, target_id)))
         if not lock_rankings(session, VACANCY, [target_id]):
-            return False
+            return None
+    full = _full_rankings(session, VACANCY if kind == PROFILE else PROFILE, held_by, k) if k else set()
     session.execute(delete(MatchRun).where(MatchRun.kind == kind, MatchRun.target_id == target_id))
     # Its matches (both sides) and interests go with it: ON DELETE CASCADE.
     session.execute(delete(model).where(model.id == target_id))
-    return True
+    return full
+
+
+def _full_rankings(session: Session, owner: str, targets: set[int], k: int) -> set[int]:
+    """Those of `targets` whose ranking holds `k` entries or more."""
+    if not targets:
+        return set()
+    own_col, _ = _COLUMNS[owner]
+    return set(session.scalars(select(own_col).where(Match.owner == owner, own_col.in_(targets))
+                               .group_by(own_col).having(func.count() >= k)))
 
 
 def open_run(session: Session, kind: str, target_id: int, job_id: str, reason: str) -> MatchRun:

@@ -609,3 +609,64 @@ def test_a_ranking_stored_while_a_job_reads_is_merged_into(client, db, settings,
     stored = _rankings_now(db)
     assert (PROFILE, p, posted[0]) in stored and (VACANCY, p, posted[0]) in stored
     assert stored == _rerun(db, matcher, [p], posted)
+
+
+def test_a_full_ranking_that_loses_an_entry_is_refilled(client, db, redis, settings, encoder, taxonomy_index):
+    """Rankings of 2 (PUENTE_TOP_K=2), 3 vacancies: a vacancy that closes leaves the
+    person's full ranking with one entry, though a third vacancy was ranked next; the pair
+    ranked next was never stored, so the person's own job runs again ("follow-up") and the
+    ranking is what a clean run gives."""
+    from dataclasses import replace
+
+    built = Matcher(replace(settings, top_k=2), encoder, taxonomy_index)
+    try:
+        vids = [factories.post(client, "vacancies", factories.vacancy(title=f"Enfermero/a UCI {i}",
+                                                                      employer=f"Clínica {i}")) for i in range(3)]
+        p = _profile_row(db, factories.post(client, "profiles", factories.profile())).id
+        jobs.match_profile(p, built)
+        Queue(settings.queue_name, connection=redis).empty()   # the jobs of the posts: run here instead
+        with db.session() as s:
+            first = [m.vacancy_id for m in ranking(s, PROFILE, p)]
+            s.execute(update(Vacancy).where(Vacancy.id == first[0]).values(status="closed", updated_at=utcnow()))
+            s.commit()
+        result = jobs.match_vacancy(first[0], built)
+        assert result["queued_to_follow_up"] == 1
+        with db.session() as s:
+            assert [m.vacancy_id for m in ranking(s, PROFILE, p)] == first[1:]    # short, for now
+            assert latest_run(s, PROFILE, p).reason == "follow-up"
+        jobs.match_profile(p, built)
+        with db.session() as s:
+            refilled = [m.vacancy_id for m in ranking(s, PROFILE, p)]
+        assert len(refilled) == 2 and first[0] not in refilled and set(refilled) < set(vids)
+    finally:
+        built.close()
+
+
+def test_deleting_a_candidate_refills_the_full_candidate_lists_it_leaves(settings, make_app, db, redis, encoder,
+                                                                         taxonomy_index):
+    from dataclasses import replace
+
+    shorter = replace(settings, top_k=2)
+    client = make_app(shorter).test_client()
+    built = Matcher(shorter, encoder, taxonomy_index)
+    try:
+        vid = factories.post(client, "vacancies", factories.vacancy())
+        public = [factories.post(client, "profiles", factories.profile(summary=f"Enfermera con {i} años en UCI."))
+                  for i in range(3)]
+        jobs.match_vacancy(vid, built)
+        Queue(settings.queue_name, connection=redis).empty()   # the jobs of the posts: run here instead
+        with db.session() as s:
+            held = [m.profile_id for m in ranking(s, VACANCY, vid)]
+            gone = s.get(Profile, held[0]).public_id
+        assert len(held) == 2
+        assert client.delete(f"/api/v1/profiles/{gone}").status_code == 204
+        with db.session() as s:
+            assert latest_run(s, VACANCY, vid).reason == "refill"
+        assert job_id(VACANCY, vid) in Queue(settings.queue_name, connection=redis).get_job_ids()
+        jobs.match_vacancy(vid, built)
+        with db.session() as s:
+            refilled = [m.profile_id for m in ranking(s, VACANCY, vid)]
+            left = {s.scalars(select(Profile.id).where(Profile.public_id == pub)).first() for pub in public} - {None}
+        assert len(refilled) == 2 and set(refilled) == left
+    finally:
+        built.close()

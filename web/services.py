@@ -141,8 +141,10 @@ def delete_profile(profile: Profile) -> None:
     """
     s = db_session()
     s.commit()   # the request's reads end here: the deletion is one short transaction
-    database().transact(lambda t: erase(t, PROFILE, profile.id), what="erasure")
+    short = database().transact(lambda t: erase(t, PROFILE, profile.id, settings().top_k), what="erasure")
     s.expunge(profile)
+    if short:   # full candidate lists it leaves: their own jobs refill them (the next candidate)
+        enqueue_matches(s, redis_conn(), settings(), VACANCY, sorted(short), reason="refill")
 
 
 def express_interest(vacancy: Vacancy, profile_id: int) -> Interest | None:

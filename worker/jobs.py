@@ -261,7 +261,10 @@ def _store(m: Matcher, s: Session, kind: str, scored: _Scored, started, final: b
     results = [r for r in scored.results if getattr(r, f"{other_kind}_id") in present]
     result = _write(m, s, kind, target.id, results, others, [o.id for o in others if present[o.id] is not None],
                     started, scored.partial)
-    result["follow_up"] = [o.id for o in others if present[o.id] is None or present[o.id] < o.updated_at]
+    # Their own jobs run again: those that may not have seen this target, and full rankings
+    # this target left with nothing to take its place (the next pair was never stored).
+    result["follow_up"] = sorted({o.id for o in others if present[o.id] is None or present[o.id] < o.updated_at}
+                                 | set(result.pop("short")))
     return result
 
 
@@ -276,11 +279,12 @@ def _write(m: Matcher, s: Session, kind: str, target_id: int, results: list, oth
     own, theirs = (results, employer) if kind == PROFILE else (employer, results)
     top = rank(own, m.settings.top_k, by=f"{other_kind}_id")
     replace_ranking(s, kind, target_id, top, m.encoder.version, started)
+    short: set[int] = set()
     changed = merge_into_rankings(s, other_kind, target_id, theirs, m.settings.top_k, m.encoder.version,
                                   ranked,
                                   scored_only=[o.id for o in others] if partial else None,
-                                  read_versions={o.id: o.updated_at for o in others})
-    return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed}
+                                  read_versions={o.id: o.updated_at for o in others}, short=short)
+    return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed, "short": sorted(short)}
 
 
 def _load(s: Session, model, target_id: int):
