@@ -352,19 +352,24 @@ def test_a_closed_vacancy_whose_job_was_lost_still_leaves_every_ranking(client, 
         assert ranking(s, PROFILE, pid) == []
 
 
-def _post_in_order(app, matcher, order: list[tuple[str, int]]) -> tuple[dict, set]:
+def _post_in_order(app, matcher, order: list[tuple[str, int]], rematch: bool = False) -> tuple[dict, set, dict]:
     """Post rows one by one; after each, a worker runs what is queued (its job, and the jobs it
-    queues) before the next arrives.
+    queues) before the next arrives. With `rematch`, then a bulk re-match (`puente-rematch`).
 
     Returns:
-        Every ranking by the rows' natural keys, {(owner, key): {(other key, score)}}; and
-        the pairs (profile key, vacancy key) in which either row is among the other's
-        `candidates` nearest within its reach, by brute force over the final rows.
+        Every ranking by the rows' natural keys, {(owner, key): {(other key, score)}}; the
+        pairs (profile key, vacancy key) in which either row is among the other's
+        `candidates` nearest within its reach, by brute force over the final rows; and the
+        rankings after the re-match (empty without `rematch`).
     """
     from tests.test_faults import SKILLS, TITLES
     from web.extensions import knowledge
     from web.schemas import ProfileIn, VacancyIn
     from web.services import create_profile, create_vacancy
+    from worker.queueing import start_rematch
+
+    def drain():
+        MatchingWorker([matcher.settings.queue_name], connection=matcher.queue_conn, matcher=matcher).work(burst=True)
 
     keys = {}
     with app.test_request_context():
@@ -384,15 +389,25 @@ def _post_in_order(app, matcher, order: list[tuple[str, int]]) -> tuple[dict, se
                                          relocate=i % 4 == 0)
                 row, _ = create_profile(ProfileIn.model_validate(body, context={"kb": knowledge()}))
             keys[(kind, row.id)] = (kind, i)
-            MatchingWorker([matcher.settings.queue_name], connection=matcher.queue_conn, matcher=matcher).work(
-                burst=True)
+            drain()
+    rankings = _by_key(matcher, keys)
+    with matcher.db.session() as s:
+        nearest = _nearest_pairs(s, matcher, keys)
+    rematched = {}
+    if rematch:
+        start_rematch(matcher.queue_conn, matcher.settings, matcher.db)
+        drain()
+        rematched = _by_key(matcher, keys)
+    return rankings, nearest, rematched
+
+
+def _by_key(matcher, keys: dict) -> dict:
     rankings: dict = {}
     with matcher.db.session() as s:
         for m in s.scalars(select(Match)):
             own, other = ((PROFILE, m.profile_id), (VACANCY, m.vacancy_id))[:: 1 if m.owner == PROFILE else -1]
             rankings.setdefault(keys[own], set()).add((keys[other], round(m.score, 6)))
-        nearest = _nearest_pairs(s, matcher, keys)
-    return rankings, nearest
+    return rankings
 
 
 def _nearest_pairs(s, matcher, keys: dict) -> set:
@@ -435,14 +450,9 @@ def _same_nearest_pairs(name: str, rankings: dict, nearest: set, found: dict) ->
         assert found.setdefault((pkey, vkey), entries) == entries, f"{name}: ({pkey}, {vkey}) differs"
 
 
-def test_rankings_do_not_depend_on_the_order_rows_arrive_in(app, db, redis, settings, encoder, taxonomy_index):
-    """The same 14 vacancies and 18 profiles posted in three orders, each ranked by its own
-    job when it arrives, with only the 4 nearest scored per job (PUENTE_CANDIDATES=4).
-
-    Whatever the order, every pair in which either row is among the other's 4 nearest (over
-    the final rows) is in both rankings, each with the same score in every order (a ranking here is longer than
-    every candidate list, so no tie can cut it differently). Posted side by side (every
-    vacancy first, or every profile first), the rankings are equal."""
+def _in_orders(app, db, redis, settings, encoder, taxonomy_index, candidates: int, names: tuple[str, ...],
+               rematch: bool = False) -> dict:
+    """The same 14 vacancies and 18 profiles posted in the orders named, from an empty database each time."""
     import random
     from dataclasses import replace
 
@@ -451,26 +461,55 @@ def test_rankings_do_not_depend_on_the_order_rows_arrive_in(app, db, redis, sett
     random.Random(3).shuffle(shuffled)
     orders = {"vacancies first": rows, "profiles first": rows[14:] + rows[:14], "shuffled": shuffled}
     seen = {}
-    for name, order in orders.items():
+    for name in names:
         with db.engine.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
         redis.flushdb()
-        built = Matcher(replace(settings, candidates=4), encoder, taxonomy_index)
+        built = Matcher(replace(settings, candidates=candidates), encoder, taxonomy_index)
         try:
-            seen[name] = _post_in_order(app, built, order)
+            seen[name] = _post_in_order(app, built, orders[name], rematch)
         finally:
             built.close()
+    return seen
+
+
+def test_rankings_do_not_depend_on_the_order_rows_arrive_in(app, db, redis, settings, encoder, taxonomy_index):
+    """The same 14 vacancies and 18 profiles posted in three orders, each ranked by its own
+    job when it arrives, with only the 4 nearest scored per job (PUENTE_CANDIDATES=4).
+
+    Whatever the order, every pair in which either row is among the other's 4 nearest (over
+    the final rows) is in both rankings, each with the same score in every order (a ranking
+    here is longer than every candidate list, so no tie can cut it differently). Rankings
+    also hold pairs that were among the nearest of the rows there when they were scored, and
+    those depend on the order; after a bulk re-match the rankings are the same in every
+    order (and hold only pairs within either row's nearest)."""
+    seen = _in_orders(app, db, redis, settings, encoder, taxonomy_index, 4,
+                      ("vacancies first", "profiles first", "shuffled"), rematch=True)
     found: dict = {}
-    for name, (rankings, nearest) in seen.items():
-        assert nearest == seen["vacancies first"][1]   # the same rows in the end
+    first = seen["vacancies first"]
+    for name, (rankings, nearest, rematched) in seen.items():
+        assert nearest == first[1]   # the same rows in the end
         _same_nearest_pairs(name, rankings, nearest, found)
+        assert rematched == first[2], f"{name}: rankings after the re-match differ"
+        assert all((own, other) in nearest or (other, own) in nearest
+                   for own, entries in rematched.items() for other, _ in entries)
     assert sum(1 for entries in found.values() if entries[0]) > 40
     extra = {name: sum(1 for own, entries in rankings.items() for other, _ in entries
                        if (own, other) not in nearest and (other, own) not in nearest)
-             for name, (rankings, nearest) in seen.items()}
+             for name, (rankings, nearest, _) in seen.items()}
     print(f"\nORDER nearest_pairs={len(found)} scored={sum(1 for e in found.values() if e[0])} "
-          f"entries_beyond_them={extra}")
+          f"entries_beyond_them={extra} entries_after_rematch={sum(len(e) for e in first[2].values())}")
+
+
+def test_when_every_reach_is_within_the_candidates_rankings_are_equal_as_they_arrive(app, db, redis, settings,
+                                                                                   encoder, taxonomy_index):
+    """PUENTE_CANDIDATES above the rows within anyone's reach (with the default 300: a pilot,
+    a city's service): every job scores every row within reach, and the rankings are the
+    same in any order as the rows arrive, without a re-match."""
+    seen = _in_orders(app, db, redis, settings, encoder, taxonomy_index, 40, ("vacancies first", "shuffled"))
+    assert seen["shuffled"][0] == seen["vacancies first"][0]
+    assert sum(len(entries) for entries in seen["shuffled"][0].values()) > 100
 
 
 class _ErasingMatcher(Matcher):

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from matching.retrieval import VectorIndex
 from models import Vacancy
 
-__all__ = ["REMOTE", "SideIndex"]
+__all__ = ["REMOTE", "SideIndex", "beyond_reach"]
 
 REMOTE = "*remote"   # the partition of remote vacancies, within everyone's reach
 
@@ -108,3 +108,18 @@ class SideIndex:
             every = floors <= -1
             unbounded += list(zip((-cosines[every]).tolist(), ids[every].tolist(), strict=True))
         return near, [i for _, i in sorted(unbounded)]
+
+
+def beyond_reach(s: Session, model, ids, vector: np.ndarray, dim: int) -> list[int]:
+    """Those of `ids` (rows of `model`) whose own nearest, as their reach floor says now,
+    do not hold `vector`: the cosine is below the floor. A row with no floor yet (never
+    ranked since it changed) or floor -1 (it scored every row in its reach), or with no
+    embedding, is not among them. Read in the caller's transaction, under its locks."""
+    ids = list(ids)
+    if not ids:
+        return []
+    query = np.asarray(vector, dtype=np.float32)
+    rows = s.execute(select(model.id, model.embedding, model.reach_floor).where(
+        model.id.in_(ids), model.reach_floor.is_not(None), model.reach_floor > -1, model.embedding.is_not(None)))
+    return sorted(row.id for row in rows
+                  if float(np.frombuffer(row.embedding, dtype=np.float32, count=dim) @ query) < row.reach_floor)

@@ -48,7 +48,7 @@ from models.queries import (
     waiting_runs,
 )
 
-from .candidates import REMOTE
+from .candidates import REMOTE, beyond_reach
 from .matcher import Matcher, running_matcher
 from .queueing import connect, enqueue_matches, job_id, jobs_gone
 
@@ -204,6 +204,8 @@ class _Scored:
     partial: bool = False
     floor: float | None = None         # the job's reach floor (see `_nearest`)
     refresh: list = ()                 # rows of the other side whose own jobs to queue (see `_nearest`)
+    vector: object = None              # the target's embedding (see `_may_change`)
+    skipped: bool = False              # rows within reach left out as unreadable
 
 
 def _lock(s: Session, kind: str, target_id: int, others: list) -> tuple[bool, dict[int, object]]:
@@ -260,7 +262,7 @@ def _store(m: Matcher, s: Session, kind: str, scored: _Scored, started, final: b
         raise _ReadAgain
     results = [r for r in scored.results if getattr(r, f"{other_kind}_id") in present]
     result = _write(m, s, kind, target.id, results, others, [o.id for o in others if present[o.id] is not None],
-                    started, scored.partial)
+                    started, _may_change(m, s, other_kind, scored, present))
     # Their own jobs run again: those that may not have seen this target, and full rankings
     # this target left with nothing to take its place (the next pair was never stored).
     result["follow_up"] = sorted({o.id for o in others if present[o.id] is None or present[o.id] < o.updated_at}
@@ -268,10 +270,31 @@ def _store(m: Matcher, s: Session, kind: str, scored: _Scored, started, final: b
     return result
 
 
+def _may_change(m: Matcher, s: Session, other_kind: str, scored: _Scored, present: dict) -> list[int] | None:
+    """The rankings of the other side this job may change (None: every one concerned).
+
+    A job that scored every row within reach may change them all: one that holds the target
+    and was not scored leaves it (the pair is out of reach now). A job that scored only the
+    nearest may change those it scored, and, of the rankings that hold its target without
+    having been scored, those whose own nearest (their reach floor, read under the locks) do
+    not hold it either: that pair is in neither row's nearest any more, and a ranking made
+    now would not hold it, so it leaves. So a re-match gives the same rankings whatever order
+    the rows came in. If rows within reach were unreadable, only the scored ones change.
+    """
+    if not scored.partial:
+        return None
+    scored_ids = [o.id for o in scored.others if o.id in present]
+    if scored.skipped or scored.vector is None:
+        return scored_ids
+    unscored = set(present) - set(scored_ids) - set(scored.refresh)
+    model = Vacancy if other_kind == VACANCY else Profile
+    return scored_ids + beyond_reach(s, model, unscored, scored.vector, m.encoder.dim)
+
+
 def _write(m: Matcher, s: Session, kind: str, target_id: int, results: list, others: list, ranked: list[int],
-           started, partial: bool) -> dict:
+           started, may_change: list[int] | None) -> dict:
     """Write the target's ranking and merge it into the other side's (locked, claimed; `ranked`:
-    the rows of `others` whose rankings exist)."""
+    the rows of `others` whose rankings exist; `may_change`: see `_may_change`)."""
     other_kind = VACANCY if kind == PROFILE else PROFILE
     # A vacancy's ranking is what its employer sees: it is stored without what only the
     # person may see (see matching.scoring.for_employer).
@@ -282,7 +305,7 @@ def _write(m: Matcher, s: Session, kind: str, target_id: int, results: list, oth
     short: set[int] = set()
     changed = merge_into_rankings(s, other_kind, target_id, theirs, m.settings.top_k, m.encoder.version,
                                   ranked,
-                                  scored_only=[o.id for o in others] if partial else None,
+                                  scored_only=may_change,
                                   read_versions={o.id: o.updated_at for o in others}, short=short)
     return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed, "short": sorted(short)}
 
@@ -433,7 +456,8 @@ def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
         vembs, embedded = _embeddings(m.encoder, vacancies, vdocs, vacancy_key, embed_vacancy)
         _keep_caches(m, Vacancy, changed + embedded)
         results = m.score((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True))
-        return _Scored(profile, results, vacancies, found.partial or skipped, found.floor, found.refresh)
+        return _Scored(profile, results, vacancies, found.partial or skipped, found.floor, found.refresh,
+                       pe.vector, skipped)
 
     return _run(m, PROFILE, profile_id, score)
 
@@ -472,7 +496,8 @@ def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
         pembs, embedded = _embeddings(m.encoder, profiles, pdocs, profile_key, embed_profile)
         _keep_caches(m, Profile, changed + embedded)
         results = m.score((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True))
-        return _Scored(vacancy, results, profiles, found.partial or skipped, found.floor, found.refresh)
+        return _Scored(vacancy, results, profiles, found.partial or skipped, found.floor, found.refresh,
+                       ve.vector, skipped)
 
     return _run(m, VACANCY, vacancy_id, score)
 
