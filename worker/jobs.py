@@ -257,17 +257,31 @@ def _store(m: Matcher, s: Session, kind: str, scored: _Scored, started, final: b
     if not claim_ranking(s, kind, target.id, target.updated_at, started, scored.floor):
         log.info("match %s %s: superseded by the ranking of a newer version, not stored", kind, target.id)
         return {"candidates": len(others), "ranked": 0, "superseded": True}
-    newer = [o for o in others if present[o.id] is not None and present[o.id] > o.updated_at]
+    newer, ranked, behind = _as_ranked(others, present)
     if newer and not final:
         raise _ReadAgain
     results = [r for r in scored.results if getattr(r, f"{other_kind}_id") in present]
-    result = _write(m, s, kind, target.id, results, others, [o.id for o in others if present[o.id] is not None],
-                    started, _may_change(m, s, other_kind, scored, present))
+    result = _write(m, s, kind, target.id, results, others, ranked, started,
+                    _may_change(m, s, other_kind, scored, present))
     # Their own jobs run again: those that may not have seen this target, and full rankings
     # this target left with nothing to take its place (the next pair was never stored).
-    result["follow_up"] = sorted({o.id for o in others if present[o.id] is None or present[o.id] < o.updated_at}
-                                 | set(result.pop("short")))
+    result["follow_up"] = sorted(behind | set(result.pop("short")))
     return result
+
+
+def _as_ranked(others: list, present: dict) -> tuple[bool, list[int], set[int]]:
+    """The scored rows as their rankings stand under the locks (`present`: id -> the version
+    ranked): whether any is ranked from a newer version than the job read, those ranked at
+    all, and those whose own job for the version read has not stored yet."""
+    newer, ranked, behind = False, [], set()
+    for o in others:
+        version = present[o.id]
+        if version is None or version < o.updated_at:
+            behind.add(o.id)
+        newer = newer or (version is not None and version > o.updated_at)
+        if version is not None:
+            ranked.append(o.id)
+    return newer, ranked, behind
 
 
 def _may_change(m: Matcher, s: Session, other_kind: str, scored: _Scored, present: dict) -> list[int] | None:
