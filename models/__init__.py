@@ -1,5 +1,20 @@
 """SQLAlchemy models, the database handle and the queries the other parts need."""
-from .account import ACCEPTED, ADMIN, DECLINED, EMPLOYER, PENDING, Interest, User
+from .account import (
+    ADMIN,
+    CONVERSATION_STATES,
+    DECLINED,
+    EMPLOYER,
+    INTERESTED,
+    NOT_SELECTED,
+    PENDING,
+    SEEKER,
+    SEEN,
+    SHAREABLE,
+    SHARED,
+    WITHDRAWN,
+    Interest,
+    User,
+)
 from .base import Base, Database, utcnow
 from .match import DONE, FAILED, PROFILE, QUEUED, RUN_STATUSES, RUNNING, VACANCY, Match, MatchRun
 from .migrate import upgrade
@@ -8,18 +23,25 @@ from .token import ApiToken
 from .vacancy import Employer, Vacancy
 
 __all__ = [
-    "ACCEPTED",
     "ADMIN",
+    "CONVERSATION_STATES",
     "DECLINED",
     "DONE",
     "EMPLOYER",
     "FAILED",
+    "INTERESTED",
+    "NOT_SELECTED",
     "PENDING",
     "PROFILE",
     "QUEUED",
     "RUNNING",
     "RUN_STATUSES",
+    "SEEKER",
+    "SEEN",
+    "SHAREABLE",
+    "SHARED",
     "VACANCY",
+    "WITHDRAWN",
     "ApiToken",
     "Base",
     "Database",

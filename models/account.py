@@ -7,13 +7,24 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, JSONType, UTCDateTime, utcnow
 from .vacancy import Employer
 
 EMPLOYER, ADMIN = "employer", "admin"
-PENDING, ACCEPTED, DECLINED = "pending", "accepted", "declined"
+SEEKER = "seeker"   # a conversation the person started (an application)
+# The states of a conversation (web.conversations says which may follow which):
+PENDING = "pending"              # the employer asked; nothing shared
+DECLINED = "declined"            # the person said no to the employer's ask
+SHARED = "shared"                # the person shared (applied, or accepted the ask); the employer has not seen it
+SEEN = "seen"                    # the employer saw what was shared
+INTERESTED = "interested"        # the employer would like to go on
+NOT_SELECTED = "not_selected"    # the employer will not go on
+WITHDRAWN = "withdrawn"          # the person withdrew; what was shared is gone
+CONVERSATION_STATES = (PENDING, DECLINED, SHARED, SEEN, INTERESTED, NOT_SELECTED, WITHDRAWN)
+SHAREABLE = ("summary", "jobs", "education")   # parts of a profile the candidate card does not show
 
-__all__ = ["ACCEPTED", "ADMIN", "DECLINED", "EMPLOYER", "PENDING", "Interest", "User"]
+__all__ = ["ADMIN", "CONVERSATION_STATES", "DECLINED", "EMPLOYER", "INTERESTED", "NOT_SELECTED", "PENDING", "SEEKER",
+           "SEEN", "SHAREABLE", "SHARED", "WITHDRAWN", "Interest", "User"]
 
 
 class User(Base):
@@ -56,10 +67,15 @@ class User(Base):
 
 
 class Interest(Base):
-    """An employer's interest in a candidate for a vacancy, and the candidate's answer.
+    """The conversation about one vacancy between its employer and one person: started by
+    the employer (an interest in a candidate of its ranking) or by the person (an
+    application). One row per pair, whoever began, so an employer's interest and a
+    person's application are one conversation (see `web.conversations` for its states).
 
-    The contact is what the candidate chose to give this employer when accepting; it is
-    shown to that employer only, and goes with the profile when the profile is deleted.
+    What the person shares (a contact typed for this employer, a message, parts of the
+    profile the candidate card does not show) is shared only by the person's confirmation,
+    shown to that employer only, cleared when the person withdraws, and goes with the
+    profile when the profile is deleted (ON DELETE CASCADE).
     """
 
     __tablename__ = "interests"
@@ -68,7 +84,12 @@ class Interest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     vacancy_id: Mapped[int] = mapped_column(ForeignKey("vacancies.id", ondelete="CASCADE"), index=True)
     profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    started_by: Mapped[str] = mapped_column(String(10), default=EMPLOYER, server_default=EMPLOYER)
+    status: Mapped[str] = mapped_column(String(12), default=PENDING)
     contact: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)
+    shared: Mapped[list | None] = mapped_column(JSONType)      # the profile parts shared: see SHAREABLE
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)   # when the person shared or declined
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)      # when the employer first saw what was shared
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)   # the last change of state

@@ -61,6 +61,21 @@ def test_pages_of_an_account_need_a_login(client):
     assert client.get("/admin/").status_code == 302
 
 
+def _accept_with_a_contact(seeker, employer, pid: str, vid: int) -> str:
+    """Accepting needs a contact and a confirmation; nothing is shared without them."""
+    seeker_token = _token(seeker, f"/profiles/{pid}")
+    answer = f"/profiles/{pid}/vacancies/{vid}"
+    resp = seeker.post(f"{answer}/apply", data={"csrf_token": seeker_token, "confirm": "on"})
+    assert resp.status_code == 422
+    assert "Contacto" in resp.get_data(as_text=True)
+    resp = seeker.post(f"{answer}/apply", data={"csrf_token": seeker_token, "contact": "+57 300 123 4567"})
+    assert resp.status_code == 422
+    assert "Marque la casilla" in resp.get_data(as_text=True)
+    assert "+57 300 123 4567" not in employer.get(f"/vacancies/{vid}").get_data(as_text=True)
+    seeker.post(f"{answer}/apply", data={"csrf_token": seeker_token, "contact": "+57 300 123 4567", "confirm": "on"})
+    return seeker_token
+
+
 def test_interest_consent_and_contact_flow(client, db, worker_state, app):
     from worker import jobs
 
@@ -91,14 +106,8 @@ def test_interest_consent_and_contact_flow(client, db, worker_state, app):
     client.post(f"/vacancies/{vid}/interest", data={"csrf_token": token, "profile_id": profile_id})
     assert "esperando la respuesta" in client.get(f"/vacancies/{vid}").get_data(as_text=True)
     mine = seeker.get(f"/profiles/{pid}").get_data(as_text=True)
-    assert "Empresas interesadas en usted" in mine and "Clínica Santa Ana" in mine
-    interest_id = re.search(r'/interests/(\d+)', mine).group(1)
-    seeker_token = _token(seeker, f"/profiles/{pid}")
-    # Accepting needs a contact; nothing is shared without one.
-    resp = seeker.post(f"/profiles/{pid}/interests/{interest_id}", data={"csrf_token": seeker_token, "answer": "accept"})
-    assert "contact=1" in resp.headers["Location"]
-    seeker.post(f"/profiles/{pid}/interests/{interest_id}",
-                data={"csrf_token": seeker_token, "answer": "accept", "contact": "+57 300 123 4567"})
+    assert "Mis postulaciones y contactos" in mine and "Clínica Santa Ana" in mine and "Responder a la empresa" in mine
+    seeker_token = _accept_with_a_contact(seeker, client, pid, vid)
     assert "+57 300 123 4567" in client.get(f"/vacancies/{vid}").get_data(as_text=True)
     assert "+57 300 123 4567" not in other.get(f"/vacancies/{vid}").get_data(as_text=True)
 
@@ -258,7 +267,7 @@ def test_case_workers_do_not_see_a_contact_given_to_an_employer(client, app, adm
                                                              "key": posted["key"],
                                                              "profile_id": profile_id})
     mine = seeker.get(f"/profiles/{pid}").get_data(as_text=True)
-    iid = re.search(r"/interests/(\d+)", mine).group(1)
+    iid = re.search(r'id="i(\d+)"', mine).group(1)   # the older answer address still works
     seeker.post(f"/profiles/{pid}/interests/{iid}", data={"csrf_token": _token(seeker, f"/profiles/{pid}"),
                                                           "answer": "accept", "contact": "ana@example.org"})
     assert "ana@example.org" in client.get(f"/vacancies/{posted['id']}?key={posted['key']}").get_data(as_text=True)

@@ -28,7 +28,8 @@ from matching.i18n import LOCALES
 
 from .validation import field_errors
 
-__all__ = ["LOCALES", "NO_CONTROL", "WORD", "EligibilityIn", "ProfileIn", "VacancyIn", "ValidationError",
+__all__ = ["LOCALES", "NO_CONTROL", "WORD", "ApplicationIn", "ApplicationPost", "ConversationDecision", "EligibilityIn",
+           "ProfileIn", "VacancyIn", "ValidationError",
            "field_errors", "json_context"]
 
 # What the JSON schema says of every text (the validators below check the same): no C0
@@ -367,6 +368,32 @@ class VacancyIn(_In):
     locale: Literal["es", "pt", "en"] = "es"
 
     read_level = field_validator("education_level", mode="before")(_read_level)
+
+
+Shareable = Literal["summary", "jobs", "education"]   # models.SHAREABLE: what the candidate card does not show
+
+
+class ApplicationIn(_In):
+    """What a person shares with one employer: by applying to its vacancy, or by saying yes
+    to its interest. Nothing else of the profile is shared (see `web.conversations`)."""
+
+    _WORDS = frozenset({"contact"})
+
+    contact: Annotated[str, Field(min_length=3, max_length=300)]   # a phone, WhatsApp or e-mail, for this employer
+    message: Annotated[str, Field(max_length=1000)] = ""
+    share: Annotated[list[Shareable], BeforeValidator(_clean_list), Field(max_length=3), AfterValidator(_dedupe)] = []
+
+
+class ApplicationPost(ApplicationIn):
+    """POST /api/v1/profiles/{id}/applications: an application to an open vacancy."""
+
+    vacancy_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class ConversationDecision(_In):
+    """POST /api/v1/vacancies/{id}/applications/{application_id}: the employer's answer."""
+
+    status: Literal["seen", "interested", "not_selected"]
 
 
 class EligibilityEducationIn(_In):

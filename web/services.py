@@ -6,14 +6,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import (
-    ACCEPTED,
-    DECLINED,
-    PENDING,
     PROFILE,
     VACANCY,
     Employer,
-    Interest,
-    Match,
     Profile,
     Vacancy,
     utcnow,
@@ -26,14 +21,12 @@ from .extensions import database, db_session, redis_conn, settings
 from .schemas import ProfileIn, VacancyIn
 
 __all__ = [
-    "answer_interest",
     "create_profile",
     "create_profile_rows",
     "create_vacancy",
     "create_vacancy_rows",
     "delete_profile",
     "employer_by_name",
-    "express_interest",
     "new_private_link",
     "update_profile",
 ]
@@ -145,36 +138,6 @@ def delete_profile(profile: Profile) -> None:
     s.expunge(profile)
     if short:   # full candidate lists it leaves: their own jobs refill them (the next candidate)
         enqueue_matches(s, redis_conn(), settings(), VACANCY, sorted(short), reason="refill")
-
-
-def express_interest(vacancy: Vacancy, profile_id: int) -> Interest | None:
-    """Record an employer's interest in a candidate of this vacancy's ranking (once)."""
-    s = db_session()
-    ranked = s.scalars(select(Match.id).where(Match.owner == VACANCY, Match.vacancy_id == vacancy.id,
-                                              Match.profile_id == profile_id)).first()
-    if ranked is None:   # only candidates the employer was shown
-        return None
-    interest = s.scalars(select(Interest).where(Interest.vacancy_id == vacancy.id,
-                                                Interest.profile_id == profile_id)).first()
-    if interest is None:
-        interest = Interest(vacancy_id=vacancy.id, profile_id=profile_id, status=PENDING, created_at=utcnow())
-        s.add(interest)
-        try:
-            s.commit()
-        except IntegrityError:   # a double click
-            s.rollback()
-            interest = s.scalars(select(Interest).where(Interest.vacancy_id == vacancy.id,
-                                                        Interest.profile_id == profile_id)).one()
-    return interest
-
-
-def answer_interest(interest: Interest, accept: bool, contact: str = "") -> None:
-    """The candidate's answer: on acceptance, the contact they give goes to that employer only."""
-    s = db_session()
-    interest.status = ACCEPTED if accept else DECLINED
-    interest.contact = contact.strip()[:300] if accept else None
-    interest.decided_at = utcnow()
-    s.commit()
 
 
 def create_profile_rows(rows: list[ProfileIn]) -> list[tuple[int, str]]:

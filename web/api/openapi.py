@@ -46,6 +46,8 @@ ERRORS = {
                                                            "schema": {"type": "string", "pattern": "^Bearer"}}})),
     "403": ("Forbidden", _error("The token lacks the scope, or its organisation does not own the vacancy.")),
     "404": ("NotFound", _error("No such profile, vacancy or country.")),
+    "409": ("Conflict", _error("The step does not follow from where things stand: the vacancy is closed, the "
+                               "details were already shared, or the conversation has ended.")),
     "413": ("TooLarge", _error("The body is larger than the server accepts.")),
     "414": ("TooLong", _error("The query string is longer than the server accepts.")),
     "422": ("Invalid", _error("Some fields are not valid: `fields` names each with what is wrong.")),
@@ -79,7 +81,7 @@ def _finish_operation(path: str, op: dict, min_scores: list[float]) -> None:
     for param in op.get("parameters", []):
         if param["name"] == "public_id":
             param.update(schema=PROFILE_ID, description=PROFILE_ID_TEXT)
-        elif param["name"] == "vacancy_id":
+        elif param["name"] in ("vacancy_id", "application_id"):
             param["schema"] = {"type": "integer", "minimum": 1}
         elif param["name"] == "min_score":
             param["schema"] = {"type": "number", "enum": min_scores}

@@ -41,13 +41,14 @@ def request_keys() -> list[str]:
     return [k for k in given if k]
 
 
-def _candidates_refused(vacancy: Vacancy):
-    """None if the request may see this vacancy's candidates, else the 401/403 answer."""
+def candidates_refused(vacancy: Vacancy, scope: str = "candidates:read"):
+    """None if the request may see this vacancy's candidates (or, with `scope`
+    "vacancies:write", answer its applications), else the 401/403 answer."""
     # Any bearer is tried as a key first: a key may itself begin with "pt_" (1 in 64**3).
     if any(vacancy.owner_key_matches(k) for k in request_keys()):
         return None
     if (bearer() or "").startswith(TOKEN_PREFIX):
-        token, err = authenticate("candidates:read")
+        token, err = authenticate(scope)
         if err:
             return err
         if vacancy.employer_id is None or token.user.employer_id != vacancy.employer_id:
@@ -55,7 +56,7 @@ def _candidates_refused(vacancy: Vacancy):
                                   {"vacancy": "not this organisation's"})
         return None
     return unauthorized("The candidate list needs the vacancy's key (X-Vacancy-Key: <key> or ?key=), given when "
-                        "the vacancy was posted, or an API token of its organisation with candidates:read "
+                        f"the vacancy was posted, or an API token of its organisation with {scope} "
                         "(Authorization: Bearer pt_...).", {"key": "missing or wrong", "authorization": "no API token"})
 
 
@@ -68,7 +69,7 @@ def vacancy_matches(vacancy_id: int):
     vacancy, err = vacancy_or_404(vacancy_id)
     if err:
         return err
-    refused = _candidates_refused(vacancy)
+    refused = candidates_refused(vacancy)
     if refused:
         return refused
     s = db_session()

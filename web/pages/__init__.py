@@ -9,12 +9,12 @@ from flask_babel import format_datetime, format_decimal, format_percent, ngettex
 from matching.explain import country_name, language_name
 
 from ..i18n import locale
-from . import accounts, admin, errors, home, insights, profiles, vacancies
+from . import accounts, admin, applications, errors, home, insights, profiles, vacancies
 from .forms import EDUCATION_LABELS, LEVEL_SHORT
 
 __all__ = ["errors", "occupation_label", "register_pages"]
 
-BLUEPRINTS = (home, profiles, vacancies, accounts, admin, insights)
+BLUEPRINTS = (home, profiles, applications, vacancies, accounts, admin, insights)
 
 
 def register_pages(app: Flask) -> None:

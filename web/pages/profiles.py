@@ -9,14 +9,14 @@ from models import PROFILE, Interest, Profile, Vacancy
 from models.queries import latest_run, profile_by_public_id, ranking
 
 from ..constants import MAX_ID
+from ..conversations import Refused, decline, for_profile, share
 from ..extensions import db_session, knowledge, settings
 from ..i18n import locale
 from ..mail import send_private_link, valid_address
-from ..responses import InterestOut, ProfileExport, dump, match_out, profile_out, run_status
-from ..schemas import ProfileIn, ValidationError, field_errors
+from ..responses import ProfileExport, dump, interest_out, match_out, profile_out, run_status
+from ..schemas import ApplicationIn, ProfileIn, ValidationError, field_errors
 from ..security import submission_limit
 from ..services import (
-    answer_interest,
     create_profile,
     delete_profile,
     new_private_link,
@@ -124,17 +124,13 @@ def new_link(public_id: str):
 
 @bp.get("/<public_id>/export")
 def export(public_id: str):
-    """Everything Puente keeps about the person, as a JSON file."""
+    """Everything Puente keeps about the person, as a JSON file: with every conversation with
+    an employer, what was shared in it and when."""
     s = db_session()
     profile = _profile_or_404(public_id)
-    interests = [InterestOut(vacancy_id=i.vacancy_id, organisation=v.employer.name if v and v.employer else None,
-                             status=i.status, contact_shared=i.contact, asked_at=i.created_at,
-                             answered_at=i.decided_at)
-                 for i in s.scalars(select(Interest).where(Interest.profile_id == profile.id))
-                 for v in [s.get(Vacancy, i.vacancy_id)]]
     body = ProfileExport(**dict(profile_out(profile, latest_run(s, PROFILE, profile.id))),
                          matches=[match_out(m, locale(), knowledge()) for m in ranking(s, PROFILE, profile.id)],
-                         interests=interests)
+                         interests=[interest_out(row, vacancy) for row, vacancy in for_profile(profile)])
     response = jsonify(dump(body))
     response.headers["Content-Disposition"] = "attachment; filename=puente-profile.json"
     response.headers["Cache-Control"] = "no-store"
@@ -143,17 +139,22 @@ def export(public_id: str):
 
 @bp.post("/<public_id>/interests/<int:interest_id>")
 def answer(public_id: str, interest_id: int):
-    """Accept (giving a contact for that employer only) or decline an employer's interest."""
+    """Accept (giving a contact for that employer only) or decline an employer's interest;
+    the whole answer (a message, parts of the profile) is on the vacancy's page."""
     profile = _profile_or_404(public_id)
     interest = db_session().get(Interest, interest_id) if interest_id <= MAX_ID else None
     if interest is None or interest.profile_id != profile.id:
         abort(404)
-    accept = request.form.get("answer") == "accept"
-    contact = request.form.get("contact", "").strip()
-    if accept and not (3 <= len(contact) <= 300):
-        return redirect(url_for("profiles.show", public_id=public_id, contact=1) + f"#i{interest_id}")
-    answer_interest(interest, accept, contact)
-    return redirect(url_for("profiles.show", public_id=public_id) + "#interesados")
+    to_form = url_for("applications.vacancy", public_id=public_id, vacancy_id=interest.vacancy_id) + "#conversacion"
+    try:
+        if request.form.get("answer") != "accept":
+            decline(interest)
+        else:
+            given = ApplicationIn.model_validate({"contact": request.form.get("contact", "")})
+            share(profile, db_session().get(Vacancy, interest.vacancy_id), given)
+    except (ValidationError, Refused):
+        return redirect(to_form)
+    return redirect(url_for("profiles.show", public_id=public_id) + "#conversaciones")
 
 
 @bp.post("/<public_id>/delete")
@@ -174,10 +175,10 @@ def show(public_id: str):
     vacancies = {v.id: v for v in s.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))}
     matches = [(dump(match_out(m, locale(), knowledge())), vacancies[m.vacancy_id])
                for m in rows if m.vacancy_id in vacancies]
-    interests = [(i, s.get(Vacancy, i.vacancy_id)) for i in s.scalars(
-        select(Interest).where(Interest.profile_id == profile.id).order_by(Interest.id.desc()))]
+    conversations = for_profile(profile)
     return render_template("profile.html", profile=profile, run=run, status=run_status(run, profile.ranked_at),
-                           matches=matches, interests=interests, contact_error=request.args.get("contact") == "1", is_new=request.args.get("new") == "1",
+                           matches=matches, conversations=conversations, by_vacancy={v.id: c for c, v in conversations},
+                           is_new=request.args.get("new") == "1",
                            confirm=request.args.get("confirm") == "1", saved=request.args.get("saved") == "1",
                            newlink=request.args.get("newlink") == "1", delayed=request.args.get("delayed") == "1",
                            mailed=request.args.get("mailed"))

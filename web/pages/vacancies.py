@@ -7,18 +7,19 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from models import EMPLOYER, VACANCY, Interest, Profile, Vacancy, utcnow
+from models import EMPLOYER, INTERESTED, NOT_SELECTED, VACANCY, Interest, Profile, Vacancy, utcnow
 from models.queries import latest_run, ranking
 from worker.queueing import enqueue_match
 
 from ..auth import owns
 from ..constants import MAX_ID
+from ..conversations import ACTIVE, Refused, ask, decide, for_vacancy, mark_seen
 from ..extensions import db_session, knowledge, redis_conn, settings
 from ..i18n import locale
 from ..responses import candidate_card, dump, match_out, run_status
 from ..schemas import VacancyIn, ValidationError, field_errors
 from ..security import limiter, submission_limit
-from ..services import create_vacancy, express_interest
+from ..services import create_vacancy
 from .forms import choices, form_errors, vacancy_from_form, vacancy_labels
 
 bp = Blueprint("vacancies", __name__, url_prefix="/vacancies")
@@ -61,22 +62,35 @@ def show(vacancy_id: int):
     vacancy = _vacancy_or_404(vacancy_id)
     key = request.args.get("key")
     owner = owns(vacancy, key)
+    # The contact was given to the employer, not to case workers.
+    employer_view = owner and not (current_user.is_authenticated and current_user.role == "admin"
+                                   and not vacancy.owner_key_matches(key))
     run = latest_run(s, VACANCY, vacancy.id)
-    matches = []
-    if owner:  # only the poster (private link or account) sees the candidates
-        rows = ranking(s, VACANCY, vacancy.id)
-        ids = [m.profile_id for m in rows]
-        people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_(ids)))}
-        interests = {i.profile_id: i for i in s.scalars(select(Interest).where(
-            Interest.vacancy_id == vacancy.id, Interest.profile_id.in_(ids)))}
-        matches = [(dump(match_out(m, locale(), knowledge())), candidate_card(people[m.profile_id]), m.profile_id,
-                    interests.get(m.profile_id)) for m in rows if m.profile_id in people]
+    matches, applications = _candidates(vacancy) if owner else ([], [])   # only for the poster (key or account)
+    if employer_view:
+        mark_seen([a[0] for a in applications])
     return render_template("vacancy.html", vacancy=vacancy, run=run, status=run_status(run, vacancy.ranked_at),
-                           matches=matches, owner=owner, key=key if vacancy.owner_key_matches(key) else None,
-                           # The contact was given to the employer, not to case workers.
-                           show_contact=owner and not (current_user.is_authenticated and current_user.role == "admin"
-                                                       and not vacancy.owner_key_matches(key)),
+                           matches=matches, applications=applications, owner=owner,
+                           key=key if vacancy.owner_key_matches(key) else None, show_contact=employer_view,
                            is_new=request.args.get("new") == "1", delayed=request.args.get("delayed") == "1")
+
+
+def _candidates(vacancy: Vacancy) -> tuple[list, list]:
+    """The vacancy's ranked candidates, each with its conversation if any; and the people who
+    shared their details (applied, or accepted the employer's interest), newest first, with
+    their rank and match if they are in the ranking."""
+    s = db_session()
+    rows = ranking(s, VACANCY, vacancy.id)
+    talks = for_vacancy(vacancy)
+    applied = [pid for pid, c in talks.items() if c.status in ACTIVE]
+    people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_([m.profile_id for m in rows] + applied)))}
+    ranked = {m.profile_id: (n, dump(match_out(m, locale(), knowledge()))) for n, m in enumerate(rows, start=1)}
+    matches = [(ranked[m.profile_id][1], candidate_card(people[m.profile_id]), m.profile_id,
+                talks.get(m.profile_id)) for m in rows if m.profile_id in people]
+    applications = [(talks[pid], people[pid], candidate_card(people[pid]), *ranked.get(pid, (None, None)))
+                    for pid in applied if pid in people]
+    applications.sort(key=lambda a: a[0].decided_at or a[0].created_at, reverse=True)
+    return matches, applications
 
 
 def _owned(vacancy_id: int) -> tuple[Vacancy, str | None]:
@@ -111,10 +125,26 @@ def set_status(vacancy_id: int):
 @bp.post("/<int:vacancy_id>/interest")
 @limiter.limit("60 per hour")
 def interest(vacancy_id: int):
-    """The employer would like to talk to a candidate: the candidate is asked on their page."""
+    """The employer would like to talk to a candidate: the candidate is asked on their page
+    (or, if they applied, sees that the employer is interested)."""
     vacancy, key = _owned(vacancy_id)
     profile_id = request.form.get("profile_id", "")
     if not re.fullmatch(r"[0-9]{1,10}", profile_id) or int(profile_id) > MAX_ID \
-            or express_interest(vacancy, int(profile_id)) is None:
+            or ask(vacancy, int(profile_id)) is None:
         abort(404)
     return _back(vacancy, key, f"#c{profile_id}")
+
+
+@bp.post("/<int:vacancy_id>/applications/<int:interest_id>")
+def decide_application(vacancy_id: int, interest_id: int):
+    """The employer's answer to an application (or to a contact shared): interested, or not selected."""
+    vacancy, key = _owned(vacancy_id)
+    row = db_session().get(Interest, interest_id) if interest_id <= MAX_ID else None
+    wanted = request.form.get("status")
+    if row is None or row.vacancy_id != vacancy.id or wanted not in (INTERESTED, NOT_SELECTED):
+        abort(404)
+    try:
+        decide(row, wanted)
+    except Refused:   # withdrawn meanwhile: the page shows it
+        pass
+    return _back(vacancy, key, f"#a{row.profile_id}")

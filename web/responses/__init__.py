@@ -19,8 +19,11 @@ from .mobility import (
     country_summary,
 )
 from .records import (
+    ApplicationOut,
+    Applications,
     CandidateOut,
     CandidateRanking,
+    Conversations,
     InterestOut,
     JobOut,
     ProfileExport,
@@ -30,7 +33,9 @@ from .records import (
     RunOut,
     VacancyMatch,
     VacancyOut,
+    application_out,
     candidate_card,
+    interest_out,
     match_out,
     profile_out,
     run_out,
@@ -39,9 +44,12 @@ from .records import (
 )
 
 __all__ = [
+    "ApplicationOut",
+    "Applications",
     "Barriers",
     "CandidateOut",
     "CandidateRanking",
+    "Conversations",
     "CountriesOut",
     "CountryOut",
     "Eligibility",
@@ -62,10 +70,12 @@ __all__ = [
     "VacancyAccepted",
     "VacancyMatch",
     "VacancyOut",
+    "application_out",
     "candidate_card",
     "country_out",
     "country_summary",
     "dump",
+    "interest_out",
     "iso",
     "match_out",
     "profile_out",

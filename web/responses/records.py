@@ -23,9 +23,26 @@ from .common import (
     dump,
 )
 
-__all__ = ["CandidateOut", "CandidateRanking", "InterestOut", "JobOut", "ProfileExport", "ProfileMatch", "ProfileOut",
-           "Ranking", "RunOut", "VacancyMatch", "VacancyOut", "candidate_card", "match_out", "profile_out",
-           "run_out", "run_status", "vacancy_out"]
+__all__ = [
+    "CandidateOut",
+    "CandidateRanking",
+    "InterestOut",
+    "JobOut",
+    "ProfileExport",
+    "ProfileMatch",
+    "ProfileOut",
+    "Ranking",
+    "RunOut",
+    "VacancyMatch",
+    "VacancyOut",
+    "candidate_card",
+    "interest_out",
+    "match_out",
+    "profile_out",
+    "run_out",
+    "run_status",
+    "vacancy_out",
+]
 
 RunStatus = Literal[tuple(RUN_STATUSES)]  # type: ignore[valid-type]
 
@@ -277,12 +294,84 @@ class CandidateRanking(Out):
 
 
 class InterestOut(Out):
+    """A conversation with an employer about a vacancy, as the person sees it (their export,
+    `GET /profiles/{id}/applications`): who began it, where it stands, and what was shared."""
+
+    id: int
     vacancy_id: int
+    vacancy_title: str
     organisation: str | None
-    status: str
+    started_by: Literal["employer", "seeker"]
+    status: Literal["pending", "declined", "shared", "seen", "interested", "not_selected", "withdrawn"]
     contact_shared: str | None
+    message: str | None
+    parts_shared: list[Literal["summary", "jobs", "education"]]
+    asked_at: Time | None = Field(description="When the conversation began (the employer's ask or the application).")
+    answered_at: Time | None = Field(description="When the person shared or declined.")
+    seen_at: Time | None = Field(description="When the employer first saw what was shared.")
+    updated_at: Time | None
+
+
+def interest_out(row, vacancy) -> InterestOut:
+    return InterestOut(id=row.id, vacancy_id=row.vacancy_id, vacancy_title=vacancy.title,
+                       organisation=vacancy.employer.name if vacancy.employer else None,
+                       started_by=row.started_by, status=row.status, contact_shared=row.contact, message=row.message,
+                       parts_shared=list(row.shared or []), asked_at=row.created_at, answered_at=row.decided_at,
+                       seen_at=row.seen_at, updated_at=row.updated_at)
+
+
+class SharedEducationOut(Out):
+    level: EducationLevel | None
+    field: str | None
+    country: str | None
+    recognised_in: list[str]
+
+
+class ApplicationOut(Out):
+    """A conversation as the vacancy's employer sees it: what the person shared (nothing
+    before they did; nothing after they withdrew), with their candidate card and, if they
+    are in the vacancy's ranking, their rank and score."""
+
+    id: int
+    profile_id: int
+    started_by: Literal["employer", "seeker"]
+    status: Literal["pending", "declined", "shared", "seen", "interested", "not_selected", "withdrawn"]
+    contact: str | None
+    message: str | None
+    summary: str | None = Field(description="Only if the person chose to share it.")
+    jobs: list[JobOut] | None = Field(description="Only if the person chose to share them.")
+    education: SharedEducationOut | None = Field(description="Only if the person chose to share it.")
+    candidate: CandidateOut
+    rank: int | None
+    score: Unit | None
     asked_at: Time | None
     answered_at: Time | None
+    seen_at: Time | None
+    updated_at: Time | None
+
+
+def application_out(row, p: Profile, ranked: Match | None) -> ApplicationOut:
+    parts = set(row.shared or [])
+    education = SharedEducationOut(level=p.education_level, field=p.education_field, country=p.education_country,
+                                   recognised_in=list(p.education_recognised_in or [])) if "education" in parts else None
+    return ApplicationOut(
+        id=row.id, profile_id=p.id, started_by=row.started_by, status=row.status, contact=row.contact,
+        message=row.message, summary=p.summary if "summary" in parts else None,
+        jobs=[JobOut(title=j.get("title", ""), years=float(j.get("years") or 0), country=j.get("country"),
+                     description=j.get("description", "")) for j in p.jobs or []] if "jobs" in parts else None,
+        education=education, candidate=CandidateOut(**candidate_card(p)),
+        rank=ranked.rank if ranked is not None else None, score=ranked.score if ranked is not None else None,
+        asked_at=row.created_at, answered_at=row.decided_at, seen_at=row.seen_at, updated_at=row.updated_at)
+
+
+class Applications(Out):
+    applications: list[ApplicationOut]
+
+
+class Conversations(Out):
+    """A person's conversations with employers, newest first."""
+
+    applications: list[InterestOut]
 
 
 class ProfileExport(ProfileOut):

@@ -1,0 +1,122 @@
+"""The person's side of a conversation with an employer (`web.conversations`): a vacancy as
+this person sees it (how it matches, what it needs, a way back to the results), applying to
+it, answering an employer's interest, withdrawing. The profile's private link is the key.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from models import PROFILE, SHAREABLE, Interest, Match, Profile, Vacancy
+
+from ..constants import MAX_ID
+from ..conversations import Refused, decline, share, withdraw
+from ..extensions import db_session, knowledge
+from ..i18n import locale
+from ..responses import dump, match_out
+from ..schemas import ApplicationIn, ValidationError, field_errors
+from ..security import submission_limit
+from .profiles import _profile_or_404
+
+bp = Blueprint("applications", __name__, url_prefix="/profiles")
+
+# Why a step could not be taken, in the person's words.
+REFUSED = {
+    "closed": lambda: _("Esta vacante ya está cerrada: no recibe postulaciones."),
+    "already": lambda: _("Ya compartió sus datos con esta empresa."),
+    "state": lambda: _("Eso ya no se puede hacer aquí: la página muestra el estado actual."),
+}
+
+
+def _vacancy_or_404(vacancy_id: int) -> Vacancy:
+    vacancy = db_session().get(Vacancy, vacancy_id) if vacancy_id <= MAX_ID else None
+    if vacancy is None:
+        abort(404)
+    return vacancy
+
+
+def _conversation(profile: Profile, vacancy: Vacancy) -> Interest | None:
+    return db_session().scalars(select(Interest).where(Interest.vacancy_id == vacancy.id,
+                                                       Interest.profile_id == profile.id)).first()
+
+
+def share_labels() -> dict[str, str]:
+    """What each shareable part of a profile is, in the reader's language."""
+    return {"summary": _("Lo que escribió sobre usted"),
+            "jobs": _("Sus trabajos: dónde, cuántos años y qué hacía"),
+            "education": _("Sus estudios: nivel, país y dónde está reconocido su título")}
+
+
+def render_vacancy(profile: Profile, vacancy: Vacancy, errors: dict | None = None, form=None, status: int = 200,
+                   refused: str | None = None):
+    """The vacancy as this person sees it, with the conversation's state or the form to share."""
+    s = db_session()
+    row = s.scalars(select(Match).where(Match.owner == PROFILE, Match.profile_id == profile.id,
+                                        Match.vacancy_id == vacancy.id)).first()
+    match = dump(match_out(row, locale(), knowledge())) if row is not None else None
+    return render_template("application.html", profile=profile, vacancy=vacancy, match=match,
+                           conversation=_conversation(profile, vacancy), errors=errors or {}, form=form or {},
+                           parts=[(part, share_labels()[part]) for part in SHAREABLE],
+                           refused=REFUSED[refused]() if refused else None,
+                           sent=request.args.get("sent") == "1", withdrawn=request.args.get("withdrawn") == "1"), status
+
+
+@bp.get("/<public_id>/vacancies/<int:vacancy_id>")
+def vacancy(public_id: str, vacancy_id: int):
+    return render_vacancy(_profile_or_404(public_id), _vacancy_or_404(vacancy_id))
+
+
+@bp.post("/<public_id>/vacancies/<int:vacancy_id>/apply")
+@submission_limit
+def apply(public_id: str, vacancy_id: int):
+    """Apply, or say yes to the employer's interest: share what the person chose, once confirmed."""
+    profile, vacancy = _profile_or_404(public_id), _vacancy_or_404(vacancy_id)
+    form = {"contact": request.form.get("contact", ""), "message": request.form.get("message", ""),
+            "share": request.form.getlist("share")}
+    if request.form.get("confirm") != "on":
+        return render_vacancy(profile, vacancy, {"confirm": _("Marque la casilla para confirmar lo que comparte.")},
+                              form, 422)
+    try:
+        given = ApplicationIn.model_validate(form)
+    except ValidationError as exc:
+        return render_vacancy(profile, vacancy, field_errors(exc, locale(), ApplicationIn), form, 422)
+    try:
+        share(profile, vacancy, given)
+    except Refused as exc:
+        return render_vacancy(profile, vacancy, form=form, status=409, refused=exc.reason)
+    return redirect(url_for("applications.vacancy", public_id=public_id, vacancy_id=vacancy_id, sent=1) + "#conversacion")
+
+
+@bp.post("/<public_id>/vacancies/<int:vacancy_id>/decline")
+def decline_interest(public_id: str, vacancy_id: int):
+    profile, vacancy = _profile_or_404(public_id), _vacancy_or_404(vacancy_id)
+    row = _conversation(profile, vacancy)
+    if row is None:
+        abort(404)
+    try:
+        decline(row)
+    except Refused as exc:
+        return render_vacancy(profile, vacancy, status=409, refused=exc.reason)
+    return redirect(url_for("profiles.show", public_id=public_id) + "#conversaciones")
+
+
+@bp.post("/<public_id>/vacancies/<int:vacancy_id>/withdraw")
+def withdraw_application(public_id: str, vacancy_id: int):
+    """Withdraw: the employer no longer sees the contact, the message or the parts shared."""
+    profile, vacancy = _profile_or_404(public_id), _vacancy_or_404(vacancy_id)
+    row = _conversation(profile, vacancy)
+    if row is None:
+        abort(404)
+    if request.form.get("confirm") != "on":
+        return render_vacancy(profile, vacancy, {"withdraw": _("Marque la casilla para confirmar que se retira.")},
+                              status=422)
+    try:
+        withdraw(row)
+    except Refused as exc:
+        return render_vacancy(profile, vacancy, status=409, refused=exc.reason)
+    return redirect(url_for("applications.vacancy", public_id=public_id, vacancy_id=vacancy_id, withdrawn=1)
+                    + "#conversacion")
+
+
+__all__ = ["bp", "render_vacancy", "share_labels"]
