@@ -183,12 +183,14 @@ def test_employer_interest_candidate_consent_and_contact(app, live_server, worke
         vacancy_url = employer.url.split("#")[0]
 
         seeker.goto(seeker_link)
-        seeker.wait_for_selector("text=Empresas interesadas en usted")
-        assert "Clínica Santa Ana" in seeker.locator("#interesados ~ article").first.inner_text()
+        seeker.wait_for_selector("text=Mis postulaciones y contactos")
+        assert "Clínica Santa Ana" in seeker.locator("#conversaciones ~ article").first.inner_text()
         shot(seeker, "10-seeker-interest")
-        seeker.get_by_label("¿Cómo puede contactarle? (teléfono, WhatsApp o correo)").fill("+57 300 123 4567")
-        seeker.get_by_role("button", name="Aceptar y compartir este contacto").click()
-        seeker.wait_for_selector("text=La empresa ve este contacto")
+        seeker.get_by_role("link", name="Responder a la empresa").first.click()
+        seeker.get_by_label("¿Cómo puede contactarle esta empresa? (teléfono, WhatsApp o correo)").fill("+57 300 123 4567")
+        seeker.get_by_label("Confirmo: esta empresa verá mi contacto, mi mensaje y lo que marqué").check()
+        seeker.get_by_role("button", name="Aceptar y compartir").click()
+        seeker.wait_for_selector("text=Listo: la empresa ya puede ver lo que compartió.")
 
         employer.goto(vacancy_url)
         assert "+57 300 123 4567" in employer.locator("main").inner_text()
@@ -202,4 +204,73 @@ def test_employer_interest_candidate_consent_and_contact(app, live_server, worke
         text = employer.locator("main").inner_text()
         assert "+57 300 123 4567" not in text and "Candidato 1" not in text
         shot(employer, "12-employer-after-deletion")
+        browser.close()
+
+
+# What the person reads, by the language of their phone.
+APPLYING = {
+    "es": {"locale": "es-CO", "apply": "Postularme", "contact": "¿Cómo puede contactarle esta empresa? (teléfono, WhatsApp o correo)",
+           "message": "Un mensaje para la empresa (opcional)", "summary": "Lo que escribió sobre usted",
+           "confirm": "Confirmo: esta empresa verá mi contacto, mi mensaje y lo que marqué",
+           "send": "Enviar mi postulación", "sent": "Postulación enviada", "interested": "La empresa está interesada",
+           "withdraw_box": "Quiero retirarme: la empresa dejará de ver lo que compartí",
+           "withdraw": "Retirar mi postulación", "withdrawn": "La empresa ya no ve su contacto"},
+    "pt": {"locale": "pt-BR", "apply": "Candidatar-me", "contact": "Como esta empresa pode falar com você? (telefone, WhatsApp ou e-mail)",
+           "message": "Uma mensagem para a empresa (opcional)", "summary": "O que você escreveu sobre si",
+           "confirm": "Confirmo: esta empresa verá meu contato, minha mensagem e o que marquei",
+           "send": "Enviar minha candidatura", "sent": "Candidatura enviada", "interested": "A empresa tem interesse",
+           "withdraw_box": "Quero desistir: a empresa deixará de ver o que compartilhei",
+           "withdraw": "Retirar minha candidatura", "withdrawn": "A empresa já não vê o seu contato"},
+}
+
+
+@pytest.mark.parametrize("lang", ["es", "pt"])
+def test_a_seeker_on_a_phone_applies_the_employer_sees_it_and_the_seeker_withdraws(app, live_server, worker_process,
+                                                                                   lang):
+    """From the first match card: the application form, what is shared, the employer's page,
+    the employer's interest on the person's page, and the withdrawal (issue 15)."""
+    from playwright.sync_api import sync_playwright
+
+    words = APPLYING[lang]
+    OUT.mkdir(exist_ok=True)
+    posted = requests.post(f"{live_server}/api/v1/vacancies", json=factories.vacancy(), timeout=5,
+                           headers=factories.api_headers(app, "vacancies:write")).json()
+    seeker_link = live_server + "/profiles/" + requests.post(
+        f"{live_server}/api/v1/profiles", timeout=5, headers=factories.api_headers(app, "profiles:write"),
+        json=factories.profile(summary="Enfermera de UCI, seis años en Caracas.")).json()["id"]
+    employer_url = f"{live_server}/vacancies/{posted['id']}?key={posted['key']}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        seeker = browser.new_context(viewport=PHONE, locale=words["locale"]).new_page()
+        employer = browser.new_context(viewport={"width": 1280, "height": 900}, locale="es-CO").new_page()
+        for pg in (employer, seeker):
+            pg.set_default_timeout(30_000)
+
+        seeker.goto(seeker_link)
+        seeker.wait_for_selector(".status-done", timeout=60_000)
+        seeker.get_by_role("link", name=words["apply"]).first.click()
+        seeker.get_by_label(words["contact"]).fill("+57 300 765 4321")
+        seeker.get_by_label(words["message"]).fill("Puedo empezar el lunes.")
+        seeker.get_by_label(words["summary"]).check()
+        shot(seeker, f"15-{lang}-seeker-applies")
+        seeker.get_by_label(words["confirm"]).check()
+        seeker.get_by_role("button", name=words["send"]).click()
+        seeker.wait_for_selector(f"text={words['sent']}")
+        shot(seeker, f"16-{lang}-seeker-application-sent")
+
+        employer.goto(employer_url)
+        text = employer.locator("#postulaciones ~ article").first.inner_text()
+        assert "+57 300 765 4321" in text and "Puedo empezar el lunes." in text and "seis años en Caracas" in text
+        employer.get_by_role("button", name="Me interesa", exact=True).first.click()
+        employer.wait_for_selector("text=Le interesa")
+        shot(employer, f"17-{lang}-employer-sees-application")
+
+        seeker.reload()
+        seeker.wait_for_selector(f"text={words['interested']}")
+        seeker.get_by_label(words["withdraw_box"]).check()
+        seeker.get_by_role("button", name=words["withdraw"]).click()
+        seeker.wait_for_selector(f"text={words['withdrawn']}")
+        shot(seeker, f"18-{lang}-seeker-withdrew")
+        employer.goto(employer_url)
+        assert "+57 300 765 4321" not in employer.locator("main").inner_text()
         browser.close()
