@@ -58,6 +58,18 @@ class ProfileDoc:
     locale: str = "es"
     esco: dict = field(default_factory=dict)  # see matching.annotate
 
+    @property
+    def anywhere(self) -> bool:
+        """Willing to move to any country: to move, and no country chosen. A person who
+        chose countries and would move means those countries (issue 15: "the person's
+        choices hold"), never the others."""
+        return self.relocate and not self.target_countries
+
+    def reaches(self, country: str) -> bool:
+        """Whether a job in `country` is within the person's reach (where they live, a
+        country they chose, or anywhere)."""
+        return self.anywhere or country == self.country or country in self.target_countries
+
     def text(self) -> str:
         """Return the text that stands for the whole profile in the semantic dimension.
 

@@ -75,8 +75,7 @@ def _location(p: ProfileDoc, v: VacancyDoc) -> tuple[float, str]:
         if p.city and v.city and normalise_phrase(p.city) == normalise_phrase(v.city):
             return 1.0, "same_city"
         return (0.8 if p.relocate else 0.6), "same_country"
-    wants = p.relocate or v.country in p.target_countries
-    if wants and v.accepts_relocation:
+    if p.reaches(v.country) and v.accepts_relocation:
         return 0.5, "relocation"
     return 0.0, "out_of_reach"
 

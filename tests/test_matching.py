@@ -71,10 +71,24 @@ def test_every_dimension_is_in_unit_interval(encoder):
 
 def test_job_out_of_reach_is_not_a_match(encoder):
     assert _score(encoder, NURSE, ABROAD) is None  # Chile: not a target, not willing to move
-    mover = ProfileDoc(**{**NURSE.__dict__, "relocate": True})
+    mover = ProfileDoc(**{**NURSE.__dict__, "relocate": True, "target_countries": ()})   # to any country
     assert _score(encoder, mover, ABROAD) is not None
     closed = VacancyDoc(**{**ABROAD.__dict__, "accepts_relocation": False})
     assert _score(encoder, mover, closed) is None
+
+
+def test_willing_to_move_means_to_the_countries_chosen(encoder):
+    """Issue 15: a nurse in Colombia who chose Colombia and Peru and ticked "willing to move"
+    was shown jobs in Brazil and Chile. Now only where she lives and what she chose; with no
+    country chosen, anywhere."""
+    chose = ProfileDoc(**{**NURSE.__dict__, "relocate": True, "target_countries": ("CO", "PE")})
+    peru = VacancyDoc(**{**ABROAD.__dict__, "id": 41, "country": "PE", "city": "Lima", "title": "Cuidador/a de adultos mayores"})
+    brazil = VacancyDoc(**{**peru.__dict__, "id": 42, "country": "BR", "city": "Boa Vista"})
+    assert _score(encoder, chose, ABROAD) is None and _score(encoder, chose, brazil) is None
+    assert _score(encoder, chose, peru).explanation["location"] == "relocation"
+    anywhere = ProfileDoc(**{**chose.__dict__, "target_countries": ()})
+    assert all(_score(encoder, anywhere, v) is not None for v in (ABROAD, peru, brazil))
+    assert (chose.anywhere, anywhere.anywhere) == (False, True)
 
 
 def test_missing_essential_skill_costs_more_than_missing_optional(encoder):
@@ -88,7 +102,7 @@ def test_missing_essential_skill_costs_more_than_missing_optional(encoder):
 
 
 def test_steps_name_permit_recognition_and_language(encoder):
-    mover = ProfileDoc(**{**NURSE.__dict__, "relocate": True})
+    mover = ProfileDoc(**{**NURSE.__dict__, "relocate": True, "target_countries": ()})
     brazil = VacancyDoc(id=30, title="Enfermeira", country="BR", languages=("pt",), education_level="bachelor")
     result = _score(encoder, mover, brazil)
     steps = result.explanation["steps"]

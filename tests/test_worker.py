@@ -423,7 +423,7 @@ def _nearest_pairs(s, matcher, keys: dict) -> set:
            for r in profiles + vacancies}
 
     def p_reach(p, v):
-        return p.relocate or v.remote or v.country in (p.country, *(p.target_countries or ()))
+        return (p.relocate and not p.target_countries) or v.remote or v.country in (p.country, *(p.target_countries or ()))
 
     def v_reach(v, p):
         return v.remote or v.accepts_relocation or v.country == p.country
@@ -709,3 +709,20 @@ def test_deleting_a_candidate_refills_the_full_candidate_lists_it_leaves(setting
         assert len(refilled) == 2 and set(refilled) == left
     finally:
         built.close()
+
+
+def test_a_person_willing_to_move_sees_only_the_countries_chosen(client, db, matcher):
+    """Issue 15: ticking "willing to move" must not open every country when some were chosen."""
+    brazil = factories.post(client, "vacancies", factories.vacancy(country="BR", city="Boa Vista", languages=[]))
+    chose = _profile_row(db, factories.post(client, "profiles", factories.profile(relocate=True,
+                                                                                  target_countries=["CO", "PE"])))
+    anywhere = _profile_row(db, factories.post(client, "profiles", factories.profile(relocate=True,
+                                                                                     target_countries=[])))
+    for p in (chose, anywhere):
+        jobs.match_profile(p.id, matcher)
+    jobs.match_vacancy(brazil, matcher)
+    with db.session() as s:
+        assert brazil not in {m.vacancy_id for m in ranking(s, PROFILE, chose.id)}
+        assert brazil in {m.vacancy_id for m in ranking(s, PROFILE, anywhere.id)}
+        assert chose.id not in {m.profile_id for m in ranking(s, VACANCY, brazil)}
+        assert ranking(s, VACANCY, brazil)   # someone is in its reach: the check above means something

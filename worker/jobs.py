@@ -333,7 +333,7 @@ def _job_id(default: str) -> str:
     return job.id if job is not None else default
 
 
-def _attempt(m: Matcher, kind: str, run_id: int, score, final: bool) -> dict:
+def _attempt(m: Matcher, kind: str, run_id: int, score, final: bool, cascade: bool = True) -> dict:
     """Score (no lock held), then store in one short transaction, tried again at once on a
     conflict; the run is closed in the ranking's own transaction: a worker killed right after
     the commit cannot leave the run "running" over a ranking that is done."""
@@ -351,7 +351,7 @@ def _attempt(m: Matcher, kind: str, run_id: int, score, final: bool) -> dict:
     result = m.db.transact(store, what=f"match {kind}", again=(_HoldersMoved,))
     follow_up = result.pop("follow_up", [])
     other_kind = VACANCY if kind == PROFILE else PROFILE
-    for ids, reason, counted in ((scored.refresh, "reach", "queued_to_refresh"),
+    for ids, reason, counted in ((scored.refresh if cascade else (), "reach", "queued_to_refresh"),
                                  (follow_up, "follow-up", "queued_to_follow_up")):
         if ids and not result.get("missing"):
             with m.db.session() as s:
@@ -364,14 +364,18 @@ def _run(m: Matcher, kind: str, target_id: int, score) -> dict:
     """Run a job (`score()` reads and scores, `_store` writes) with its run status kept in
     the database; once more, reading every row again, if the store asks to (`_ReadAgain`)."""
     with m.db.session() as s:
-        run_id = mark_running(s, kind, target_id, _job_id(job_id(kind, target_id))).id
+        run = mark_running(s, kind, target_id, _job_id(job_id(kind, target_id)))
+        # A job queued to give a row a real reach floor ("reach") queues no such jobs in turn:
+        # two rows of small reach would otherwise queue each other for ever. Its row scored
+        # every row within its reach, the one that queued it included.
+        run_id, cascade = run.id, run.reason != "reach"
     t0 = time.perf_counter()
     try:
         try:
-            result = _attempt(m, kind, run_id, score, final=False)
+            result = _attempt(m, kind, run_id, score, final=False, cascade=cascade)
         except _ReadAgain:
             log.info("match %s %s: rows it scored were ranked anew meanwhile, read again", kind, target_id)
-            result = _attempt(m, kind, run_id, score, final=True)
+            result = _attempt(m, kind, run_id, score, final=True, cascade=cascade)
     except Exception as exc:  # noqa: BLE001 - any failure: recorded as the run's state, then re-raised
         # Only the exception class: its text may quote row data (SQL parameters, user
         # text), and RQ keeps what is raised in Redis. The job fails with our own words.
@@ -452,11 +456,11 @@ def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
             pdoc = profile_doc(profile, m.knowledge)
             (pe,), embedded = _embeddings(m.encoder, [profile], [pdoc], profile_key, embed_profile)
             _keep_caches(m, Profile, changed + embedded)   # visible to the other workers' indexes
-            reach = None if pdoc.relocate else [pdoc.country, *pdoc.target_countries, REMOTE]
+            reach = None if pdoc.anywhere else [pdoc.country, *pdoc.target_countries, REMOTE]
 
             def within_reach(stmt):
                 stmt = stmt.where(Vacancy.status == "open")
-                if not pdoc.relocate:
+                if not pdoc.anywhere:
                     stmt = stmt.where(or_(Vacancy.country.in_(reach[:-1]), Vacancy.remote.is_(True)))
                 return stmt
 
@@ -497,8 +501,8 @@ def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
             def within_reach(stmt):
                 return stmt if everyone else stmt.where(Profile.country == vacancy.country)
 
-            def reaches(p: Profile) -> bool:   # the person's own reach holds the vacancy
-                return bool(p.relocate or vacancy.remote or vacancy.country == p.country
+            def reaches(p: Profile) -> bool:   # the person's own reach holds the vacancy (ProfileDoc.reaches)
+                return bool(vacancy.remote or (p.relocate and not p.target_countries) or vacancy.country == p.country
                             or vacancy.country in (p.target_countries or ()))
 
             found = _nearest(m, s, Profile, ve.vector, None if everyone else [vacancy.country], within_reach,
