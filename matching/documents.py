@@ -37,6 +37,13 @@ class Job:
     description: str = ""
 
 
+def person_reaches(country: str, home: str, targets, relocate: bool) -> bool:
+    """Whether a job in `country` is within a person's reach: where they live, a country they
+    chose, or any country when they would move and chose none. A person who chose countries
+    and would move means those countries (issue 15: "the person's choices hold")."""
+    return country == home or country in (targets or ()) or (relocate and not targets)
+
+
 @dataclass(frozen=True)
 class ProfileDoc:
     """A job seeker as matching sees them: plain data, no ORM object."""
@@ -60,15 +67,12 @@ class ProfileDoc:
 
     @property
     def anywhere(self) -> bool:
-        """Willing to move to any country: to move, and no country chosen. A person who
-        chose countries and would move means those countries (issue 15: "the person's
-        choices hold"), never the others."""
+        """Willing to move to any country (see `person_reaches`)."""
         return self.relocate and not self.target_countries
 
     def reaches(self, country: str) -> bool:
-        """Whether a job in `country` is within the person's reach (where they live, a
-        country they chose, or anywhere)."""
-        return self.anywhere or country == self.country or country in self.target_countries
+        """Whether a job in `country` is within the person's reach (see `person_reaches`)."""
+        return person_reaches(country, self.country, self.target_countries, self.relocate)
 
     def text(self) -> str:
         """Return the text that stands for the whole profile in the semantic dimension.

@@ -42,7 +42,8 @@ from .schemas import ApplicationIn
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ACTIVE", "Refused", "ask", "decide", "for_profile", "for_vacancy", "mark_seen", "share", "withdraw"]
+__all__ = ["ACTIVE", "Refused", "ask", "decide", "decline", "find", "for_profile", "for_vacancy", "mark_seen", "share",
+           "withdraw"]
 
 # States in which the employer sees what the person shared.
 ACTIVE = (SHARED, SEEN, INTERESTED, NOT_SELECTED)
@@ -57,7 +58,8 @@ class Refused(Exception):
         self.reason = reason
 
 
-def _find(vacancy_id: int, profile_id: int) -> Interest | None:
+def find(vacancy_id: int, profile_id: int) -> Interest | None:
+    """The conversation about this vacancy with this person, if there is one."""
     return db_session().scalars(select(Interest).where(Interest.vacancy_id == vacancy_id,
                                                        Interest.profile_id == profile_id)).first()
 
@@ -70,7 +72,7 @@ def _save_new(row: Interest) -> Interest:
         s.commit()
     except IntegrityError:
         s.rollback()
-        return _find(row.vacancy_id, row.profile_id)
+        return find(row.vacancy_id, row.profile_id)
     return row
 
 
@@ -79,7 +81,7 @@ def ask(vacancy: Vacancy, profile_id: int) -> Interest | None:
     applied: a new conversation asks the person to share; an application becomes
     "interested". None when the person is neither (the employer was never shown them)."""
     s = db_session()
-    row = _find(vacancy.id, profile_id)
+    row = find(vacancy.id, profile_id)
     if row is not None:
         if row.status in (SHARED, SEEN):
             return decide(row, INTERESTED)
@@ -97,7 +99,7 @@ def share(profile: Profile, vacancy: Vacancy, given: ApplicationIn) -> Interest:
     """The person shares with this vacancy's employer what they chose: an application, or
     their yes to the employer's interest. Raises `Refused("closed")` for a closed vacancy
     (unless the employer asked first), `Refused("already")` when already shared."""
-    row = _find(vacancy.id, profile.id)
+    row = find(vacancy.id, profile.id)
     if row is not None and row.status in ACTIVE:
         raise Refused("already")
     if vacancy.status != "open" and (row is None or row.status != PENDING):
@@ -111,7 +113,7 @@ def share(profile: Profile, vacancy: Vacancy, given: ApplicationIn) -> Interest:
     row.shared, row.decided_at, row.updated_at = list(given.share), now, now
     if row.id is None:
         row = _save_new(row)
-        if row.status not in (SHARED,):   # lost a race with another step on the same pair
+        if row.status != SHARED:   # lost a race with another step on the same pair
             raise Refused("already")
     else:
         db_session().commit()

@@ -34,6 +34,7 @@ from matching import (
     vacancy_key,
 )
 from matching.annotate import annotate_many, annotation_key
+from matching.documents import person_reaches
 from models import PROFILE, VACANCY, Profile, Vacancy, utcnow
 from models.queries import (
     claim_ranking,
@@ -501,9 +502,9 @@ def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
             def within_reach(stmt):
                 return stmt if everyone else stmt.where(Profile.country == vacancy.country)
 
-            def reaches(p: Profile) -> bool:   # the person's own reach holds the vacancy (ProfileDoc.reaches)
-                return bool(vacancy.remote or (p.relocate and not p.target_countries) or vacancy.country == p.country
-                            or vacancy.country in (p.target_countries or ()))
+            def reaches(p: Profile) -> bool:   # the person's own reach holds the vacancy
+                return bool(vacancy.remote or person_reaches(vacancy.country, p.country, p.target_countries,
+                                                             bool(p.relocate)))
 
             found = _nearest(m, s, Profile, ve.vector, None if everyone else [vacancy.country], within_reach,
                              reaches)

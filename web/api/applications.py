@@ -10,12 +10,12 @@ from sqlalchemy import select
 from models import VACANCY, Interest, Match, Profile
 
 from ..constants import MAX_ID
-from ..conversations import ACTIVE, Refused, decide, for_profile, for_vacancy, share, withdraw
-from ..extensions import db_session, knowledge
+from ..conversations import ACTIVE, Refused, decide, find, for_profile, for_vacancy, share, withdraw
+from ..extensions import db_session
 from ..responses import ApplicationOut, Applications, Conversations, InterestOut, application_out, dump, interest_out
-from ..schemas import ApplicationPost, ConversationDecision, ValidationError, field_errors, json_context
+from ..schemas import ApplicationPost, ConversationDecision
 from ..security import submission_limit
-from .common import read_json_body
+from .common import validated_body
 from .errors import error_response
 from .profiles import profile_or_404
 from .rankings import candidates_refused
@@ -33,17 +33,6 @@ REFUSED = {
 
 def _refused(exc: Refused, field: str):
     return error_response(409, "conflict", REFUSED[exc.reason], {field: exc.reason})
-
-
-def _valid(model):
-    data, err = read_json_body()
-    if err:
-        return None, err
-    try:
-        return model.model_validate(data, strict=True, context=json_context(knowledge())), None
-    except ValidationError as exc:
-        return None, error_response(422, "validation_error", "Some fields are not valid.",
-                                    field_errors(exc, "en", model, api=True))
 
 
 @bp.get("/profiles/<public_id>/applications")
@@ -67,7 +56,7 @@ def apply(public_id: str):
     profile, err = profile_or_404(public_id)
     if err:
         return err
-    given, err = _valid(ApplicationPost)
+    given, err = validated_body(ApplicationPost)
     if err:
         return err
     vacancy, err = vacancy_or_404(given.vacancy_id)
@@ -88,9 +77,7 @@ def withdraw_application(public_id: str, vacancy_id: int):
     profile, err = profile_or_404(public_id)
     if err:
         return err
-    row = db_session().scalars(select(Interest).where(Interest.profile_id == profile.id,
-                                                      Interest.vacancy_id == vacancy_id)).first() \
-        if vacancy_id <= MAX_ID else None
+    row = find(vacancy_id, profile.id) if vacancy_id <= MAX_ID else None
     if row is None:
         return error_response(404, "not_found", "This person has no conversation about this vacancy.",
                               {"vacancy_id": "unknown"})
@@ -143,7 +130,7 @@ def decide_application(vacancy_id: int, application_id: int):
     row = db_session().get(Interest, application_id) if application_id <= MAX_ID else None
     if row is None or row.vacancy_id != vacancy.id or row.status not in ACTIVE:
         return error_response(404, "not_found", "This vacancy has no such application.", {"application_id": "unknown"})
-    given, err = _valid(ConversationDecision)
+    given, err = validated_body(ConversationDecision)
     if err:
         return err
     try:

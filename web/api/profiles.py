@@ -8,29 +8,17 @@ from flask import Blueprint, url_for
 from models import PROFILE
 from models.queries import latest_run, profile_by_public_id
 
-from ..extensions import db_session, knowledge
+from ..extensions import db_session
 from ..responses import ProfileAccepted, ProfileOut, dump, profile_out
-from ..schemas import ProfileIn, ValidationError, field_errors, json_context
+from ..schemas import ProfileIn
 from ..security import submission_limit
 from ..services import create_profile, delete_profile, update_profile
 from .auth import require_scope
-from .common import accepted, read_json_body
+from .common import accepted, validated_body
 from .errors import error_response
 from .spec import answers, spec
 
 bp = Blueprint("profiles", __name__)
-
-
-def _profile_body():
-    """The request's profile, validated: (ProfileIn, None) or (None, the 4xx answer)."""
-    data, err = read_json_body()
-    if err:
-        return None, err
-    try:
-        return ProfileIn.model_validate(data, strict=True, context=json_context(knowledge())), None
-    except ValidationError as exc:
-        return None, error_response(422, "validation_error", "Some fields are not valid.",
-                                    field_errors(exc, "en", ProfileIn, api=True))
 
 
 def profile_or_404(public_id: str):
@@ -51,7 +39,7 @@ SAVED = (ProfileAccepted, "Saved and queued.")
 @require_scope("profiles:write")
 def post_profile():
     """Post a job seeker's profile; its matching is queued."""
-    parsed, err = _profile_body()
+    parsed, err = validated_body(ProfileIn)
     if err:
         return err
     profile, queued = create_profile(parsed)
@@ -79,7 +67,7 @@ def put_profile(public_id: str):
     profile, err = profile_or_404(public_id)
     if err:
         return err
-    parsed, err = _profile_body()
+    parsed, err = validated_body(ProfileIn)
     if err:
         return err
     queued = update_profile(profile, parsed)

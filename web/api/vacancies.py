@@ -7,13 +7,13 @@ from models import EMPLOYER, VACANCY, Vacancy
 from models.queries import latest_run
 
 from ..constants import MAX_ID
-from ..extensions import db_session, knowledge
+from ..extensions import db_session
 from ..responses import VacancyAccepted, VacancyOut, dump, vacancy_out
-from ..schemas import VacancyIn, ValidationError, field_errors, json_context
+from ..schemas import VacancyIn
 from ..security import submission_limit
 from ..services import create_vacancy
 from .auth import require_scope
-from .common import accepted, read_json_body
+from .common import accepted, validated_body
 from .errors import error_response
 from .spec import answers, spec
 
@@ -35,14 +35,9 @@ def vacancy_or_404(vacancy_id: int):
 @require_scope("vacancies:write")
 def post_vacancy():
     """Post a vacancy; its matching is queued."""
-    data, err = read_json_body()
+    parsed, err = validated_body(VacancyIn)
     if err:
         return err
-    try:
-        parsed = VacancyIn.model_validate(data, strict=True, context=json_context(knowledge()))
-    except ValidationError as exc:
-        return error_response(422, "validation_error", "Some fields are not valid.",
-                              field_errors(exc, "en", VacancyIn, api=True))
     # An employer's token posts for its organisation, as the form does for a logged-in employer.
     owner = g.api_token.user
     vacancy, key, queued = create_vacancy(parsed, owner.employer if owner.role == EMPLOYER else None)

@@ -8,16 +8,16 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from models import PROFILE, SHAREABLE, Interest, Match, Profile, Vacancy
+from models import PROFILE, SHAREABLE, Match, Profile, Vacancy
 
-from ..constants import MAX_ID
-from ..conversations import Refused, decline, share, withdraw
+from ..conversations import Refused, decline, find, share, withdraw
 from ..extensions import db_session, knowledge
 from ..i18n import locale
 from ..responses import dump, match_out
 from ..schemas import ApplicationIn, ValidationError, field_errors
 from ..security import submission_limit
-from .profiles import _profile_or_404
+from .profiles import profile_or_404
+from .vacancies import vacancy_or_404
 
 bp = Blueprint("applications", __name__, url_prefix="/profiles")
 
@@ -27,18 +27,6 @@ REFUSED = {
     "already": lambda: _("Ya compartió sus datos con esta empresa."),
     "state": lambda: _("Eso ya no se puede hacer aquí: la página muestra el estado actual."),
 }
-
-
-def _vacancy_or_404(vacancy_id: int) -> Vacancy:
-    vacancy = db_session().get(Vacancy, vacancy_id) if vacancy_id <= MAX_ID else None
-    if vacancy is None:
-        abort(404)
-    return vacancy
-
-
-def _conversation(profile: Profile, vacancy: Vacancy) -> Interest | None:
-    return db_session().scalars(select(Interest).where(Interest.vacancy_id == vacancy.id,
-                                                       Interest.profile_id == profile.id)).first()
 
 
 def share_labels() -> dict[str, str]:
@@ -56,7 +44,7 @@ def render_vacancy(profile: Profile, vacancy: Vacancy, errors: dict | None = Non
                                         Match.vacancy_id == vacancy.id)).first()
     match = dump(match_out(row, locale(), knowledge())) if row is not None else None
     return render_template("application.html", profile=profile, vacancy=vacancy, match=match,
-                           conversation=_conversation(profile, vacancy), errors=errors or {}, form=form or {},
+                           conversation=find(vacancy.id, profile.id), errors=errors or {}, form=form or {},
                            parts=[(part, share_labels()[part]) for part in SHAREABLE],
                            refused=REFUSED[refused]() if refused else None,
                            sent=request.args.get("sent") == "1", withdrawn=request.args.get("withdrawn") == "1"), status
@@ -64,14 +52,14 @@ def render_vacancy(profile: Profile, vacancy: Vacancy, errors: dict | None = Non
 
 @bp.get("/<public_id>/vacancies/<int:vacancy_id>")
 def vacancy(public_id: str, vacancy_id: int):
-    return render_vacancy(_profile_or_404(public_id), _vacancy_or_404(vacancy_id))
+    return render_vacancy(profile_or_404(public_id), vacancy_or_404(vacancy_id))
 
 
 @bp.post("/<public_id>/vacancies/<int:vacancy_id>/apply")
 @submission_limit
 def apply(public_id: str, vacancy_id: int):
     """Apply, or say yes to the employer's interest: share what the person chose, once confirmed."""
-    profile, vacancy = _profile_or_404(public_id), _vacancy_or_404(vacancy_id)
+    profile, vacancy = profile_or_404(public_id), vacancy_or_404(vacancy_id)
     form = {"contact": request.form.get("contact", ""), "message": request.form.get("message", ""),
             "share": request.form.getlist("share")}
     if request.form.get("confirm") != "on":
@@ -90,8 +78,8 @@ def apply(public_id: str, vacancy_id: int):
 
 @bp.post("/<public_id>/vacancies/<int:vacancy_id>/decline")
 def decline_interest(public_id: str, vacancy_id: int):
-    profile, vacancy = _profile_or_404(public_id), _vacancy_or_404(vacancy_id)
-    row = _conversation(profile, vacancy)
+    profile, vacancy = profile_or_404(public_id), vacancy_or_404(vacancy_id)
+    row = find(vacancy.id, profile.id)
     if row is None:
         abort(404)
     try:
@@ -104,8 +92,8 @@ def decline_interest(public_id: str, vacancy_id: int):
 @bp.post("/<public_id>/vacancies/<int:vacancy_id>/withdraw")
 def withdraw_application(public_id: str, vacancy_id: int):
     """Withdraw: the employer no longer sees the contact, the message or the parts shared."""
-    profile, vacancy = _profile_or_404(public_id), _vacancy_or_404(vacancy_id)
-    row = _conversation(profile, vacancy)
+    profile, vacancy = profile_or_404(public_id), vacancy_or_404(vacancy_id)
+    row = find(vacancy.id, profile.id)
     if row is None:
         abort(404)
     if request.form.get("confirm") != "on":

@@ -95,7 +95,7 @@ def profile_or_none(public_id: str) -> Profile | None:
     return profile_by_public_id(db_session(), public_id)
 
 
-def _profile_or_404(public_id: str) -> Profile:
+def profile_or_404(public_id: str) -> Profile:
     profile = profile_or_none(public_id)
     if profile is None:
         abort(404)
@@ -105,7 +105,7 @@ def _profile_or_404(public_id: str) -> Profile:
 @bp.route("/<public_id>/edit", methods=["GET", "POST"])
 @submission_limit
 def edit(public_id: str):
-    profile = _profile_or_404(public_id)
+    profile = profile_or_404(public_id)
     if request.method == "GET":
         return render_form({}, 200, form=profile_to_form(profile), profile=profile)
     parsed, errors = _validate(request.form, profile)
@@ -118,7 +118,7 @@ def edit(public_id: str):
 @bp.post("/<public_id>/link")
 def new_link(public_id: str):
     """A new private link; the old one stops working (for a link that was shared or seen)."""
-    profile = _profile_or_404(public_id)
+    profile = profile_or_404(public_id)
     return redirect(url_for("profiles.show", public_id=new_private_link(profile), newlink=1))
 
 
@@ -127,7 +127,7 @@ def export(public_id: str):
     """Everything Puente keeps about the person, as a JSON file: with every conversation with
     an employer, what was shared in it and when."""
     s = db_session()
-    profile = _profile_or_404(public_id)
+    profile = profile_or_404(public_id)
     body = ProfileExport(**dict(profile_out(profile, latest_run(s, PROFILE, profile.id))),
                          matches=[match_out(m, locale(), knowledge()) for m in ranking(s, PROFILE, profile.id)],
                          interests=[interest_out(row, vacancy) for row, vacancy in for_profile(profile)])
@@ -141,7 +141,7 @@ def export(public_id: str):
 def answer(public_id: str, interest_id: int):
     """Accept (giving a contact for that employer only) or decline an employer's interest;
     the whole answer (a message, parts of the profile) is on the vacancy's page."""
-    profile = _profile_or_404(public_id)
+    profile = profile_or_404(public_id)
     interest = db_session().get(Interest, interest_id) if interest_id <= MAX_ID else None
     if interest is None or interest.profile_id != profile.id:
         abort(404)
@@ -159,7 +159,7 @@ def answer(public_id: str, interest_id: int):
 
 @bp.post("/<public_id>/delete")
 def delete(public_id: str):
-    profile = _profile_or_404(public_id)
+    profile = profile_or_404(public_id)
     if request.form.get("confirm") != "on":
         return redirect(url_for("profiles.show", public_id=public_id, confirm=1) + "#borrar")
     delete_profile(profile)
@@ -169,7 +169,7 @@ def delete(public_id: str):
 @bp.get("/<public_id>")
 def show(public_id: str):
     s = db_session()
-    profile = _profile_or_404(public_id)
+    profile = profile_or_404(public_id)
     run = latest_run(s, PROFILE, profile.id)
     rows = ranking(s, PROFILE, profile.id)
     vacancies = {v.id: v for v in s.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))}

@@ -49,7 +49,7 @@ def render_form(errors: dict[str, str], status: int):
                            organisation=current_user.employer.name if signed_in else None, **choices()), status
 
 
-def _vacancy_or_404(vacancy_id: int) -> Vacancy:
+def vacancy_or_404(vacancy_id: int) -> Vacancy:
     vacancy = db_session().get(Vacancy, vacancy_id) if vacancy_id <= MAX_ID else None
     if vacancy is None:
         abort(404)
@@ -59,7 +59,7 @@ def _vacancy_or_404(vacancy_id: int) -> Vacancy:
 @bp.get("/<int:vacancy_id>")
 def show(vacancy_id: int):
     s = db_session()
-    vacancy = _vacancy_or_404(vacancy_id)
+    vacancy = vacancy_or_404(vacancy_id)
     key = request.args.get("key")
     owner = owns(vacancy, key)
     # The contact was given to the employer, not to case workers.
@@ -95,7 +95,7 @@ def _candidates(vacancy: Vacancy) -> tuple[list, list]:
 
 def _owned(vacancy_id: int) -> tuple[Vacancy, str | None]:
     """The vacancy of a posted form, if the poster owns it (its key or an account); else 403."""
-    vacancy = _vacancy_or_404(vacancy_id)
+    vacancy = vacancy_or_404(vacancy_id)
     key = request.form.get("key")
     if not owns(vacancy, key):
         abort(403)
