@@ -13,7 +13,7 @@ from babel import Locale
 
 from .i18n import LOCALES, supported_locale
 
-__all__ = ["LOCALES", "country_name", "language_name"]
+__all__ = ["LOCALES", "PREPOSITIONS", "country_in", "country_name", "country_phrase", "language_name"]
 
 # CLDR's Portuguese name for Haitian Creole is "haitiano", which reads as the nationality.
 _CLDR_GAPS = {("ht", "pt"): "crioulo haitiano"}
@@ -41,6 +41,54 @@ def country_name(code: str, locale: str = "es") -> str:
     name = _cldr(locale).territories.get(country.alpha_2) or getattr(country, "common_name", None) or country.name
     # "Hong Kong, RAE da China" -> "Hong Kong".
     return name.split(",")[0]
+
+
+# "in/of/from <country>": Portuguese joins the preposition to the country's article ("no
+# Peru", "da Colômbia", "nos Estados Unidos"); a country named without one takes "em"/"de"
+# ("em Cuba", "de Portugal"). English puts "the" before a few names ("in the Dominican Republic").
+_PT_ARTICLE = {
+    "o": {"AO", "BR", "CA", "CL", "CN", "EC", "EG", "HT", "JP", "MA", "MX", "PA", "PE", "PY", "SN", "UY",
+          "GB", "VN", "LB", "IQ", "IR", "PK", "NP", "SR"},
+    "a": {"AR", "BO", "CO", "CR", "DO", "GY", "VE", "DE", "ES", "FR", "IT", "GT", "NI", "GF", "IN", "RU",
+          "CH", "SY", "TR", "UA", "NG", "BE", "SE", "NO", "PL", "GR", "JM", "AU", "NZ", "ZA"},
+    "os": {"US", "NL", "AE"},
+    "as": {"PH", "BS"},
+}
+_PT_ARTICLE_BY_CODE = {code: art for art, codes in _PT_ARTICLE.items() for code in codes}
+_PT_JOIN = {"in": "n", "of": "d", "from": "d"}
+_PT_BARE = {"in": "em", "of": "de", "from": "de"}
+_ES = {"in": "en", "of": "de", "from": "de"}
+_EN_THE = {"DO", "US", "GB", "NL", "PH", "AE", "BS", "CZ", "CF", "KY", "VG", "TC"}
+PREPOSITIONS = ("in", "of", "from")
+
+
+def country_phrase(code: str, locale: str = "es", preposition: str = "in", name: str | None = None) -> str:
+    """Say "in/of/from <country>" in the reader's language: "en Perú", "no Peru", "da Colômbia".
+
+    Args:
+        code: an ISO 3166 alpha-2 code, in either case.
+        locale: the reader's language.
+        preposition: "in", "of" or "from".
+        name: the name to use (default: `country_name`), such as the knowledge base's.
+
+    Returns:
+        The phrase, with Portuguese's contractions (no/na/nos/nas, do/da/dos/das, else
+        em/de) and English's "the" where the name takes one.
+    """
+    locale = supported_locale(locale)
+    code = (code or "").upper()
+    name = name or country_name(code, locale)
+    if locale == "pt":
+        article = _PT_ARTICLE_BY_CODE.get(code)
+        return f"{_PT_JOIN[preposition]}{article} {name}" if article else f"{_PT_BARE[preposition]} {name}"
+    if locale == "en":
+        return f"{preposition} the {name}" if code in _EN_THE else f"{preposition} {name}"
+    return f"{_ES[preposition]} {name}"
+
+
+def country_in(code: str, locale: str = "es", name: str | None = None) -> str:
+    """Say "in <country>" in the reader's language (see `country_phrase`)."""
+    return country_phrase(code, locale, "in", name)
 
 
 def language_name(code: str, locale: str = "es") -> str:

@@ -24,6 +24,7 @@ __all__ = [
     "Country",
     "Degree",
     "EducationFile",
+    "Help",
     "KnowledgeBase",
     "Localised",
     "OccupationHint",
@@ -132,12 +133,36 @@ class Status(_Rule):
     # status that needs an earlier one (permanent residence) or is only a stage of another.
     route: bool = True
     aliases: list[Code] = []   # older or generic codes that mean this status here
+    # To obtain it from inside the country the person must hold one of these statuses of the
+    # same country now; "regular" means any status but an irregular one. From abroad only
+    # "regular" can be met (a person applying at a consulate holds nothing there yet).
+    requires: list[Code] = []
+    # New applications are taken only between these dates (a regularisation window).
+    opens: dt.date | None = None
+    closes: dt.date | None = None
+    # What a person holding this status, or offered it as a step, must know before acting
+    # (a risk, a trap); shown to them in their language.
+    caution: Localised | None = None
 
     @model_validator(mode="after")
     def _obtainable_has_how(self):
         if self.obtain != "closed" and self.kind not in ("national", "irregular") and self.how is None:
             raise ValueError(f"status {self.code!r} can be obtained but has no 'how'")
+        if self.opens and self.closes and self.closes < self.opens:
+            raise ValueError(f"status {self.code!r} closes before it opens")
         return self
+
+    def open_on(self, day: dt.date) -> bool:
+        """Tell whether new applications are taken on a day.
+
+        Args:
+            day: the day.
+
+        Returns:
+            False when the status is closed or its window has not opened or has ended.
+        """
+        return self.obtain != "closed" and (self.opens is None or self.opens <= day) \
+            and (self.closes is None or day <= self.closes)
 
 
 class Recognition(_Rule):
@@ -176,6 +201,17 @@ class Reserved(_Rule):
     label: Localised
 
 
+class Help(_Rule):
+    """Free help for people without a regular status: UNHCR, IOM, legal clinics, NGOs, the ombudsman."""
+
+    name: Text
+    kind: Literal["unhcr", "iom", "legal_aid", "ngo", "ombudsman", "public"]
+    what: Localised                 # what they do for a person, in plain words
+    url: Url
+    places: Text | None = None      # where they attend, as the source gives it
+    phone: Annotated[str, Field(pattern=r"^[+0-9 ()-]{3,30}$")] | None = None
+
+
 class Country(_Model):
     """One country: its names, languages, statuses and the rules on degrees and professions."""
 
@@ -189,6 +225,8 @@ class Country(_Model):
     regulated: list[Regulated] = []
     reserved: list[Reserved] = []
     notes: Localised | None = None
+    # Where a person without a regular status gets free, safe help, first to last.
+    help: list[Help] = []
 
     @model_validator(mode="after")
     def _unique_codes(self):
@@ -200,6 +238,17 @@ class Country(_Model):
             raise ValueError("every country needs a 'national' status")
         if "host" in self.roles and self.recognition is None:
             raise ValueError("a host country needs a [recognition] section")
+        return self
+
+    @model_validator(mode="after")
+    def _safe_help_and_prerequisites(self):
+        if "host" in self.roles and not any(h.kind in ("unhcr", "legal_aid") for h in self.help):
+            raise ValueError("a host country needs [[help]] with UNHCR or a legal aid service")
+        codes = {s.code for s in self.statuses}
+        for s in self.statuses:
+            unknown = [r for r in s.requires if r != "regular" and r not in codes]
+            if unknown:
+                raise ValueError(f"status {s.code!r} requires unknown statuses: {', '.join(unknown)}")
         return self
 
     def status(self, code: str | None) -> Status | None:
@@ -397,6 +446,7 @@ class KnowledgeBase:
                 yield f"{c.code} recognition", c.recognition
             yield from ((f"{c.code} regulated {r.group} {'/'.join(r.isco)}", r) for r in c.regulated)
             yield from ((f"{c.code} reserved {'/'.join(r.isco)}", r) for r in c.reserved)
+            yield from ((f"{c.code} help {h.name}", h) for h in c.help)
         yield from ((f"degree {d.country} {d.code}", d) for d in self.degrees)
 
     def oldest_check(self) -> dt.date:

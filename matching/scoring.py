@@ -9,6 +9,7 @@ import numpy as np
 from .documents import Embedding, ProfileDoc, VacancyDoc, normalise_phrase, phrase_key
 from .eligibility import Job as JobFacts
 from .eligibility import Person, Verdict, assess
+from .eligibility.facts import CHECK_RULES
 from .encoders import Calibration
 from .taxonomy import isco_closeness
 from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, STEP_COST
@@ -171,7 +172,8 @@ def _occupation(p: ProfileDoc, v: VacancyDoc) -> tuple[float | None, dict]:
 
 def _eligibility(verdict: Verdict) -> float:
     """1.0 when the person can start now; each step needed lowers it (never below 0.2)."""
-    cost = sum(STEP_COST["check_status" if s.rule.startswith("check_status") else s.kind] for s in verdict.steps)
+    cost = sum(STEP_COST["check_status" if s.rule.startswith(CHECK_RULES) else s.kind]
+               for s in verdict.steps)
     return max(0.2, 1.0 - cost)
 
 
@@ -321,7 +323,8 @@ def for_employer(result: PairScore, weights: Mapping[str, float]) -> PairScore:
 
 
 def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embedding]],
-               calibration: Calibration, weights: Mapping[str, float], kb=None) -> list[PairScore]:
+               calibration: Calibration, weights: Mapping[str, float], kb=None,
+               left_out: list | None = None) -> list[PairScore]:
     """Score many pairs, keeping those within reach.
 
     Args:
@@ -329,6 +332,8 @@ def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embeddin
         calibration: how to read the encoder's cosines.
         weights: per-dimension weights.
         kb: the mobility knowledge base (None: generic rules).
+        left_out: if given, receives the reasons (`Verdict.reasons`) of each pair in the
+            places the person would work that the mobility rules leave out.
 
     Returns:
         The `PairScore`s of the pairs within reach, in input order.
@@ -338,6 +343,8 @@ def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embeddin
         result = score_pair(p, pe, v, ve, calibration, weights, kb)
         if result is not None:
             out.append(result)
+        elif left_out is not None and _location(p, v)[0] > 0.0:
+            left_out.append(eligibility_of(p, v, kb).reasons)
     return out
 
 

@@ -134,7 +134,7 @@ def replace_ranking(session: Session, kind: str, target_id: int, results: Sequen
 
 
 def claim_ranking(session: Session, kind: str, target_id: int, version: datetime, when: datetime,
-                  floor: float | None = None) -> bool:
+                  floor: float | None = None, **kept) -> bool:
     """Mark the target ranked from `version` of its row, unless its stored ranking comes
     from a newer one: then return False, and the caller writes nothing.
 
@@ -143,13 +143,14 @@ def claim_ranking(session: Session, kind: str, target_id: int, version: datetime
     writer), then compares with what that one committed; so of two jobs of the same row,
     the one that read the newer version wins, whichever commits last. Equal versions
     (a retried job, a re-match) replace each other as before. `floor`: the job's reach
-    floor (see `Rankable.reach_floor`), kept with the ranking.
+    floor (see `Rankable.reach_floor`), kept with the ranking, as are `kept` (columns of the
+    target, such as a profile's `left_out`).
     """
     model = _TARGETS[kind]
     claimed = session.execute(
         update(model)
         .where(model.id == target_id, or_(model.ranked_version.is_(None), model.ranked_version <= version))
-        .values(ranked_version=version, ranked_at=when, reach_floor=floor)
+        .values(ranked_version=version, ranked_at=when, reach_floor=floor, **kept)
         .execution_options(synchronize_session=False))
     return claimed.rowcount == 1
 

@@ -1,5 +1,6 @@
 """The verdicts and texts the eligibility rules gave before they were split into named rules
-(issue 13), written down over a grid of people and jobs across the real knowledge base, so
+(issue 13), as changed on purpose since (issue 15: steps a person can take, protection first,
+"in/of <country>" phrases), written down over a grid of people and jobs across the real knowledge base, so
 that any change to what `assess` decides or what `describe_*` says is seen.
 
 The grid is built here, in a fixed order; the file holds, per case, the index of its outcome
@@ -10,6 +11,7 @@ changed on purpose, rewrite the file and review its diff:
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import sys
@@ -31,6 +33,9 @@ _CO = KB.countries["CO"]
 CLOSED = KnowledgeBase({**KB.countries, "CO": _CO.model_copy(update={"statuses": [
     s.model_copy(update={"obtain": "closed"}) for s in _CO.statuses]})}, KB.degrees)
 KBS = {"real": KB, "closed": CLOSED, "none": None}
+# The day whose open application windows count: fixed, so that a window closing later does
+# not change what is written down.
+DAY = dt.date(2026, 12, 6)
 COUNTRIES = (*sorted(KB.countries), "US")   # every country of the knowledge base, and one it lacks
 NATIONALITIES = ((), ("VE",), ("HT",), ("VE", "PE"))
 # Occupations that are not regulated, regulated somewhere, or reserved somewhere (MX, PA).
@@ -129,7 +134,7 @@ def compute() -> dict:
     grid = hashlib.sha256()
     for kb_name, person, job in cases():
         grid.update(_key(kb_name, person, job).encode())
-        verdict = assess(KBS[kb_name], person, job).to_dict()
+        verdict = assess(KBS[kb_name], person, job, DAY).to_dict()
         outcome = json.dumps([verdict["verdict"], _ids(verdict["steps"], steps, kb_name),
                               _ids(verdict["reasons"], reasons, kb_name), verdict.get("overqualified", False),
                               _ids(verdict.get("routes", []), steps, kb_name)])

@@ -77,19 +77,27 @@ def test_right_to_work_of_a_national_and_of_a_holder():
     assert ppt == Finding(reasons=({"code": "status_authorises_work", "status": "ppt", "country": "CO"},))
 
 
-def test_right_to_work_without_papers_points_to_the_best_route():
-    found = _rule(right_to_work, Person(VE, "CO", "irregular"), Job("CO"))
+def test_right_to_work_without_papers_points_to_a_route_they_can_take_or_to_protection():
+    # Brazil's residence for Venezuelans is open whatever the stay: it is the step.
+    found = _rule(right_to_work, Person(VE, "BR", "irregular"), Job("BR"))
     assert [r["code"] for r in found.reasons] == ["status_does_not_authorise_work"]
-    assert found.steps[0].rule == f"status:{routes(KB, 'CO', VE, inside=True)[0].code}" and not found.blocked
-    unsaid = _rule(right_to_work, Person(VE, "CO"), Job("CO"))
+    assert found.steps[0].rule == f"status:{routes(KB, 'BR', VE, inside=True, held='irregular')[0].code}"
+    assert not found.blocked
+    # In Colombia no route is open to an adult without papers: protection first, not a dead end.
+    assert routes(KB, "CO", VE, inside=True, held="irregular") == []
+    colombia = _rule(right_to_work, Person(VE, "CO", "irregular"), Job("CO"))
+    assert [s.rule for s in colombia.steps] == ["protection"] and not colombia.blocked
+    unsaid = _rule(right_to_work, Person(VE, "BR"), Job("BR"))
     assert unsaid.steps[0].rule.startswith("check_status:") and unsaid.reasons[0]["code"] == "status_not_given"
+    unsaid = _rule(right_to_work, Person(VE, "CO"), Job("CO"))
+    assert unsaid.steps[0].rule == "check_protection" and unsaid.reasons[0]["code"] == "status_not_given"
 
 
 def test_right_to_work_when_moving_or_with_no_route():
     moving = _rule(right_to_work, Person(VE, "CO", "ppt"), Job("PE"))
     assert moving.reasons[0] == {"code": "moving", "from": "CO", "to": "PE"} and moving.steps[0].kind == "permit"
     closed = _closed("CO")
-    stuck = _rule(right_to_work, Person(VE, "CO", "irregular"), Job("CO"), closed)
+    stuck = _rule(right_to_work, Person(VE, "CO", "visitor"), Job("CO"), closed)
     assert stuck.blocked and stuck.reasons[-1] == {"code": "no_route", "country": "CO"} and not stuck.steps
     nowhere = _rule(right_to_work, Person(VE, "PE", "cpp"), Job("CO"), closed)
     assert nowhere.blocked and [r["code"] for r in nowhere.reasons] == ["moving", "no_route"]
@@ -102,7 +110,7 @@ def test_right_to_work_where_puente_has_no_rules():
 
 
 def test_routes_put_what_can_be_done_from_where_the_person_is_first():
-    inside = routes(KB, "CO", VE, inside=True)
+    inside = routes(KB, "CO", VE, inside=True, held="visitor")
     assert inside and all(s.authorises_work and s.obtain != "closed" for s in inside)
     assert inside[0].obtain in ("in_country", "both")
     assert routes(KB, "US", VE, inside=True) == [] and routes(None, "CO", VE, inside=True) == []

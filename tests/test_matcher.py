@@ -52,8 +52,8 @@ class PausedMatcher(Matcher):
         self.resume = threading.Event()
         self.results: list = []
 
-    def score(self, pairs):
-        self.results = super().score(pairs)
+    def score(self, pairs, left_out=None):
+        self.results = super().score(pairs, left_out)
         self.scored.set()
         assert self.resume.wait(60), "never resumed"
         return self.results

@@ -112,27 +112,28 @@ def test_steps_name_permit_recognition_and_language(encoder):
     text = [s["text"] for s in describe_steps(KB, steps, "es")]
     assert text[0].startswith("Obtener un permiso para trabajar en Brasil")
     assert "Brasil" in text[1] and "portugués" in text[3]
-    assert describe_steps(KB, steps, "pt")[0]["text"].startswith("Obter uma autorização para trabalhar em Brasil")
+    assert describe_steps(KB, steps, "pt")[0]["text"].startswith("Obter uma autorização para trabalhar no Brasil")
     assert describe_steps(KB, steps, "en")[3]["text"] == "Learn Portuguese (intermediate level or better)."
     # Without the knowledge base the generic rules still name the permit.
     generic = _score(encoder, mover, brazil, kb=None).explanation["steps"]
     assert generic[0] == {"kind": "permit", "country": "BR", "rule": "work_permit"}
 
 
-def test_person_without_papers_gets_the_route_and_a_blank_status_a_check(encoder):
+def test_person_without_papers_gets_protection_first_and_a_blank_status_a_check(encoder):
+    # Colombia's PPT windows for adults are closed and a visa needs a regular stay: no route
+    # a person without papers can take, so the step is what protects them (issue 15).
     irregular = ProfileDoc(**{**NURSE.__dict__, "legal_status": "irregular"})
     result = _score(encoder, irregular, UTI)
     permit = [s for s in result.explanation["steps"] if s["kind"] == "permit"]
-    assert [s["rule"] for s in permit] == ["status:ppt"]
+    assert [s["rule"] for s in permit] == ["protection"]
     assert result.scores["eligibility"] < 1.0
     national = ProfileDoc(**{**NURSE.__dict__, "nationalities": ("CO",), "legal_status": None,
                              "education_country": "CO"})
     assert _score(encoder, national, UTI).explanation["verdict"] == "eligible_now"
     blank = ProfileDoc(**{**NURSE.__dict__, "nationalities": (), "legal_status": None, "education_country": "CO"})
     result = _score(encoder, blank, UTI)
-    steps = result.explanation["steps"]  # not guessed: asked to check, with a route open to anyone
-    assert [s["kind"] for s in steps] == ["permit"] and steps[0]["rule"].startswith("check_status:")
-    assert steps[0]["rule"] != "check_status:ppt"  # the PPT is for Venezuelans, and no nationality was given
+    steps = result.explanation["steps"]  # not guessed: asked to check, and never sent to a closed PPT
+    assert [s["kind"] for s in steps] == ["permit"] and steps[0]["rule"] == "check_protection"
     assert result.scores["eligibility"] == pytest.approx(0.85)
 
 

@@ -18,6 +18,8 @@ from matching.eligibility import (
     count_barriers,
     describe_reason,
     describe_step,
+    prerequisites_met,
+    protection,
     routes,
 )
 from matching.knowledge import ISCED_LEVELS
@@ -79,10 +81,19 @@ def test_every_status_gives_the_verdict_its_data_implies(country, code):
         assert routes(KB, country, person.nationalities, inside=True) == []
         return
     assert verdict.verdict == "after_steps" and len(permits) == 1
-    route = KB.country(country).status(permits[0].rule.split(":", 1)[1])
+    _assert_a_step_they_can_take(country, s, person, permits[0])
+
+
+def _assert_a_step_they_can_take(country: str, s, person: Person, permit) -> None:
+    if permit.rule == "protection":
+        # No route they can take: a person without papers is shown what protects them first.
+        assert s.kind == "irregular" and protection(KB, person) is not None
+        assert routes(KB, country, person.nationalities, inside=True, held=s.code) == []
+        return
+    route = KB.country(country).status(permit.rule.split(":", 1)[1])
     _assert_an_open_job_route(route, person)
-    text = describe_step(KB, permits[0], "es")["text"]
-    assert route.label.es in text
+    assert prerequisites_met(route, s, inside=True)
+    assert route.label.es in describe_step(KB, permit, "es")["text"]
 
 
 def _assert_an_open_job_route(route, person: Person) -> None:
@@ -303,9 +314,12 @@ source = { institution = "Test", url = "https://example.org/", checked = 2026-11
 
 def test_no_open_route_or_a_reserved_occupation_is_not_eligible(tiny_kb):
     kb = load_knowledge_base(tiny_kb)
+    visitor = assess(kb, Person(("VE",), "CO", "visitor"), Job("CO"))
+    assert visitor.verdict == "not_eligible"
+    assert {"code": "no_route", "country": "CO"} in visitor.reasons
+    # A person without papers is not left at a dead end: protection comes first.
     irregular = assess(kb, Person(("VE",), "CO", "irregular"), Job("CO"))
-    assert irregular.verdict == "not_eligible"
-    assert {"code": "no_route", "country": "CO"} in irregular.reasons
+    assert irregular.verdict == "after_steps" and irregular.steps[0].rule == "protection"
     reserved = assess(kb, Person(("VE",), "CO", "ppt"), Job("CO", "0110"))
     assert reserved.verdict == "not_eligible"
     assert any(r["code"] == "reserved_for_nationals" for r in reserved.reasons)

@@ -144,7 +144,7 @@ def _check_her_page_and_the_api(client, public_id: str, icu: int) -> None:
 
     api = client.get(f"/api/v1/profiles/{public_id}/matches?lang=pt").get_json()["matches"]
     icu_match = next(m for m in api if m["vacancy_id"] == icu)
-    assert icu_match["explanation"]["steps"][0]["text"].startswith("Reconhecer o seu diploma em Colômbia")
+    assert icu_match["explanation"]["steps"][0]["text"].startswith("Reconhecer o seu diploma na Colômbia")
     assert icu_match["explanation"]["ready_now"] is False
 
 

@@ -518,8 +518,8 @@ class _ErasingMatcher(Matcher):
 
     erase: tuple = ()
 
-    def score(self, pairs):
-        results = super().score(pairs)
+    def score(self, pairs, left_out=None):
+        results = super().score(pairs, left_out)
         for kind, target_id in self.erase:
             self.db.transact(lambda s, k=kind, t=target_id: erase(s, k, t))
         return results
@@ -552,8 +552,8 @@ class _InterleavingMatcher(Matcher):
 
     between = None
 
-    def score(self, pairs):
-        results = super().score(pairs)
+    def score(self, pairs, left_out=None):
+        results = super().score(pairs, left_out)
         step, self.between = self.between, None
         if step is not None:
             step()
@@ -726,3 +726,33 @@ def test_a_person_willing_to_move_sees_only_the_countries_chosen(client, db, mat
         assert brazil in {m.vacancy_id for m in ranking(s, PROFILE, anywhere.id)}
         assert chose.id not in {m.profile_id for m in ranking(s, VACANCY, brazil)}
         assert ranking(s, VACANCY, brazil)   # someone is in its reach: the check above means something
+
+
+def test_a_nurse_is_told_why_the_nursing_jobs_of_a_country_are_left_out(client, db, matcher):
+    """Issue 15: the rules leave out jobs the person cannot take; the page and the API say
+    how many, why, and what would open them."""
+    lima = [factories.post(client, "vacancies", factories.vacancy(country="PE", city="Lima")) for _ in range(2)]
+    bogota = factories.post(client, "vacancies", factories.vacancy())
+    public = factories.post(client, "profiles", factories.profile(relocate=True, locale="pt"))
+    p = _profile_row(db, public)
+    jobs.match_profile(p.id, matcher)
+    with db.session() as s:
+        assert {m.vacancy_id for m in ranking(s, PROFILE, p.id)} == {bogota}   # a TSU: Peru asks for a degree
+        assert s.get(Profile, p.id).left_out == [{"code": "below_required_level", "country": "PE",
+                                                  "required": "bachelor", "count": len(lima)}]
+    api = client.get(f"/api/v1/profiles/{public}/matches?lang=pt").get_json()
+    assert api["left_out"] == [{"code": "below_required_level", "country": "PE", "count": 2,
+                                "text": "Esta profissão exige no Peru um diploma de nível graduação.",
+                                "hint": api["left_out"][0]["hint"]}]
+    assert "diploma" in api["left_out"][0]["hint"]
+    page = client.get(f"/profiles/{public}?lang=es").get_data(as_text=True)
+    assert "Empleos que no le mostramos (2)" in page and "2 empleos en Perú:" in page
+    assert "Esta profesión exige en Perú un título de nivel grado universitario." in page
+    # A degree at that level opens them.
+    with db.session() as s:
+        s.execute(update(Profile).where(Profile.id == p.id).values(education_level="bachelor",
+                                                                  updated_at=utcnow()))
+    jobs.match_profile(p.id, matcher)
+    with db.session() as s:
+        assert {m.vacancy_id for m in ranking(s, PROFILE, p.id)} == {bogota, *lima}
+        assert s.get(Profile, p.id).left_out == []

@@ -35,6 +35,7 @@ from matching import (
 )
 from matching.annotate import annotate_many, annotation_key
 from matching.documents import person_reaches
+from matching.eligibility import group_left_out
 from models import PROFILE, VACANCY, Profile, Vacancy, utcnow
 from models.queries import (
     claim_ranking,
@@ -207,6 +208,7 @@ class _Scored:
     refresh: list = ()                 # rows of the other side whose own jobs to queue (see `_nearest`)
     vector: object = None              # the target's embedding (see `_may_change`)
     skipped: bool = False              # rows within reach left out as unreadable
+    left_out: list | None = None       # a profile's jobs the mobility rules left out, grouped
 
 
 def _lock(s: Session, kind: str, target_id: int, others: list) -> tuple[bool, dict[int, object]]:
@@ -255,7 +257,8 @@ def _store(m: Matcher, s: Session, kind: str, scored: _Scored, started, final: b
         log.info("match %s %s: deleted meanwhile, nothing stored", kind, target.id)
         return {"candidates": len(scored.others), "ranked": 0, "missing": True}
     others = [o for o in scored.others if o.id in present]
-    if not claim_ranking(s, kind, target.id, target.updated_at, started, scored.floor):
+    extra = {"left_out": scored.left_out} if kind == PROFILE else {}
+    if not claim_ranking(s, kind, target.id, target.updated_at, started, scored.floor, **extra):
         log.info("match %s %s: superseded by the ranking of a newer version, not stored", kind, target.id)
         return {"candidates": len(others), "ranked": 0, "superseded": True}
     newer, ranked, behind = _as_ranked(others, present)
@@ -474,9 +477,10 @@ def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
         vdocs = [vacancy_doc(v) for v in vacancies]
         vembs, embedded = _embeddings(m.encoder, vacancies, vdocs, vacancy_key, embed_vacancy)
         _keep_caches(m, Vacancy, changed + embedded)
-        results = m.score((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True))
+        hidden: list = []
+        results = m.score(((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True)), hidden)
         return _Scored(profile, results, vacancies, found.partial or skipped, found.floor, found.refresh,
-                       pe.vector, skipped)
+                       pe.vector, skipped, group_left_out(hidden))
 
     return _run(m, PROFILE, profile_id, score)
 

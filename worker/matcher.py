@@ -98,10 +98,11 @@ class Matcher:
             self._queue_conn = connect(self.settings.redis_url)
         return self._queue_conn
 
-    def score(self, pairs: Iterable) -> list:
+    def score(self, pairs: Iterable, left_out: list | None = None) -> list:
         """Score (profile doc, embedding, vacancy doc, embedding) pairs; keep those at or
-        above PUENTE_MIN_SCORE: a nurse is not helped by a 5 % match as a welder."""
-        results = score_many(pairs, self.encoder.calibration, self.settings.weights, self.knowledge)
+        above PUENTE_MIN_SCORE: a nurse is not helped by a 5 % match as a welder.
+        `left_out` receives the reasons of the pairs the mobility rules leave out."""
+        results = score_many(pairs, self.encoder.calibration, self.settings.weights, self.knowledge, left_out)
         return [r for r in results if r.score >= self.settings.min_score]
 
     @contextmanager

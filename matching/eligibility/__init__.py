@@ -19,28 +19,37 @@ into text in Spanish, Portuguese or English.
     rules      the rules, one named function each, and `assess`
     texts      steps and reasons in words
     barriers   which barriers block the strong matches, for the insights pages
+    protection what protects a person without a regular status, before any job step
 """
-from .barriers import BARRIER_GROUPS, BARRIERS, barrier_group, count_barriers
+from .barriers import BARRIER_GROUPS, BARRIERS, BLOCKING, barrier_group, count_barriers, group_left_out
 from .facts import LEVELS, STEP_KINDS, VERDICTS, Job, Person, Step, Verdict, speaks
-from .rules import assess, routes
-from .texts import describe_reason, describe_step, describe_steps
+from .protection import Protection, protection
+from .rules import assess, prerequisites_met, routes
+from .texts import describe_left_out, describe_protection, describe_reason, describe_step, describe_steps
 
 __all__ = [
     "BARRIERS",
     "BARRIER_GROUPS",
+    "BLOCKING",
     "LEVELS",
     "STEP_KINDS",
     "VERDICTS",
     "Job",
     "Person",
+    "Protection",
     "Step",
     "Verdict",
     "assess",
     "barrier_group",
     "count_barriers",
+    "describe_left_out",
+    "describe_protection",
     "describe_reason",
     "describe_step",
     "describe_steps",
+    "group_left_out",
+    "prerequisites_met",
+    "protection",
     "routes",
     "speaks",
 ]

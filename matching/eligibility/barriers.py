@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["BARRIERS", "BARRIER_GROUPS", "barrier_group", "count_barriers"]
+from .facts import CHECK_RULES
+
+__all__ = ["BARRIERS", "BARRIER_GROUPS", "BLOCKING", "barrier_group", "count_barriers", "group_left_out"]
 
 BARRIERS = ("permit", "recognition", "language")
 # A licence is part of having a degree count; older stored steps used these codes.
@@ -12,6 +14,8 @@ _FAMILY = {"permit": "permit", "recognition": "recognition", "licence": "recogni
            "learn_language": "language"}
 # Every non-empty combination, in a fixed order: permit, recognition, language, then pairs,
 # then all; and, apart, matches whose only step is to confirm a status the person did not give.
+# The reasons that keep a job off a person's list, in the order one is named when several hold.
+BLOCKING = ("reserved_for_nationals", "below_required_level", "no_route")
 BARRIER_GROUPS = ("permit", "recognition", "language", "permit+recognition", "permit+language",
                   "recognition+language", "permit+recognition+language", "status_not_given")
 
@@ -28,9 +32,9 @@ def barrier_group(steps: Sequence[Mapping]) -> str | None:
         None (can start now), "permit", "permit+recognition", ... or "status_not_given"
         (see BARRIER_GROUPS).
     """
-    unknown = any(str(s.get("rule", "")).startswith("check_status") for s in steps)
+    unknown = any(str(s.get("rule", "")).startswith(CHECK_RULES) for s in steps)
     found = {_FAMILY.get(s.get("kind") or s.get("code") or "") for s in steps
-             if not str(s.get("rule", "")).startswith("check_status")} - {None}
+             if not str(s.get("rule", "")).startswith(CHECK_RULES)} - {None}
     if not found:
         return "status_not_given" if unknown else None
     return "+".join(b for b in BARRIERS if b in found)
@@ -65,3 +69,26 @@ def count_barriers(rows: Iterable[tuple[str, float, Sequence[Mapping] | None]],
             else:
                 row["blocked"][group] += 1
     return [table[c] for c in sorted(table)], total
+
+
+def group_left_out(reasons: Iterable[Sequence[Mapping]]) -> list[dict]:
+    """Group the jobs the rules left off a person's list by why.
+
+    Args:
+        reasons: each left-out job's verdict reasons.
+
+    Returns:
+        [{"code", "country", "count"} (and "required" for a level)], largest group first;
+        each job counts once, under its first blocking reason (see BLOCKING).
+    """
+    counts: dict[tuple, int] = {}
+    for found in reasons:
+        blocking = sorted((r for r in found if r.get("code") in BLOCKING), key=lambda r: BLOCKING.index(r["code"]))
+        if not blocking:
+            continue
+        first = blocking[0]
+        key = (first["code"], first.get("country"), first.get("required"))
+        counts[key] = counts.get(key, 0) + 1
+    groups = sorted(counts.items(), key=lambda kv: (-kv[1], BLOCKING.index(kv[0][0]), kv[0][1] or ""))
+    return [{"code": code, "country": country, **({"required": required} if required else {}), "count": n}
+            for (code, country, required), n in groups]

@@ -7,11 +7,14 @@ from typing import Any
 
 from ..vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS
 
-__all__ = ["LEVELS", "STEP_KINDS", "VERDICTS", "Job", "Person", "Step", "Verdict", "speaks"]
+__all__ = ["CHECK_RULES", "LEVELS", "STEP_KINDS", "VERDICTS", "Job", "Person", "Step", "Verdict", "speaks"]
 
 LEVELS = tuple(EDUCATION_LEVELS)
 STEP_KINDS = ("permit", "recognition", "licence", "language")
 VERDICTS = ("eligible_now", "after_steps", "not_eligible")
+# Step rules that ask a person who did not give their status to confirm it (not a barrier
+# known to stand in the way).
+CHECK_RULES = ("check_status", "check_protection")
 
 
 def speaks(level: str | None) -> bool:
@@ -57,7 +60,7 @@ class Step:
 
     kind: str                  # permit | recognition | licence | language
     country: str
-    # "status:<code>", "check_status:<code>", "recognition", "recognition:other",
+    # "status:<code>", "check_status:<code>", "check_protection", "protection", "recognition", "recognition:other",
     # "regulated:<group>:<its first ISCO code>", "language:<code>"
     rule: str
     authority: str | None = None

@@ -16,6 +16,7 @@ knowledge base) and returns a `Finding`; `assess` adds the findings up into a `V
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,10 +33,12 @@ __all__ = [
     "degree",
     "languages",
     "overqualification",
+    "prerequisites_met",
     "regulated_profession",
     "reserved_occupation",
     "right_to_work",
     "routes",
+    "without_status",
 ]
 
 SKILLED_FROM = LEVELS.index("short_cycle")
@@ -76,6 +79,7 @@ class Case:
     min_level: str | None           # the level a regulation asks for (the rule's, or ESCO's)
     abroad_degree: bool             # the degree was issued in another country
     foreign: bool                   # ...and still needs recognition in the job's country
+    today: dt.date                  # the day whose open windows count
 
     @property
     def recognition(self) -> Recognition | None:
@@ -109,13 +113,14 @@ def _needs_recognition(person: Person, job: Job, target: Country | None) -> bool
         and not (rec is not None and person.education_country in rec.exempt_from)
 
 
-def case_of(kb: KnowledgeBase | None, person: Person, job: Job) -> Case:
+def case_of(kb: KnowledgeBase | None, person: Person, job: Job, today: dt.date | None = None) -> Case:
     """Work out the facts the rules read.
 
     Args:
         kb: the knowledge base (None: generic rules only).
         person: the person.
         job: the job.
+        today: the day whose open application windows count (default: today).
 
     Returns:
         The `Case`.
@@ -135,7 +140,7 @@ def case_of(kb: KnowledgeBase | None, person: Person, job: Job) -> Case:
                 national_of_target=job.country in person.nationalities or national_status,
                 have=_level(person.education_level), need=need, regulation=regulation, min_level=min_level,
                 abroad_degree=abroad_degree,
-                foreign=abroad_degree and _needs_recognition(person, job, target))
+                foreign=abroad_degree and _needs_recognition(person, job, target), today=today or dt.date.today())
 
 
 def _open_to(status: Status, nationalities: Sequence[str]) -> bool:
@@ -143,28 +148,67 @@ def _open_to(status: Status, nationalities: Sequence[str]) -> bool:
     return "*" in status.holders or bool(set(status.holders) & set(nationalities))
 
 
-def _is_route(status: Status) -> bool:
-    return status.authorises_work and status.route and status.obtain != "closed" and status.kind not in NOT_A_ROUTE
+def _is_route(status: Status, today: dt.date) -> bool:
+    return status.authorises_work and status.route and status.open_on(today) and status.kind not in NOT_A_ROUTE
 
 
-def routes(kb: KnowledgeBase | None, country: str, nationalities: Sequence[str], *, inside: bool) -> list[Status]:
-    """List the statuses that would let a person work in a country and that they can still obtain.
+def without_status(held: Status | None) -> bool:
+    """Whether a person's status where they live leaves them without a regular stay
+    (irregular, or not given: then the safe assumption)."""
+    return held is None or held.kind == "irregular"
+
+
+def prerequisites_met(status: Status, held: Status | None, *, inside: bool) -> bool:
+    """Tell whether a person can apply for a status from where they are.
+
+    Args:
+        status: the status to obtain.
+        held: the status the person holds in that country now (None: none or not given).
+        inside: whether the person is in that country.
+
+    Returns:
+        True when nothing is required, or the person holds what is: a regular stay
+        ("regular") or one of the earlier statuses named. From abroad only "regular"
+        can be met. A person without a regular stay is never sent abroad to apply:
+        leaving without papers can bring a fine or a ban on coming back.
+    """
+    if inside and without_status(held) and status.obtain == "abroad":
+        return False
+    if not status.requires:
+        return True
+    if not inside:
+        return "regular" in status.requires
+    if held is None:
+        return False
+    return held.code in status.requires or ("regular" in status.requires and held.kind != "irregular")
+
+
+def routes(kb: KnowledgeBase | None, country: str, nationalities: Sequence[str], *, inside: bool,
+           held: str | None = None, today: dt.date | None = None) -> list[Status]:
+    """List the statuses that would let a person work in a country and that they can obtain.
 
     Args:
         kb: the knowledge base (None: none known).
         country: where the job is.
         nationalities: the person's nationalities.
         inside: whether the person is in that country already.
+        held: the code of the status they hold there (inside only; None: none or not
+            given, read as no regular stay).
+        today: the day whose open application windows count (default: today).
 
     Returns:
-        The statuses, best first: those obtainable from where the person is (in the
-        country when `inside`, else from abroad), then those made for their nationality,
-        then those that need no job offer, then the quickest known.
+        The statuses open on that day, to their nationality, whose prerequisites they
+        meet, best first: those obtainable from where the person is (in the country when
+        `inside`, else from abroad), then those made for their nationality, then those
+        that need no job offer, then the quickest known.
     """
     c = kb.country(country) if kb is not None else None
     if c is None:
         return []
-    found = [s for s in c.statuses if _is_route(s) and _open_to(s, nationalities)]
+    day = today or dt.date.today()
+    holds = c.status(held) if inside else None
+    found = [s for s in c.statuses if _is_route(s, day) and _open_to(s, nationalities)
+             and prerequisites_met(s, holds, inside=inside)]
     return sorted(found, key=lambda s: (_WHERE_FIRST[s.obtain][0 if inside else 1], "*" in s.holders,
                                         s.needs_offer, s.months if s.months is not None else 99))
 
@@ -217,7 +261,7 @@ def _permit_without_rules(case: Case) -> Finding:
 
 def _permit_to_move(case: Case) -> Finding:
     """The permit a person moving to the job's country can apply for from abroad, or none."""
-    found = routes(case.kb, case.job.country, case.person.nationalities, inside=False)
+    found = routes(case.kb, case.job.country, case.person.nationalities, inside=False, today=case.today)
     if found:
         return Finding((_permit_step(case.target, found[0]),), (_moving(case),))
     return Finding((), (_moving(case), {"code": "no_route", "country": case.job.country}), blocked=True)
@@ -229,14 +273,20 @@ def _permit_where_living(case: Case) -> Finding:
     status = case.host.status(case.person.status)
     if status is not None and status.authorises_work and _holds(status, case.person.nationalities):
         return Finding(reasons=({"code": "status_authorises_work", "status": status.code, "country": case.where},))
-    found = routes(case.kb, case.where, case.person.nationalities, inside=True)
+    found = routes(case.kb, case.where, case.person.nationalities, inside=True,
+                   held=status.code if status is not None else None, today=case.today)
     if status is None:
-        # The person did not say (or gave a code this country does not have): not guessed.
-        steps = (_permit_step(case.host, found[0], check=True),) if found else ()
-        return Finding(steps, ({"code": "status_not_given", "country": case.where},))
+        # The person did not say (or gave a code this country does not have): not guessed;
+        # the route named is one a person without papers could take.
+        step = _permit_step(case.host, found[0], check=True) if found else Step("permit", case.where, "check_protection")
+        return Finding((step,), ({"code": "status_not_given", "country": case.where},))
     reason = {"code": "status_does_not_authorise_work", "status": status.code, "country": case.where}
     if found:
         return Finding((_permit_step(case.host, found[0]),), (reason,))
+    if without_status(status) and case.host.help:
+        # No route to a permit is open to them: the first step is what protects them
+        # (the asylum procedure, free legal help), never a permit they cannot get.
+        return Finding((Step("permit", case.where, "protection"),), (reason,))
     return Finding((), (reason, {"code": "no_route", "country": case.where}), blocked=True)
 
 
@@ -380,18 +430,19 @@ RULES = (country_covered, right_to_work, reserved_occupation, regulated_professi
 _ORDER = {k: i for i, k in enumerate(STEP_KINDS)}
 
 
-def assess(kb: KnowledgeBase | None, person: Person, job: Job) -> Verdict:
+def assess(kb: KnowledgeBase | None, person: Person, job: Job, today: dt.date | None = None) -> Verdict:
     """Decide whether `person` can take `job`, and what it would take.
 
     Args:
         kb: a `matching.knowledge.KnowledgeBase` (None: no knowledge base, generic rules only).
         person: nationalities, where they live and with what status, their education.
         job: the job's country, its ISCO-08 occupation, required level and languages.
+        today: the day whose open application windows count (default: today).
 
     Returns:
         A `Verdict` with ordered steps (permit, recognition, licence, language) and reasons.
     """
-    case = case_of(kb, person, job)
+    case = case_of(kb, person, job, today)
     findings = [rule(case) for rule in RULES]
     over = overqualification(case)
     if over is not None:

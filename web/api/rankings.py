@@ -10,7 +10,7 @@ from models.queries import latest_run, ranking
 
 from ..constants import TOKEN_PREFIX
 from ..extensions import db_session, knowledge
-from ..responses import CandidateRanking, Ranking, dump, match_out, run_status
+from ..responses import CandidateRanking, Ranking, dump, left_out_out, match_out, protection_out, run_status
 from .auth import authenticate, bearer, unauthorized
 from .errors import error_response
 from .profiles import profile_or_404
@@ -32,7 +32,9 @@ def profile_matches(public_id: str):
     run = latest_run(s, PROFILE, profile.id)
     locale = request.args.get("lang") or profile.locale
     return dump(Ranking(status=run_status(run, profile.ranked_at), ranked_at=profile.ranked_at,
-                        matches=[match_out(m, locale, knowledge()) for m in ranking(s, PROFILE, profile.id)]))
+                        protection=protection_out(profile, locale, knowledge()),
+                        matches=[match_out(m, locale, knowledge()) for m in ranking(s, PROFILE, profile.id)],
+                        left_out=left_out_out(profile, locale, knowledge())))
 
 
 def request_keys() -> list[str]:

@@ -1,12 +1,13 @@
 """The pages for people: always HTML, in their language, with their own error handlers."""
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from flask import Flask
-from flask_babel import format_datetime, format_decimal, format_percent, ngettext
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, ngettext
 
-from matching.explain import country_name, language_name
+from matching.explain import country_in, country_name, language_name
 
 from ..i18n import locale
 from . import accounts, admin, applications, errors, home, insights, profiles, vacancies
@@ -45,6 +46,7 @@ def _years(value) -> str:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         country_name=lambda code: country_name(code, locale()) if code else "",
+        country_in=lambda code: country_in(code, locale()) if code else "",
         language_name=lambda code: language_name(code, locale()).capitalize() if code else "",
         education_label=lambda level: str(EDUCATION_LABELS.get(level or "", "")),
         level_short=lambda level: str(LEVEL_SHORT.get(level or "", level)),
@@ -55,5 +57,6 @@ def register_template_helpers(app: Flask) -> None:
         pct=lambda value: format_percent(float(value or 0)),
         num=lambda value: format_decimal(value),
         when=lambda value: format_datetime(value, "medium"),
+        day=lambda value: format_date(dt.date.fromisoformat(value) if isinstance(value, str) else value, "long"),
         merge_lang=lambda args, code: urlencode({**args.to_dict(), "lang": code}),
     )

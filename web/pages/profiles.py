@@ -13,7 +13,16 @@ from ..conversations import Refused, decline, for_profile, share
 from ..extensions import db_session, knowledge, settings
 from ..i18n import locale
 from ..mail import send_private_link, valid_address
-from ..responses import ProfileExport, dump, interest_out, match_out, profile_out, run_status
+from ..responses import (
+    ProfileExport,
+    dump,
+    interest_out,
+    left_out_out,
+    match_out,
+    profile_out,
+    protection_out,
+    run_status,
+)
 from ..schemas import ApplicationIn, ProfileIn, ValidationError, field_errors
 from ..security import submission_limit
 from ..services import (
@@ -177,7 +186,8 @@ def show(public_id: str):
                for m in rows if m.vacancy_id in vacancies]
     conversations = for_profile(profile)
     return render_template("profile.html", profile=profile, run=run, status=run_status(run, profile.ranked_at),
-                           matches=matches, conversations=conversations, by_vacancy={v.id: c for c, v in conversations},
+                           protection=protection_out(profile, locale(), knowledge()), matches=matches,
+                           left_out=left_out_out(profile, locale(), knowledge()), conversations=conversations, by_vacancy={v.id: c for c, v in conversations},
                            is_new=request.args.get("new") == "1",
                            confirm=request.args.get("confirm") == "1", saved=request.args.get("saved") == "1",
                            newlink=request.args.get("newlink") == "1", delayed=request.args.get("delayed") == "1",

@@ -82,6 +82,7 @@ class StepOut(Out):
     url: str = None
     months: float = None
     uncertain: bool = None
+    caution: str = None    # what to know before acting (a risk), from the knowledge base
 
 
 class ReasonOut(Out):

@@ -7,7 +7,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from matching import LANGUAGE_LEVELS
-from matching.eligibility import describe_reason, describe_steps
+from matching.eligibility import (
+    Person,
+    describe_left_out,
+    describe_protection,
+    describe_reason,
+    describe_steps,
+    protection,
+)
 from matching.scoring import PRIVATE_EXPLANATION
 from models import PROFILE, RUN_STATUSES, Match, MatchRun, Profile, Vacancy
 
@@ -28,17 +35,21 @@ __all__ = [
     "CandidateRanking",
     "InterestOut",
     "JobOut",
+    "LeftOutOut",
     "ProfileExport",
     "ProfileMatch",
     "ProfileOut",
+    "ProtectionOut",
     "Ranking",
     "RunOut",
     "VacancyMatch",
     "VacancyOut",
     "candidate_card",
     "interest_out",
+    "left_out_out",
     "match_out",
     "profile_out",
+    "protection_out",
     "run_out",
     "run_status",
     "vacancy_out",
@@ -281,10 +292,95 @@ def match_out(m: Match, locale: str = "es", kb=None, candidate: Profile | None =
     return VacancyMatch.model_validate({"profile_id": m.profile_id, **fields})
 
 
+class RouteOut(Out):
+    """A procedure that protects a person or regularises their stay."""
+
+    code: str
+    label: str
+    how: str
+    authority: str = None
+    url: str = None
+    closes: str = None          # the last day applications are taken (ISO date), if any
+    authorises_work: bool
+    uncertain: bool = None
+    caution: str = None         # what to know before acting (a risk)
+
+
+class HelpOut(Out):
+    """Free help: UNHCR, a legal clinic, an NGO, the ombudsman."""
+
+    name: str
+    kind: Literal["unhcr", "iom", "legal_aid", "ngo", "ombudsman", "public"]
+    what: str
+    url: str
+    places: str = None
+    phone: str = None
+
+
+class ProtectionOut(Out):
+    """For a person without a regular status where they live, what to read before any job
+    step: cautions, the asylum procedure, open regularisation routes, free help."""
+
+    country: str
+    country_name: str
+    cautions: list[str]
+    asylum: RouteOut | None
+    routes: list[RouteOut]
+    help: list[HelpOut]
+
+
+def protection_out(p: Profile, locale: str, kb) -> ProtectionOut | None:
+    """What protects the profile's person, when they said they have no valid permit where they live.
+
+    Args:
+        p: the profile.
+        locale: the reader's language.
+        kb: the knowledge base.
+
+    Returns:
+        The `ProtectionOut`, or None.
+    """
+    found = protection(kb, Person(tuple(p.nationalities or ()), p.country, p.legal_status))
+    if found is None:
+        return None
+    words = describe_protection(kb, found, locale)
+    words.pop("status")
+    return ProtectionOut(**words)
+
+
+class LeftOutOut(Out):
+    """Jobs close to the profile, in places the person would work, that the mobility rules
+    left off the list: how many, why, and what would open them."""
+
+    code: str           # the blocking reason: reserved_for_nationals | below_required_level | no_route
+    country: str | None
+    count: int
+    text: str
+    hint: str = None    # what would open them, where something would
+
+
+def left_out_out(p: Profile, locale: str, kb) -> list[LeftOutOut]:
+    """The groups of jobs the profile's last ranking left out, in words (largest first).
+
+    Args:
+        p: the profile.
+        locale: the reader's language.
+        kb: the knowledge base.
+
+    Returns:
+        One `LeftOutOut` per group; none before the first ranking.
+    """
+    return [LeftOutOut(**describe_left_out(kb, g, locale)) for g in p.left_out or ()]
+
+
 class Ranking(Out):
     status: RunStatus
     ranked_at: Time | None
+    # Present when the person has no valid permit where they live: shown before any match.
+    protection: ProtectionOut | None = None
     matches: list[ProfileMatch]
+    # Jobs close to the profile that the mobility rules left out, grouped by why.
+    left_out: list[LeftOutOut] = Field(default_factory=list)
 
 
 class CandidateRanking(Out):
