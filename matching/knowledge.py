@@ -208,7 +208,8 @@ class Help(_Rule):
     kind: Literal["unhcr", "iom", "legal_aid", "ngo", "ombudsman", "public"]
     what: Localised                 # what they do for a person, in plain words
     url: Url
-    places: Text | None = None      # where they attend, as the source gives it
+    # Where they attend: place names and addresses as written in the country, in its language.
+    places: Text | None = None
     phone: Annotated[str, Field(pattern=r"^[+0-9 ()-]{3,30}$")] | None = None
 
 

@@ -274,3 +274,82 @@ def test_a_seeker_on_a_phone_applies_the_employer_sees_it_and_the_seeker_withdra
         employer.goto(employer_url)
         assert "+57 300 765 4321" not in employer.locator("main").inner_text()
         browser.close()
+
+
+SAFE = {
+    "es": {"locale": "es-CO", "protection": "Lo primero: su protección", "asylum": "Pedir refugio",
+           "help": "Ayuda gratuita", "left_out": "Empleos que no le mostramos (2)", "peru": "2 empleos en Perú:",
+           "level": "Esta profesión exige en Perú un título de nivel grado universitario."},
+    "pt": {"locale": "pt-BR", "protection": "Primeiro: sua proteção", "asylum": "Pedir refúgio",
+           "help": "Ajuda gratuita", "left_out": "Vagas que não mostramos a você (2)", "peru": "2 vagas no Peru:",
+           "level": "Esta profissão exige no Peru um diploma de nível graduação."},
+}
+ACCOUNTANT_VACANCY = {
+    "title": "Contador/a", "description": "Contabilidad general, conciliaciones bancarias y declaraciones.",
+    "essential_skills": ["contabilidad", "conciliación bancaria"], "country": "PE", "city": "Lima",
+    "languages": ["es"], "education_level": "bachelor", "experience_years": 2,
+}
+
+
+@pytest.mark.parametrize("lang", ["es", "pt"])
+def test_on_a_phone_people_without_papers_see_protection_first_and_nothing_is_hidden_without_a_word(
+        app, live_server, worker_process, lang):
+    """Issue 15, parts 2-4: an undocumented accountant in Lima and an undocumented cook in
+    Cúcuta see what protects them before any job, and no step they cannot take; a nurse
+    willing to move to Colombia and Peru is told why Peru's nursing jobs are left out, and
+    sees none in the countries she did not choose."""
+    from playwright.sync_api import sync_playwright
+
+    words = SAFE[lang]
+    OUT.mkdir(exist_ok=True)
+    api, auth = f"{live_server}/api/v1", factories.api_headers(app, "vacancies:write")
+    for body in (ACCOUNTANT_VACANCY, factories.COOK_VACANCY, factories.vacancy(),
+                 factories.vacancy(country="PE", city="Lima"), factories.vacancy(country="PE", city="Arequipa"),
+                 factories.vacancy(country="BR", city="Boa Vista", languages=[]),
+                 factories.vacancy(country="CL", city="Santiago")):
+        assert requests.post(f"{api}/vacancies", json=body, timeout=5, headers=auth).status_code == 202
+    people = {
+        "lima": factories.profile(summary="Contadora pública, cinco años en Caracas.", country="PE", city="Lima",
+                                  jobs=[{"title": "Contadora", "years": 5, "country": "VE"}],
+                                  skills=["contabilidad", "conciliación bancaria"], target_countries=[],
+                                  education={"level": "bachelor", "field": "contaduría", "country": "VE"},
+                                  status="irregular", locale=lang),
+        "cucuta": factories.profile(summary="Cocinera, cuatro años.", jobs=[{"title": "Cocinera", "years": 4}],
+                                    skills=["cocina", "manipulación de alimentos"], target_countries=[],
+                                    education={"level": "upper_secondary", "country": "VE"}, status="irregular",
+                                    locale=lang),
+        "nurse": factories.profile(relocate=True, locale=lang),   # TSU; would move to Colombia and Peru
+    }
+    links = {k: live_server + "/profiles/" + requests.post(
+        f"{api}/profiles", json=body, timeout=5, headers=factories.api_headers(app, "profiles:write")).json()["id"]
+        for k, body in people.items()}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_context(viewport=PHONE, locale=words["locale"]).new_page()
+        page.set_default_timeout(30_000)
+        for who, name in (("lima", "19"), ("cucuta", "20")):
+            page.goto(links[who])
+            page.wait_for_selector(".status-done", timeout=60_000)
+            main = page.locator("main").inner_text()
+            protection = page.locator("#proteccion")
+            assert protection.locator("h2").inner_text() == words["protection"]
+            assert words["asylum"] in protection.inner_text() and words["help"] in protection.inner_text()
+            assert protection.locator("a", has_text="ACNUR").count() >= 1
+            # Before any job: the section comes first, and the first step of each card is the safe one.
+            assert main.index(words["protection"]) < main.index(page.locator("article.card h3").first.inner_text())
+            first_steps = page.locator("article.card ol.steps li:first-child").all_inner_texts()
+            assert first_steps and all(words["protection"] in s for s in first_steps)
+            # No step that needs a permit she never held, or a window that closed.
+            assert "Especial Residente" not in main and "Permiso por Protección Temporal" not in main
+            assert "Permissão de Proteção Temporária" not in main
+            shot(page, f"{name}-{lang}-{who}-without-papers")
+
+        page.goto(links["nurse"])
+        page.wait_for_selector(".status-done", timeout=60_000)
+        main = page.locator("main").inner_text()
+        assert words["left_out"] in main and words["peru"] in main and words["level"] in main
+        countries = {c.split(",")[-1].strip() for c in page.locator("article.card p.muted").all_inner_texts()}
+        assert page.locator("article.card").count() >= 1
+        assert not {"Brasil", "Chile"} & {w for c in countries for w in c.replace("·", " ").split()}
+        shot(page, f"21-{lang}-nurse-told-why-peru-is-left-out")
+        browser.close()
