@@ -291,6 +291,23 @@ ACCOUNTANT_VACANCY = {
 }
 
 
+def _protection_comes_first(page, link: str, words: dict) -> None:
+    page.goto(link)
+    page.wait_for_selector(".status-done", timeout=60_000)
+    main = page.locator("main").inner_text()
+    protection = page.locator("#proteccion")
+    assert protection.locator("h2").inner_text() == words["protection"]
+    assert words["asylum"] in protection.inner_text() and words["help"] in protection.inner_text()
+    assert protection.locator("a", has_text="ACNUR").count() >= 1
+    # Before any job: the section comes first, and the first step of each card is the safe one.
+    assert main.index(words["protection"]) < main.index(page.locator("article.card h3").first.inner_text())
+    first_steps = page.locator("article.card ol.steps li:first-child").all_inner_texts()
+    assert first_steps and all(words["protection"] in s for s in first_steps)
+    # No step that needs a permit she never held, or a window that closed.
+    assert "Especial Residente" not in main and "Permiso por Protección Temporal" not in main
+    assert "Permissão de Proteção Temporária" not in main
+
+
 @pytest.mark.parametrize("lang", ["es", "pt"])
 def test_on_a_phone_people_without_papers_see_protection_first_and_nothing_is_hidden_without_a_word(
         app, live_server, worker_process, lang):
@@ -328,20 +345,7 @@ def test_on_a_phone_people_without_papers_see_protection_first_and_nothing_is_hi
         page = browser.new_context(viewport=PHONE, locale=words["locale"]).new_page()
         page.set_default_timeout(30_000)
         for who, name in (("lima", "19"), ("cucuta", "20")):
-            page.goto(links[who])
-            page.wait_for_selector(".status-done", timeout=60_000)
-            main = page.locator("main").inner_text()
-            protection = page.locator("#proteccion")
-            assert protection.locator("h2").inner_text() == words["protection"]
-            assert words["asylum"] in protection.inner_text() and words["help"] in protection.inner_text()
-            assert protection.locator("a", has_text="ACNUR").count() >= 1
-            # Before any job: the section comes first, and the first step of each card is the safe one.
-            assert main.index(words["protection"]) < main.index(page.locator("article.card h3").first.inner_text())
-            first_steps = page.locator("article.card ol.steps li:first-child").all_inner_texts()
-            assert first_steps and all(words["protection"] in s for s in first_steps)
-            # No step that needs a permit she never held, or a window that closed.
-            assert "Especial Residente" not in main and "Permiso por Protección Temporal" not in main
-            assert "Permissão de Proteção Temporária" not in main
+            _protection_comes_first(page, links[who], words)
             shot(page, f"{name}-{lang}-{who}-without-papers")
 
         page.goto(links["nurse"])

@@ -382,10 +382,12 @@ def test_count_barriers_per_country():
 
 
 def test_the_docs_list_what_the_data_says_is_uncertain():
-    from config.mobility import uncertain_markdown
+    from config.mobility import protection_markdown, uncertain_markdown
 
     docs = (CONFIG_DIR.parent / "docs" / "mobility.md").read_text(encoding="utf-8")
     assert uncertain_markdown(KB) in docs, "run: python -m config.mobility --docs"
+    assert protection_markdown(KB) in docs, "run: python -m config.mobility --docs"
+    assert protection_markdown(KB).count("\n| ") == len(HOSTS) + 1   # every host, and the header's rule
 
 
 @pytest.mark.parametrize("isco,word", [(isco, w) for isco, words in KB.hints for w in words])
