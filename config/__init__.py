@@ -61,6 +61,9 @@ class Settings:
     encoder_model: str = ""
     top_k: int = 50
     min_score: float = 0.2
+    # Below this score a job of another trade (none of its essential skills, another ISCO
+    # minor group) is offered as "other work nearby", not as a match (see docs/architecture.md).
+    relevance_floor: float = 0.35
     job_timeout: int = 600
     job_retries: int = 3
     retry_intervals: tuple[int, ...] = (5, 30, 120)   # seconds before each retry (the last repeats)
@@ -213,6 +216,7 @@ class _Environment(BaseSettings):
     encoder_model: _Text = _var("PUENTE_ENCODER_MODEL")
     top_k: _Whole = _var("PUENTE_TOP_K")
     min_score: _Number = _var("PUENTE_MIN_SCORE")
+    relevance_floor: _Number = _var("PUENTE_RELEVANCE_FLOOR")
     job_timeout: _Whole = _var("PUENTE_JOB_TIMEOUT")
     job_retries: _Whole = _var("PUENTE_JOB_RETRIES")
     retry_intervals: _Wholes = _var("PUENTE_RETRY_INTERVALS")
@@ -303,6 +307,8 @@ def _check_bounds(settings: Settings) -> None:
         raise ConfigError("PUENTE_TOP_K must be at least 1")
     if not 0.0 <= settings.min_score <= 1.0:
         raise ConfigError("PUENTE_MIN_SCORE must be between 0 and 1")
+    if not 0.0 <= settings.relevance_floor <= 1.0:
+        raise ConfigError("PUENTE_RELEVANCE_FLOOR must be between 0 and 1")
     if not 0.0 <= settings.barrier_score <= 1.0:
         raise ConfigError("PUENTE_BARRIER_SCORE must be between 0 and 1")
     if settings.session_lifetime < 60:

@@ -14,7 +14,8 @@ from .encoders import Calibration
 from .taxonomy import isco_closeness
 from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, STEP_COST
 
-__all__ = ["PairScore", "combine", "for_employer", "rank", "score_many", "score_pair", "top_k", "top_k_rows"]
+__all__ = ["PairScore", "combine", "for_employer", "other_trade", "rank", "score_many", "score_pair", "top_k",
+           "top_k_rows"]
 
 ESSENTIAL_WEIGHT = 2.0   # an essential skill counts twice an optional one
 UNRELATED_JOB_SHARE = 0.25  # a year in an unrelated job still shows work habits
@@ -168,6 +169,28 @@ def _occupation(p: ProfileDoc, v: VacancyDoc) -> tuple[float | None, dict]:
                 close = 1.0 if p_uri == v_uri else isco_closeness(p_isco, v_isco)
                 best = max(best, close * min(p_w, v_w))
     return best, about
+
+
+# The occupation closeness of the same ISCO-08 minor group (see matching.taxonomy.isco_closeness).
+SAME_TRADE_OCCUPATION = 0.75
+
+
+def other_trade(score: float, scores: Mapping[str, float], floor: float) -> bool:
+    """Tell whether a match is a job of another trade below the relevance floor: none of its
+    essential skills is the person's, its occupation is not in the minor group of theirs (or
+    unknown), and its score is under `floor`. Such a job is offered as other work nearby,
+    not listed as a match.
+
+    Args:
+        score: the combined score.
+        scores: the per-dimension scores.
+        floor: the relevance floor (PUENTE_RELEVANCE_FLOOR).
+
+    Returns:
+        True for another trade below the floor.
+    """
+    return score < floor and scores.get("skills", 0.0) <= 0.0 \
+        and scores.get("occupation", 0.0) < SAME_TRADE_OCCUPATION
 
 
 def _eligibility(verdict: Verdict) -> float:

@@ -138,8 +138,8 @@ def _check_now_and_after_steps(rows: dict, icu: int, cook: int) -> None:
 
 def _check_her_page_and_the_api(client, public_id: str, icu: int) -> None:
     page = client.get(f"/profiles/{public_id}").get_data(as_text=True)
-    assert "Puede postularse ya (1)" in page and "Después de unos pasos (1)" in page
-    assert page.index("Puede postularse ya") < page.index("Cocinero de línea") < page.index("Después de unos pasos")
+    # One list, best first (issue 15): "can apply now" is a mark on the card and a filter.
+    assert "Sus coincidencias (" in page and "Solo las que puedo tomar ya (" in page
     assert KB.country("CO").recognition.authority in page
 
     api = client.get(f"/api/v1/profiles/{public_id}/matches?lang=pt").get_json()["matches"]

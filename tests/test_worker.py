@@ -756,3 +756,39 @@ def test_a_nurse_is_told_why_the_nursing_jobs_of_a_country_are_left_out(client, 
     with db.session() as s:
         assert {m.vacancy_id for m in ranking(s, PROFILE, p.id)} == {bogota, *lima}
         assert s.get(Profile, p.id).left_out == []
+
+
+def test_relevance_first_and_other_trades_apart(client, db, matcher, settings):
+    """Issue 15, part 5: one list in order of relevance, "can apply now" a mark and a filter;
+    a job of another trade below the relevance floor is offered apart, as other work nearby."""
+    accountant = factories.profile(summary="Contadora, cinco años.", country="CO", city="Bogotá",
+                                   jobs=[{"title": "Contadora", "years": 5, "country": "VE"}],
+                                   skills=["contabilidad", "conciliación bancaria"], target_countries=[],
+                                   education={"level": "bachelor", "field": "contaduría", "country": "VE"},
+                                   status="ppt")
+    books = factories.post(client, "vacancies", {
+        "title": "Contador/a", "description": "Contabilidad general.", "essential_skills": ["contabilidad"],
+        "country": "CO", "city": "Bogotá", "languages": ["es"], "education_level": "bachelor"})
+    site = factories.post(client, "vacancies", {
+        "title": "Operario/a de construcción", "description": "Obra civil, carga de materiales.",
+        "essential_skills": ["albañilería", "carga de materiales"], "country": "CO", "city": "Bogotá",
+        "languages": ["es"]})
+    public = factories.post(client, "profiles", accountant)
+    jobs.match_profile(factories.profile_id(db, public), matcher)
+    with db.session() as s:
+        rows = {m.vacancy_id: m for m in ranking(s, PROFILE, factories.profile_id(db, public))}
+    # The construction job needs no step (ready now) yet ranks below the accountant's job, which needs steps.
+    assert rows[site].explanation["verdict"] == "eligible_now" and rows[books].explanation["verdict"] == "after_steps"
+    assert rows[books].rank == 1 and rows[site].score < settings.relevance_floor <= rows[books].score
+    api = client.get(f"/api/v1/profiles/{public}/matches").get_json()
+    assert [m["vacancy_id"] for m in api["matches"]] == [books]
+    assert [m["vacancy_id"] for m in api["other_work"]] == [site]
+    ready = client.get(f"/api/v1/profiles/{public}/matches?ready_now=true").get_json()
+    assert ready["matches"] == [] and ready["other_work"] == api["other_work"]
+    bad = client.get(f"/api/v1/profiles/{public}/matches?ready_now=maybe")
+    assert bad.status_code == 400 and bad.get_json()["fields"] == {"ready_now": "true or false"}
+    page = client.get(f"/profiles/{public}").get_data(as_text=True)
+    assert "Sus coincidencias (1)" in page and "Otros trabajos cerca de usted (1)" in page
+    assert page.index("Contador/a") < page.index("Otros trabajos cerca de usted") < page.index("Operario/a de construcción")
+    only = client.get(f"/profiles/{public}?ready=1").get_data(as_text=True)
+    assert "Por ahora ninguna de sus coincidencias se puede tomar sin un trámite." in only

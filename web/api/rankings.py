@@ -9,32 +9,53 @@ from models import PROFILE, VACANCY, Profile, Vacancy
 from models.queries import latest_run, ranking
 
 from ..constants import TOKEN_PREFIX
-from ..extensions import db_session, knowledge
-from ..responses import CandidateRanking, Ranking, dump, left_out_out, match_out, protection_out, run_status
+from ..extensions import db_session, knowledge, settings
+from ..responses import (
+    CandidateRanking,
+    Ranking,
+    dump,
+    left_out_out,
+    match_out,
+    protection_out,
+    run_status,
+    split_by_relevance,
+)
 from .auth import authenticate, bearer, unauthorized
 from .errors import error_response
 from .profiles import profile_or_404
-from .spec import CandidatesQuery, LangQuery, answers, spec
+from .spec import CandidatesQuery, ProfileMatchesQuery, answers, spec
 from .vacancies import vacancy_or_404
 
 bp = Blueprint("rankings", __name__)
 
 
+_FLAGS = {"1": True, "true": True, "0": False, "false": False, "": False}
+
+
 @bp.get("/profiles/<public_id>/matches")
-@spec.validate(query=LangQuery, resp=answers(404, HTTP_200=(Ranking, "The ranking.")), operation_id="getProfileMatches",
-               security=[], skip_validation=True)
+@spec.validate(query=ProfileMatchesQuery, resp=answers(400, 404, HTTP_200=(Ranking, "The ranking.")),
+               operation_id="getProfileMatches", security=[], skip_validation=True)
 def profile_matches(public_id: str):
-    """The profile's ranking of vacancies, with reasons and steps."""
+    """The profile's ranking of vacancies, best first, with reasons and steps; jobs of another
+    trade below the relevance floor apart (`other_work`); `ready_now=true` keeps only the
+    matches the person can take now."""
+    ready_now = _FLAGS.get(request.args.get("ready_now", "").lower())
+    if ready_now is None:
+        return error_response(400, "bad_request", "ready_now must be true or false.",
+                              {"ready_now": "true or false"})
     profile, err = profile_or_404(public_id)
     if err:
         return err
     s = db_session()
     run = latest_run(s, PROFILE, profile.id)
     locale = request.args.get("lang") or profile.locale
+    matches, other = split_by_relevance([match_out(m, locale, knowledge()) for m in ranking(s, PROFILE, profile.id)],
+                                        settings().relevance_floor)
+    if ready_now:
+        matches = [m for m in matches if m.explanation.ready_now]
     return dump(Ranking(status=run_status(run, profile.ranked_at), ranked_at=profile.ranked_at,
-                        protection=protection_out(profile, locale, knowledge()),
-                        matches=[match_out(m, locale, knowledge()) for m in ranking(s, PROFILE, profile.id)],
-                        left_out=left_out_out(profile, locale, knowledge())))
+                        protection=protection_out(profile, locale, knowledge()), matches=matches,
+                        other_work=other, left_out=left_out_out(profile, locale, knowledge())))
 
 
 def request_keys() -> list[str]:

@@ -20,7 +20,7 @@ from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from ..constants import SCOPES
 from ..responses import ErrorOut
 
-__all__ = ["BarriersQuery", "CandidatesQuery", "LangQuery", "SuggestQuery", "answers", "spec"]
+__all__ = ["BarriersQuery", "CandidatesQuery", "LangQuery", "ProfileMatchesQuery", "SuggestQuery", "answers", "spec"]
 
 NO_NUL = r"^[^\x00]*$"   # a NUL byte in an address or a query is a 400
 
@@ -73,6 +73,10 @@ Text = Annotated[str, Field(pattern=NO_NUL)]
 class LangQuery(_Query):
     lang: Text = Field(None, description="es, pt or en for the texts of steps and reasons; other values: the "
                                          "language the profile or vacancy was written in.")
+
+
+class ProfileMatchesQuery(LangQuery):
+    ready_now: bool = Field(False, description="true: only the matches the person can take now (no step needed).")
 
 
 class CandidatesQuery(LangQuery):

@@ -22,6 +22,7 @@ from ..responses import (
     profile_out,
     protection_out,
     run_status,
+    split_by_relevance,
 )
 from ..schemas import ApplicationIn, ProfileIn, ValidationError, field_errors
 from ..security import submission_limit
@@ -182,11 +183,14 @@ def show(public_id: str):
     run = latest_run(s, PROFILE, profile.id)
     rows = ranking(s, PROFILE, profile.id)
     vacancies = {v.id: v for v in s.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))}
-    matches = [(dump(match_out(m, locale(), knowledge())), vacancies[m.vacancy_id])
-               for m in rows if m.vacancy_id in vacancies]
+    matches, other = split_by_relevance([match_out(m, locale(), knowledge()) for m in rows
+                                         if m.vacancy_id in vacancies], settings().relevance_floor)
     conversations = for_profile(profile)
     return render_template("profile.html", profile=profile, run=run, status=run_status(run, profile.ranked_at),
-                           protection=protection_out(profile, locale(), knowledge()), matches=matches,
+                           protection=protection_out(profile, locale(), knowledge()),
+                           matches=[(dump(m), vacancies[m.vacancy_id]) for m in matches],
+                           other_work=[(dump(m), vacancies[m.vacancy_id]) for m in other],
+                           only_ready=request.args.get("ready") == "1",
                            left_out=left_out_out(profile, locale(), knowledge()), conversations=conversations, by_vacancy={v.id: c for c, v in conversations},
                            is_new=request.args.get("new") == "1",
                            confirm=request.args.get("confirm") == "1", saved=request.args.get("saved") == "1",

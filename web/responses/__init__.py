@@ -44,6 +44,7 @@ from .records import (
     protection_out,
     run_out,
     run_status,
+    split_by_relevance,
     vacancy_out,
 )
 
@@ -89,5 +90,6 @@ __all__ = [
     "protection_out",
     "run_out",
     "run_status",
+    "split_by_relevance",
     "vacancy_out",
 ]

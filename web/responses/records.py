@@ -15,7 +15,7 @@ from matching.eligibility import (
     describe_steps,
     protection,
 )
-from matching.scoring import PRIVATE_EXPLANATION
+from matching.scoring import PRIVATE_EXPLANATION, other_trade
 from models import PROFILE, RUN_STATUSES, Match, MatchRun, Profile, Vacancy
 
 from .common import (
@@ -52,6 +52,7 @@ __all__ = [
     "protection_out",
     "run_out",
     "run_status",
+    "split_by_relevance",
     "vacancy_out",
 ]
 
@@ -282,6 +283,22 @@ def _match_fields(m: Match, locale: str, kb) -> dict:
             "computed_at": m.computed_at}
 
 
+def split_by_relevance(matches: list[ProfileMatch], floor: float) -> tuple[list[ProfileMatch], list[ProfileMatch]]:
+    """Part a profile's ranking into its matches and the other work nearby (jobs of another
+    trade below the relevance floor, `matching.scoring.other_trade`), each in rank order.
+
+    Args:
+        matches: the ranking, best first.
+        floor: the relevance floor (PUENTE_RELEVANCE_FLOOR).
+
+    Returns:
+        (matches, other work).
+    """
+    other = [other_trade(m.score, m.scores, floor) for m in matches]
+    return [m for m, o in zip(matches, other, strict=True) if not o], \
+        [m for m, o in zip(matches, other, strict=True) if o]
+
+
 def match_out(m: Match, locale: str = "es", kb=None, candidate: Profile | None = None) -> ProfileMatch | VacancyMatch:
     """A ranking entry as the person (a profile's) or the employer (a vacancy's) sees it."""
     fields = _match_fields(m, locale, kb)
@@ -379,6 +396,8 @@ class Ranking(Out):
     # Present when the person has no valid permit where they live: shown before any match.
     protection: ProtectionOut | None = None
     matches: list[ProfileMatch]
+    # Jobs of another trade below the relevance floor: offered apart, not as matches.
+    other_work: list[ProfileMatch] = Field(default_factory=list)
     # Jobs close to the profile that the mobility rules left out, grouped by why.
     left_out: list[LeftOutOut] = Field(default_factory=list)
 
