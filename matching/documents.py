@@ -64,6 +64,8 @@ class ProfileDoc:
     legal_status: str | None = None
     locale: str = "es"
     esco: dict = field(default_factory=dict)  # see matching.annotate
+    # Skills the person said they do not have, when Puente inferred them from a job title.
+    declined_skills: tuple[str, ...] = ()
 
     @property
     def anywhere(self) -> bool:

@@ -18,6 +18,9 @@ __all__ = ["PairScore", "combine", "for_employer", "other_trade", "rank", "score
            "top_k_rows"]
 
 ESSENTIAL_WEIGHT = 2.0   # an essential skill counts twice an optional one
+# A skill matched only by a job title (not by a skill the person wrote) is an inference:
+# it counts for this share of its weight until the person confirms it.
+INFERRED_WEIGHT = 0.5
 UNRELATED_JOB_SHARE = 0.25  # a year in an unrelated job still shows work habits
 
 
@@ -229,8 +232,11 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     v_index = {normalise_phrase(x): i for i, x in enumerate(v_phrases)}
     sims = _phrase_similarities(p, pe, v, ve, p_norm, list(v_index))
     essential, optional = _skill_columns(v, v_index)
-    got, matched, missing, missing_optional = _skill_matches(essential, optional, sims, p_phrases, v_phrases,
-                                                             calibration.phrase_match)
+    own = np.array([key in {phrase_key(s) for s in p.skills} for key in (phrase_key(x) for x in p_phrases)],
+                   dtype=bool)
+    got, matched, missing, missing_optional = _skill_matches(
+        essential, optional, _Sims(sims, own, {phrase_key(s) for s in p.declined_skills}), p_phrases, v_phrases,
+        calibration.phrase_match)
     possible = ESSENTIAL_WEIGHT * len(essential) + len(optional)
     title_j = v_index.get(phrase_key(v.title))
     skills = got / possible if possible else float(calibration.scale(_best_match(sims, title_j)[0]))
@@ -294,20 +300,44 @@ def _skill_columns(v: VacancyDoc, v_index: Mapping[str, int]) -> tuple[list[int]
     return list(dict.fromkeys(essential)), list(dict.fromkeys(optional))
 
 
-def _skill_matches(essential: list[int], optional: list[int], sims: np.ndarray, p_phrases: list[str],
+@dataclass(frozen=True)
+class _Sims:
+    """The phrase similarities, which of the person's phrases are skills they wrote (the
+    others are job titles), and the skills they said they do not have."""
+
+    sims: np.ndarray
+    own: np.ndarray          # (n_person_phrases,) bool
+    declined: set[str]
+
+
+def _match_one(m: _Sims, j: int, skill: str, p_phrases: list[str], threshold: float) -> dict | None:
+    """The person's evidence for the vacancy's skill `j`: a skill they wrote, else (an
+    inference) a job title, unless they said they do not have it; None when neither is close."""
+    for rows, inferred in ((m.own, False), (~m.own, True)):
+        if not rows.any() or (inferred and phrase_key(skill) in m.declined):
+            continue
+        sim, i = _best_match(np.where(rows[:, None], m.sims, -np.inf), j)
+        if sim >= threshold:
+            found = {"skill": skill, "by": p_phrases[i], "similarity": round(sim, 3)}
+            return {**found, "inferred": True} if inferred else found
+    return None
+
+
+def _skill_matches(essential: list[int], optional: list[int], m: _Sims, p_phrases: list[str],
                    v_phrases: list[str], threshold: float) -> tuple[float, list[dict], list[str], list[str]]:
     """Weigh the vacancy's skills the person has (an essential one `ESSENTIAL_WEIGHT`, an
-    optional one 1): (weight got, matched, missing essential, missing optional)."""
+    optional one 1; one only inferred from a job title `INFERRED_WEIGHT` of that):
+    (weight got, matched, missing essential, missing optional)."""
     matched, missing, missing_optional = [], [], []
     got = 0.0
     for group, weight, absent in ((essential, ESSENTIAL_WEIGHT, missing), (optional, 1.0, missing_optional)):
         for j in group:
-            sim, i = _best_match(sims, j)
-            if sim >= threshold:
-                got += weight
-                matched.append({"skill": v_phrases[j], "by": p_phrases[i], "similarity": round(sim, 3)})
-            else:
+            found = _match_one(m, j, v_phrases[j], p_phrases, threshold)
+            if found is None:
                 absent.append(v_phrases[j])
+                continue
+            got += weight * (INFERRED_WEIGHT if found.get("inferred") else 1.0)
+            matched.append(found)
     return got, matched, missing, missing_optional
 
 

@@ -792,3 +792,56 @@ def test_relevance_first_and_other_trades_apart(client, db, matcher, settings):
     assert page.index("Contador/a") < page.index("Otros trabajos cerca de usted") < page.index("Operario/a de construcción")
     only = client.get(f"/profiles/{public}?ready=1").get_data(as_text=True)
     assert "Por ahora ninguna de sus coincidencias se puede tomar sin un trámite." in only
+
+
+def test_a_skill_inferred_from_a_job_title_is_shown_as_such_and_confirmed_or_removed_in_one_tap(client, db, matcher):
+    """Issue 15, part 6: a truck driver never wrote "motorcycle riding"; the card must not say
+    he has it, only that he probably does, from his work as a truck driver, and let him say."""
+    driver = factories.profile(summary="", jobs=[{"title": "Motorista de caminhão", "years": 8}],
+                               skills=["carteira de habilitação categoria E"], country="BR", city="Boa Vista",
+                               target_countries=[], education={"level": "lower_secondary", "country": "VE"},
+                               status="residencia_venezuelanos", locale="pt",
+                               languages=[{"code": "pt", "level": "fluent"}, {"code": "es", "level": "native"}])
+    delivery = factories.post(client, "vacancies", {
+        "title": "Motorista de entregas", "description": "Entregas de moto na cidade.",
+        "essential_skills": ["condução de motocicleta", "carteira de habilitação categoria E"], "country": "BR",
+        "city": "Boa Vista", "languages": ["pt"]})
+    public = factories.post(client, "profiles", driver)
+    pid = factories.profile_id(db, public)
+    jobs.match_profile(pid, matcher)
+
+    def matched():
+        with db.session() as s:
+            m = next(m for m in ranking(s, PROFILE, pid) if m.vacancy_id == delivery)
+            return {x["skill"]: x for x in m.explanation["matched_skills"]}, m.scores["skills"]
+
+    found, before = matched()
+    assert found["carteira de habilitação categoria E"].get("inferred") is None      # his own words
+    assert found["condução de motocicleta"] == {**found["condução de motocicleta"], "inferred": True,
+                                                "by": "Motorista de caminhão"}
+    page = client.get(f"/profiles/{public}?lang=pt").get_data(as_text=True)
+    own = page[page.index("O que você já tem:"):page.index("Provavelmente")]
+    assert "condução de motocicleta" not in own and "carteira de habilitação categoria E" in own
+    assert "Provavelmente sabe fazer isso, pelo seu trabalho como «Motorista de caminhão». É isso mesmo?" in page
+
+    # "Yes": it becomes his, and counts fully.
+    token = client.get(f"/profiles/{public}").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    answer = client.post(f"/profiles/{public}/skills", data={"csrf_token": token, "skill": "condução de motocicleta",
+                                                              "answer": "yes"})
+    assert answer.status_code == 302 and "skill=confirmed" in answer.headers["Location"]
+    jobs.match_profile(pid, matcher)
+    found, after = matched()
+    assert found["condução de motocicleta"].get("inferred") is None and after > before
+    # "No": not inferred again, and not counted.
+    with db.session() as s:
+        s.execute(update(Profile).where(Profile.id == pid).values(skills=["carteira de habilitação categoria E"],
+                                                                  updated_at=utcnow()))
+    client.post(f"/profiles/{public}/skills", data={"csrf_token": token, "skill": "condução de motocicleta",
+                                                     "answer": "no"})
+    jobs.match_profile(pid, matcher)
+    found, declined = matched()
+    assert "condução de motocicleta" not in found and declined < before
+    with db.session() as s:
+        assert s.get(Profile, pid).declined_skills == ["condução de motocicleta"]
+    assert client.post(f"/profiles/{public}/skills", data={"csrf_token": token, "skill": "x",
+                                                            "answer": "maybe"}).status_code == 400

@@ -28,8 +28,8 @@ from matching.i18n import LOCALES
 
 from .validation import field_errors
 
-__all__ = ["LOCALES", "NO_CONTROL", "WORD", "ApplicationIn", "ApplicationPost", "ConversationDecision", "EligibilityIn",
-           "ProfileIn", "VacancyIn", "ValidationError",
+__all__ = ["LOCALES", "MAX_PHRASES", "NO_CONTROL", "WORD", "ApplicationIn", "ApplicationPost", "ConversationDecision", "EligibilityIn",
+           "Phrase", "ProfileIn", "VacancyIn", "ValidationError",
            "field_errors", "json_context"]
 
 # What the JSON schema says of every text (the validators below check the same): no C0
@@ -154,8 +154,9 @@ def _iso_codes(kind: str):
 Country = Annotated[str, Field(max_length=100, json_schema_extra=_iso_codes("country")), AfterValidator(_country)]
 Language = Annotated[str, Field(max_length=3, json_schema_extra=_iso_codes("language")), AfterValidator(_language)]
 Text = Annotated[str, Field(max_length=5000)]
+MAX_PHRASES = 100   # skills (or a vacancy's essential or optional skills) per list
 Phrase = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_words)]
-Phrases = Annotated[list[Phrase], BeforeValidator(_clean_list), Field(max_length=100), AfterValidator(_dedupe)]
+Phrases = Annotated[list[Phrase], BeforeValidator(_clean_list), Field(max_length=MAX_PHRASES), AfterValidator(_dedupe)]
 Countries = Annotated[list[Country], BeforeValidator(_clean_list), Field(max_length=30), AfterValidator(_dedupe)]
 EducationLevel = Literal[tuple(EDUCATION_LEVELS)]  # type: ignore[valid-type]
 LanguageLevel = Literal[tuple(LANGUAGE_LEVELS)]  # type: ignore[valid-type]

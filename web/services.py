@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from matching.documents import phrase_key
 from models import (
     PROFILE,
     VACANCY,
@@ -18,9 +19,10 @@ from models.queries import erase
 from worker.queueing import enqueue_match, enqueue_matches
 
 from .extensions import database, db_session, redis_conn, settings
-from .schemas import ProfileIn, VacancyIn
+from .schemas import MAX_PHRASES, ProfileIn, VacancyIn
 
 __all__ = [
+    "answer_inferred_skill",
     "create_profile",
     "create_profile_rows",
     "create_vacancy",
@@ -73,6 +75,39 @@ def update_profile(profile: Profile, data: ProfileIn) -> bool:
     profile.consent_version, profile.consent_at, profile.updated_at = settings().consent_version, now, now
     s.commit()
     return enqueue_match(s, redis_conn(), settings(), PROFILE, profile.id)
+
+
+MAX_DECLINED_SKILLS = 200
+
+
+def answer_inferred_skill(profile: Profile, skill: str, has_it: bool) -> str:
+    """Record the person's answer about a skill Puente inferred from one of their job titles:
+    "yes" makes it one of their skills (it then counts fully), "no" stops Puente inferring
+    it again. Either way their matching is queued again.
+
+    Args:
+        profile: the person's profile.
+        skill: the skill, as the card showed it (validated by the caller).
+        has_it: the answer.
+
+    Returns:
+        "confirmed", "removed", or "full" (no room for another skill: nothing changed).
+    """
+    key = phrase_key(skill)
+    skills, declined = list(profile.skills or []), list(profile.declined_skills or [])
+    if has_it:
+        if len(skills) >= MAX_PHRASES:
+            return "full"
+        if key not in {phrase_key(s) for s in skills}:
+            skills.append(skill)
+        declined = [d for d in declined if phrase_key(d) != key]
+    elif key not in {phrase_key(d) for d in declined}:
+        declined = [*declined, skill][-MAX_DECLINED_SKILLS:]
+    s = db_session()
+    profile.skills, profile.declined_skills, profile.updated_at = skills, declined, utcnow()
+    s.commit()
+    enqueue_match(s, redis_conn(), settings(), PROFILE, profile.id)
+    return "confirmed" if has_it else "removed"
 
 
 def new_private_link(profile: Profile) -> str:

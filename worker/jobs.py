@@ -83,7 +83,7 @@ def profile_doc(p: Profile, knowledge) -> ProfileDoc:
         education_recognised_in=tuple(p.education_recognised_in or ()),
         target_countries=tuple(p.target_countries or ()), relocate=bool(p.relocate),
         nationalities=tuple(p.nationalities or ()), legal_status=p.legal_status, locale=p.locale or "es",
-        esco=p.esco or {})
+        esco=p.esco or {}, declined_skills=tuple(p.declined_skills or ()))
 
 
 def _languages(p: Profile, kb) -> dict[str, str]:

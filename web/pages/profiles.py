@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from pydantic import TypeAdapter
 from sqlalchemy import select
 
 from models import PROFILE, Interest, Profile, Vacancy
@@ -24,9 +25,10 @@ from ..responses import (
     run_status,
     split_by_relevance,
 )
-from ..schemas import ApplicationIn, ProfileIn, ValidationError, field_errors
+from ..schemas import ApplicationIn, Phrase, ProfileIn, ValidationError, field_errors
 from ..security import submission_limit
 from ..services import (
+    answer_inferred_skill,
     create_profile,
     delete_profile,
     new_private_link,
@@ -176,6 +178,25 @@ def delete(public_id: str):
     return redirect(url_for("home.index", deleted=1))
 
 
+_PHRASE = TypeAdapter(Phrase)
+
+
+@bp.post("/<public_id>/skills")
+@submission_limit
+def inferred_skill(public_id: str):
+    """One tap on a skill Puente inferred from a job title: "yes, I have it" or "no"."""
+    profile = profile_or_404(public_id)
+    answer = request.form.get("answer")
+    try:
+        skill = _PHRASE.validate_python(request.form.get("skill", ""))
+    except ValidationError:
+        abort(400)
+    if answer not in ("yes", "no"):
+        abort(400)
+    outcome = answer_inferred_skill(profile, skill, answer == "yes")
+    return redirect(url_for("profiles.show", public_id=public_id, skill=outcome) + "#coincidencias")
+
+
 @bp.get("/<public_id>")
 def show(public_id: str):
     s = db_session()
@@ -195,4 +216,4 @@ def show(public_id: str):
                            is_new=request.args.get("new") == "1",
                            confirm=request.args.get("confirm") == "1", saved=request.args.get("saved") == "1",
                            newlink=request.args.get("newlink") == "1", delayed=request.args.get("delayed") == "1",
-                           mailed=request.args.get("mailed"))
+                           mailed=request.args.get("mailed"), skill_answer=request.args.get("skill"))

@@ -127,6 +127,8 @@ class ProfileOut(Out):
     relocate: bool
     nationalities: list[str]
     status: str | None
+    # Skills Puente inferred from a job title that the person said they do not have.
+    declined_skills: list[str] = Field(default_factory=list)
     consent: ConsentOut
     created_at: Time
     updated_at: Time
@@ -142,6 +144,7 @@ def profile_out(p: Profile, run: MatchRun | None) -> ProfileOut:
         id=p.public_id, locale=p.locale, summary=p.summary, jobs=p.jobs, skills=p.skills, languages=p.languages,
         education=education, country=p.country, city=p.city, target_countries=p.target_countries,
         relocate=p.relocate, nationalities=p.nationalities, status=p.legal_status,
+        declined_skills=p.declined_skills or [],
         consent=ConsentOut(scope=p.consent_scope, version=p.consent_version, given_at=p.consent_at),
         created_at=p.created_at, updated_at=p.updated_at, matching=run_out(run, p.ranked_at))
 
@@ -200,8 +203,9 @@ class MatchedSkill(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     skill: str
-    by: str
+    by: str              # the person's own phrase (a skill they wrote, or a job title)
     similarity: float
+    inferred: bool = None   # true: matched only by a job title, not by a skill they wrote
 
 
 class Explanation(BaseModel):
