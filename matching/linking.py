@@ -27,6 +27,10 @@ MAX_QUERY_CHARS = 200
 # Many occupations share an alternative label ('cocinera' is one for a dozen kinds of
 # cook); the one whose preferred label it is should win.
 ALT_LABEL_WEIGHT = 0.995
+# A title read in another spelling ("mesera" as "camarera") is a guess about what was meant:
+# it counts for a little less than the words as written, so an exact label of what the
+# person wrote wins a tie (a bartender is also a "camarera" in ESCO, a "mesera" is a waiter).
+RESPELLED_SHARE = 0.99
 
 # National and common abbreviations in job titles (after accents are removed).
 _ABBREVIATIONS = {
@@ -307,7 +311,7 @@ class ConceptLinker:
         for spell in spellings:
             changed, variants = _respelled(normalised, spell)
             if changed:
-                lexical[changed] = np.maximum(lexical[changed], self._characters(variants))
+                lexical[changed] = np.maximum(lexical[changed], self._characters(variants) * RESPELLED_SHARE)
         return lexical
 
     def _semantic(self, queries: list[str], normalised: list[str], query_vectors: np.ndarray | None) -> np.ndarray:
