@@ -156,10 +156,13 @@ def test_import_is_all_or_nothing_with_a_row_report(admin_client, db):
     bad = PROFILES_CSV + "Soldador,ZZ,,VE,,Soldador:x,,es:native,,,,,no\n"
     resp = _upload(admin_client, "profiles", bad)
     html = resp.get_data(as_text=True)
-    assert resp.status_code == 422 and "Fila 4" in html and "<code>country</code>" in html
+    assert resp.status_code == 422 and "Fila 4: " in html and "columna «country»: Elija un país válido." in html
+    assert "columna «jobs», elemento 1, años: " in html   # "Soldador:x": words, not "jobs.0.years"
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Profile)) == 0   # nothing half-imported
-    assert _upload(admin_client, "profiles", PROFILES_CSV, attest=False).status_code == 422
+    unattested = _upload(admin_client, "profiles", PROFILES_CSV, attest=False)
+    assert unattested.status_code == 422
+    assert "la casilla de confirmación del consentimiento:" in unattested.get_data(as_text=True)
     resp = _upload(admin_client, "profiles", PROFILES_CSV)
     assert resp.status_code == 200 and "2 filas importadas." in resp.get_data(as_text=True)
     with db.session() as s:
@@ -282,3 +285,45 @@ def test_case_workers_start_a_bulk_rematch_and_follow_it(admin_client, redis):
     resp = admin_client.post("/admin/rematch", data={"csrf_token": _token(admin_client, "/admin/rematch")})
     assert resp.status_code == 302
     assert "Última ejecución: 0 de 0 hechas" in admin_client.get("/admin/rematch").get_data(as_text=True)
+
+
+def test_the_sample_csv_imports_as_it_is_and_a_repeated_row_is_reported(admin_client, db):
+    """Issue 15: a CSV to start from; the same person or post twice is named, not imported twice."""
+    for kind in ("profiles", "vacancies"):
+        page = admin_client.get(f"/admin/import?kind={kind}").get_data(as_text=True)
+        assert f"/admin/import/sample.csv?kind={kind}" in page
+        sample = admin_client.get(f"/admin/import/sample.csv?kind={kind}")
+        assert sample.status_code == 200 and "attachment" in sample.headers["Content-Disposition"]
+        text = sample.get_data(as_text=True)
+        assert _upload(admin_client, kind, text).status_code == 200, kind
+        lines = text.splitlines()
+        again = "\n".join([*lines, lines[1].upper()]) + "\n"   # only the case differs
+        resp = _upload(admin_client, kind, again)
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and "Fila 4: Esta fila repite la fila 2." in html, re.findall(r"<li>Fila.*?</li>", html)
+    assert admin_client.get("/admin/import/sample.csv?kind=x").status_code == 404
+
+
+def test_the_shortlist_carries_what_a_candidate_shared_and_nothing_before_or_after(admin_client, client, db,
+                                                                                  worker_state):
+    from models import Interest
+    from models.account import PENDING, SHARED, WITHDRAWN
+    from worker import jobs
+
+    vid = factories.post(client, "vacancies", factories.vacancy())
+    public = factories.post(client, "profiles", factories.profile())
+    jobs.match_vacancy(vid)
+    pid = factories.profile_id(db, public)
+
+    def row():
+        lines = admin_client.get(f"/admin/vacancies/{vid}/shortlist.csv").get_data(as_text=True).splitlines()
+        assert lines[0].endswith(",interest,contact,message")
+        return lines[1]
+
+    with db.session() as s:
+        s.add(Interest(vacancy_id=vid, profile_id=pid, status=PENDING, contact="+57 300 111 2222", message="Hola"))
+    assert "+57 300 111 2222" not in row()     # asked, not yet shared
+    for status, shown in ((SHARED, True), (WITHDRAWN, False)):
+        with db.session() as s:
+            s.execute(Interest.__table__.update().values(status=status))
+        assert ("+57 300 111 2222" in row()) is shown and (row().endswith("Hola")) is shown

@@ -51,17 +51,8 @@ def wait_for_results(page, seconds: int = 60) -> None:
     page.wait_for_selector("text=Resultados actualizados", timeout=seconds * 1000)
 
 
-def test_a_job_seeker_on_a_phone_goes_from_home_to_matches_and_deletes_everything(app, live_server, worker_process,
-                                                                                  page):
-    api = f"{live_server}/api/v1"
-    auth = factories.api_headers(app, "vacancies:write")
-    cook = requests.post(f"{api}/vacancies", json=factories.vacancy(factories.COOK_VACANCY), timeout=5,
-                         headers=auth).json()
-    icu = requests.post(f"{api}/vacancies", json=factories.vacancy(), timeout=5, headers=auth).json()
-
-    page.goto(live_server + "/")
-    shot(page, "01-home")
-    page.get_by_role("link", name="Crear mi perfil").click()
+def _fill_the_profile_form(page) -> None:
+    """A Venezuelan nurse in Cúcuta fills in the form, with the suggestions as she types."""
     page.get_by_label("País donde vive *", exact=True).select_option("CO")
     page.get_by_label("Ciudad", exact=True).fill("Cúcuta")
     page.get_by_label("Cuéntenos en pocas palabras qué sabe hacer").fill(
@@ -77,7 +68,40 @@ def test_a_job_seeker_on_a_phone_goes_from_home_to_matches_and_deletes_everythin
     page.get_by_label("Nivel más alto terminado").select_option("short_cycle")
     page.get_by_label("País donde estudió").select_option("VE")
     page.get_by_label("Nacionalidad", exact=True).select_option("VE")
+    # Only the statuses of the country she lives in are offered (issue 15), plus "prefer not to say".
+    from config.mobility import load_knowledge_base
+    assert page.locator("#status option").count() == len(load_knowledge_base().country("CO").statuses) + 1
     page.get_by_label("Situación migratoria en el país donde vive").select_option("CO:ppt")
+
+
+def _she_deletes_everything(page, private: str, api: str, icu: dict, cook: dict) -> None:
+    """She deletes everything; the link stops working and the employers no longer see her."""
+    page.goto(private)
+    page.get_by_label("Sí, quiero borrar todo").check()
+    page.get_by_role("button", name="Borrar mi perfil").click()
+    page.wait_for_url(re.compile(r"/\?deleted=1"))
+    assert "Su perfil y todos sus datos fueron borrados." in page.locator("main").inner_text()
+    shot(page, "05-deleted")
+    assert requests.get(private, timeout=5).status_code == 404
+    cards = requests.get(f"{api}/vacancies/{icu['id']}/matches", timeout=5,
+                         headers={"Authorization": f"Bearer {icu['key']}"}).json()["matches"]
+    assert cards == []
+    assert requests.get(f"{api}/vacancies/{cook['id']}/matches", timeout=5,
+                        headers={"Authorization": f"Bearer {cook['key']}"}).json()["matches"] == []
+
+
+def test_a_job_seeker_on_a_phone_goes_from_home_to_matches_and_deletes_everything(app, live_server, worker_process,
+                                                                                  page):
+    api = f"{live_server}/api/v1"
+    auth = factories.api_headers(app, "vacancies:write")
+    cook = requests.post(f"{api}/vacancies", json=factories.vacancy(factories.COOK_VACANCY), timeout=5,
+                         headers=auth).json()
+    icu = requests.post(f"{api}/vacancies", json=factories.vacancy(), timeout=5, headers=auth).json()
+
+    page.goto(live_server + "/")
+    shot(page, "01-home")
+    page.get_by_role("link", name="Crear mi perfil").click()
+    _fill_the_profile_form(page)
     shot(page, "02-profile-form")
     page.get_by_role("button", name="Guardar y buscar empleos").click()
     # Without consent nothing is saved: the error is in Spanish, next to the field.
@@ -87,6 +111,9 @@ def test_a_job_seeker_on_a_phone_goes_from_home_to_matches_and_deletes_everythin
     page.get_by_role("button", name="Guardar y buscar empleos").click()
     page.wait_for_url(re.compile(r"/profiles/[\w-]+\?new=1"))
     private = page.url.split("?")[0]
+    # The private link is written out, with a button that copies it.
+    assert page.locator("#private-link").input_value() == private
+    assert page.get_by_role("button", name="Copiar el enlace").is_visible()
     wait_for_results(page)
     shot(page, "03-matches")
     assert page.locator("h2", has_text="Sus coincidencias").count() == 1
@@ -106,19 +133,7 @@ def test_a_job_seeker_on_a_phone_goes_from_home_to_matches_and_deletes_everythin
     employer = requests.get(f"{live_server}/vacancies/{icu['id']}?key={icu['key']}", timeout=5).text
     assert "Candidato 1" in employer and "Venezuela" not in employer and "PPT" not in employer
 
-    # She deletes everything; the link stops working and the employer no longer sees her.
-    page.goto(private)
-    page.get_by_label("Sí, quiero borrar todo").check()
-    page.get_by_role("button", name="Borrar mi perfil").click()
-    page.wait_for_url(re.compile(r"/\?deleted=1"))
-    assert "Su perfil y todos sus datos fueron borrados." in page.locator("main").inner_text()
-    shot(page, "05-deleted")
-    assert requests.get(private, timeout=5).status_code == 404
-    cards = requests.get(f"{api}/vacancies/{icu['id']}/matches", timeout=5,
-                         headers={"Authorization": f"Bearer {icu['key']}"}).json()["matches"]
-    assert cards == []
-    assert requests.get(f"{api}/vacancies/{cook['id']}/matches", timeout=5,
-                        headers={"Authorization": f"Bearer {cook['key']}"}).json()["matches"] == []
+    _she_deletes_everything(page, private, api, icu, cook)
 
 
 def test_an_employer_posts_a_vacancy_and_sees_ranked_candidates(app, live_server, worker_process, page):

@@ -170,7 +170,7 @@ def test_oversize_imports_name_the_limit_and_save_nothing(settings, make_app, db
     for raw in (rows.encode(), rows.encode() * 40):   # read by the view; refused before it (over the body limit)
         resp = _upload(client, raw)
         html = resp.get_data(as_text=True)
-        assert resp.status_code == 413 and "El archivo pasa de 2 kB." in html and "<code>file</code>" in html
+        assert resp.status_code == 413 and "El archivo pasa de 2 kB." in html and "Fila 1: El archivo pasa de 2 kB." in html
     assert _count(db, Profile) == 0
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, ngettext
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, gettext, ngettext
 
 from matching.explain import country_in, country_name, language_name
 
@@ -43,6 +43,14 @@ def _years(value) -> str:
                     count=format_decimal(value, "#,##0.#"))
 
 
+def months(value) -> str:
+    """A procedure's typical time: "menos de un mes", "alrededor de 1 mes", "alrededor de 3 meses"."""
+    value = float(value or 0)
+    if value < 0.75:
+        return gettext("menos de un mes")
+    return ngettext("alrededor de %(num)d mes", "alrededor de %(num)d meses", max(1, round(value)))
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         country_name=lambda code: country_name(code, locale()) if code else "",
@@ -51,6 +59,7 @@ def register_template_helpers(app: Flask) -> None:
         education_label=lambda level: str(EDUCATION_LABELS.get(level or "", "")),
         level_short=lambda level: str(LEVEL_SHORT.get(level or "", level)),
         years=_years,
+        months=months,
         occupation_label=occupation_label,
     )
     app.jinja_env.filters.update(

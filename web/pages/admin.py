@@ -21,6 +21,7 @@ from collections import Counter
 import rq_dashboard
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from rq_dashboard.web import setup_rq_connection
@@ -31,6 +32,7 @@ from models.queries import ranking
 from worker.queueing import latest_rematch, rematch_progress, start_rematch
 
 from ..auth import admin_required, is_admin, login_manager
+from ..conversations import ACTIVE as SHARED_STATES
 from ..extensions import database, db_session, knowledge, redis_conn, settings
 from ..i18n import locale
 from ..responses import candidate_card
@@ -128,9 +130,16 @@ def _header_problems(header: list[str], kind: str) -> dict[str, str]:
     return detail
 
 
+def _row_key(row: dict) -> tuple:
+    """What makes two rows the same: every cell, with case and spacing ignored."""
+    return tuple(sorted((k, " ".join(v.casefold().split())) for k, v in row.items() if v))
+
+
 def _validate_rows(reader: csv.DictReader, kind: str, kb, good: list, errors: list[dict]) -> None:
-    """Validate the rows into `good`, or their errors into `errors` (kept when the file breaks off)."""
+    """Validate the rows into `good`, or their errors into `errors` (kept when the file breaks off);
+    a row that repeats an earlier one is an error too (the same person or post twice)."""
     model, to_body = (ProfileIn, profile_row) if kind == "profiles" else (VacancyIn, vacancy_row)
+    seen: dict[tuple, int] = {}
     for n, row in enumerate(reader, start=1):
         number = reader.line_num   # the file's line, right after multi-line cells too
         if n > MAX_IMPORT_ROWS:
@@ -138,10 +147,40 @@ def _validate_rows(reader: csv.DictReader, kind: str, kb, good: list, errors: li
                                                               n=MAX_IMPORT_ROWS)}})
             break
         row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k and isinstance(v, str)}
+        key = _row_key(row)
+        if key and key in seen:
+            errors.append({"row": number, "fields": {"_": _("Esta fila repite la fila %(n)d.", n=seen[key])}})
+            continue
+        seen[key] = number
         try:
             good.append(model.model_validate(to_body(row), context={"kb": kb}))
         except ValidationError as exc:
             errors.append({"row": number, "fields": field_errors(exc, locale(), model)})
+
+
+# A field of the API's body, as the CSV names it: "jobs.0.years" is the "jobs" column's
+# first item, its years.
+_PART = {"title": _l("cargo"), "years": _l("años"), "code": _l("código"), "level": _l("nivel")}
+
+
+def field_place(path: str) -> str:
+    """Say where a row's problem is, in the file's own words: the column, and the item of a
+    list column ("columna «jobs», elemento 1, años")."""
+    if path in ("_", "file"):
+        return ""   # the message says it
+    if path == "attest":
+        return _("la casilla de confirmación del consentimiento")
+    if path in ("header", "columns"):
+        return _("la primera fila (nombres de columna)")
+    head, *rest = path.split(".")
+    if head == "education" and rest:
+        return _("columna «%(col)s»", col=f"education_{rest[0]}")
+    words = [_("columna «%(col)s»", col=head)]
+    if rest and rest[0].isdigit():
+        words.append(_("elemento %(n)d", n=int(rest[0]) + 1))
+        rest = rest[1:]
+    words += [str(_PART.get(part, part)) for part in rest]
+    return ", ".join(words)
 
 
 def read_rows(text: str, kind: str, kb) -> tuple[list, list[dict]]:
@@ -232,7 +271,48 @@ def _kind() -> str:
 def _import_page(kind: str, result: dict | None, status: int | None = None):
     columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
     status = status or (422 if result and result["errors"] else 200)
-    return render_template("admin_import.html", kind=kind, columns=columns, result=result), status
+    return render_template("admin_import.html", kind=kind, columns=columns, result=result,
+                           place=field_place), status
+
+
+SAMPLES = {
+    "profiles": [
+        {"summary": "Enfermera, seis años en terapia intensiva", "country": "CO", "city": "Cúcuta",
+         "nationalities": "VE", "status": "ppt", "jobs": "Enfermera de cuidados intensivos:6; Cuidadora:2",
+         "skills": "cuidados intensivos; canalización de vías", "languages": "es:native; en:basic",
+         "education_level": "short_cycle", "education_country": "VE", "education_field": "enfermería",
+         "target_countries": "CO; PE", "relocate": "sí", "consent": "sí", "locale": "es"},
+        {"summary": "Cozinheiro de restaurante", "country": "BR", "city": "Boa Vista", "nationalities": "VE",
+         "status": "residencia_venezuelanos", "jobs": "Cozinheiro:4", "skills": "cozinha; manipulação de alimentos",
+         "languages": "es:native; pt:intermediate", "education_level": "upper_secondary", "education_country": "VE",
+         "education_field": "", "target_countries": "", "relocate": "no", "consent": "sí", "locale": "pt"},
+    ],
+    "vacancies": [
+        {"title": "Enfermero/a de UCI", "description": "Unidad de cuidados intensivos, turnos rotativos",
+         "employer": "Hospital San José", "essential_skills": "cuidados intensivos; monitoreo de pacientes",
+         "optional_skills": "inglés", "country": "CO", "city": "Bogotá", "remote": "no", "languages": "es",
+         "education_level": "short_cycle", "experience_years": "2", "openings": "2", "accepts_relocation": "sí",
+         "locale": "es"},
+        {"title": "Cozinheiro", "description": "Cozinha de restaurante, almoço e jantar", "employer": "Restaurante Sabor",
+         "essential_skills": "cozinha; manipulação de alimentos", "optional_skills": "", "country": "BR",
+         "city": "Boa Vista", "remote": "no", "languages": "pt", "education_level": "", "experience_years": "1",
+         "openings": "1", "accepts_relocation": "no", "locale": "pt"},
+    ],
+}
+
+
+@bp.get("/import/sample.csv")
+@admin_required
+def sample_csv():
+    """A CSV to start from: every column, two rows that import as they are."""
+    kind = _kind()
+    columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(SAMPLES[kind])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=puente-{kind}-sample.csv"})
 
 
 def import_too_large():
@@ -275,6 +355,16 @@ def import_csv():
     return _import_page(kind, {"errors": [], "saved": saved, "notice": notice})
 
 
+def _shared(interest: Interest | None) -> tuple[str, str, str]:
+    """The conversation's state, and the contact and message the person shared with this
+    employer (only while shared: nothing before they confirm, nothing after they withdraw)."""
+    if interest is None:
+        return "", "", ""
+    if interest.status not in SHARED_STATES:
+        return interest.status, "", ""
+    return interest.status, interest.contact or "", interest.message or ""
+
+
 @bp.get("/vacancies/<int:vacancy_id>/shortlist.csv")
 @admin_required
 def shortlist(vacancy_id: int):
@@ -285,11 +375,11 @@ def shortlist(vacancy_id: int):
         abort(404)
     rows = ranking(s, VACANCY, vacancy.id)
     people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_([m.profile_id for m in rows])))}
-    interests = {i.profile_id: i.status for i in s.scalars(select(Interest).where(Interest.vacancy_id == vacancy.id))}
+    interests = {i.profile_id: i for i in s.scalars(select(Interest).where(Interest.vacancy_id == vacancy.id))}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["rank", "score", "ready_now", "job_titles", "skills", "experience_years", "education_level",
-                     "languages", "city", "country", "interest"])
+                     "languages", "city", "country", "interest", "contact", "message"])
     for m in rows:
         p = people.get(m.profile_id)
         if p is None:
@@ -299,7 +389,7 @@ def shortlist(vacancy_id: int):
             m.rank, m.score, (m.explanation or {}).get("ready_now", ""), "; ".join(card["job_titles"]),
             "; ".join(card["skills"]), card["experience_years"], card["education_level"] or "",
             "; ".join(f"{lang['code']}:{lang['level']}" for lang in card["languages"]), card["city"],
-            card["country"], interests.get(m.profile_id, ""))])
+            card["country"], *_shared(interests.get(m.profile_id)))])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=puente-shortlist-{vacancy.id}.csv"})
 

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
 from matching.explain import country_name, language_name
 
-from ..extensions import knowledge
+from ..extensions import knowledge, settings
 from ..i18n import locale
 from ..responses import JobOut, ProfileOut, profile_out
 from ..schemas import JobIn, LanguageIn
@@ -201,8 +201,9 @@ def profile_to_form(profile):
     p = profile_out(profile, None)
     items: list[tuple[str, str]] = [
         ("country", p.country), ("city", p.city or ""), ("summary", p.summary or ""),
-        ("skills", ", ".join(p.skills)),   # consent is asked again: it is not ticked for them
-        *_education_items(p)]
+        ("skills", ", ".join(p.skills)), *_education_items(p)]
+    if p.consent.version == settings().consent_version:
+        items.append(("consent", "on"))   # given for the text shown today: an edit keeps it
     items += [("target_countries", c) for c in p.target_countries]
     if p.relocate:
         items.append(("relocate", "on"))

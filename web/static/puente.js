@@ -34,6 +34,35 @@
     });
   });
 
+  // The residence statuses of the country chosen only (the list holds every country's, grouped).
+  var home = document.getElementById("country"), statusList = document.getElementById("status");
+  if (home && statusList) {
+    var groups = Array.prototype.slice.call(statusList.querySelectorAll("optgroup[data-country]"));
+    var showStatuses = function () {
+      var chosen = home.value, kept = statusList.value;
+      groups.forEach(function (g) { if (g.parentNode) { g.parentNode.removeChild(g); } });
+      groups.forEach(function (g) { if (!chosen || g.dataset.country === chosen) { statusList.appendChild(g); } });
+      statusList.value = kept;
+      if (statusList.value !== kept) { statusList.value = ""; }
+    };
+    home.addEventListener("change", showStatuses);
+    showStatuses();
+  }
+
+  // The private link: a button copies it (the text box can be copied by hand without script).
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var field = document.querySelector(button.dataset.copy);
+    if (!field) { return; }
+    button.hidden = false;
+    field.addEventListener("focus", function () { field.select(); });
+    button.addEventListener("click", function () {
+      field.select();
+      var done = function () { button.textContent = button.dataset.copied; };
+      if (navigator.clipboard) { navigator.clipboard.writeText(field.value).then(done, function () {}); }
+      else if (document.execCommand("copy")) { done(); }
+    });
+  });
+
   // Live run status: poll the API and reload once the ranking is ready (no full-page refresh loop).
   var watch = document.querySelector("[data-run-url]");
   if (watch) {
