@@ -232,8 +232,8 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     v_index = {normalise_phrase(x): i for i, x in enumerate(v_phrases)}
     sims = _phrase_similarities(p, pe, v, ve, p_norm, list(v_index))
     essential, optional = _skill_columns(v, v_index)
-    own = np.array([key in {phrase_key(s) for s in p.skills} for key in (phrase_key(x) for x in p_phrases)],
-                   dtype=bool)
+    written = {phrase_key(s) for s in p.skills}
+    own = np.array([phrase_key(x) in written for x in p_phrases], dtype=bool)
     got, matched, missing, missing_optional = _skill_matches(
         essential, optional, _Sims(sims, own, {phrase_key(s) for s in p.declined_skills}), p_phrases, v_phrases,
         calibration.phrase_match)
@@ -316,7 +316,9 @@ def _match_one(m: _Sims, j: int, skill: str, p_phrases: list[str], threshold: fl
     for rows, inferred in ((m.own, False), (~m.own, True)):
         if not rows.any() or (inferred and phrase_key(skill) in m.declined):
             continue
-        sim, i = _best_match(np.where(rows[:, None], m.sims, -np.inf), j)
+        column = np.where(rows, m.sims[:, j], -np.inf)
+        i = int(np.argmax(column))
+        sim = float(column[i])
         if sim >= threshold:
             found = {"skill": skill, "by": p_phrases[i], "similarity": round(sim, 3)}
             return {**found, "inferred": True} if inferred else found
