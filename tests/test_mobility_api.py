@@ -89,7 +89,7 @@ def test_form_groups_statuses_by_country_and_catches_another_countrys(client):
     import re
 
     page = client.get("/profiles/new").get_data(as_text=True)
-    assert '<optgroup label="Colombia">' in page and 'value="CO:ppt"' in page and 'value="PE:cpp"' in page
+    assert '<optgroup label="Colombia" data-country="CO">' in page and 'value="CO:ppt"' in page and 'value="PE:cpp"' in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     form = {"country": "CO", "summary": "Enfermera", "consent": "on", "status": "PE:cpp", "csrf_token": token}
     resp = client.post("/profiles/new", data=form)
