@@ -61,7 +61,7 @@ class Settings:
     encoder_model: str = ""
     top_k: int = 50
     min_score: float = 0.2
-    # Below this score a job of another trade (none of its essential skills, another ISCO
+    # Below this score a job of another trade (none of its skills, another ISCO
     # minor group) is offered as "other work nearby", not as a match (see docs/architecture.md).
     relevance_floor: float = 0.35
     job_timeout: int = 600

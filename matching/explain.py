@@ -47,10 +47,10 @@ def country_name(code: str, locale: str = "es") -> str:
 # Peru", "da Colômbia", "nos Estados Unidos"); a country named without one takes "em"/"de"
 # ("em Cuba", "de Portugal"). English puts "the" before a few names ("in the Dominican Republic").
 _PT_ARTICLE = {
-    "o": {"AO", "BR", "CA", "CL", "CN", "EC", "EG", "HT", "JP", "MA", "MX", "PA", "PE", "PY", "SN", "UY",
+    "o": {"BR", "CA", "CL", "EC", "EG", "HT", "JP", "MA", "MX", "PA", "PE", "PY", "SN", "UY",
           "GB", "VN", "LB", "IQ", "IR", "PK", "NP", "SR"},
-    "a": {"AR", "BO", "CO", "CR", "DO", "GY", "VE", "DE", "ES", "FR", "IT", "GT", "NI", "GF", "IN", "RU",
-          "CH", "SY", "TR", "UA", "NG", "BE", "SE", "NO", "PL", "GR", "JM", "AU", "NZ", "ZA"},
+    "a": {"AR", "BO", "CN", "CO", "CR", "DO", "GY", "VE", "DE", "ES", "FR", "IT", "GT", "NI", "GF", "IN", "RU",
+          "CH", "SY", "TR", "UA", "NG", "BE", "SE", "NO", "PL", "GR", "JM", "AU", "NZ", "ZA", "KR", "IE"},
     "os": {"US", "NL", "AE"},
     "as": {"PH", "BS"},
 }
@@ -58,7 +58,7 @@ _PT_ARTICLE_BY_CODE = {code: art for art, codes in _PT_ARTICLE.items() for code 
 _PT_JOIN = {"in": "n", "of": "d", "from": "d"}
 _PT_BARE = {"in": "em", "of": "de", "from": "de"}
 _ES = {"in": "en", "of": "de", "from": "de"}
-_EN_THE = {"DO", "US", "GB", "NL", "PH", "AE", "BS", "CZ", "CF", "KY", "VG", "TC"}
+_EN_THE = {"DO", "US", "GB", "NL", "PH", "AE", "BS", "CF", "KY", "VG", "TC"}
 PREPOSITIONS = ("in", "of", "from")
 
 

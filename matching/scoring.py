@@ -180,7 +180,7 @@ SAME_TRADE_OCCUPATION = 0.75
 
 def other_trade(score: float, scores: Mapping[str, float], floor: float) -> bool:
     """Tell whether a match is a job of another trade below the relevance floor: none of its
-    essential skills is the person's, its occupation is not in the minor group of theirs (or
+    skills (essential or optional) is the person's, its occupation is not in the minor group of theirs (or
     unknown), and its score is under `floor`. Such a job is offered as other work nearby,
     not listed as a match.
 
@@ -204,7 +204,8 @@ def _eligibility(verdict: Verdict) -> float:
 
 
 def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
-               calibration: Calibration, weights: Mapping[str, float], kb=None) -> PairScore | None:
+               calibration: Calibration, weights: Mapping[str, float], kb=None,
+               keep_blocked: bool = False) -> PairScore | None:
     """Score one pair on every dimension.
 
     Args:
@@ -213,17 +214,19 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         calibration: how to read the encoder's cosines.
         weights: per-dimension weights.
         kb: the mobility knowledge base (`config.mobility`); None applies generic rules.
+        keep_blocked: score a pair the mobility rules rule out too (its explanation's
+            verdict says `not_eligible`), to judge whether it is close to the person.
 
     Returns:
         A `PairScore`, or None when the job is out of the person's reach: another
         country they would not move to, one that does not take people from abroad, or
-        one the mobility rules say they cannot work in (`not_eligible`).
+        (unless `keep_blocked`) one the mobility rules say they cannot work in.
     """
     location, where = _location(p, v)
     if location <= 0.0:
         return None
     verdict = eligibility_of(p, v, kb)
-    if verdict.verdict == "not_eligible":
+    if verdict.verdict == "not_eligible" and not keep_blocked:
         return None
 
     semantic = float(calibration.scale(float(pe.vector @ ve.vector)))
@@ -387,19 +390,22 @@ def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embeddin
         calibration: how to read the encoder's cosines.
         weights: per-dimension weights.
         kb: the mobility knowledge base (None: generic rules).
-        left_out: if given, receives the reasons (`Verdict.reasons`) of each pair in the
-            places the person would work that the mobility rules leave out.
+        left_out: if given, receives the `PairScore` of each pair in the places the person
+            would work that the mobility rules leave out (verdict `not_eligible`), scored as
+            any other so that the caller can tell whether it is close to the person.
 
     Returns:
         The `PairScore`s of the pairs within reach, in input order.
     """
     out = []
     for p, pe, v, ve in pairs:
-        result = score_pair(p, pe, v, ve, calibration, weights, kb)
-        if result is not None:
+        result = score_pair(p, pe, v, ve, calibration, weights, kb, keep_blocked=left_out is not None)
+        if result is None:
+            continue
+        if result.explanation.get("verdict") == "not_eligible":
+            left_out.append(result)
+        else:
             out.append(result)
-        elif left_out is not None and _location(p, v)[0] > 0.0:
-            left_out.append(eligibility_of(p, v, kb).reasons)
     return out
 
 

@@ -56,12 +56,23 @@ def _window_problems(step_status: Status) -> list[str]:
     return wrong
 
 
+def _mover_problems(step_status: Status, held: Status | None, inside: bool) -> list[str]:
+    """A person without papers where they live cannot count on a consulate there nor on a regular stay."""
+    if inside or held is None or held.kind != "irregular":
+        return []
+    if step_status.obtain == "abroad" or "regular" in step_status.requires:
+        return ["asks a person without papers where they live for a consulate or a regular stay"]
+    return []
+
+
 def _prerequisite_problems(step_status: Status, held: Status | None, inside: bool) -> list[str]:
+    """`held`: the status the person holds where they live (in the job's country when inside)."""
     wrong = []
     without_papers = held is None or held.kind == "irregular"
-    if inside and without_papers and step_status.obtain == "abroad":
-        wrong.append("sends a person without papers abroad")
+    if inside and (without_papers or held.kind == "asylum") and step_status.obtain == "abroad":
+        wrong.append("sends a person without papers, or with a pending asylum claim, abroad")
     needs = set(step_status.requires)
+    wrong += _mover_problems(step_status, held, inside)
     if not needs:
         return wrong
     if not inside:
@@ -97,8 +108,7 @@ def _check_steps(country: str, held: Status | None, person: Person, job: Job, ve
             counts["generic permit steps"] += 1   # a country the base does not cover
         else:
             counts["status steps checked"] += 1
-            wrong = _can_take(KB.country(step.country).status(code), held if inside else None, inside,
-                              person.nationalities)
+            wrong = _can_take(KB.country(step.country).status(code), held, inside, person.nationalities)
             if wrong:
                 problems.append(f"{country} {held and held.code} -> {job.country} {job.occupation_isco}: "
                                 f"{step.rule} ({', '.join(wrong)})")
@@ -259,3 +269,14 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def test_a_step_stored_before_its_window_closed_is_not_shown_as_open():
+    """Steps are stored with a ranking; a route that closed since (Colombia's PPT for adults,
+    a regularisation window) must not read as one to take."""
+    stored = {"kind": "permit", "country": "CO", "rule": "status:ppt"}
+    for locale, words in (("es", "ya no recibe solicitudes"), ("pt", "não recebe mais pedidos"),
+                          ("en", "no longer takes applications")):
+        text = describe_step(KB, stored, locale)["text"]
+        assert words in text and ("ACNUR" in text or "UNHCR" in text), text
+        assert KB.country("CO").status("ppt").how.get(locale) not in text

@@ -40,6 +40,21 @@ PT_OF = {"PE": "do Peru", "CO": "da Colômbia", "VE": "da Venezuela", "DO": "da 
 ORDER = ("es", "pt", "en")
 
 
+# Countries a degree can come from, beyond the knowledge base's ("Seu diploma é da China").
+OTHERS_PT_FROM = {"CN": "da China", "AO": "de Angola", "KR": "da Coreia do Sul", "IE": "da Irlanda",
+                  "US": "dos Estados Unidos", "PT": "de Portugal", "CU": "de Cuba", "ES": "da Espanha",
+                  "HT": "do Haiti", "FR": "da França"}
+OTHERS_EN_IN = {"CZ": "in Czechia", "US": "in the United States", "DO": "in the Dominican Republic",
+                "GB": "in the United Kingdom", "ES": "in Spain"}
+
+
+def test_countries_a_degree_comes_from_read_as_written():
+    for code, phrase in OTHERS_PT_FROM.items():
+        assert country_phrase(code, "pt", "from") == phrase
+    for code, phrase in OTHERS_EN_IN.items():
+        assert country_phrase(code, "en", "in") == phrase
+
+
 def test_every_country_of_the_knowledge_base_is_in_the_table():
     assert set(IN) == set(KB.countries)
 

@@ -845,3 +845,30 @@ def test_a_skill_inferred_from_a_job_title_is_shown_as_such_and_confirmed_or_rem
         assert s.get(Profile, pid).declined_skills == ["condução de motocicleta"]
     assert client.post(f"/profiles/{public}/skills", data={"csrf_token": token, "skill": "x",
                                                             "answer": "maybe"}).status_code == 400
+    assert client.post(f"/profiles/{public}/skills", data={"csrf_token": token, "skill": "co\x1bcina",
+                                                            "answer": "yes"}).status_code == 400
+
+
+def test_jobs_left_out_are_counted_only_when_they_would_be_matches(client, db, matcher):
+    """A cook in Panama is not told about lawyer jobs kept for Panamanians: only jobs close to
+    the person count as "left out" (the reviewer's case)."""
+    for _ in range(3):
+        factories.post(client, "vacancies", {
+            "title": "Abogado/a litigante", "description": "Litigio civil y mercantil ante tribunales.",
+            "essential_skills": ["derecho procesal", "redacción de demandas"], "country": "PA",
+            "city": "Ciudad de Panamá", "languages": ["es"], "education_level": "bachelor"})
+    cook = factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY, country="PA",
+                                                                 city="Ciudad de Panamá"))
+    public = factories.post(client, "profiles", factories.profile(
+        summary="Cocinero", jobs=[{"title": "Cocinero", "years": 5}], skills=["cocina"], country="PA",
+        city="Ciudad de Panamá", target_countries=[], status="visitor", education={"level": "bachelor",
+                                                                                   "country": "VE"}))
+    pid = factories.profile_id(db, public)
+    jobs.match_profile(pid, matcher)
+    with db.session() as s:
+        left = s.get(Profile, pid).left_out
+        kept = {m.vacancy_id for m in ranking(s, PROFILE, pid)}
+    # Law is reserved for Panamanians: the three posts are left out, but they are not close to
+    # a cook, so they are not counted as "jobs like yours we did not show".
+    assert left == [], left
+    assert kept <= {cook}

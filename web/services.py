@@ -96,9 +96,9 @@ def answer_inferred_skill(profile: Profile, skill: str, has_it: bool) -> str:
     key = phrase_key(skill)
     skills, declined = list(profile.skills or []), list(profile.declined_skills or [])
     if has_it:
-        if len(skills) >= MAX_PHRASES:
-            return "full"
         if key not in {phrase_key(s) for s in skills}:
+            if len(skills) >= MAX_PHRASES:
+                return "full"
             skills.append(skill)
         declined = [d for d in declined if phrase_key(d) != key]
     elif key not in {phrase_key(d) for d in declined}:

@@ -19,6 +19,7 @@ from config.mobility import load_knowledge_base
 from matching import Encoder, load_encoder, score_many
 from matching.esco import current_taxonomy
 from matching.index import TaxonomyIndex, build_index
+from matching.scoring import other_trade
 from models import Database
 
 from .candidates import SideIndex
@@ -101,8 +102,15 @@ class Matcher:
     def score(self, pairs: Iterable, left_out: list | None = None) -> list:
         """Score (profile doc, embedding, vacancy doc, embedding) pairs; keep those at or
         above PUENTE_MIN_SCORE: a nurse is not helped by a 5 % match as a welder.
-        `left_out` receives the reasons of the pairs the mobility rules leave out."""
-        results = score_many(pairs, self.encoder.calibration, self.settings.weights, self.knowledge, left_out)
+        `left_out` receives the reasons of the pairs the mobility rules leave out that would
+        otherwise be matches: over PUENTE_MIN_SCORE, and not another trade below the
+        relevance floor (`matching.scoring.other_trade`)."""
+        blocked: list | None = [] if left_out is not None else None
+        results = score_many(pairs, self.encoder.calibration, self.settings.weights, self.knowledge, blocked)
+        if left_out is not None:
+            left_out.extend(r.explanation["reasons"] for r in blocked
+                            if r.score >= self.settings.min_score
+                            and not other_trade(r.score, r.scores, self.settings.relevance_floor))
         return [r for r in results if r.score >= self.settings.min_score]
 
     @contextmanager

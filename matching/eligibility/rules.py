@@ -32,6 +32,7 @@ __all__ = [
     "country_covered",
     "degree",
     "languages",
+    "must_stay",
     "overqualification",
     "prerequisites_met",
     "regulated_profession",
@@ -152,6 +153,13 @@ def _is_route(status: Status, today: dt.date) -> bool:
     return status.authorises_work and status.route and status.open_on(today) and status.kind not in NOT_A_ROUTE
 
 
+def must_stay(held: Status | None) -> bool:
+    """Whether leaving the country would cost the person their protection or their chance
+    to come back: no papers (a fine, an entry ban), or a pending asylum claim (leaving
+    abandons it)."""
+    return without_status(held) or held.kind == "asylum"
+
+
 def without_status(held: Status | None) -> bool:
     """Whether a person's status where they live leaves them without a regular stay
     (irregular, or not given: then the safe assumption)."""
@@ -169,10 +177,11 @@ def prerequisites_met(status: Status, held: Status | None, *, inside: bool) -> b
     Returns:
         True when nothing is required, or the person holds what is: a regular stay
         ("regular") or one of the earlier statuses named. From abroad only "regular"
-        can be met. A person without a regular stay is never sent abroad to apply:
-        leaving without papers can bring a fine or a ban on coming back.
+        can be met. A person without a regular stay, or with a pending asylum claim, is
+        never sent abroad to apply: leaving can bring a fine or a ban on coming back, or
+        abandon the claim.
     """
-    if inside and without_status(held) and status.obtain == "abroad":
+    if inside and must_stay(held) and status.obtain == "abroad":
         return False
     if not status.requires:
         return True
@@ -259,9 +268,20 @@ def _permit_without_rules(case: Case) -> Finding:
     return Finding(step) if case.person.status == "irregular" else Finding()
 
 
+def _home_status(case: Case) -> Status | None:
+    """The status the person said they hold where they live, when Puente knows that country."""
+    home = case.kb.country(case.person.current_country) if case.kb is not None else None
+    return home.status(case.person.status) if home is not None and case.person.status else None
+
+
 def _permit_to_move(case: Case) -> Finding:
-    """The permit a person moving to the job's country can apply for from abroad, or none."""
+    """The permit a person moving to the job's country can apply for, or none. A person
+    without papers where they live cannot count on a consulate there (most ask for a legal
+    stay) nor on a regular stay: only a route taken on arrival without one is named."""
     found = routes(case.kb, case.job.country, case.person.nationalities, inside=False, today=case.today)
+    home = _home_status(case)
+    if home is not None and home.kind == "irregular":
+        found = [s for s in found if s.obtain != "abroad" and "regular" not in s.requires]
     if found:
         return Finding((_permit_step(case.target, found[0]),), (_moving(case),))
     return Finding((), (_moving(case), {"code": "no_route", "country": case.job.country}), blocked=True)

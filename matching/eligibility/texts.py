@@ -7,6 +7,7 @@ is the knowledge base's data, already in three languages.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from ..explain import PREPOSITIONS, country_name, country_phrase, language_name
@@ -23,6 +24,9 @@ _STEP_TEXT = {
     "check_protection": N_("Confirme que tiene un permiso para trabajar {country_in}. Si no lo tiene, no vaya a "
                            "la autoridad migratoria sin consejo: pida ayuda gratuita a ACNUR o a una clínica "
                            "jurídica."),
+    # A step stored with a ranking whose route has closed since: it is never shown as open.
+    "route_closed": N_("La vía «{label}» ya no recibe solicitudes {country_in}. Antes de cualquier trámite, pida "
+                       "consejo gratuito a ACNUR o a una clínica jurídica."),
     "protection": N_("Antes de buscar empleo {country_in}, regularice su situación por una vía segura: vea «Lo "
                      "primero: su protección» al comienzo de su página, con el refugio y dónde recibir ayuda "
                      "gratuita."),
@@ -112,6 +116,8 @@ def _phrases(kb: KnowledgeBase | None, key: str, code: str | None, locale: str) 
 def _step_text(kb: KnowledgeBase | None, step: Step, rule, locale: str) -> str:
     head, _, code = step.rule.partition(":")
     where = _phrases(kb, "country", step.country, locale)
+    if head in ("status", "check_status") and rule is not None and not rule.open_on(dt.date.today()):
+        return translate(_STEP_TEXT["route_closed"], locale).format(**where, label=rule.label.get(locale))
     if head in ("status", "check_status") and rule is not None:
         return translate(_STEP_TEXT[head], locale).format(
             **where, label=rule.label.get(locale), how=rule.how.get(locale) if rule.how else "").strip()

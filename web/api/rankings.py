@@ -53,6 +53,7 @@ def profile_matches(public_id: str):
                                         settings().relevance_floor)
     if ready_now:
         matches = [m for m in matches if m.explanation.ready_now]
+        other = [m for m in other if m.explanation.ready_now]
     return dump(Ranking(status=run_status(run, profile.ranked_at), ranked_at=profile.ranked_at,
                         protection=protection_out(profile, locale, knowledge()), matches=matches,
                         other_work=other, left_out=left_out_out(profile, locale, knowledge())))

@@ -76,7 +76,7 @@ class LangQuery(_Query):
 
 
 class ProfileMatchesQuery(LangQuery):
-    ready_now: bool = Field(False, description="true: only the matches the person can take now (no step needed).")
+    ready_now: bool = Field(False, description="true: only the jobs the person can take now (no step needed), in matches and other_work.")
 
 
 class CandidatesQuery(LangQuery):

@@ -187,11 +187,12 @@ def inferred_skill(public_id: str):
     """One tap on a skill Puente inferred from a job title: "yes, I have it" or "no"."""
     profile = profile_or_404(public_id)
     answer = request.form.get("answer")
+    raw = " ".join(request.form.get("skill", "").split())
     try:
-        skill = _PHRASE.validate_python(request.form.get("skill", ""))
+        skill = _PHRASE.validate_python(raw)
     except ValidationError:
         abort(400)
-    if answer not in ("yes", "no"):
+    if answer not in ("yes", "no") or not skill.isprintable():
         abort(400)
     outcome = answer_inferred_skill(profile, skill, answer == "yes")
     return redirect(url_for("profiles.show", public_id=public_id, skill=outcome) + "#coincidencias")
