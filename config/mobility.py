@@ -163,15 +163,11 @@ def protection_markdown(kb: KnowledgeBase) -> str:
     table (for docs/mobility.md): the asylum procedure, the routes they could take from
     inside (whatever their window says today), the free help, and the oldest check of those
     rules."""
-    from matching.eligibility.rules import NOT_A_ROUTE, prerequisites_met
-
-    def open_to_them(s: Status, held: Status) -> bool:
-        return s.kind not in NOT_A_ROUTE and s.route and s.obtain != "closed" \
-            and ("*" in s.holders or "VE" in s.holders) and prerequisites_met(s, held, inside=True)
+    from matching.eligibility.protection import asylum_procedure, regularisation_routes
 
     def row(c: Country, held: Status) -> str:
-        asylum = next((s for s in c.statuses if s.kind == "asylum"), None)
-        found = [s for s in c.statuses if open_to_them(s, held)]
+        asylum = asylum_procedure(c, ("VE",))
+        found = regularisation_routes(c, held, ("VE",), None)
         rules = [held, *([asylum] if asylum else []), *found, *c.help]
         routes_text = "; ".join(f"`{s.code}`{_window(s)}" for s in found) or "none"
         authority = asylum.authority if asylum is not None and asylum.authority else "—"

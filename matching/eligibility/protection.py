@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..knowledge import Help, KnowledgeBase, Localised, Status
+from ..knowledge import Country, Help, KnowledgeBase, Localised, Status
 from .facts import Person
 from .rules import NOT_A_ROUTE, _open_to, prerequisites_met
 
-__all__ = ["Protection", "protection"]
+__all__ = ["Protection", "asylum_procedure", "protection", "regularisation_routes"]
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,33 @@ class Protection:
     help: tuple[Help, ...]
 
 
-def _regularisation(statuses: list[Status], held: Status, nationalities, today: dt.date) -> tuple[Status, ...]:
-    """Statuses that give a regular stay and that the person can apply for now from inside
-    (work or not: a stay comes first), quickest-closing window first."""
-    found = [s for s in statuses if s.kind not in NOT_A_ROUTE and s.route and s.open_on(today)
+def regularisation_routes(country: Country, held: Status, nationalities, today: dt.date | None) -> tuple[Status, ...]:
+    """Statuses that give a regular stay and that a person holding `held` can apply for from
+    inside (work or not: a stay comes first), quickest-closing window first.
+
+    Args:
+        country: where the person lives.
+        held: the status they hold there.
+        nationalities: theirs.
+        today: the day whose open windows count; None: any status not closed for good,
+            whatever its window says (docs/mobility.md lists the windows beside them).
+
+    Returns:
+        The statuses.
+    """
+    def open_now(s: Status) -> bool:
+        return s.obtain != "closed" if today is None else s.open_on(today)
+
+    found = [s for s in country.statuses if s.kind not in NOT_A_ROUTE and s.route and open_now(s)
              and _open_to(s, nationalities) and prerequisites_met(s, held, inside=True)]
     return tuple(sorted(found, key=lambda s: (s.closes or dt.date.max, "*" in s.holders, s.needs_offer)))
+
+
+def asylum_procedure(country: Country, nationalities) -> Status | None:
+    """The country's asylum claim (its status of kind "asylum" that says how), where it is
+    open to these nationalities."""
+    return next((s for s in country.statuses if s.kind == "asylum" and s.how is not None and s.obtain != "closed"
+                 and _open_to(s, nationalities)), None)
 
 
 def protection(kb: KnowledgeBase | None, person: Person, today: dt.date | None = None) -> Protection | None:
@@ -56,8 +77,7 @@ def protection(kb: KnowledgeBase | None, person: Person, today: dt.date | None =
         return None
     day = today or dt.date.today()
     nationalities = person.nationalities
-    asylum = next((s for s in c.statuses if s.kind == "asylum" and s.how is not None and s.obtain != "closed"
-                   and _open_to(s, nationalities)), None)
-    found = _regularisation(c.statuses, held, nationalities, day)
+    asylum = asylum_procedure(c, nationalities)
+    found = regularisation_routes(c, held, nationalities, day)
     cautions = (held.caution,) if held.caution is not None else ()
     return Protection(c.code, held.code, cautions, asylum, found, tuple(c.help))
