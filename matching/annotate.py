@@ -25,9 +25,16 @@ __all__ = ["INHERITED_SKILLS", "OCCUPATION_THRESHOLD", "SKILL_THRESHOLD", "annot
 # linker's first answer is right 78 % of the time overall; most wrong first answers are
 # siblings in the same ISCO group, which is what the occupation dimension compares.
 OCCUPATION_THRESHOLD = 0.5
+# With the ranking model (`matching.title_ranker`) a title's links score the probability that
+# they are right: the first is kept from this probability on, and the next ones (up to
+# ALTERNATIVES) from NEAR_PROBABILITY, so that the occupation dimension weighs each by its
+# probability and a wrong first link costs a pair part of its score, not all of it.
+# Chosen on the development half of the real titles (docs/evaluation.md).
+RANKED_THRESHOLD = 0.2
+NEAR_PROBABILITY = 0.05
 SKILL_THRESHOLD = 0.75
 INHERITED_SKILLS = 8
-ALTERNATIVES = 3        # links kept per title: the first and close runners-up
+ALTERNATIVES = 5        # links kept per title: the first and close runners-up
 NEAR_SHARE = 0.7        # a runner-up scoring at least this share of the first is close
 # A profile with no linked job title gets the occupation its skills point to, when at
 # least this many skills are linked and this share of them is needed by that occupation.
@@ -99,28 +106,39 @@ def _with_words(phrases: Sequence[str]) -> list[str]:
 
 
 def _one(index: TaxonomyIndex, title_links, skill_links, inherit_for: str | None) -> dict:
-    occupations = [_title_occupation(index, title, links) for title, links in title_links
-                   if links and links[0].score >= OCCUPATION_THRESHOLD]
+    ranked = index.occupations.ranker is not None
+    threshold = RANKED_THRESHOLD if ranked else OCCUPATION_THRESHOLD
+    occupations = [_title_occupation(index, title, links, ranked) for title, links in title_links
+                   if links and links[0].score >= threshold]
     linked_skills = {phrase_key(phrase): {"uri": index.skill(links[0].index).uri, "score": links[0].score}
                      for phrase, links in skill_links if links and links[0].score >= SKILL_THRESHOLD}
     if not occupations and len(linked_skills) >= MIN_SKILLS_FOR_OCCUPATION:
         occupations += _occupation_from_skills(index, linked_skills)
     out = {"occupations": occupations, "skills": linked_skills}
+    if ranked and occupations and not inherit_for:
+        out["implied_skills"] = _implied_skills(index, occupations)
     if inherit_for and occupations:
         _inherit_skills(index, out, occupations[0]["uri"], inherit_for)
     return out
 
 
-def _title_occupation(index: TaxonomyIndex, title: str, links: list[Link]) -> dict:
-    """The occupation a job title links to first, with its close runners-up."""
+def _title_occupation(index: TaxonomyIndex, title: str, links: list[Link], ranked: bool) -> dict:
+    """The occupation a job title links to first, with its close runners-up; `ranked`: the
+    scores are probabilities (then marked so: `matching.scoring` weighs each link by it)."""
     concept = index.occupation(links[0].index)
     # Close runners-up too: ESCO's labels overlap ('enfermero/enfermera' names an
     # ISCO 5329 occupation), so the occupation dimension looks at all of them.
+    floor = NEAR_PROBABILITY if ranked else links[0].score * NEAR_SHARE
     near = [{"uri": index.occupation(x.index).uri, "isco": index.occupation(x.index).isco,
-             "score": x.score} for x in links[1:] if x.score >= links[0].score * NEAR_SHARE]
-    return {"phrase": title, "uri": concept.uri, "isco": concept.isco,
-            "score": links[0].score, "labels": _labels(concept), "near": near,
-            **({"regulated": True} if concept.regulated else {})}
+             "score": x.score} for x in links[1:] if x.score >= floor]
+    out = {"phrase": title, "uri": concept.uri, "isco": concept.isco,
+           "score": links[0].score, "labels": _labels(concept), "near": near,
+           **({"regulated": True} if concept.regulated else {})}
+    if ranked:
+        out["probability"] = True
+        kept = [links[0], *(x for x in links[1:] if x.score >= floor)]
+        out["skill_profile"] = index.skill_profile([(x.index, x.score) for x in kept])
+    return out
 
 
 def _occupation_from_skills(index: TaxonomyIndex, linked_skills: dict) -> list[dict]:
@@ -136,6 +154,21 @@ def _occupation_from_skills(index: TaxonomyIndex, linked_skills: dict) -> list[d
     concept = index.occupation(best)
     return [{"phrase": "", "uri": concept.uri, "isco": concept.isco, "score": round(share, 4),
              "labels": _labels(concept), "from_skills": True}]
+
+
+def _implied_skills(index: TaxonomyIndex, occupations: list[dict]) -> dict[str, list]:
+    """The essential skills of the occupations a person's titles link to, each with the
+    probability of the likeliest link that implies it and that title: {skill uri:
+    [probability, title]}. Matching counts them as inferred (`matching.scoring`), by their
+    probability: a doubtful link implies little."""
+    out: dict[str, list] = {}
+    for occ in occupations:
+        for uri, probability in [(occ["uri"], occ["score"]), *((n["uri"], n["score"]) for n in occ.get("near", []))]:
+            for s in index.taxonomy.essential.get(index.occupation_position(uri), []):
+                skill = index.skill(s).uri
+                if probability > out.get(skill, (0.0,))[0]:
+                    out[skill] = [round(float(probability), 4), occ["phrase"]]
+    return out
 
 
 def _inherit_skills(index: TaxonomyIndex, out: dict, occupation_uri: str, lang: str) -> None:

@@ -20,7 +20,9 @@ __all__ = ["OCCUPATION_LEXICAL_WEIGHT", "TaxonomyIndex", "build_index"]
 # Shares of the character view, tuned on ESCO labels (docs/evaluation.md), never on a test set.
 OCCUPATION_LEXICAL_WEIGHT = 0.1
 # Bump when linking rules change, so that stored annotations are computed again.
-ANNOTATION_VERSION = "links-4"
+ANNOTATION_VERSION = "links-5"
+# Entries of a title's skill profile (`TaxonomyIndex.skill_profile`) kept in its annotation.
+SKILL_PROFILE_SIZE = 60
 log = logging.getLogger(__name__)
 
 
@@ -99,6 +101,33 @@ class TaxonomyIndex:
         have.data = np.minimum(have.data, 1.0)
         scores = np.asarray((have @ need.T).todense(), dtype=np.float32) / norm[None, :]
         return scores / (scores.max(axis=1, keepdims=True) + 1e-9)
+
+    def skill_profile(self, links: Sequence[tuple[int, float]], keep: int = SKILL_PROFILE_SIZE) -> dict[str, float]:
+        """What a title's occupations need, each weighed by the probability of its link: the
+        sum of their skill requirements (essential 2, optional 1, rare skills more), its
+        `keep` largest entries, scaled to unit length. Two titles' profiles compared by
+        cosine say how close their occupations are by the work they involve, also when the
+        links differ ('nurse' and 'nurse assistant', a wrong first link among right ones).
+
+        Args:
+            links: (occupation position, probability) of a title's links.
+            keep: entries kept.
+
+        Returns:
+            {skill id (the last part of its URI): weight}; empty if none of the occupations
+            has skills.
+        """
+        need, _ = self._requirements()
+        total: dict[int, float] = {}
+        for position, probability in links:
+            row = need.getrow(position)
+            for j, value in zip(row.indices, row.data, strict=True):
+                total[int(j)] = total.get(int(j), 0.0) + float(value) * float(probability)
+        top = sorted(total.items(), key=lambda kv: -kv[1])[:keep]
+        length = sum(v * v for _, v in top) ** 0.5
+        if length <= 0:
+            return {}
+        return {self.taxonomy.skills[j].uri.rsplit("/", 1)[-1]: round(v / length, 4) for j, v in top}
 
     def occupation_position(self, uri: str) -> int:
         """Return the position of an occupation in the taxonomy.
@@ -228,7 +257,7 @@ def build_index(taxonomy: Taxonomy, encoder: Encoder | None, cache_dir: str | Pa
         A `TaxonomyIndex`.
     """
     cache = Path(cache_dir) if cache_dir else None
-    occ = ConceptLinker(taxonomy.occupations, None)
+    occ = ConceptLinker(taxonomy.occupations, None, job_titles=True)
     # Skills are linked by their characters only: matching already compares skill phrases
     # by meaning, and encoding ~100,000 skill labels would take a worker a quarter hour.
     # Across languages, ESCO's own labels in each language do the bridging (and Portuguese

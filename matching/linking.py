@@ -17,6 +17,8 @@ import numpy as np
 from .encoders import Encoder, centre_phrases
 from .regional import word_rewrites
 from .taxonomy import Concept
+from .title_ranker import ConceptWords, RankerModel, candidate_features, query_words
+from .titles import clean_title, singular
 
 __all__ = ["ConceptLinker", "Link", "label_variants", "normalise_title", "phrase_case", "portuguese_variant", "regional_variant"]
 
@@ -169,12 +171,13 @@ def _label_weight(norm: str, rank: int, terms: set[str], claimed: set[str]) -> f
     return 1.0 if norm in terms or (rank == 0 and norm not in claimed) else ALT_LABEL_WEIGHT
 
 
-def _concept_labels(concept: Concept, claimed: set[str], per_language: int | None) -> dict[str, tuple[str, float]]:
+def _concept_labels(concept: Concept, claimed: set[str],
+                    per_language: int | None) -> dict[str, tuple[str, float, str]]:
     """The labels of one concept to index: normalised text -> (the label as the encoder
-    reads it, its weight), each text once, with the best weight of its labels."""
-    out: dict[str, tuple[str, float]] = {}
+    reads it, its weight, its language), each text once, with the best weight of its labels."""
+    out: dict[str, tuple[str, float, str]] = {}
     terms = {normalise_title(t) for t in concept.terms}
-    for lang_labels in concept.labels.values():
+    for lang, lang_labels in concept.labels.items():
         for rank, label in enumerate(lang_labels[:per_language]):
             for variant in label_variants(label):
                 norm = normalise_title(variant)
@@ -182,10 +185,24 @@ def _concept_labels(concept: Concept, claimed: set[str], per_language: int | Non
                     continue
                 weight = _label_weight(norm, rank, terms, claimed)
                 if norm in out:
-                    out[norm] = (out[norm][0], max(out[norm][1], weight))
+                    out[norm] = (out[norm][0], max(out[norm][1], weight), out[norm][2])
                 else:
-                    out[norm] = (phrase_case(variant), weight)
+                    out[norm] = (phrase_case(variant), weight, lang)
     return out
+
+
+def _index_labels(concepts: Sequence[Concept], claimed: set[str], per_language: int | None):
+    """Every label to index, as parallel lists: normalised texts, owners, labels as the
+    encoder reads them, weights, languages."""
+    texts, owners, raw, weights, languages = [], [], [], [], []
+    for i, concept in enumerate(concepts):
+        for norm, (label, weight, lang) in _concept_labels(concept, claimed, per_language).items():
+            texts.append(norm)
+            raw.append(label)
+            owners.append(i)
+            weights.append(weight)
+            languages.append(lang)
+    return texts, owners, raw, weights, languages
 
 
 def _respelled(normalised: list[str], spell) -> tuple[list[int], list[str]]:
@@ -215,40 +232,44 @@ class ConceptLinker:
             (None: all).
         portuguese: also read each query with ESCO's Spanish words (`regional_variant`)
             and Portuguese spelled the Spanish way (`portuguese_variant`); for job titles.
+        job_titles: read queries as job titles: without job-board noise (`clean_title`),
+            and, for characters, labels and queries in the singular (`singular`).
     """
 
     def __init__(self, concepts: Sequence[Concept], encoder: Encoder | None = None,
                  vectors: np.ndarray | None = None, lexical_weight: float = 0.5,
-                 labels_per_language: int | None = None, portuguese: bool = True):
+                 labels_per_language: int | None = None, portuguese: bool = True, job_titles: bool = False):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         # A regional term claims its words: where Brazil's "vigilante" is a security guard,
         # ESCO's Portuguese "Vigilante" (a house sitter) is held as an alternative label.
         claimed = {normalise_title(t) for c in concepts for t in c.terms}
-        texts, owners, raw, weights = [], [], [], []
-        for i, concept in enumerate(concepts):
-            for norm, (label, weight) in _concept_labels(concept, claimed, labels_per_language).items():
-                texts.append(norm)
-                raw.append(label)
-                owners.append(i)
-                weights.append(weight)
+        texts, owners, raw, weights, languages = _index_labels(concepts, claimed, labels_per_language)
         self.concepts = list(concepts)
         self.labels = raw                       # as written (in one case: `phrase_case`), for the encoder
         self.texts = texts                      # normalised, for characters
+        self.languages = languages              # each label's language
         self.owner = np.asarray(owners, dtype=np.int64)
         self.weight = np.asarray(weights, dtype=np.float32)
         if not texts:  # nothing to link to (e.g. a taxonomy without skills)
             texts = ["~"]  # a vectorizer needs one document; its weight is 0
             self.owner, self.weight = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.float32)
-            self.labels, self.texts = [""], [""]
+            self.labels, self.texts, self.languages = [""], [""], [""]
         self._starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]])
         self._present = self.owner[self._starts]
         self.lexical_weight = lexical_weight if encoder is not None else 1.0
+        self.job_titles = job_titles
+        # Two-word phrases of the labels: a noise word inside one is part of a name ('remote sensing').
+        self.phrases = {" ".join(pair) for t in texts for pair in zip(t.split(), t.split()[1:])} if job_titles else set()
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
                                           dtype=np.float32, min_df=1, token_pattern=None)
-        self.matrix = self.vectorizer.fit_transform(texts)
+        self.matrix = self.vectorizer.fit_transform([self._char_text(t) for t in texts])
         self.encoder = encoder
         self.portuguese = portuguese
+        # Job titles: the linker's first candidates re-ranked by a model learnt from real
+        # titles (`matching.title_ranker`), when the encoder's view is there.
+        self.ranker: RankerModel | None = RankerModel.load() if job_titles else None
+        self._words: ConceptWords | None = None
         if encoder is not None and vectors is None:
             vectors = self.embed_labels(encoder, self.labels)
         if vectors is not None and len(vectors) != len(texts):
@@ -287,22 +308,53 @@ class ConceptLinker:
 
         Args:
             queries: the texts (each cut to `MAX_QUERY_CHARS`).
-            query_vectors: their centred phrase vectors, if already computed.
+            query_vectors: the centred phrase vectors of the texts as read (`read`), if
+                already computed.
 
         Returns:
             (n_queries, n_labels) scores: the character view and the encoder's, shared by
             `lexical_weight`, times each label's weight.
         """
+        read = self.read(queries)
+        lexical, semantic = self._views(read, [normalise_title(t) for t in read], query_vectors)
+        return self._fuse(lexical, semantic, self.lexical_weight)
+
+    def _fuse(self, lexical: np.ndarray, semantic: np.ndarray | None, lexical_weight: float) -> np.ndarray:
+        if semantic is None:
+            return lexical
+        return lexical * lexical_weight + semantic * (1.0 - lexical_weight)
+
+    def _views(self, read: list[str], normalised: list[str],
+               query_vectors: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per (query, label): the character view and the encoder's (clipped to [0, 1]; None
+        without an encoder), each times the label's weight."""
+        lexical = self._lexical(normalised) * self.weight
+        if self.vectors is None or self.lexical_weight >= 1.0:
+            return lexical, None
+        semantic = np.clip(self._semantic(read, normalised, query_vectors), 0.0, 1.0) * self.weight
+        return lexical, semantic
+
+    def read(self, queries: Sequence[str]) -> list[str]:
+        """The queries as the linker reads them: cut to `MAX_QUERY_CHARS`, and for job
+        titles without their noise (`clean_title`).
+
+        Args:
+            queries: the texts.
+
+        Returns:
+            The texts read.
+        """
         queries = [t[:MAX_QUERY_CHARS] for t in queries]
-        normalised = [normalise_title(t) for t in queries]
-        scores = self._lexical(normalised) * self.lexical_weight
-        if self.vectors is not None and self.lexical_weight < 1.0:
-            semantic = self._semantic(queries, normalised, query_vectors)
-            scores += np.clip(semantic, 0.0, 1.0) * (1.0 - self.lexical_weight)
-        return scores * self.weight
+        if self.job_titles:
+            queries = [clean_title(t, self.phrases) for t in queries]
+        return queries
+
+    def _char_text(self, normalised: str) -> str:
+        return singular(normalised) if self.job_titles else normalised
 
     def _characters(self, normalised: list[str]) -> np.ndarray:
-        return (self.vectorizer.transform(normalised) @ self.matrix.T).toarray().astype(np.float32)
+        texts = [self._char_text(t) for t in normalised]
+        return (self.vectorizer.transform(texts) @ self.matrix.T).toarray().astype(np.float32)
 
     def _lexical(self, normalised: list[str]) -> np.ndarray:
         """The character view: the best of the ways of reading each title."""
@@ -338,24 +390,89 @@ class ConceptLinker:
 
         Args:
             queries: the texts.
-            query_vectors: their centred phrase vectors, if already computed.
+            query_vectors: the centred phrase vectors of the texts as read (`read`), if
+                already computed.
             exclude: per query, label indexes to leave out (evaluation uses it so that
                 no query text is in the index).
             batch: queries per block, to bound memory.
 
         Returns:
-            (n_queries, n_concepts) scores: each concept's best label's.
+            (n_queries, n_concepts) scores. Without a ranker: each concept's best label's
+            fused score. With one (`ranker`): the ranker's candidates score the probability
+            that they are right, in [0, 1]; every other concept scores below -0.5.
         """
         out = np.zeros((len(queries), len(self.concepts)), dtype=np.float32)
         for start in range(0, len(queries), batch):
             stop = start + batch
             qv = None if query_vectors is None else query_vectors[start:stop]
-            block = self.label_scores(queries[start:stop], qv)
+            read = self.read(queries[start:stop])
+            normalised = [normalise_title(t) for t in read]
+            lexical, semantic = self._views(read, normalised, qv)
             if exclude is not None:
                 for row, labels in enumerate(exclude[start:stop]):
-                    block[row, list(labels)] = 0.0
-            out[start:stop] = self._per_concept(block)
+                    lexical[row, list(labels)] = 0.0
+                    if semantic is not None:
+                        semantic[row, list(labels)] = 0.0
+            if self.ranker is not None and semantic is not None:
+                out[start:stop] = self._ranked(normalised, self._per_concept(lexical), self._per_concept(semantic))
+            else:
+                out[start:stop] = self._per_concept(self._fuse(lexical, semantic, self.lexical_weight))
         return out
+
+    def _readings(self, normalised: str) -> list[str]:
+        if not self.portuguese:
+            return [normalised]
+        return [normalised, regional_variant(normalised), portuguese_variant(normalised)]
+
+    def _ranked(self, normalised: list[str], lexical: np.ndarray, semantic: np.ndarray) -> np.ndarray:
+        """Concept scores of a block: the ranker's probability for its candidates (the first by
+        the views' blend), every other concept below them."""
+        model = self.ranker
+        out = (lexical * model.lexical_weight + semantic * (1.0 - model.lexical_weight)) * 0.5 - 1.0
+        for row, (cands, features) in enumerate(self.candidates(normalised, lexical, semantic, model.lexical_weight,
+                                                                model.candidates)):
+            out[row, cands] = model.probability(features)
+        return out
+
+    def candidates(self, normalised: list[str], lexical: np.ndarray, semantic: np.ndarray, lexical_weight: float,
+                   n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The first `n` concepts of each query by the blend of the two views, and their
+        ranking features (`matching.title_ranker.FEATURES`).
+
+        Args:
+            normalised: the queries as read and normalised.
+            lexical, semantic: per (query, concept) scores of each view (best label).
+            lexical_weight: the character view's share in the blend.
+            n: candidates per query.
+
+        Returns:
+            Per query: (candidate concepts, best first; their features).
+        """
+        if self._words is None:
+            self._words = ConceptWords(self.texts, self.owner, len(self.concepts), self.languages)
+        blend = lexical * lexical_weight + semantic * (1.0 - lexical_weight)
+        n = min(n, blend.shape[1])
+        out = []
+        for row in range(blend.shape[0]):
+            cands = np.argpartition(-blend[row], n - 1)[:n]
+            cands = cands[np.argsort(-blend[row, cands], kind="stable")]
+            out.append((cands, candidate_features(self._words, query_words(self._readings(normalised[row])),
+                                                  semantic[row], lexical[row], cands)))
+        return out
+
+    def views(self, queries: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+        """The queries as read and normalised, and each view's score of every concept.
+
+        Args:
+            queries: the texts.
+
+        Returns:
+            (normalised texts, (n, n_concepts) characters, (n, n_concepts) encoder or None).
+        """
+        read = self.read(queries)
+        normalised = [normalise_title(t) for t in read]
+        lexical, semantic = self._views(read, normalised, None)
+        return normalised, self._per_concept(lexical), None if semantic is None else self._per_concept(semantic)
 
     def link(self, queries: Sequence[str], top_k: int = 5) -> list[list[Link]]:
         """Return, for each text, its `top_k` concepts, best first.
@@ -374,8 +491,8 @@ class ConceptLinker:
         scores = self.scores(list(queries))
         k = min(top_k, scores.shape[1])
         out = []
-        for text, row in zip(queries, scores, strict=True):
-            if not normalise_title(text[:MAX_QUERY_CHARS]):
+        for text, row in zip(self.read(queries), scores, strict=True):
+            if not normalise_title(text):
                 out.append([])
                 continue
             idx = np.argpartition(-row, k - 1)[:k]

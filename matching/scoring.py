@@ -158,20 +158,45 @@ def _occupation(p: ProfileDoc, v: VacancyDoc) -> tuple[float | None, dict]:
     about = {"vacancy": v_occ, "profile": p_occs}
     if v_occ is None or not p_occs:
         return None, about
+    return max(_closeness(p_occ, v_occ) for p_occ in p_occs), about
 
-    def options(occ: dict) -> list[tuple[str, str | None, float]]:
-        # The first link counts fully; close runners-up by their share of its score.
-        top = occ.get("score") or 1.0
-        return [(occ["uri"], occ.get("isco"), 1.0)] + [
-            (n["uri"], n.get("isco"), n["score"] / top) for n in occ.get("near", [])]
 
-    best = 0.0
-    for p_occ in p_occs:
-        for p_uri, p_isco, p_w in options(p_occ):
-            for v_uri, v_isco, v_w in options(v_occ):
-                close = 1.0 if p_uri == v_uri else isco_closeness(p_isco, v_isco)
-                best = max(best, close * min(p_w, v_w))
-    return best, about
+def _links(occ: dict) -> list[tuple[str, str | None, float]]:
+    """(uri, isco, weight) of a title's first link and its runners-up: the weight is the
+    link's probability when the linker gives one, else its share of the first link's score."""
+    if occ.get("probability"):
+        top, first = 1.0, occ.get("score") or 0.0
+    else:
+        top, first = occ.get("score") or 1.0, 1.0
+    return [(occ["uri"], occ.get("isco"), first)] + [
+        (n["uri"], n.get("isco"), n["score"] / top) for n in occ.get("near", [])]
+
+
+def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """The cosine of two unit-length sparse vectors."""
+    if len(b) < len(a):
+        a, b = b, a
+    return max(0.0, min(1.0, sum(w * b.get(k, 0.0) for k, w in a.items())))
+
+
+def _closeness(p_occ: dict, v_occ: dict) -> float:
+    """How close two titles' occupations are. With skill profiles on both sides (the linker's
+    probabilities, `TaxonomyIndex.skill_profile`): their cosine, the work both involve,
+    each link weighed by its probability (chosen on the development half of the real titles:
+    it ranked better than the ISCO tree, docs/evaluation.md). With probabilities only: the expected
+    closeness (each pair of links weighed by both probabilities, what neither link covers
+    counting as unrelated), so that a wrong first link costs part of the score, not all of
+    it, and a doubtful one counts less than a sure one. Otherwise: the best pair of links,
+    by the weaker one's share."""
+    p_profile, v_profile = p_occ.get("skill_profile"), v_occ.get("skill_profile")
+    if p_profile and v_profile:
+        return _cosine(p_profile, v_profile)
+    p_links, v_links = _links(p_occ), _links(v_occ)
+    if p_occ.get("probability") and v_occ.get("probability"):
+        return min(1.0, sum(pw * vw * (1.0 if pu == vu else isco_closeness(pi, vi))
+                            for pu, pi, pw in p_links for vu, vi, vw in v_links))
+    return max((1.0 if pu == vu else isco_closeness(pi, vi)) * min(pw, vw)
+               for pu, pi, pw in p_links for vu, vi, vw in v_links)
 
 
 # The occupation closeness of the same ISCO-08 minor group (see matching.taxonomy.isco_closeness).
@@ -238,7 +263,9 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     written = {phrase_key(s) for s in p.skills}
     own = np.array([phrase_key(x) in written for x in p_phrases], dtype=bool)
     got, matched, missing, missing_optional = _skill_matches(
-        essential, optional, _Sims(sims, own, {phrase_key(s) for s in p.declined_skills}), p_phrases, v_phrases,
+        essential, optional,
+        _Sims(sims, own, {phrase_key(s) for s in p.declined_skills}, p.esco.get("implied_skills"),
+              [v.esco.get("skills", {}).get(phrase_key(x), {}).get("uri") for x in v_phrases]), p_phrases, v_phrases,
         calibration.phrase_match)
     possible = ESSENTIAL_WEIGHT * len(essential) + len(optional)
     title_j = v_index.get(phrase_key(v.title))
@@ -311,6 +338,10 @@ class _Sims:
     sims: np.ndarray
     own: np.ndarray          # (n_person_phrases,) bool
     declined: set[str]
+    # The ESCO skills the person's occupations imply ({uri: [probability, title]},
+    # `matching.annotate`), and the ESCO skill of each vacancy phrase (None: not linked).
+    implied: Mapping[str, list] | None = None
+    v_uris: Sequence[str | None] = ()
 
 
 def _match_one(m: _Sims, j: int, skill: str, p_phrases: list[str], threshold: float) -> dict | None:
@@ -325,7 +356,19 @@ def _match_one(m: _Sims, j: int, skill: str, p_phrases: list[str], threshold: fl
         if sim >= threshold:
             found = {"skill": skill, "by": p_phrases[i], "similarity": round(sim, 3)}
             return {**found, "inferred": True} if inferred else found
-    return None
+    return _implied(m, j, skill)
+
+
+def _implied(m: _Sims, j: int, skill: str) -> dict | None:
+    """The vacancy's skill `j` implied by an occupation the person's title links to (an
+    inference weighed by the link's probability), unless they said they do not have it."""
+    uri = m.v_uris[j] if j < len(m.v_uris) else None
+    hit = (m.implied or {}).get(uri) if uri else None
+    if hit is None or phrase_key(skill) in m.declined:
+        return None
+    probability, title = hit
+    return {"skill": skill, "by": title, "similarity": round(float(probability), 3), "inferred": True,
+            "probability": float(probability)}
 
 
 def _skill_matches(essential: list[int], optional: list[int], m: _Sims, p_phrases: list[str],
@@ -341,7 +384,8 @@ def _skill_matches(essential: list[int], optional: list[int], m: _Sims, p_phrase
             if found is None:
                 absent.append(v_phrases[j])
                 continue
-            got += weight * (INFERRED_WEIGHT if found.get("inferred") else 1.0)
+            share = INFERRED_WEIGHT * found.pop("probability", 1.0) if found.get("inferred") else 1.0
+            got += weight * share
             matched.append(found)
     return got, matched, missing, missing_optional
 

@@ -294,15 +294,18 @@ def test_a_concepts_labels_are_indexed_once_with_their_best_weight():
     guard = Concept("guard", {"pt": ["Segurança", "vigilante"]}, terms=frozenset({"vigilante"}))
     sitter = Concept("sitter", {"pt": ["Vigilante", "Caseiro/Caseira"], "es": ["casero"]})
     claimed = {"vigilante"}
-    assert _concept_labels(guard, claimed, None) == {"seguranca": ("segurança", 1.0), "vigilante": ("vigilante", 1.0)}
+    assert _concept_labels(guard, claimed, None) == {"seguranca": ("segurança", 1.0, "pt"),
+                                                     "vigilante": ("vigilante", 1.0, "pt")}
     # Its preferred label is a term claimed by another concept: held as an alternative one.
     assert _concept_labels(sitter, claimed, None) == {
-        "vigilante": ("vigilante", ALT_LABEL_WEIGHT), "caseiro": ("caseiro", ALT_LABEL_WEIGHT),
-        "caseira": ("caseira", ALT_LABEL_WEIGHT), "casero": ("casero", 1.0)}
-    assert _concept_labels(sitter, claimed, 1) == {"vigilante": ("vigilante", ALT_LABEL_WEIGHT), "casero": ("casero", 1.0)}
-    # The same text from two labels: once, with the better weight.
+        "vigilante": ("vigilante", ALT_LABEL_WEIGHT, "pt"), "caseiro": ("caseiro", ALT_LABEL_WEIGHT, "pt"),
+        "caseira": ("caseira", ALT_LABEL_WEIGHT, "pt"), "casero": ("casero", 1.0, "es")}
+    assert _concept_labels(sitter, claimed, 1) == {"vigilante": ("vigilante", ALT_LABEL_WEIGHT, "pt"),
+                                                   "casero": ("casero", 1.0, "es")}
+    # The same text from two labels: once, with the better weight and the first language.
     twice = Concept("cook", {"es": ["cocinero", "Cocinero"], "pt": ["cozinheiro", "cocinero"]})
-    assert _concept_labels(twice, set(), None) == {"cocinero": ("cocinero", 1.0), "cozinheiro": ("cozinheiro", 1.0)}
+    assert _concept_labels(twice, set(), None) == {"cocinero": ("cocinero", 1.0, "es"),
+                                                   "cozinheiro": ("cozinheiro", 1.0, "pt")}
 
 
 # --- caches several processes write at once (issue 14, item 7) ------------------------------
