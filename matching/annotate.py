@@ -19,7 +19,8 @@ from .index import TaxonomyIndex
 from .linking import Link
 from .taxonomy import Concept
 
-__all__ = ["INHERITED_SKILLS", "OCCUPATION_THRESHOLD", "SKILL_THRESHOLD", "annotate", "annotate_many", "annotation_key"]
+__all__ = ["INHERITED_SKILLS", "OCCUPATION_THRESHOLD", "RANKED_THRESHOLD", "SKILL_THRESHOLD", "annotate", "annotate_many",
+           "annotation_key"]
 
 # A link below these scores is not trusted. On ESCO's Spanish labels the occupation
 # linker's first answer is right 78 % of the time overall; most wrong first answers are

@@ -182,15 +182,18 @@ def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
 def _closeness(p_occ: dict, v_occ: dict) -> float:
     """How close two titles' occupations are. With skill profiles on both sides (the linker's
     probabilities, `TaxonomyIndex.skill_profile`): their cosine, the work both involve,
-    each link weighed by its probability (chosen on the development half of the real titles:
-    it ranked better than the ISCO tree, docs/evaluation.md). With probabilities only: the expected
+    each link weighed by its probability, times how sure both first links are (chosen on the
+    development half of the real titles: it ranked better than the ISCO tree,
+    docs/evaluation.md). With probabilities only: the expected
     closeness (each pair of links weighed by both probabilities, what neither link covers
     counting as unrelated), so that a wrong first link costs part of the score, not all of
     it, and a doubtful one counts less than a sure one. Otherwise: the best pair of links,
     by the weaker one's share."""
     p_profile, v_profile = p_occ.get("skill_profile"), v_occ.get("skill_profile")
     if p_profile and v_profile:
-        return _cosine(p_profile, v_profile)
+        # A doubtful link counts less: times the geometric mean of both first links' probabilities.
+        sure = (float(p_occ.get("score") or 0.0) * float(v_occ.get("score") or 0.0)) ** 0.5
+        return _cosine(p_profile, v_profile) * min(1.0, sure)
     p_links, v_links = _links(p_occ), _links(v_occ)
     if p_occ.get("probability") and v_occ.get("probability"):
         return min(1.0, sum(pw * vw * (1.0 if pu == vu else isco_closeness(pi, vi))

@@ -45,7 +45,7 @@ from matching import (
     top_k,
 )
 from matching import eligibility as elig
-from matching.annotate import OCCUPATION_THRESHOLD, SKILL_THRESHOLD, SKILLS_COVERED, annotate
+from matching.annotate import OCCUPATION_THRESHOLD, RANKED_THRESHOLD, SKILL_THRESHOLD, SKILLS_COVERED, annotate
 from matching.documents import MAX_PHRASE_CHARS, MAX_PHRASES, MAX_TEXT_CHARS
 from matching.linking import MAX_QUERY_CHARS, normalise_title
 from matching.retrieval import VectorIndex
@@ -964,7 +964,9 @@ def test_annotations_link_only_known_concepts_above_threshold(taxonomy_index, ti
     occ_uris, skill_uris = {c.uri for c in tax.occupations}, {c.uri for c in tax.skills}
     for occ in out["occupations"]:
         assert occ["uri"] in occ_uris and all(n["uri"] in occ_uris for n in occ.get("near", []))
-        assert occ["score"] >= (SKILLS_COVERED if occ.get("from_skills") else OCCUPATION_THRESHOLD)
+        floor = RANKED_THRESHOLD if occ.get("probability") else OCCUPATION_THRESHOLD
+        assert occ["score"] >= (SKILLS_COVERED if occ.get("from_skills") else floor)
+        assert all(0.0 <= w <= 1.0 for w in occ.get("skill_profile", {}).values())
     phrases = {normalise_phrase(s) for s in skills} | {normalise_phrase(s) for s in out.get("inherited_skills", [])}
     for key, link in out["skills"].items():
         assert key in phrases and link["uri"] in skill_uris and link["score"] >= SKILL_THRESHOLD
