@@ -126,17 +126,17 @@ def report(link: dict, score: dict, rss_mb: float) -> str:
     return "\n".join([
         "| measure | value | baseline (same run) | ratio |",
         "| --- | --- | --- | --- |",
-        f"| linking a real title (median of {REPEAT} runs over {link['titles']} titles) | "
+        (f"| linking a real title (median of {REPEAT} runs over {link['titles']} titles) | "
         f"{link['ranked_ms']:.2f} ms with the ranking model | {link['fused_ms']:.2f} ms without (views fused by a "
-        f"fixed share) | {link['ranked_ms'] / link['fused_ms']:.2f}× |",
-        f"| one profile vs M={score['m']:,} vacancies as a worker ranks it: the {score['candidates']} nearest, then "
+        f"fixed share) | {link['ranked_ms'] / link['fused_ms']:.2f}× |"),
+        (f"| one profile vs M={score['m']:,} vacancies as a worker ranks it: the {score['candidates']} nearest, then "
         f"every dimension of those | {score['new_cut_s'] * 1000:.0f} ms | {score['old_cut_s'] * 1000:.0f} ms (ISCO-only "
-        f"occupation, no implied skills) | {score['new_cut_s'] / score['old_cut_s']:.2f}× |",
-        f"| one profile vs M={score['m']:,} vacancies, every pair scored on every dimension (no retrieval cut) | "
+        f"occupation, no implied skills) | {score['new_cut_s'] / score['old_cut_s']:.2f}× |"),
+        (f"| one profile vs M={score['m']:,} vacancies, every pair scored on every dimension (no retrieval cut) | "
         f"{score['new_s']:.3f} s (skill profiles, implied skills) | {score['old_s']:.3f} s (ISCO-only occupation, "
-        f"no implied skills) | {score['new_s'] / score['old_s']:.2f}× |",
-        f"| worker peak memory: shipped index, ranking model, {M:,} annotated vacancies | {rss_mb:.0f} MB | "
-        "limit 1,536 MB | |",
+        f"no implied skills) | {score['new_s'] / score['old_s']:.2f}× |"),
+        (f"| worker peak memory: shipped index, ranking model, {M:,} annotated vacancies | {rss_mb:.0f} MB | "
+        "limit 1,536 MB | |"),
     ])
 
 
