@@ -27,7 +27,8 @@ __all__ = ["INHERITED_SKILLS", "OCCUPATION_THRESHOLD", "RANKED_THRESHOLD", "SKIL
 # siblings in the same ISCO group, which is what the occupation dimension compares.
 OCCUPATION_THRESHOLD = 0.5
 # With the ranking model (`matching.title_ranker`) a title's links score the probability that
-# they are right: the first is kept from this probability on, and the next ones (up to
+# they are right: the first is kept from this probability on (with its siblings': see
+# `_confidence`), and the next ones (up to
 # ALTERNATIVES) from NEAR_PROBABILITY, so that the occupation dimension weighs each by its
 # probability and a wrong first link costs a pair part of its score, not all of it.
 # Chosen on the development half of the real titles (docs/evaluation.md).
@@ -110,7 +111,7 @@ def _one(index: TaxonomyIndex, title_links, skill_links, inherit_for: str | None
     ranked = index.occupations.ranker is not None
     threshold = RANKED_THRESHOLD if ranked else OCCUPATION_THRESHOLD
     occupations = [_title_occupation(index, title, links, ranked) for title, links in title_links
-                   if links and links[0].score >= threshold]
+                   if links and _confidence(index, links, ranked) >= threshold]
     linked_skills = {phrase_key(phrase): {"uri": index.skill(links[0].index).uri, "score": links[0].score}
                      for phrase, links in skill_links if links and links[0].score >= SKILL_THRESHOLD}
     if not occupations and len(linked_skills) >= MIN_SKILLS_FOR_OCCUPATION:
@@ -121,6 +122,19 @@ def _one(index: TaxonomyIndex, title_links, skill_links, inherit_for: str | None
     if inherit_for and occupations:
         _inherit_skills(index, out, occupations[0]["uri"], inherit_for)
     return out
+
+
+def _confidence(index: TaxonomyIndex, links: list[Link], ranked: bool) -> float:
+    """How sure the first link is. With probabilities: those of the links in its ISCO-08 minor
+    group added up, since close siblings share the mass ('ICU nurse': specialist nurse,
+    nurse responsible for general care, advanced nurse practitioner), and matching compares
+    the work they involve, not which sibling won."""
+    if not ranked:
+        return links[0].score
+    family = (index.occupation(links[0].index).isco or "")[:3]
+    if not family:
+        return links[0].score
+    return links[0].score + sum(x.score for x in links[1:] if (index.occupation(x.index).isco or "")[:3] == family)
 
 
 def _title_occupation(index: TaxonomyIndex, title: str, links: list[Link], ranked: bool) -> dict:
@@ -137,6 +151,7 @@ def _title_occupation(index: TaxonomyIndex, title: str, links: list[Link], ranke
            **({"regulated": True} if concept.regulated else {})}
     if ranked:
         out["probability"] = True
+        out["confidence"] = round(_confidence(index, links, ranked), 4)
         kept = [links[0], *(x for x in links[1:] if x.score >= floor)]
         out["skill_profile"] = index.skill_profile([(x.index, x.score) for x in kept])
     return out

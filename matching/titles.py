@@ -14,7 +14,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -52,6 +52,7 @@ class Noise:
     phrases: tuple[tuple[str, ...], ...]   # folded words, longest first
     words: frozenset[str]
     examples: tuple[tuple[str, str], ...]
+    abbreviations: dict[str, str] = field(default_factory=dict)   # folded word -> written out
 
 
 @cache
@@ -70,6 +71,10 @@ def load_noise(path: Path = NOISE_FILE) -> Noise:
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
     phrases, words, examples = set(), set(), []
+    abbreviations = dict(data.pop("abbreviations", {}))
+    for short in abbreviations:
+        if short != fold(short):
+            raise ValueError(f"{path.name}: [abbreviations] {short!r} must be written {fold(short)!r}")
     for lang, section in data.items():
         unknown = set(section) - {"phrases", "words", "examples"}
         if lang not in LANGUAGES or unknown:
@@ -81,7 +86,7 @@ def load_noise(path: Path = NOISE_FILE) -> Noise:
         words |= set(section.get("words", []))
         examples += [(str(a), str(b)) for a, b in section.get("examples", [])]
     ordered = tuple(sorted(phrases, key=lambda p: (-len(p), p)))
-    return Noise(ordered, frozenset(words), tuple(examples))
+    return Noise(ordered, frozenset(words), tuple(examples), abbreviations)
 
 
 def _key(token: str) -> str:
@@ -114,7 +119,7 @@ def _clean_segment(segment: str, noise: Noise, phrases: Collection[str]) -> str:
             after = f"{key} {keys[i + 1]}" if i + 1 < len(keys) else ""
             if before not in phrases and after not in phrases:
                 continue
-        out.append(token)
+        out.append(noise.abbreviations.get(key, token))
     return " ".join(out)
 
 

@@ -21,8 +21,8 @@ import numpy as np
 
 from scripts.real_titles import DATA, SETS, load_set
 
-LEXICAL_WEIGHTS = (0.2, 0.3, 0.4, 0.5)
-CANDIDATES = (20, 30, 50)
+LEXICAL_WEIGHTS = (0.3, 0.5)
+CANDIDATES = (30, 50)
 C = 1.0  # the logistic regression's inverse regularisation
 
 

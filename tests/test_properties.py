@@ -964,8 +964,10 @@ def test_annotations_link_only_known_concepts_above_threshold(taxonomy_index, ti
     occ_uris, skill_uris = {c.uri for c in tax.occupations}, {c.uri for c in tax.skills}
     for occ in out["occupations"]:
         assert occ["uri"] in occ_uris and all(n["uri"] in occ_uris for n in occ.get("near", []))
-        floor = RANKED_THRESHOLD if occ.get("probability") else OCCUPATION_THRESHOLD
-        assert occ["score"] >= (SKILLS_COVERED if occ.get("from_skills") else floor)
+        if occ.get("probability"):   # the first link and its siblings' probabilities
+            assert occ["confidence"] >= RANKED_THRESHOLD and 0.0 <= occ["score"] <= occ["confidence"]
+        else:
+            assert occ["score"] >= (SKILLS_COVERED if occ.get("from_skills") else OCCUPATION_THRESHOLD)
         assert all(0.0 <= w <= 1.0 for w in occ.get("skill_profile", {}).values())
     phrases = {normalise_phrase(s) for s in skills} | {normalise_phrase(s) for s in out.get("inherited_skills", [])}
     for key, link in out["skills"].items():

@@ -124,7 +124,7 @@ def test_the_shipped_ranking_model_is_fitted_on_these_features():
 
 @pytest.mark.parametrize(("title", "english"), [
     ("Se busca mesero con experiencia - urgente", "waiter/waitress"),
-    ("Enfermero/a de UCI", "specialist nurse"),
+    ("Enfermero/a de UCI", "nurse responsible for general care"),
     ("Vaga: Auxiliar de limpeza (PCD)", "domestic cleaner"),
     ("Motorista de caminhão - contrata-se urgente", "cargo vehicle driver"),
     ("Hiring Part Time Art & Craft Teacher", "visual arts teacher"),
