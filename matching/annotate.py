@@ -34,6 +34,10 @@ OCCUPATION_THRESHOLD = 0.5
 # Chosen on the development half of the real titles (docs/evaluation.md).
 RANKED_THRESHOLD = 0.2
 NEAR_PROBABILITY = 0.05
+# A skill is implied by a title's occupation (and offered to the person as one they probably
+# have) only from a link at least this likely: a nurse is not asked about childbirth because
+# midwife was her title's fourth link.
+IMPLIED_PROBABILITY = 0.25
 SKILL_THRESHOLD = 0.75
 INHERITED_SKILLS = 8
 ALTERNATIVES = 5        # links kept per title: the first and close runners-up
@@ -180,6 +184,8 @@ def _implied_skills(index: TaxonomyIndex, occupations: list[dict]) -> dict[str, 
     out: dict[str, list] = {}
     for occ in occupations:
         for uri, probability in [(occ["uri"], occ["score"]), *((n["uri"], n["score"]) for n in occ.get("near", []))]:
+            if probability < IMPLIED_PROBABILITY:
+                continue
             for s in index.taxonomy.essential.get(index.occupation_position(uri), []):
                 skill = index.skill(s).uri
                 if probability > out.get(skill, (0.0,))[0]:

@@ -155,10 +155,16 @@ def _occupation(p: ProfileDoc, v: VacancyDoc) -> tuple[float | None, dict]:
     """Closeness of the person's past occupations to the vacancy's (None: not known)."""
     v_occ = (v.esco.get("occupations") or [None])[0]
     p_occs = p.esco.get("occupations") or []
-    about = {"vacancy": v_occ, "profile": p_occs}
+    about = {"vacancy": _shown(v_occ), "profile": [_shown(o) for o in p_occs]}
     if v_occ is None or not p_occs:
         return None, about
     return max(_closeness(p_occ, v_occ) for p_occ in p_occs), about
+
+
+def _shown(occ: dict | None) -> dict | None:
+    """An occupation link as the explanation shows it: without its skill profile (sixty ESCO
+    ids that say nothing to a reader; the score already holds what it measured)."""
+    return None if occ is None else {k: v for k, v in occ.items() if k != "skill_profile"}
 
 
 def _links(occ: dict) -> list[tuple[str, str | None, float]]:

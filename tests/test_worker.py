@@ -222,7 +222,8 @@ def test_vacancy_without_skills_takes_those_of_its_occupation(client, db, matche
         assert v.essential_skills == [] and len(v.esco["inherited_skills"]) >= 3  # the row is left as posted
         (m,) = ranking(s, PROFILE, p.id)
         assert m.explanation["skills_from_occupation"] is True
-        assert m.scores["occupation"] == 1.0
+        # Both linked to cooks: the work both involve, times how sure both links are.
+        assert m.scores["occupation"] > 0.6
         inherited = set(v.esco["inherited_skills"])
         named = {x["skill"] for x in m.explanation["matched_skills"]} | set(m.explanation["missing_skills"])
         assert named <= inherited | {"Cocinero"} and named
