@@ -20,26 +20,16 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
 import sys
 import time
 
 import numpy as np
 
-from scripts.bench import DOCS, _commit
+from scripts.bench import DOCS, _commit, _median
 
 BEGIN, END = "<!-- real titles: begin -->", "<!-- real titles: end -->"
 M = 10_000
 REPEAT = 5
-
-
-def _median(f, repeat: int = REPEAT) -> float:
-    runs = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
 
 
 def _titles(index) -> list[str]:
@@ -58,8 +48,8 @@ def bench_linking(index, titles: list[str]) -> dict:
     linker = index.occupations
     plain = _without_ranker(linker)
     linker.scores(titles[:8])  # warm the word tables
-    ranked = _median(lambda: linker.scores(titles)) / len(titles)
-    fused = _median(lambda: plain.scores(titles)) / len(titles)
+    ranked = _median(lambda: linker.scores(titles), REPEAT) / len(titles)
+    fused = _median(lambda: plain.scores(titles), REPEAT) / len(titles)
     return {"titles": len(titles), "ranked_ms": ranked * 1000, "fused_ms": fused * 1000}
 
 
@@ -117,8 +107,8 @@ def bench_scoring(index, titles: list[str]) -> dict:
             return [score_pair(p, pe, vs[i], vembs[i], cal, weights, kb) for i in nearest.tolist()]
         return go
 
-    new_cut = _median(ranked(profile, vacancies))
-    old_cut = _median(ranked(old_profile, old_vacancies))
+    new_cut = _median(ranked(profile, vacancies), REPEAT)
+    old_cut = _median(ranked(old_profile, old_vacancies), REPEAT)
     return {"m": M, "new_s": new, "old_s": old, "candidates": candidates, "new_cut_s": new_cut, "old_cut_s": old_cut}
 
 
