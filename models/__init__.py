@@ -4,7 +4,9 @@ from .account import (
     CONVERSATION_STATES,
     DECLINED,
     EMPLOYER,
+    HIRED_STATE,
     INTERESTED,
+    INTERVIEWING,
     NOT_SELECTED,
     PENDING,
     SEEKER,
@@ -18,22 +20,49 @@ from .account import (
 from .base import Base, Database, utcnow
 from .match import DONE, FAILED, PROFILE, QUEUED, RUN_STATUSES, RUNNING, VACANCY, Match, MatchRun
 from .migrate import upgrade
+from .outcome import (
+    BY_CASE_WORKER,
+    BY_EMPLOYER,
+    BY_IMPORT,
+    BY_SEEKER,
+    NOT_RELEVANT,
+    NOT_RELEVANT_REASONS,
+    NOT_SELECTED_REASONS,
+    OUTCOME_KINDS,
+    REASONS,
+    REPORTABLE,
+    REPORTERS,
+    Outcome,
+)
 from .profile import Profile
 from .token import ApiToken
 from .vacancy import Employer, Vacancy
 
 __all__ = [
     "ADMIN",
+    "BY_CASE_WORKER",
+    "BY_EMPLOYER",
+    "BY_IMPORT",
+    "BY_SEEKER",
     "CONVERSATION_STATES",
     "DECLINED",
     "DONE",
     "EMPLOYER",
     "FAILED",
+    "HIRED_STATE",
     "INTERESTED",
+    "INTERVIEWING",
+    "NOT_RELEVANT",
+    "NOT_RELEVANT_REASONS",
     "NOT_SELECTED",
+    "NOT_SELECTED_REASONS",
+    "OUTCOME_KINDS",
     "PENDING",
     "PROFILE",
     "QUEUED",
+    "REASONS",
+    "REPORTABLE",
+    "REPORTERS",
     "RUNNING",
     "RUN_STATUSES",
     "SEEKER",
@@ -49,6 +78,7 @@ __all__ = [
     "Interest",
     "Match",
     "MatchRun",
+    "Outcome",
     "Profile",
     "User",
     "Vacancy",

@@ -19,11 +19,13 @@ SHARED = "shared"                # the person shared (applied, or accepted the a
 SEEN = "seen"                    # the employer saw what was shared
 INTERESTED = "interested"        # the employer would like to go on
 NOT_SELECTED = "not_selected"    # the employer will not go on
+INTERVIEWING = "interview"       # an interview was arranged or held
+HIRED_STATE = "hired"            # the person was hired
 WITHDRAWN = "withdrawn"          # the person withdrew; what was shared is gone
-CONVERSATION_STATES = (PENDING, DECLINED, SHARED, SEEN, INTERESTED, NOT_SELECTED, WITHDRAWN)
+CONVERSATION_STATES = (PENDING, DECLINED, SHARED, SEEN, INTERESTED, INTERVIEWING, HIRED_STATE, NOT_SELECTED, WITHDRAWN)
 SHAREABLE = ("summary", "jobs", "education")   # parts of a profile the candidate card does not show
 
-__all__ = ["ADMIN", "CONVERSATION_STATES", "DECLINED", "EMPLOYER", "INTERESTED", "NOT_SELECTED", "PENDING", "SEEKER",
+__all__ = ["ADMIN", "CONVERSATION_STATES", "DECLINED", "EMPLOYER", "HIRED_STATE", "INTERESTED", "INTERVIEWING", "NOT_SELECTED", "PENDING", "SEEKER",
            "SEEN", "SHAREABLE", "SHARED", "WITHDRAWN", "Interest", "User"]
 
 

@@ -317,8 +317,9 @@ def test_the_shortlist_carries_what_a_candidate_shared_and_nothing_before_or_aft
 
     def row():
         lines = admin_client.get(f"/admin/vacancies/{vid}/shortlist.csv").get_data(as_text=True).splitlines()
-        assert lines[0].endswith(",interest,contact,message")
-        return lines[1]
+        assert lines[0].endswith(",interest,contact,message,candidate_id")
+        assert lines[1].endswith(f",{pid}")   # the id the outcomes import takes
+        return lines[1].rsplit(",", 1)[0]
 
     with db.session() as s:
         s.add(Interest(vacancy_id=vid, profile_id=pid, status=PENDING, contact="+57 300 111 2222", message="Hola"))

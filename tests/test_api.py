@@ -45,7 +45,7 @@ def test_matches_of_a_new_profile_are_empty_and_queued(client):
     pid = factories.api_post(client, "profiles", json=factories.profile()).get_json()["id"]
     body = client.get(f"/api/v1/profiles/{pid}/matches").get_json()
     assert body == {"status": "queued", "ranked_at": None, "protection": None, "matches": [], "other_work": [],
-                    "left_out": []}
+                    "left_out": [], "not_relevant": []}
 
 
 @pytest.mark.parametrize("change, field", [

@@ -7,24 +7,34 @@ whoever began:
     the person's answer:   pending -> shared (a contact, a message, profile parts) | declined
     the person applies:    (none) / declined / withdrawn -> shared
     the employer reads:    shared -> seen;           shared / seen -> interested | not_selected
+    what happened next:    shared / seen / interested / interview -> interview | hired | not_selected
+                           (the employer or a case worker reports it; a hire may also be
+                           reported for a ranked candidate with no conversation: `report`)
     the person withdraws:  anything but declined -> withdrawn (what was shared is erased)
 
 Nothing of the person is shared before they confirm (`share`); what they shared, with whom
 and when is in their export, and goes with their profile. Only ids and states are logged.
+Every step is also an event (`web.outcomes`), committed with the step.
 """
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from models import (
+    BY_EMPLOYER,
+    BY_SEEKER,
     DECLINED,
     EMPLOYER,
+    HIRED_STATE,
     INTERESTED,
+    INTERVIEWING,
     NOT_SELECTED,
     PENDING,
+    PROFILE,
     SEEKER,
     SEEN,
     SHARED,
@@ -36,17 +46,34 @@ from models import (
     Vacancy,
     utcnow,
 )
+from models.outcome import (
+    ACCEPTED,
+    APPLIED,
+    DECLINED_EVENT,
+    HIRED,
+    INTERESTED_EVENT,
+    INTERVIEW,
+    NOT_SELECTED_EVENT,
+    OPENED,
+    WITHDRAWN_EVENT,
+)
 
 from .extensions import db_session
+from .outcomes import record
 from .schemas import ApplicationIn
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ACTIVE", "Refused", "ask", "decide", "decline", "find", "for_profile", "for_vacancy", "mark_seen", "share",
-           "withdraw"]
+__all__ = ["ACTIVE", "DECISIONS", "Refused", "ask", "decide", "decline", "find", "for_profile", "for_vacancy",
+           "mark_seen", "report", "reportable", "share", "withdraw"]
 
 # States in which the employer sees what the person shared.
-ACTIVE = (SHARED, SEEN, INTERESTED, NOT_SELECTED)
+ACTIVE = (SHARED, SEEN, INTERESTED, INTERVIEWING, HIRED_STATE, NOT_SELECTED)
+# What an employer may answer, and the event each answer is.
+DECISIONS = {SEEN: OPENED, INTERESTED: INTERESTED_EVENT, INTERVIEWING: INTERVIEW, HIRED_STATE: HIRED,
+             NOT_SELECTED: NOT_SELECTED_EVENT}
+# What was reported about a candidate, by event, and the conversation's state it leads to.
+REPORTED = {INTERVIEW: INTERVIEWING, HIRED: HIRED_STATE, NOT_SELECTED_EVENT: NOT_SELECTED}
 
 
 class Refused(Exception):
@@ -91,8 +118,13 @@ def ask(vacancy: Vacancy, profile_id: int) -> Interest | None:
     if ranked is None:
         return None
     now = utcnow()
-    return _save_new(Interest(vacancy_id=vacancy.id, profile_id=profile_id, started_by=EMPLOYER, status=PENDING,
-                              created_at=now, updated_at=now))
+    new = Interest(vacancy_id=vacancy.id, profile_id=profile_id, started_by=EMPLOYER, status=PENDING,
+                   created_at=now, updated_at=now)
+    row = _save_new(new)
+    if row is new:   # this request's conversation, not a double click's
+        record(profile_id, vacancy.id, INTERESTED_EVENT, BY_EMPLOYER, side=VACANCY, at=now)
+        db_session().commit()
+    return row
 
 
 def share(profile: Profile, vacancy: Vacancy, given: ApplicationIn) -> Interest:
@@ -105,6 +137,7 @@ def share(profile: Profile, vacancy: Vacancy, given: ApplicationIn) -> Interest:
     if vacancy.status != "open" and (row is None or row.status != PENDING):
         raise Refused("closed")
     now = utcnow()
+    kind = ACCEPTED if row is not None and row.status == PENDING else APPLIED
     if row is None:
         row = Interest(vacancy_id=vacancy.id, profile_id=profile.id, started_by=SEEKER, created_at=now)
     elif row.status != PENDING:   # declined or withdrawn before: this is an application now
@@ -112,11 +145,13 @@ def share(profile: Profile, vacancy: Vacancy, given: ApplicationIn) -> Interest:
     row.status, row.contact, row.message = SHARED, given.contact, given.message or None
     row.shared, row.decided_at, row.updated_at = list(given.share), now, now
     if row.id is None:
-        row = _save_new(row)
-        if row.status != SHARED:   # lost a race with another step on the same pair
-            raise Refused("already")
-    else:
-        db_session().commit()
+        saved = _save_new(row)
+        if saved is not row:   # lost a race with another step on the same pair (a double click: its event)
+            if saved.status != SHARED:
+                raise Refused("already")
+            return saved
+    record(profile.id, vacancy.id, kind, BY_SEEKER, side=PROFILE, at=now)
+    db_session().commit()
     log.info("conversation %s: shared (vacancy %s)", row.id, row.vacancy_id)
     return row
 
@@ -126,6 +161,7 @@ def decline(row: Interest) -> Interest:
     if row.status != PENDING:
         raise Refused("state")
     row.status, row.decided_at, row.updated_at = DECLINED, utcnow(), utcnow()
+    record(row.profile_id, row.vacancy_id, DECLINED_EVENT, BY_SEEKER, side=PROFILE)
     db_session().commit()
     return row
 
@@ -136,22 +172,58 @@ def withdraw(row: Interest) -> Interest:
         raise Refused("state")
     row.status, row.contact, row.message, row.shared = WITHDRAWN, None, None, None
     row.updated_at = utcnow()
+    record(row.profile_id, row.vacancy_id, WITHDRAWN_EVENT, BY_SEEKER, side=PROFILE)
     db_session().commit()
     log.info("conversation %s: withdrawn", row.id)
     return row
 
 
-def decide(row: Interest, status: str) -> Interest:
-    """The employer's answer to what a person shared: seen, interested or not selected."""
-    if row.status not in ACTIVE or status not in (SEEN, INTERESTED, NOT_SELECTED):
+def decide(row: Interest, status: str, by: str = BY_EMPLOYER, reason: str | None = None,
+           at: datetime | None = None, commit: bool = True) -> Interest:
+    """The employer's answer to what a person shared, or what happened next: seen,
+    interested, interview, hired or not selected (with an optional reason, `models.REASONS`),
+    reported by the employer or a case worker (`by`), when it happened (`at`, default now);
+    `commit=False` leaves the commit to the caller (an import of many)."""
+    if row.status not in ACTIVE or status not in DECISIONS:
         raise Refused("state")
     if status == SEEN and row.status != SHARED:
         return row   # already further on
     now = utcnow()
     row.status, row.updated_at = status, now
     row.seen_at = row.seen_at or now
-    db_session().commit()
+    record(row.profile_id, row.vacancy_id, DECISIONS[status], by, side=VACANCY, at=at or now,
+           reason=reason if status == NOT_SELECTED else None)
+    if commit:
+        db_session().commit()
     return row
+
+
+def report(vacancy: Vacancy, profile_id: int, kind: str, by: str, reason: str | None = None,
+           at: datetime | None = None, commit: bool = True) -> bool:
+    """What happened to a candidate (interview, hired, not selected), reported by the
+    employer or a case worker. With a conversation the person shared in, it moves on
+    (`decide`); a candidate of either ranking without one (met outside Puente) gets the
+    event alone. False when the person is neither in a ranking of this vacancy nor in a
+    conversation about it."""
+    row = find(vacancy.id, profile_id)
+    if row is not None and row.status in ACTIVE:
+        decide(row, REPORTED[kind], by, reason, at, commit)
+        return True
+    if row is None and not reportable(vacancy.id, profile_id):
+        return False
+    record(profile_id, vacancy.id, kind, by, side=VACANCY, reason=reason if kind == NOT_SELECTED_EVENT else None, at=at)
+    if commit:
+        db_session().commit()
+    log.info("vacancy %s: %s reported", vacancy.id, kind)
+    return True
+
+
+def reportable(vacancy_id: int, profile_id: int) -> bool:
+    """Whether an outcome may be reported for this pair: the person is in a ranking of the
+    vacancy (either side) or in a conversation about it."""
+    s = db_session()
+    return s.scalars(select(Match.id).where(Match.vacancy_id == vacancy_id, Match.profile_id == profile_id)).first() \
+        is not None or find(vacancy_id, profile_id) is not None
 
 
 def mark_seen(rows: list[Interest]) -> None:
@@ -162,6 +234,7 @@ def mark_seen(rows: list[Interest]) -> None:
     now = utcnow()
     for row in fresh:
         row.status, row.seen_at, row.updated_at = SEEN, now, now
+        record(row.profile_id, row.vacancy_id, OPENED, BY_EMPLOYER, side=VACANCY, at=now)
     db_session().commit()
 
 

@@ -5,6 +5,7 @@ An input refused gets errors of a named type (pydantic's, or ours: `country_code
 here for the views that validate)."""
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Annotated, ClassVar, Literal
 
 import pycountry
@@ -25,11 +26,12 @@ from config import load_settings
 from config.mobility import load_knowledge_base
 from matching import EDUCATION_LEVELS, LANGUAGE_LEVELS
 from matching.i18n import LOCALES
+from models.outcome import NOT_RELEVANT_REASONS, NOT_SELECTED_REASONS
 
 from .validation import field_errors
 
 __all__ = ["LOCALES", "MAX_PHRASES", "NO_CONTROL", "WORD", "ApplicationIn", "ApplicationPost", "ConversationDecision", "EligibilityIn",
-           "Phrase", "ProfileIn", "VacancyIn", "ValidationError",
+           "NotRelevantPost", "OutcomeReport", "OutcomeRow", "Phrase", "ProfileIn", "VacancyIn", "ValidationError",
            "field_errors", "json_context"]
 
 # What the JSON schema says of every text (the validators below check the same): no C0
@@ -391,10 +393,72 @@ class ApplicationPost(ApplicationIn):
     vacancy_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
-class ConversationDecision(_In):
-    """POST /api/v1/vacancies/{id}/applications/{application_id}: the employer's answer."""
+NotSelectedReason = Literal[tuple(NOT_SELECTED_REASONS)]  # type: ignore[valid-type]
+NotRelevantReason = Literal[tuple(NOT_RELEVANT_REASONS)]  # type: ignore[valid-type]
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
-    status: Literal["seen", "interested", "not_selected"]
+
+def _reason_only_when_not_selected(cls, reason: str | None, info: ValidationInfo):
+    """A reason goes with "not selected" only (the field before it: `status` or `outcome`)."""
+    if reason is not None and (info.data.get("status") or info.data.get("outcome")) != "not_selected":
+        raise PydanticCustomError("reason_not_allowed", "reason_not_allowed: a reason goes with not_selected only")
+    return reason
+
+
+class ConversationDecision(_In):
+    """POST /api/v1/vacancies/{id}/applications/{application_id}: the employer's answer, or
+    what happened next; `reason` (from a short list) only with not_selected."""
+
+    status: Literal["seen", "interested", "interview", "hired", "not_selected"]
+    reason: NotSelectedReason | None = None
+
+    _reason = field_validator("reason")(_reason_only_when_not_selected)
+
+
+class OutcomeReport(_In):
+    """POST /api/v1/vacancies/{id}/outcomes: what happened to a candidate of the vacancy's
+    ranking or a person who applied (an interview, a hire, not selected), reported by the
+    employer or a case worker; also for candidates met outside Puente."""
+
+    profile_id: RowId
+    outcome: Literal["interview", "hired", "not_selected"]
+    reason: NotSelectedReason | None = None
+
+    _reason = field_validator("reason")(_reason_only_when_not_selected)
+
+
+class OutcomeRow(_In):
+    """A row of the outcomes CSV import (case workers): what happened to a candidate
+    (`candidate_id` as in the vacancy's shortlist CSV), and on which day."""
+
+    vacancy_id: RowId
+    candidate_id: RowId
+    outcome: Literal["interview", "hired", "not_selected"]
+    reason: NotSelectedReason | None = None
+    date: _dt.date | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _not_in_the_future(cls, value):
+        if value is not None and value > _dt.datetime.now(_dt.UTC).date():
+            raise PydanticCustomError("future_date", "future_date: the day it happened, not a later one")
+        return value
+
+    _reason = field_validator("reason")(_reason_only_when_not_selected)
+
+    @model_validator(mode="after")
+    def _known_pair(self, info: ValidationInfo):
+        reportable = (info.context or {}).get("reportable")
+        if reportable is not None and not reportable(self.vacancy_id, self.candidate_id):
+            raise PydanticCustomError("not_a_candidate", "not_a_candidate: not in this vacancy's ranking or applications")
+        return self
+
+
+class NotRelevantPost(_In):
+    """POST /api/v1/profiles/{id}/not-relevant: the person says a match is not for them."""
+
+    vacancy_id: RowId
+    reason: NotRelevantReason | None = None
 
 
 class EligibilityEducationIn(_In):

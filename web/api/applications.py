@@ -7,13 +7,14 @@ from __future__ import annotations
 from flask import Blueprint
 from sqlalchemy import select
 
-from models import VACANCY, Interest, Match, Profile
+from models import BY_EMPLOYER, VACANCY, Interest, Match, Profile
 
 from ..constants import MAX_ID
-from ..conversations import ACTIVE, Refused, decide, find, for_profile, for_vacancy, share, withdraw
+from ..conversations import ACTIVE, Refused, decide, find, for_profile, for_vacancy, report, share, withdraw
 from ..extensions import db_session
+from ..outcomes import not_relevant, relevant_again
 from ..responses import ApplicationOut, Applications, Conversations, InterestOut, application_out, dump, interest_out
-from ..schemas import ApplicationPost, ConversationDecision
+from ..schemas import ApplicationPost, ConversationDecision, NotRelevantPost, OutcomeReport
 from ..security import submission_limit
 from .common import validated_body
 from .errors import error_response
@@ -120,7 +121,8 @@ def vacancy_applications(vacancy_id: int):
                operation_id="decideApplication", skip_validation=True,
                security=[{"vacancyKey": []}, {"vacancyKeyQuery": []}, {"bearerAuth": ["vacancies:write"]}])
 def decide_application(vacancy_id: int, application_id: int):
-    """The employer's answer: seen, interested or not selected (the person sees it)."""
+    """The employer's answer, or what happened next: seen, interested, interview, hired or
+    not selected (with an optional `reason` from the list); the person sees it."""
     vacancy, err = vacancy_or_404(vacancy_id)
     if err:
         return err
@@ -134,8 +136,69 @@ def decide_application(vacancy_id: int, application_id: int):
     if err:
         return err
     try:
-        decide(row, given.status)
+        decide(row, given.status, BY_EMPLOYER, given.reason)
     except Refused as exc:
         return _refused(exc, "status")
     profile = db_session().get(Profile, row.profile_id)
     return dump(application_out(row, profile, _ranked(vacancy.id, [profile.id]).get(profile.id)))
+
+
+@bp.post("/vacancies/<int:vacancy_id>/outcomes")
+@spec.validate(json=OutcomeReport, resp=answers(401, 403, 404, 413, 422, HTTP_204=None),
+               operation_id="reportOutcome", skip_validation=True,
+               security=[{"vacancyKey": []}, {"vacancyKeyQuery": []}, {"bearerAuth": ["vacancies:write"]}])
+def report_outcome(vacancy_id: int):
+    """What happened to a candidate: an interview, a hire, or not selected (with an optional
+    `reason`). For a person who shared their details, the conversation moves on (they see
+    it); for a candidate of the ranking met outside Puente, the event alone is recorded."""
+    vacancy, err = vacancy_or_404(vacancy_id)
+    if err:
+        return err
+    refused = candidates_refused(vacancy, "vacancies:write")
+    if refused:
+        return refused
+    given, err = validated_body(OutcomeReport)
+    if err:
+        return err
+    try:
+        known = report(vacancy, given.profile_id, given.outcome, BY_EMPLOYER, given.reason)
+    except Refused as exc:
+        return _refused(exc, "outcome")
+    if not known:
+        return error_response(404, "not_found", "This person is neither a candidate of this vacancy nor applied to it.",
+                              {"profile_id": "unknown"})
+    return "", 204
+
+
+@bp.post("/profiles/<public_id>/not-relevant")
+@spec.validate(json=NotRelevantPost, resp=answers(404, 413, 422, 429, HTTP_204=None),
+               operation_id="markNotRelevant", security=[], skip_validation=True)
+@submission_limit
+def mark_not_relevant(public_id: str):
+    """The person says a match is not for them (with an optional `reason`): it leaves
+    `matches` and is listed in `not_relevant` until taken back."""
+    profile, err = profile_or_404(public_id)
+    if err:
+        return err
+    given, err = validated_body(NotRelevantPost)
+    if err:
+        return err
+    vacancy, err = vacancy_or_404(given.vacancy_id)
+    if err:
+        return err
+    not_relevant(profile, vacancy.id, given.reason)
+    return "", 204
+
+
+@bp.delete("/profiles/<public_id>/not-relevant/<int:vacancy_id>")
+@spec.validate(resp=answers(404, HTTP_204=None), operation_id="takeBackNotRelevant", security=[],
+               skip_validation=True)
+def take_back_not_relevant(public_id: str, vacancy_id: int):
+    """The person takes back a "not relevant": the match is in `matches` again."""
+    profile, err = profile_or_404(public_id)
+    if err:
+        return err
+    if vacancy_id > MAX_ID or not relevant_again(profile, vacancy_id):
+        return error_response(404, "not_found", "This person did not mark this vacancy as not relevant.",
+                              {"vacancy_id": "unknown"})
+    return "", 204

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, request
 from sqlalchemy import select
 
-from models import PROFILE, VACANCY, Profile, Vacancy
+from models import BY_EMPLOYER, BY_SEEKER, PROFILE, VACANCY, Profile, Vacancy
 from models.queries import latest_run, ranking
 
 from ..constants import TOKEN_PREFIX
 from ..extensions import db_session, knowledge, settings
+from ..outcomes import dismissed, shown
 from ..responses import (
     CandidateRanking,
+    NotRelevantOut,
     Ranking,
     dump,
     left_out_out,
@@ -49,14 +51,17 @@ def profile_matches(public_id: str):
     s = db_session()
     run = latest_run(s, PROFILE, profile.id)
     locale = request.args.get("lang") or profile.locale
-    matches, other = split_by_relevance([match_out(m, locale, knowledge()) for m in ranking(s, PROFILE, profile.id)],
-                                        settings().relevance_floor)
+    hidden = dismissed(profile.id)
+    rows = [m for m in ranking(s, PROFILE, profile.id) if m.vacancy_id not in hidden]
+    matches, other = split_by_relevance([match_out(m, locale, knowledge()) for m in rows], settings().relevance_floor)
+    shown(PROFILE, rows, BY_SEEKER)
     if ready_now:
         matches = [m for m in matches if m.explanation.ready_now]
         other = [m for m in other if m.explanation.ready_now]
     return dump(Ranking(status=run_status(run, profile.ranked_at), ranked_at=profile.ranked_at,
                         protection=protection_out(profile, locale, knowledge()), matches=matches,
-                        other_work=other, left_out=left_out_out(profile, locale, knowledge())))
+                        other_work=other, left_out=left_out_out(profile, locale, knowledge()),
+                        not_relevant=[NotRelevantOut(vacancy_id=v, reason=r) for v, r in sorted(hidden.items())]))
 
 
 def request_keys() -> list[str]:
@@ -101,6 +106,7 @@ def vacancy_matches(vacancy_id: int):
     rows = ranking(s, VACANCY, vacancy.id)
     people = {p.id: p for p in s.scalars(select(Profile).where(Profile.id.in_([m.profile_id for m in rows])))}
     locale = request.args.get("lang") or vacancy.locale
+    shown(VACANCY, [m for m in rows if m.profile_id in people], BY_EMPLOYER)
     return dump(CandidateRanking(
         status=run_status(run, vacancy.ranked_at), ranked_at=vacancy.ranked_at,
         matches=[match_out(m, locale, knowledge(), people[m.profile_id]) for m in rows if m.profile_id in people]))

@@ -17,6 +17,7 @@ import csv
 import io
 import re
 from collections import Counter
+from datetime import UTC, datetime, time
 
 import rq_dashboard
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
@@ -27,16 +28,17 @@ from flask_wtf.csrf import generate_csrf
 from rq_dashboard.web import setup_rq_connection
 from sqlalchemy import select
 
-from models import VACANCY, Interest, Profile, Vacancy
+from models import BY_IMPORT, VACANCY, Interest, Match, Profile, Vacancy
 from models.queries import ranking
 from worker.queueing import latest_rematch, rematch_progress, start_rematch
 
 from ..auth import admin_required, is_admin, login_manager
 from ..conversations import ACTIVE as SHARED_STATES
+from ..conversations import report, reportable
 from ..extensions import database, db_session, knowledge, redis_conn, settings
 from ..i18n import locale
 from ..responses import candidate_card
-from ..schemas import ProfileIn, VacancyIn, ValidationError, field_errors
+from ..schemas import OutcomeRow, ProfileIn, VacancyIn, ValidationError, field_errors
 from ..security import large_body, safe_cell
 from ..services import create_profile_rows, create_vacancy_rows
 
@@ -107,6 +109,17 @@ PROFILE_COLUMNS = ("summary", "country", "city", "nationalities", "status", "job
 VACANCY_COLUMNS = ("title", "description", "employer", "essential_skills", "optional_skills", "country", "city",
                    "remote", "languages", "education_level", "experience_years", "openings", "accepts_relocation",
                    "locale")
+# What happened to candidates: `candidate_id` as in the vacancy's shortlist CSV; `reason`
+# (only with not_selected) and `date` (YYYY-MM-DD, the day it happened; blank: today) optional.
+OUTCOME_COLUMNS = ("vacancy_id", "candidate_id", "outcome", "reason", "date")
+COLUMNS = {"profiles": PROFILE_COLUMNS, "vacancies": VACANCY_COLUMNS, "outcomes": OUTCOME_COLUMNS}
+REQUIRED = {"profiles": ("country", "consent"), "vacancies": ("title", "country"),
+            "outcomes": ("vacancy_id", "candidate_id", "outcome")}
+
+
+def outcome_row(row: dict) -> dict:
+    """A CSV row of the outcomes import as `OutcomeRow`'s body (a blank cell: not given)."""
+    return {k: v for k, v in row.items() if v}
 
 
 def _reader(text: str) -> csv.DictReader:
@@ -118,8 +131,7 @@ def _reader(text: str) -> csv.DictReader:
 
 def _header_problems(header: list[str], kind: str) -> dict[str, str]:
     """What is wrong with the columns: unknown ones, required ones missing."""
-    columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
-    required = ["country", "consent"] if kind == "profiles" else ["title", "country"]
+    columns, required = COLUMNS[kind], REQUIRED[kind]
     unknown = [h for h in header if h and h not in columns]
     missing = [c for c in required if c not in header]
     detail = {}
@@ -138,7 +150,9 @@ def _row_key(row: dict) -> tuple:
 def _validate_rows(reader: csv.DictReader, kind: str, kb, good: list, errors: list[dict]) -> None:
     """Validate the rows into `good`, or their errors into `errors` (kept when the file breaks off);
     a row that repeats an earlier one is an error too (the same person or post twice)."""
-    model, to_body = (ProfileIn, profile_row) if kind == "profiles" else (VacancyIn, vacancy_row)
+    model, to_body = {"profiles": (ProfileIn, profile_row), "vacancies": (VacancyIn, vacancy_row),
+                      "outcomes": (OutcomeRow, outcome_row)}[kind]
+    context = {"kb": kb, "reportable": reportable} if kind == "outcomes" else {"kb": kb}
     seen: dict[tuple, int] = {}
     for n, row in enumerate(reader, start=1):
         number = reader.line_num   # the file's line, right after multi-line cells too
@@ -153,7 +167,7 @@ def _validate_rows(reader: csv.DictReader, kind: str, kb, good: list, errors: li
             continue
         seen[key] = number
         try:
-            good.append(model.model_validate(to_body(row), context={"kb": kb}))
+            good.append(model.model_validate(to_body(row), context=context))
         except ValidationError as exc:
             errors.append({"row": number, "fields": field_errors(exc, locale(), model)})
 
@@ -263,13 +277,13 @@ def _refused(field: str, message: str, notice: str | None = None) -> dict:
 
 def _kind() -> str:
     kind = request.args.get("kind") or (request.form.get("kind") if request.method == "POST" else None) or "profiles"
-    if kind not in ("profiles", "vacancies"):
+    if kind not in COLUMNS:
         abort(404)
     return kind
 
 
 def _import_page(kind: str, result: dict | None, status: int | None = None):
-    columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
+    columns = COLUMNS[kind]
     status = status or (422 if result and result["errors"] else 200)
     return render_template("admin_import.html", kind=kind, columns=columns, result=result,
                            place=field_place), status
@@ -301,16 +315,25 @@ SAMPLES = {
 }
 
 
+def _outcome_samples() -> list[dict]:
+    """Two outcome rows about the newest candidates ranked (so that they import as they are)."""
+    pairs = db_session().execute(select(Match.vacancy_id, Match.profile_id).where(Match.owner == VACANCY)
+                                 .order_by(Match.id.desc()).limit(2)).all() or [(1, 1), (1, 2)]
+    kinds = [{"outcome": "interview", "reason": "", "date": ""},
+             {"outcome": "not_selected", "reason": "experience", "date": ""}]
+    return [{"vacancy_id": v, "candidate_id": p, **k} for (v, p), k in zip(pairs, kinds, strict=False)]
+
+
 @bp.get("/import/sample.csv")
 @admin_required
 def sample_csv():
     """A CSV to start from: every column, two rows that import as they are."""
     kind = _kind()
-    columns = PROFILE_COLUMNS if kind == "profiles" else VACANCY_COLUMNS
+    columns = COLUMNS[kind]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
-    writer.writerows(SAMPLES[kind])
+    writer.writerows(SAMPLES[kind] if kind in SAMPLES else _outcome_samples())
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=puente-{kind}-sample.csv"})
 
@@ -322,7 +345,7 @@ def import_too_large():
         return None
     kind = request.args.get("kind", "profiles")
     limit = current_app.config["MAX_IMPORT_SIZE"]
-    return _import_page(kind if kind in ("profiles", "vacancies") else "profiles", _refused("file", _too_large(limit)),
+    return _import_page(kind if kind in COLUMNS else "profiles", _refused("file", _too_large(limit)),
                         413)
 
 
@@ -351,8 +374,22 @@ def import_csv():
         return _import_page(kind, {"errors": errors or [{"row": 1, "fields": {"file": _("El archivo no tiene filas.")}}],
                                    "saved": [], "notice": notice})
     # every row is valid: all are saved in one transaction, then queued
-    saved = create_profile_rows(good) if kind == "profiles" else create_vacancy_rows(good)
+    saved = {"profiles": create_profile_rows, "vacancies": create_vacancy_rows, "outcomes": save_outcome_rows}[kind](good)
     return _import_page(kind, {"errors": [], "saved": saved, "notice": notice})
+
+
+def save_outcome_rows(rows: list[OutcomeRow]) -> list[tuple[int, str]]:
+    """Record imported outcomes in one transaction (a conversation the person shared in
+    moves on, as when reported on the page); return (row, what was recorded)."""
+    s = db_session()
+    vacancies = {v.id: v for v in s.scalars(select(Vacancy).where(Vacancy.id.in_({r.vacancy_id for r in rows})))}
+    saved = []
+    for n, row in enumerate(rows, start=2):   # the file's row (after the header)
+        at = datetime.combine(row.date, time(12), tzinfo=UTC) if row.date else None
+        report(vacancies[row.vacancy_id], row.candidate_id, row.outcome, BY_IMPORT, row.reason, at, commit=False)
+        saved.append((n, f"{row.vacancy_id}/{row.candidate_id}: {row.outcome}"))
+    s.commit()
+    return saved
 
 
 def _shared(interest: Interest | None) -> tuple[str, str, str]:
@@ -379,7 +416,7 @@ def shortlist(vacancy_id: int):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["rank", "score", "ready_now", "job_titles", "skills", "experience_years", "education_level",
-                     "languages", "city", "country", "interest", "contact", "message"])
+                     "languages", "city", "country", "interest", "contact", "message", "candidate_id"])
     for m in rows:
         p = people.get(m.profile_id)
         if p is None:
@@ -389,7 +426,7 @@ def shortlist(vacancy_id: int):
             m.rank, m.score, (m.explanation or {}).get("ready_now", ""), "; ".join(card["job_titles"]),
             "; ".join(card["skills"]), card["experience_years"], card["education_level"] or "",
             "; ".join(f"{lang['code']}:{lang['level']}" for lang in card["languages"]), card["city"],
-            card["country"], *_shared(interests.get(m.profile_id)))])
+            card["country"], *_shared(interests.get(m.profile_id)), m.profile_id)])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=puente-shortlist-{vacancy.id}.csv"})
 

@@ -8,11 +8,12 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from models import PROFILE, SHAREABLE, Match, Profile, Vacancy
+from models import NOT_RELEVANT, PROFILE, SHAREABLE, Match, Profile, Vacancy
 
 from ..conversations import Refused, decline, find, share, withdraw
 from ..extensions import db_session, knowledge
 from ..i18n import locale
+from ..outcomes import dismissed, not_relevant, opened, reason_labels, relevant_again
 from ..responses import dump, match_out
 from ..schemas import ApplicationIn, ValidationError, field_errors
 from ..security import submission_limit
@@ -43,7 +44,10 @@ def render_vacancy(profile: Profile, vacancy: Vacancy, errors: dict | None = Non
     row = s.scalars(select(Match).where(Match.owner == PROFILE, Match.profile_id == profile.id,
                                         Match.vacancy_id == vacancy.id)).first()
     match = dump(match_out(row, locale(), knowledge())) if row is not None else None
+    if row is not None and request.method == "GET":
+        opened(profile, vacancy.id)
     return render_template("application.html", profile=profile, vacancy=vacancy, match=match,
+                           dismissed=vacancy.id in dismissed(profile.id), reasons=reason_labels(NOT_RELEVANT),
                            conversation=find(vacancy.id, profile.id), errors=errors or {}, form=form or {},
                            parts=[(part, share_labels()[part]) for part in SHAREABLE],
                            refused=REFUSED[refused]() if refused else None,
@@ -105,6 +109,27 @@ def withdraw_application(public_id: str, vacancy_id: int):
         return render_vacancy(profile, vacancy, status=409, refused=exc.reason)
     return redirect(url_for("applications.vacancy", public_id=public_id, vacancy_id=vacancy_id, withdrawn=1)
                     + "#conversacion")
+
+
+@bp.post("/<public_id>/vacancies/<int:vacancy_id>/not-relevant")
+@submission_limit
+def mark_not_relevant(public_id: str, vacancy_id: int):
+    """The person says this match is not for them (a reason from the list, or none): it
+    leaves their list; the vacancy's page lets them bring it back."""
+    profile, vacancy = profile_or_404(public_id), vacancy_or_404(vacancy_id)
+    reason = request.form.get("reason") or None
+    if reason is not None and reason not in reason_labels(NOT_RELEVANT):
+        abort(400)
+    not_relevant(profile, vacancy.id, reason)
+    return redirect(url_for("profiles.show", public_id=public_id, dismissed=1) + "#coincidencias")
+
+
+@bp.post("/<public_id>/vacancies/<int:vacancy_id>/relevant")
+def mark_relevant(public_id: str, vacancy_id: int):
+    """The person takes back their "not for me": the match is in their list again."""
+    profile, vacancy = profile_or_404(public_id), vacancy_or_404(vacancy_id)
+    relevant_again(profile, vacancy.id)
+    return redirect(url_for("profiles.show", public_id=public_id) + "#coincidencias")
 
 
 __all__ = ["bp", "render_vacancy", "share_labels"]

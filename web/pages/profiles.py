@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from pydantic import TypeAdapter
 from sqlalchemy import select
 
-from models import PROFILE, Interest, Profile, Vacancy
+from models import BY_SEEKER, NOT_RELEVANT, PROFILE, Interest, Profile, Vacancy
 from models.queries import latest_run, profile_by_public_id, ranking
 
 from ..constants import MAX_ID
@@ -14,12 +14,14 @@ from ..conversations import Refused, decline, for_profile, share
 from ..extensions import db_session, knowledge, settings
 from ..i18n import locale
 from ..mail import send_private_link, valid_address
+from ..outcomes import dismissed, history, reason_labels, shown
 from ..responses import (
     ProfileExport,
     dump,
     interest_out,
     left_out_out,
     match_out,
+    outcome_out,
     profile_out,
     protection_out,
     run_status,
@@ -142,7 +144,8 @@ def export(public_id: str):
     profile = profile_or_404(public_id)
     body = ProfileExport(**dict(profile_out(profile, latest_run(s, PROFILE, profile.id))),
                          matches=[match_out(m, locale(), knowledge()) for m in ranking(s, PROFILE, profile.id)],
-                         interests=[interest_out(row, vacancy) for row, vacancy in for_profile(profile)])
+                         interests=[interest_out(row, vacancy) for row, vacancy in for_profile(profile)],
+                         outcomes=[outcome_out(row) for row in history(profile.id)])
     response = jsonify(dump(body))
     response.headers["Content-Disposition"] = "attachment; filename=puente-profile.json"
     response.headers["Cache-Control"] = "no-store"
@@ -205,14 +208,21 @@ def show(public_id: str):
     run = latest_run(s, PROFILE, profile.id)
     rows = ranking(s, PROFILE, profile.id)
     vacancies = {v.id: v for v in s.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))}
+    hidden = dismissed(profile.id)   # "not for me": out of the list until taken back
+    rows = [m for m in rows if m.vacancy_id in vacancies]
     matches, other = split_by_relevance([match_out(m, locale(), knowledge()) for m in rows
-                                         if m.vacancy_id in vacancies], settings().relevance_floor)
+                                         if m.vacancy_id not in hidden], settings().relevance_floor)
     conversations = for_profile(profile)
+    shown(PROFILE, [m for m in rows if m.vacancy_id not in hidden], BY_SEEKER)
     return render_template("profile.html", profile=profile, run=run, status=run_status(run, profile.ranked_at),
                            protection=protection_out(profile, locale(), knowledge()),
                            matches=[(dump(m), vacancies[m.vacancy_id]) for m in matches],
                            other_work=[(dump(m), vacancies[m.vacancy_id]) for m in other],
                            only_ready=request.args.get("ready") == "1",
+                           dismissed=[(vacancies[m.vacancy_id], hidden[m.vacancy_id]) for m in rows
+                                      if m.vacancy_id in hidden],
+                           not_relevant_reasons=reason_labels(NOT_RELEVANT),
+                           just_dismissed=request.args.get("dismissed") == "1",
                            left_out=left_out_out(profile, locale(), knowledge()), conversations=conversations, by_vacancy={v.id: c for c, v in conversations},
                            is_new=request.args.get("new") == "1",
                            confirm=request.args.get("confirm") == "1", saved=request.args.get("saved") == "1",

@@ -7,15 +7,28 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from models import EMPLOYER, INTERESTED, NOT_SELECTED, VACANCY, Interest, Profile, Vacancy, utcnow
+from models import (
+    ADMIN,
+    BY_CASE_WORKER,
+    BY_EMPLOYER,
+    EMPLOYER,
+    NOT_SELECTED,
+    VACANCY,
+    Interest,
+    Profile,
+    Vacancy,
+    utcnow,
+)
+from models.outcome import NOT_SELECTED_EVENT
 from models.queries import latest_run, ranking
 from worker.queueing import enqueue_match
 
 from ..auth import owns
 from ..constants import MAX_ID
-from ..conversations import ACTIVE, Refused, ask, decide, for_vacancy, mark_seen
+from ..conversations import ACTIVE, DECISIONS, Refused, ask, decide, for_vacancy, mark_seen
 from ..extensions import db_session, knowledge, redis_conn, settings
 from ..i18n import locale
+from ..outcomes import reason_labels, shown
 from ..responses import candidate_card, dump, match_out, run_status
 from ..schemas import VacancyIn, ValidationError, field_errors
 from ..security import limiter, submission_limit
@@ -66,16 +79,19 @@ def show(vacancy_id: int):
     employer_view = owner and not (current_user.is_authenticated and current_user.role == "admin"
                                    and not vacancy.owner_key_matches(key))
     run = latest_run(s, VACANCY, vacancy.id)
-    matches, applications = _candidates(vacancy) if owner else ([], [])   # only for the poster (key or account)
+    matches, applications, rows = _candidates(vacancy) if owner else ([], [], [])   # only for the poster (key or account)
     if employer_view:
         mark_seen([a[0] for a in applications])
+    if owner:
+        shown(VACANCY, rows, BY_EMPLOYER if employer_view else BY_CASE_WORKER)
     return render_template("vacancy.html", vacancy=vacancy, run=run, status=run_status(run, vacancy.ranked_at),
+                           not_selected_reasons=reason_labels(NOT_SELECTED_EVENT),
                            matches=matches, applications=applications, owner=owner,
                            key=key if vacancy.owner_key_matches(key) else None, show_contact=employer_view,
                            is_new=request.args.get("new") == "1", delayed=request.args.get("delayed") == "1")
 
 
-def _candidates(vacancy: Vacancy) -> tuple[list, list]:
+def _candidates(vacancy: Vacancy) -> tuple[list, list, list]:
     """The vacancy's ranked candidates, each with its conversation if any; and the people who
     shared their details (applied, or accepted the employer's interest), newest first, with
     their rank and match if they are in the ranking."""
@@ -90,7 +106,7 @@ def _candidates(vacancy: Vacancy) -> tuple[list, list]:
     applications = [(talks[pid], people[pid], candidate_card(people[pid]), *ranked.get(pid, (None, None)))
                     for pid in applied if pid in people]
     applications.sort(key=lambda a: a[0].decided_at or a[0].created_at, reverse=True)
-    return matches, applications
+    return matches, applications, [m for m in rows if m.profile_id in people]
 
 
 def _owned(vacancy_id: int) -> tuple[Vacancy, str | None]:
@@ -137,14 +153,22 @@ def interest(vacancy_id: int):
 
 @bp.post("/<int:vacancy_id>/applications/<int:interest_id>")
 def decide_application(vacancy_id: int, interest_id: int):
-    """The employer's answer to an application (or to a contact shared): interested, or not selected."""
+    """The employer's (or a case worker's) answer to an application, or what happened next:
+    interested, interview, hired, not selected (with an optional reason from the list)."""
     vacancy, key = _owned(vacancy_id)
     row = db_session().get(Interest, interest_id) if interest_id <= MAX_ID else None
     wanted = request.form.get("status")
-    if row is None or row.vacancy_id != vacancy.id or wanted not in (INTERESTED, NOT_SELECTED):
+    reason = request.form.get("reason") or None
+    if row is None or row.vacancy_id != vacancy.id or wanted not in DECISIONS:
         abort(404)
+    if wanted != NOT_SELECTED:
+        reason = None
+    elif reason is not None and reason not in reason_labels(NOT_SELECTED_EVENT):
+        abort(400)
+    by = BY_CASE_WORKER if current_user.is_authenticated and current_user.role == ADMIN and not \
+        vacancy.owner_key_matches(key) else BY_EMPLOYER
     try:
-        decide(row, wanted)
+        decide(row, wanted, by, reason)
     except Refused:   # withdrawn meanwhile: the page shows it
         pass
     return _back(vacancy, key, f"#a{row.profile_id}")

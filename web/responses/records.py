@@ -16,7 +16,18 @@ from matching.eligibility import (
     protection,
 )
 from matching.scoring import PRIVATE_EXPLANATION, other_trade
-from models import PROFILE, RUN_STATUSES, Match, MatchRun, Profile, Vacancy
+from models import (
+    CONVERSATION_STATES,
+    NOT_RELEVANT_REASONS,
+    OUTCOME_KINDS,
+    PROFILE,
+    REPORTERS,
+    RUN_STATUSES,
+    Match,
+    MatchRun,
+    Profile,
+    Vacancy,
+)
 
 from .common import (
     EducationLevel,
@@ -36,6 +47,8 @@ __all__ = [
     "InterestOut",
     "JobOut",
     "LeftOutOut",
+    "NotRelevantOut",
+    "OutcomeOut",
     "ProfileExport",
     "ProfileMatch",
     "ProfileOut",
@@ -48,6 +61,7 @@ __all__ = [
     "interest_out",
     "left_out_out",
     "match_out",
+    "outcome_out",
     "profile_out",
     "protection_out",
     "run_out",
@@ -57,6 +71,8 @@ __all__ = [
 ]
 
 RunStatus = Literal[tuple(RUN_STATUSES)]  # type: ignore[valid-type]
+ConversationStatus = Literal[tuple(CONVERSATION_STATES)]  # type: ignore[valid-type]
+OutcomeKind = Literal[tuple(OUTCOME_KINDS)]  # type: ignore[valid-type]
 
 
 class RunOut(Out):
@@ -394,6 +410,11 @@ def left_out_out(p: Profile, locale: str, kb) -> list[LeftOutOut]:
     return [LeftOutOut(**describe_left_out(kb, g, locale)) for g in p.left_out or ()]
 
 
+class NotRelevantOut(Out):
+    vacancy_id: int
+    reason: Literal[tuple(NOT_RELEVANT_REASONS)] | None  # type: ignore[valid-type]
+
+
 class Ranking(Out):
     status: RunStatus
     ranked_at: Time | None
@@ -404,6 +425,8 @@ class Ranking(Out):
     other_work: list[ProfileMatch] = Field(default_factory=list)
     # Jobs close to the profile that the mobility rules left out, grouped by why.
     left_out: list[LeftOutOut] = Field(default_factory=list)
+    # Matches the person said are not for them (out of `matches` until taken back).
+    not_relevant: list[NotRelevantOut] = Field(default_factory=list)
 
 
 class CandidateRanking(Out):
@@ -421,7 +444,7 @@ class InterestOut(Out):
     vacancy_title: str
     organisation: str | None
     started_by: Literal["employer", "seeker"]
-    status: Literal["pending", "declined", "shared", "seen", "interested", "not_selected", "withdrawn"]
+    status: ConversationStatus
     contact_shared: str | None
     message: str | None
     parts_shared: list[Literal["summary", "jobs", "education"]]
@@ -454,7 +477,7 @@ class ApplicationOut(Out):
     id: int
     profile_id: int
     started_by: Literal["employer", "seeker"]
-    status: Literal["pending", "declined", "shared", "seen", "interested", "not_selected", "withdrawn"]
+    status: ConversationStatus
     contact: str | None
     message: str | None
     summary: str | None = Field(description="Only if the person chose to share it.")
@@ -493,8 +516,24 @@ class Conversations(Out):
     applications: list[InterestOut]
 
 
+class OutcomeOut(Out):
+    """One step after a match (`models.Outcome`), as the person's export shows it."""
+
+    vacancy_id: int
+    kind: OutcomeKind
+    by: Literal[tuple(REPORTERS)]  # type: ignore[valid-type]
+    reason: str | None
+    rank: int | None = Field(description="The match's place in the ranking when it happened.")
+    at: Time
+
+
+def outcome_out(row) -> OutcomeOut:
+    return OutcomeOut(vacancy_id=row.vacancy_id, kind=row.kind, by=row.by, reason=row.reason, rank=row.rank, at=row.at)
+
+
 class ProfileExport(ProfileOut):
     """Everything Puente keeps about a person (the export a person downloads)."""
 
     matches: list[ProfileMatch]
     interests: list[InterestOut]
+    outcomes: list[OutcomeOut] = Field(description="What happened after each match, oldest first.")
