@@ -23,7 +23,7 @@ from pydantic_settings.sources.utils import parse_env_vars
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = Path(__file__).resolve().parent
 
-__all__ = ["CONFIG_DIR", "ROOT", "ConfigError", "Settings", "load_settings", "load_weights"]
+__all__ = ["CONFIG_DIR", "ROOT", "ConfigError", "Learning", "Settings", "load_learning", "load_settings", "load_weights"]
 
 _DEV_SECRET = "dev-only-insecure-secret"
 
@@ -133,6 +133,37 @@ def load_weights(path: Path | None = None) -> dict[str, float]:
     if sum(weights.values()) <= 0:
         raise ConfigError(f"{path}: the weights add up to zero")
     return {k: float(v) for k, v in weights.items()}
+
+
+@dataclass(frozen=True)
+class Learning:
+    """`config/learning.toml`: when a learnt model may replace the weights, and the
+    fairness audit's thresholds."""
+
+    min_gain: float
+    min_good: int
+    min_lists: int
+    newer_share: float
+    min_count: int
+    max_widening: float
+    thresholds: dict[str, float]
+
+
+def load_learning(path: Path | None = None) -> Learning:
+    """Load and check `config/learning.toml`."""
+    path = path or CONFIG_DIR / "learning.toml"
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    try:
+        learning, fairness = data["learning"], data["fairness"]
+        out = Learning(float(learning["min_gain"]), int(learning["min_good"]), int(learning["min_lists"]),
+                       float(learning["newer_share"]), int(fairness["min_count"]), float(fairness["max_widening"]),
+                       {k: float(v) for k, v in fairness["thresholds"].items()})
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: {exc!r}") from None
+    if not 0 < out.newer_share < 1 or out.min_count < 1:
+        raise ConfigError(f"{path}: newer_share must be in (0, 1) and min_count at least 1")
+    return out
 
 
 def _blank_is_unset(raw: object) -> object:

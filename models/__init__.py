@@ -33,6 +33,7 @@ from .outcome import (
     REPORTABLE,
     REPORTERS,
     Outcome,
+    RankingModel,
 )
 from .profile import Profile
 from .token import ApiToken
@@ -80,6 +81,7 @@ __all__ = [
     "MatchRun",
     "Outcome",
     "Profile",
+    "RankingModel",
     "User",
     "Vacancy",
     "upgrade",

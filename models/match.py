@@ -40,6 +40,7 @@ class Match(Base):
     scores: Mapped[dict] = mapped_column(JSONType)
     explanation: Mapped[dict] = mapped_column(JSONType)
     encoder: Mapped[str] = mapped_column(String(100))
+    ranker: Mapped[str | None] = mapped_column(String(40))   # the ranking model's name (`RankingModel`, weights-...)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

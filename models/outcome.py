@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JSONType, UTCDateTime, utcnow
@@ -40,10 +40,34 @@ REASONS = {NOT_SELECTED_EVENT: NOT_SELECTED_REASONS, NOT_RELEVANT: NOT_RELEVANT_
 BY_SEEKER, BY_EMPLOYER, BY_CASE_WORKER, BY_IMPORT = "seeker", "employer", "caseworker", "import"
 REPORTERS = (BY_SEEKER, BY_EMPLOYER, BY_CASE_WORKER, BY_IMPORT)
 
-__all__ = ["ACCEPTED", "APPLIED", "BY_CASE_WORKER", "BY_EMPLOYER", "BY_IMPORT", "BY_SEEKER", "DECLINED_EVENT", "HIRED",
-           "INTERESTED_EVENT", "INTERVIEW", "NOT_RELEVANT", "NOT_RELEVANT_REASONS", "NOT_SELECTED_EVENT",
-           "NOT_SELECTED_REASONS", "OPENED", "OUTCOME_KINDS", "REASONS", "REPORTABLE", "REPORTERS", "SHOWN",
-           "WITHDRAWN_EVENT", "Outcome"]
+__all__ = [
+    "ACCEPTED",
+    "APPLIED",
+    "BY_CASE_WORKER",
+    "BY_EMPLOYER",
+    "BY_IMPORT",
+    "BY_SEEKER",
+    "DECLINED_EVENT",
+    "HIRED",
+    "INTERESTED_EVENT",
+    "INTERVIEW",
+    "LIVE",
+    "NOT_RELEVANT",
+    "NOT_RELEVANT_REASONS",
+    "NOT_SELECTED_EVENT",
+    "NOT_SELECTED_REASONS",
+    "OPENED",
+    "OUTCOME_KINDS",
+    "REASONS",
+    "REJECTED",
+    "REPLACED",
+    "REPORTABLE",
+    "REPORTERS",
+    "SHOWN",
+    "WITHDRAWN_EVENT",
+    "Outcome",
+    "RankingModel",
+]
 
 
 class Outcome(Base):
@@ -70,3 +94,28 @@ class Outcome(Base):
     scores: Mapped[dict | None] = mapped_column(JSONType)
     ranker: Mapped[str | None] = mapped_column(String(40))   # which ranking model had ranked the match
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+LIVE, REJECTED, REPLACED = "live", "rejected", "replaced"
+
+
+class RankingModel(Base):
+    """A combination of the per-dimension scores learnt from outcomes, and whether it ranks.
+
+    At most one is `live` (when none is, the hand-set weights of `config/scoring.toml`
+    rank); every model tried is kept with the figures it was judged by (time-split
+    validation and the fairness audit), so that a case worker sees what weighs and why,
+    and each stored match names the model that ranked it (`Match.ranker`).
+    """
+
+    __tablename__ = "ranking_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    weights: Mapped[dict] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(10))
+    why: Mapped[str] = mapped_column(Text)
+    figures: Mapped[dict] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    live_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    live_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -54,6 +54,9 @@ class Profile(Rankable, Base):
     nationalities: Mapped[list] = mapped_column(JSONType, default=list)
     # A status code of the country the person lives in (config/countries/<cc>.toml).
     legal_status: Mapped[str | None] = mapped_column(String(40))
+    # Self-declared, optional ("woman", "man", "other"): for the fairness audit only, never
+    # for ranking, never shown to employers (`matching.fairness`).
+    gender: Mapped[str | None] = mapped_column(String(8))
     # Skills Puente inferred from a job title that the person said they do not have.
     declined_skills: Mapped[list | None] = mapped_column(JSONType, default=list)
     # Why its last ranking left jobs out, grouped, codes only (matching.eligibility.group_left_out).

@@ -93,10 +93,10 @@ def ranking(session: Session, kind: str, target_id: int) -> list[Match]:
     return list(session.scalars(select(Match).where(Match.owner == kind, col == target_id).order_by(Match.rank)))
 
 
-def _match_row(owner: str, result, rank: int, encoder: str, when: datetime) -> Match:
+def _match_row(owner: str, result, rank: int, encoder: str, when: datetime, ranker: str | None = None) -> Match:
     return Match(owner=owner, profile_id=result.profile_id, vacancy_id=result.vacancy_id, rank=rank,
                  score=result.score, scores=result.scores, explanation=result.explanation,
-                 encoder=encoder, computed_at=when)
+                 encoder=encoder, ranker=ranker, computed_at=when)
 
 
 def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> dict[int, datetime | None]:
@@ -124,13 +124,14 @@ def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> di
 
 
 def replace_ranking(session: Session, kind: str, target_id: int, results: Sequence, encoder: str,
-                    when: datetime | None = None) -> None:
-    """Replace a ranking with `results` (best first), inside the caller's transaction."""
+                    when: datetime | None = None, ranker: str | None = None) -> None:
+    """Replace a ranking with `results` (best first), inside the caller's transaction;
+    `ranker` names the ranking model that combined the scores."""
     when = when or utcnow()
     col = Match.profile_id if kind == PROFILE else Match.vacancy_id
     session.execute(delete(Match).where(Match.owner == kind, col == target_id))
     session.flush()
-    session.add_all(_match_row(kind, r, i, encoder, when) for i, r in enumerate(results, start=1))
+    session.add_all(_match_row(kind, r, i, encoder, when, ranker) for i, r in enumerate(results, start=1))
 
 
 def claim_ranking(session: Session, kind: str, target_id: int, version: datetime, when: datetime,
@@ -194,7 +195,8 @@ def _merged(rows: list[Match], new, changed_id: int, other_attr: str, k: int) ->
     return [item for _, _, item in entries[:k]]
 
 
-def _rewrite(session: Session, owner: str, target: int, entries: list, encoder: str, when: datetime) -> None:
+def _rewrite(session: Session, owner: str, target: int, entries: list, encoder: str, when: datetime,
+             ranker: str | None = None) -> None:
     """Replace a target's ranking with `entries`: kept `Match` rows and new scored pairs."""
     own_col, _ = _COLUMNS[owner]
     session.execute(delete(Match).where(Match.owner == owner, own_col == target))
@@ -203,14 +205,15 @@ def _rewrite(session: Session, owner: str, target: int, entries: list, encoder: 
         if isinstance(item, Match):
             session.add(Match(owner=owner, profile_id=item.profile_id, vacancy_id=item.vacancy_id, rank=rank,
                               score=item.score, scores=item.scores, explanation=item.explanation,
-                              encoder=item.encoder, computed_at=item.computed_at))
+                              encoder=item.encoder, ranker=item.ranker, computed_at=item.computed_at))
         else:
-            session.add(_match_row(owner, item, rank, encoder, when))
+            session.add(_match_row(owner, item, rank, encoder, when, ranker))
 
 
 def merge_into_rankings(session: Session, owner: str, changed_id: int, results: Iterable, k: int,
                         encoder: str, ranked_ids: Iterable[int], scored_only: Iterable[int] | None = None,
-                        read_versions: dict[int, datetime] | None = None, short: set[int] | None = None) -> int:
+                        read_versions: dict[int, datetime] | None = None, short: set[int] | None = None,
+                        ranker: str | None = None) -> int:
     """Bring a changed profile or vacancy into (or out of) the rankings of the other side.
 
     A new vacancy enters the rankings of the profiles it now belongs to (`owner` =
@@ -235,6 +238,7 @@ def merge_into_rankings(session: Session, owner: str, changed_id: int, results: 
             the changed row's entry with nothing to take its place: the pair ranked next,
             which a ranking of its own would hold, was never stored, so their own jobs must
             run again to refill them.
+        ranker: the name of the ranking model that combined the scores.
 
     Returns:
         The number of rankings that changed.
@@ -252,7 +256,7 @@ def merge_into_rankings(session: Session, owner: str, changed_id: int, results: 
     for target in sorted(concerned):
         entries = _merged(current[target], by_target.get(target), changed_id, other_col.key, k)
         if entries is not None:
-            _rewrite(session, owner, target, entries, encoder, when)
+            _rewrite(session, owner, target, entries, encoder, when, ranker)
             changed += 1
             if short is not None and len(current[target]) >= k > len(entries):
                 short.add(target)

@@ -9,8 +9,6 @@ person typed. Only ids and kinds are logged.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from matching.learning import weights_name
 from models import (
     BY_SEEKER,
     NOT_RELEVANT,
@@ -29,6 +28,7 @@ from models import (
     Profile,
     utcnow,
 )
+from models.history import live_model
 from models.outcome import NOT_SELECTED_EVENT, OPENED, SHOWN
 
 from .extensions import db_session, settings
@@ -42,12 +42,10 @@ __all__ = ["dismissed", "history", "not_relevant", "opened", "ranker_id", "reaso
 ONCE = (SHOWN, OPENED, NOT_RELEVANT)
 
 
-def ranker_id(weights: dict[str, float] | None = None) -> str:
-    """The name of the ranking model in use: the hand-set weights of `config/scoring.toml`,
-    named by their values (a change of weights is a new model)."""
-    weights = settings().weights if weights is None else weights
-    digest = hashlib.sha256(json.dumps(sorted(weights.items())).encode()).hexdigest()[:10]
-    return f"weights-{digest}"
+def ranker_id() -> str:
+    """The ranking model in use (an event names the one that ranked its match, else this)."""
+    live = live_model(db_session())
+    return live.name if live is not None else weights_name(settings().weights)
 
 
 def _once_key(kind: str, side: str | None, profile_id: int, vacancy_id: int) -> str:
@@ -64,13 +62,14 @@ def _match(session, profile_id: int, vacancy_id: int, side: str | None) -> Match
 
 
 def _event(profile_id: int, vacancy_id: int, kind: str, by: str, match: Match | None, *, side: str | None = None,
-           reason: str | None = None, at: datetime | None = None) -> Outcome:
+           reason: str | None = None, at: datetime | None = None, in_use: str | None = None) -> Outcome:
     if reason is not None and reason not in REASONS.get(kind, ()):
         raise ValueError(f"no reason {reason!r} for {kind}")
     return Outcome(profile_id=profile_id, vacancy_id=vacancy_id, kind=kind, side=side, by=by, reason=reason,
                    once=_once_key(kind, side, profile_id, vacancy_id) if kind in ONCE else None,
                    rank=match.rank if match else None, score=match.score if match else None,
-                   scores=dict(match.scores) if match else None, ranker=ranker_id(), at=at or utcnow())
+                   scores=dict(match.scores) if match else None, ranker=(match.ranker if match is not None and match.ranker else in_use or ranker_id()),
+                   at=at or utcnow())
 
 
 def record(profile_id: int, vacancy_id: int, kind: str, by: str, *, side: str | None = None,
@@ -113,8 +112,8 @@ def shown(side: str, matches: Sequence[Match], by: str) -> None:
         fresh = sorted((m for k, m in keys.items() if k not in known), key=lambda m: (m.profile_id, m.vacancy_id))
         if not fresh:
             return
-        now = utcnow()
-        s.add_all(_event(m.profile_id, m.vacancy_id, SHOWN, by, m, side=side, at=now) for m in fresh)
+        now, in_use = utcnow(), ranker_id()
+        s.add_all(_event(m.profile_id, m.vacancy_id, SHOWN, by, m, side=side, at=now, in_use=in_use) for m in fresh)
         s.commit()
     except (IntegrityError, SQLAlchemyError):   # a second reader recorded them first, or the database is busy
         s.rollback()

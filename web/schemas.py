@@ -332,6 +332,8 @@ class ProfileIn(_In):
     target_countries: Countries = []
     relocate: bool = False
     status: Annotated[StatusCode | None, BeforeValidator(_blank_to_none)] = None
+    # Optional and self-declared: for the fairness audit only (never ranks, never shown to employers).
+    gender: Annotated[Literal["woman", "man", "other"] | None, BeforeValidator(_blank_to_none)] = None
     consent: Annotated[Literal[True], BeforeValidator(_boolean)]
     locale: Literal["es", "pt", "en"] = "es"
 

@@ -45,7 +45,7 @@ def _profile_fields(data: ProfileIn) -> dict:
         education_country=edu.country if edu else None, education_degree=edu.degree if edu else None,
         education_recognised_in=list(edu.recognised_in) if edu else [],
         country=data.country, city=data.city, target_countries=list(data.target_countries),
-        relocate=data.relocate, nationalities=list(data.nationalities), legal_status=data.status)
+        relocate=data.relocate, nationalities=list(data.nationalities), legal_status=data.status, gender=data.gender)
 
 
 def create_profile(data: ProfileIn) -> tuple[Profile, bool]:

@@ -316,15 +316,16 @@ def _write(m: Matcher, s: Session, kind: str, target_id: int, results: list, oth
     other_kind = VACANCY if kind == PROFILE else PROFILE
     # A vacancy's ranking is what its employer sees: it is stored without what only the
     # person may see (see matching.scoring.for_employer).
-    employer = [for_employer(r, m.settings.weights) for r in results]
+    employer = [for_employer(r, m.weights) for r in results]
     own, theirs = (results, employer) if kind == PROFILE else (employer, results)
     top = rank(own, m.settings.top_k, by=f"{other_kind}_id")
-    replace_ranking(s, kind, target_id, top, m.encoder.version, started)
+    replace_ranking(s, kind, target_id, top, m.encoder.version, started, m.ranker)
     short: set[int] = set()
     changed = merge_into_rankings(s, other_kind, target_id, theirs, m.settings.top_k, m.encoder.version,
                                   ranked,
                                   scored_only=may_change,
-                                  read_versions={o.id: o.updated_at for o in others}, short=short)
+                                  read_versions={o.id: o.updated_at for o in others}, short=short,
+                                  ranker=m.ranker)
     return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed, "short": sorted(short)}
 
 
@@ -369,6 +370,7 @@ def _run(m: Matcher, kind: str, target_id: int, score) -> dict:
     the database; once more, reading every row again, if the store asks to (`_ReadAgain`)."""
     with m.db.session() as s:
         run = mark_running(s, kind, target_id, _job_id(job_id(kind, target_id)))
+        m.use_live_model(s)   # the learnt weights, when a model went live (else config/scoring.toml's)
         # A job queued to give a row a real reach floor ("reach") queues no such jobs in turn:
         # two rows of small reach would otherwise queue each other for ever. Its row scored
         # every row within its reach, the one that queued it included.

@@ -19,8 +19,10 @@ from config.mobility import load_knowledge_base
 from matching import Encoder, load_encoder, score_many
 from matching.esco import current_taxonomy
 from matching.index import TaxonomyIndex, build_index
+from matching.learning import weights_name
 from matching.scoring import other_trade
 from models import Database
+from models.history import live_model
 
 from .candidates import SideIndex
 from .queueing import connect
@@ -50,6 +52,19 @@ class Matcher:
         self._knowledge = None
         self._indexes: dict = {}
         self._queue_conn = None
+        # The weights that combine the scores and the name of their model: the hand-set ones
+        # until a learnt model is live (`use_live_model`, at the start of every job).
+        self.weights: dict[str, float] = dict(settings.weights)
+        self.ranker: str = weights_name(settings.weights)
+
+    def use_live_model(self, session) -> None:
+        """Combine with the live learnt model's weights (`models.RankingModel`), or with
+        the hand-set ones when none is live: one indexed read per job."""
+        live = live_model(session)
+        if live is None:
+            self.weights, self.ranker = dict(self.settings.weights), weights_name(self.settings.weights)
+        elif live.name != self.ranker:
+            self.weights, self.ranker = {k: float(v) for k, v in live.weights.items()}, live.name
 
     @property
     def encoder(self) -> Encoder:
@@ -106,7 +121,7 @@ class Matcher:
         otherwise be matches: over PUENTE_MIN_SCORE, and not another trade below the
         relevance floor (`matching.scoring.other_trade`)."""
         blocked: list | None = [] if left_out is not None else None
-        results = score_many(pairs, self.encoder.calibration, self.settings.weights, self.knowledge, blocked)
+        results = score_many(pairs, self.encoder.calibration, self.weights, self.knowledge, blocked)
         if left_out is not None:
             left_out.extend(r.explanation["reasons"] for r in blocked
                             if r.score >= self.settings.min_score

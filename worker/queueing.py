@@ -20,7 +20,7 @@ from models.queries import open_run
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JOBS", "connect", "enqueue_match", "enqueue_matches", "enqueue_reconcile", "job_id", "jobs_gone",
+__all__ = ["JOBS", "connect", "enqueue_learning", "enqueue_match", "enqueue_matches", "enqueue_reconcile", "job_id", "jobs_gone",
            "latest_rematch", "rematch_progress", "start_rematch"]
 
 JOBS = {PROFILE: "worker.jobs.match_profile", VACANCY: "worker.jobs.match_vacancy"}
@@ -176,6 +176,16 @@ def enqueue_reconcile(conn: Redis, settings) -> None:
     Queue(settings.queue_name, connection=conn).enqueue(
         "worker.jobs.reconcile", job_id="reconcile", job_timeout=settings.job_timeout,
         failure_ttl=settings.failed_job_ttl, result_ttl=settings.result_ttl, description="reconcile rankings")
+
+
+def enqueue_learning(conn: Redis, settings) -> bool:
+    """Queue one learning pass (`worker.learning.learn_weights`); False when one waits already."""
+    if _status(conn, "learn-weights") in _WAITING:
+        return False
+    Queue(settings.queue_name, connection=conn).enqueue(
+        "worker.learning.learn_weights", job_id="learn-weights", job_timeout=settings.job_timeout * 4,
+        failure_ttl=settings.failed_job_ttl, result_ttl=settings.result_ttl, description="learn the weights")
+    return True
 
 
 # --- Bulk re-matching (the chunks are `worker.rematch.rematch_chunk` jobs) ---------------

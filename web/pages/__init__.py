@@ -10,12 +10,12 @@ from flask_babel import format_date, format_datetime, format_decimal, format_per
 from matching.explain import country_in, country_name, language_name
 
 from ..i18n import locale
-from . import accounts, admin, applications, errors, home, insights, profiles, vacancies
+from . import accounts, admin, applications, errors, home, insights, learning, profiles, vacancies
 from .forms import EDUCATION_LABELS, LEVEL_SHORT
 
 __all__ = ["errors", "occupation_label", "register_pages"]
 
-BLUEPRINTS = (home, profiles, applications, vacancies, accounts, admin, insights)
+BLUEPRINTS = (home, profiles, applications, vacancies, accounts, admin, learning, insights)
 
 
 def register_pages(app: Flask) -> None:

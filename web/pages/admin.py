@@ -84,6 +84,7 @@ def profile_row(row: dict) -> dict:
         "languages": [{"code": c, "level": lv or "native"} for c, lv in _pairs(row.get("languages", ""))],
         "target_countries": _list(row.get("target_countries", "")), "relocate": _bool(row.get("relocate", "")),
         "consent": _bool(row.get("consent", "")) or None, "locale": row.get("locale", "") or "es",
+        "gender": row.get("gender", "") or None,
     }
     if row.get("education_level"):
         data["education"] = {"level": row["education_level"], "country": row.get("education_country", ""),
@@ -105,7 +106,7 @@ def vacancy_row(row: dict) -> dict:
 
 PROFILE_COLUMNS = ("summary", "country", "city", "nationalities", "status", "jobs", "skills", "languages",
                    "education_level", "education_country", "education_field", "target_countries", "relocate",
-                   "consent", "locale")
+                   "consent", "locale", "gender")
 VACANCY_COLUMNS = ("title", "description", "employer", "essential_skills", "optional_skills", "country", "city",
                    "remote", "languages", "education_level", "experience_years", "openings", "accepts_relocation",
                    "locale")

@@ -89,7 +89,7 @@ def profile_labels() -> dict[str, str]:
               "skills": _("Habilidades"), "target_countries": _("Países donde le gustaría trabajar"),
               "education-level": _("Nivel de estudios"), "education-field": _("Carrera o área"),
               "education-country": _("País donde estudió"), "nationality-0": _("Nacionalidad"),
-              "nationality-1": _("Segunda nacionalidad"), "status": _("Situación migratoria"),
+              "nationality-1": _("Segunda nacionalidad"), "status": _("Situación migratoria"), "gender": _("Género"),
               "consent": _("Consentimiento"), "languages": _("Idiomas"), "nationalities": _("Nacionalidad"),
               "email": _("Correo electrónico")}
     words = {"title": _("cargo"), "years": _("años"), "country": _("país"), "description": _("qué hacía")}
@@ -174,7 +174,7 @@ def profile_from_form(form) -> tuple[dict, dict[str, str]]:
         "country": form.get("country", ""), "city": form.get("city", ""),
         "target_countries": form.getlist("target_countries"), "relocate": _checked(form, "relocate"),
         "nationalities": [n for n in (form.get("nationality-0", ""), form.get("nationality-1", "")) if n],
-        "status": _status(form), "locale": locale(),
+        "status": _status(form), "gender": form.get("gender", ""), "locale": locale(),
     }
     if _checked(form, "consent"):
         data["consent"] = True
@@ -214,6 +214,8 @@ def profile_to_form(profile):
     items += [(f"nationality-{i}", code) for i, code in enumerate(p.nationalities[:2])]
     if p.status:
         items.append(("status", f"{p.country}:{p.status}"))
+    if p.gender:
+        items.append(("gender", p.gender))
     return MultiDict(items)
 
 

@@ -143,6 +143,8 @@ class ProfileOut(Out):
     relocate: bool
     nationalities: list[str]
     status: str | None
+    gender: Literal["woman", "man", "other"] | None = Field(
+        None, description="Self-declared, optional: used only for the fairness audit; never ranks, never shown to employers.")
     # Skills Puente inferred from a job title that the person said they do not have.
     declined_skills: list[str] = Field(default_factory=list)
     consent: ConsentOut
@@ -159,7 +161,7 @@ def profile_out(p: Profile, run: MatchRun | None) -> ProfileOut:
     return ProfileOut(
         id=p.public_id, locale=p.locale, summary=p.summary, jobs=p.jobs, skills=p.skills, languages=p.languages,
         education=education, country=p.country, city=p.city, target_countries=p.target_countries,
-        relocate=p.relocate, nationalities=p.nationalities, status=p.legal_status,
+        relocate=p.relocate, nationalities=p.nationalities, status=p.legal_status, gender=p.gender,
         declined_skills=p.declined_skills or [],
         consent=ConsentOut(scope=p.consent_scope, version=p.consent_version, given_at=p.consent_at),
         created_at=p.created_at, updated_at=p.updated_at, matching=run_out(run, p.ranked_at))

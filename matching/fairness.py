@@ -1,0 +1,236 @@
+"""Is matching fair to migrants and host-community members, to women and men? (issue 17)
+
+Measured on what people were shown and what came of it, per country of the vacancy and
+overall, for two comparisons: migrants (no nationality of the country they live in) against
+host-community members, and women against men (self-declared, optional, used for nothing
+else). For each:
+
+- exposure: how high each group is shown in employers' candidate lists, as the mean of
+  1 / log2(1 + rank) (position-discounted exposure), compared within the same lists;
+- interest rate and hire rate among comparable matches: the share of shown pairs that the
+  employer went on with (interest, interview or hire) or hired, compared within bands of
+  the combined score (a group shown lower is not counted as treated worse for that alone);
+- score gap at equal skills: the combined score's difference between the groups within
+  the same list and band of the skills dimension, with the dimensions that make it.
+
+Every gap comes with its bootstrap standard error (people resampled) and a 95 % interval; a
+gap is flagged when it is at least its threshold and significant at 5 % after Holm's
+correction over every figure of the audit (two dozen gaps are read at once: without the
+correction, a fair world would show a "significant" gap every other time). A group with
+fewer than `min_count` people in a cell is withheld (the figure could point at one person).
+
+Pure: records in, figures out.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+__all__ = ["ATTRIBUTES", "METRICS", "Finding", "Record", "audit", "score_gap"]
+
+# The comparisons: attribute -> (the group watched for disadvantage, the reference group).
+ATTRIBUTES = {"migrant": ("migrant", "host"), "gender": ("woman", "man")}
+METRICS = ("exposure", "interest_rate", "hire_rate", "score_gap_equal_skills")
+BANDS = 5
+
+
+@dataclass(frozen=True)
+class Record:
+    """One pair shown in an employer's candidate list, and what came of it.
+
+    Attributes:
+        person: the profile's id (the bootstrap resamples people).
+        list_id: the list it was shown in (the vacancy).
+        country: the vacancy's country.
+        rank: its place in the list when shown.
+        score: its combined score; scores: the per-dimension scores.
+        groups: attribute -> group ("migrant": "migrant" | "host"; "gender": "woman" |
+            "man"); an attribute not known for the person is absent.
+        interest: the employer went on (interest, interview or hire); hired: hired.
+    """
+
+    person: int
+    list_id: str
+    country: str
+    rank: int
+    score: float
+    scores: Mapping[str, float]
+    groups: Mapping[str, str]
+    interest: bool
+    hired: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One gap: `value` is the watched group's figure minus the reference group's (negative:
+    the watched group fares worse), with its 95 % interval (bootstrap standard error); None
+    where withheld."""
+
+    country: str          # a country code, or "all"
+    attribute: str
+    metric: str
+    watched: str
+    reference: str
+    n_watched: int
+    n_reference: int
+    watched_value: float | None
+    reference_value: float | None
+    value: float | None
+    low: float | None
+    high: float | None
+    flagged: bool
+    withheld: bool
+    drivers: Mapping[str, float] | None = None   # score gap: each dimension's share of it
+    p: float = 1.0                               # two-sided, before the correction
+
+
+def _exposure(rank: np.ndarray) -> np.ndarray:
+    return 1.0 / np.log2(1.0 + rank)
+
+
+def _bands(values: np.ndarray, n: int = BANDS) -> np.ndarray:
+    edges = np.quantile(values, np.linspace(0, 1, n + 1)[1:-1]) if len(values) else []
+    return np.searchsorted(edges, values, side="right")
+
+
+def _stratified_gap(value: np.ndarray, watched: np.ndarray, strata: np.ndarray) -> tuple[float, float, float] | None:
+    """The watched group's mean minus the reference's within each stratum, averaged with
+    weights n_w n_r / (n_w + n_r) (Mantel-Haenszel); also the two groups' overall means."""
+    num = den = 0.0
+    for s in np.unique(strata):
+        here = strata == s
+        a, b = value[here & watched], value[here & ~watched]
+        if len(a) and len(b):
+            w = len(a) * len(b) / (len(a) + len(b))
+            num += w * (a.mean() - b.mean())
+            den += w
+    if den == 0:
+        return None
+    return num / den, float(value[watched].mean()), float(value[~watched].mean())
+
+
+def _metric(metric: str, recs: Sequence[Record], watched: np.ndarray) -> tuple[float, float, float] | None:
+    if metric == "exposure":
+        value = _exposure(np.array([r.rank for r in recs], dtype=float))
+        strata = np.array([hash(r.list_id) for r in recs])
+    elif metric in ("interest_rate", "hire_rate"):
+        value = np.array([r.interest if metric == "interest_rate" else r.hired for r in recs], dtype=float)
+        strata = _bands(np.array([r.score for r in recs]))
+    else:
+        value = np.array([r.score for r in recs])
+        skills = np.array([r.scores.get("skills", 0.0) for r in recs])
+        strata = np.array([hash((r.list_id, int(b))) for r, b in zip(recs, _bands(skills), strict=True)])
+    return _stratified_gap(value, watched, strata)
+
+
+def score_gap(recs: Sequence[Record], attribute: str, weights: Mapping[str, float]) -> float | None:
+    """The score gap at equal skills if the pairs were scored with `weights` (to audit a
+    learnt model before it may rank anyone)."""
+    from .scoring import combine
+
+    watched_group, reference = ATTRIBUTES[attribute]
+    rescored = [Record(r.person, r.list_id, r.country, r.rank, combine(r.scores, weights), r.scores, r.groups,
+                       r.interest, r.hired) for r in recs if r.groups.get(attribute) in (watched_group, reference)]
+    if not rescored:
+        return None
+    watched = np.array([r.groups[attribute] == watched_group for r in rescored])
+    gap = _metric("score_gap_equal_skills", rescored, watched)
+    return None if gap is None else gap[0]
+
+
+def _drivers(recs: Sequence[Record], watched: np.ndarray) -> dict[str, float]:
+    """Each dimension's gap at equal skills (watched minus reference): what makes the score gap."""
+    skills = np.array([r.scores.get("skills", 0.0) for r in recs])
+    strata = np.array([hash((r.list_id, int(b))) for r, b in zip(recs, _bands(skills), strict=True)])
+    out = {}
+    for d in sorted({d for r in recs for d in r.scores}):
+        here = np.array([d in r.scores for r in recs])
+        if here.sum() < 2:
+            continue
+        gap = _stratified_gap(np.array([r.scores.get(d, 0.0) for r in recs])[here], watched[here], strata[here])
+        if gap is not None:
+            out[d] = round(gap[0], 4)
+    return out
+
+
+def _bootstrap(metric: str, recs: Sequence[Record], watched: np.ndarray, rounds: int,
+               rng: np.random.Generator) -> float:
+    """The gap's standard error, people resampled (NaN when no resample has both groups)."""
+    people = sorted({r.person for r in recs})
+    rows: dict[int, list[int]] = {}
+    for i, r in enumerate(recs):
+        rows.setdefault(r.person, []).append(i)
+    gaps = []
+    for _ in range(rounds):
+        pick = [i for p in rng.choice(people, size=len(people)) for i in rows[p]]
+        gap = _metric(metric, [recs[i] for i in pick], watched[pick])
+        if gap is not None:
+            gaps.append(gap[0])
+    return float(np.std(gaps, ddof=1)) if len(gaps) > 1 else math.nan
+
+
+def _finding(country: str, attribute: str, metric: str, recs: Sequence[Record], thresholds: Mapping[str, float],
+             min_count: int, rounds: int, rng: np.random.Generator) -> Finding:
+    watched_group, reference = ATTRIBUTES[attribute]
+    recs = [r for r in recs if r.groups.get(attribute) in (watched_group, reference)]
+    watched = np.array([r.groups[attribute] == watched_group for r in recs], dtype=bool)
+    n_w = len({r.person for r, w in zip(recs, watched, strict=True) if w})
+    n_r = len({r.person for r, w in zip(recs, watched, strict=True) if not w})
+    empty = Finding(country, attribute, metric, watched_group, reference, n_w, n_r, None, None, None, None, None,
+                    False, True)
+    if min(n_w, n_r) < min_count:
+        return empty
+    gap = _metric(metric, recs, watched)
+    if gap is None:
+        return empty
+    se = _bootstrap(metric, recs, watched, rounds, rng)
+    value = gap[0]
+    p = 2.0 * (1.0 - _normal_cdf(abs(value) / se)) if se > 0 else 1.0   # no spread to judge by: no flag
+    drivers = _drivers(recs, watched) if metric == "score_gap_equal_skills" else None
+    return Finding(country, attribute, metric, watched_group, reference, n_w, n_r, round(gap[1], 4),
+                   round(gap[2], 4), round(value, 4), round(value - 1.96 * se, 4), round(value + 1.96 * se, 4),
+                   abs(value) >= thresholds[metric], False, drivers, p)
+
+
+def _normal_cdf(z: float) -> float:
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+def _holm(findings: list[Finding], alpha: float) -> list[Finding]:
+    """Flag the findings large enough (`flagged` on entry) that stay significant after
+    Holm's step-down correction over every finding shown."""
+    shown = sorted((f for f in findings if not f.withheld), key=lambda f: f.p)
+    keep, m = set(), len(shown)
+    for i, f in enumerate(shown):
+        if f.p > alpha / (m - i):
+            break
+        keep.add(id(f))
+    return [replace(f, flagged=f.flagged and id(f) in keep) for f in findings]
+
+
+def audit(records: Sequence[Record], thresholds: Mapping[str, float], min_count: int, rounds: int = 200,
+          seed: int = 0, alpha: float = 0.05) -> list[Finding]:
+    """Every gap, per country (of the vacancy) and overall, per attribute and metric.
+
+    Args:
+        records: the pairs shown in employers' lists, with what came of them.
+        thresholds: per metric, the smallest gap worth a flag.
+        min_count: the fewest people of each group for a figure to be shown.
+        rounds: bootstrap rounds; seed: its seed (the audit is reproducible).
+        alpha: the family-wise error rate of the flags (Holm over every finding).
+
+    Returns:
+        Findings: "all" first, then countries in code order.
+    """
+    rng = np.random.default_rng(seed)
+    countries = ["all", *sorted({r.country for r in records})]
+    out = []
+    for country in countries:
+        here = list(records) if country == "all" else [r for r in records if r.country == country]
+        for attribute in ATTRIBUTES:
+            for metric in METRICS:
+                out.append(_finding(country, attribute, metric, here, thresholds, min_count, rounds, rng))
+    return _holm(out, alpha)
