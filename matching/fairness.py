@@ -10,13 +10,15 @@ else). For each:
 - interest rate and hire rate among comparable matches: the share of shown pairs that the
   employer went on with (interest, interview or hire) or hired, compared within bands of
   the combined score (a group shown lower is not counted as treated worse for that alone);
+  a rate gap matters when it is large in points or when the watched group's rate is under
+  four fifths of the reference group's (the four-fifths rule of employment audits);
 - score gap at equal skills: the combined score's difference between the groups within
   the same list and band of the skills dimension, with the dimensions that make it.
 
 Every gap comes with its bootstrap standard error (people resampled) and a 95 % interval; a
-gap is flagged when it is at least its threshold and significant at 5 % after Holm's
-correction over every figure of the audit (two dozen gaps are read at once: without the
-correction, a fair world would show a "significant" gap every other time). A group with
+gap is flagged when it is at least its threshold and significant with the false discovery
+rate over every figure of the audit held at 5 % (Benjamini-Hochberg: two dozen gaps are read
+at once; without a correction, a fair world would show a "significant" gap every other time). A group with
 fewer than `min_count` people in a cell is withheld (the figure could point at one person).
 
 Pure: records in, figures out.
@@ -192,22 +194,35 @@ def _finding(country: str, attribute: str, metric: str, recs: Sequence[Record], 
     drivers = _drivers(recs, watched) if metric == "score_gap_equal_skills" else None
     return Finding(country, attribute, metric, watched_group, reference, n_w, n_r, round(gap[1], 4),
                    round(gap[2], 4), round(value, 4), round(value - 1.96 * se, 4), round(value + 1.96 * se, 4),
-                   abs(value) >= thresholds[metric], False, drivers, p)
+                   _material(metric, value, gap[2], thresholds), False, drivers, p)
+
+
+def _material(metric: str, gap: float, reference_rate: float, thresholds: Mapping[str, float]) -> bool:
+    """Large enough to matter: at least the metric's threshold; for a rate, also a ratio to
+    the reference group's rate below `min_ratio` (the four-fifths rule of employment
+    audits: a selection rate under 80 % of the reference group's), or above its inverse."""
+    if abs(gap) >= thresholds[metric]:
+        return True
+    if metric in ("interest_rate", "hire_rate") and reference_rate > 0 and "min_ratio" in thresholds:
+        ratio = (reference_rate + gap) / reference_rate
+        return ratio < thresholds["min_ratio"] or ratio > 1 / thresholds["min_ratio"]
+    return False
 
 
 def _normal_cdf(z: float) -> float:
     return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
 
 
-def _holm(findings: list[Finding], alpha: float) -> list[Finding]:
-    """Flag the findings large enough (`flagged` on entry) that stay significant after
-    Holm's step-down correction over every finding shown."""
+def _benjamini_hochberg(findings: list[Finding], alpha: float) -> list[Finding]:
+    """Flag the findings large enough (`flagged` on entry) that stay significant when the
+    false discovery rate over every finding shown is held at `alpha` (Benjamini-Hochberg:
+    in a world with no gap at all, the chance of any flag is at most `alpha`)."""
     shown = sorted((f for f in findings if not f.withheld), key=lambda f: f.p)
-    keep, m = set(), len(shown)
+    m, cut = len(shown), -1
     for i, f in enumerate(shown):
-        if f.p > alpha / (m - i):
-            break
-        keep.add(id(f))
+        if f.p <= alpha * (i + 1) / m:
+            cut = i
+    keep = {id(f) for f in shown[:cut + 1]}
     return [replace(f, flagged=f.flagged and id(f) in keep) for f in findings]
 
 
@@ -220,7 +235,7 @@ def audit(records: Sequence[Record], thresholds: Mapping[str, float], min_count:
         thresholds: per metric, the smallest gap worth a flag.
         min_count: the fewest people of each group for a figure to be shown.
         rounds: bootstrap rounds; seed: its seed (the audit is reproducible).
-        alpha: the family-wise error rate of the flags (Holm over every finding).
+        alpha: the false discovery rate of the flags (Benjamini-Hochberg over every finding).
 
     Returns:
         Findings: "all" first, then countries in code order.
@@ -233,4 +248,4 @@ def audit(records: Sequence[Record], thresholds: Mapping[str, float], min_count:
         for attribute in ATTRIBUTES:
             for metric in METRICS:
                 out.append(_finding(country, attribute, metric, here, thresholds, min_count, rounds, rng))
-    return _holm(out, alpha)
+    return _benjamini_hochberg(out, alpha)

@@ -23,7 +23,7 @@ from .outcome import (
 from .profile import Profile
 from .vacancy import Vacancy
 
-__all__ = ["GOOD", "audit_records", "examples", "group_of", "live_model"]
+__all__ = ["GOOD", "audit_records", "examples", "group_of", "hire_curve", "live_model"]
 
 # A good outcome: the pair came to an interview or a hire.
 GOOD = (INTERVIEW, HIRED)
@@ -92,3 +92,19 @@ def audit_records(session: Session) -> list[Record]:
     return out
 
 
+
+
+def hire_curve(session: Session, min_hires: int = 20) -> tuple[float, float] | None:
+    """The chance of a hire as a function of a match's combined score, fitted on what
+    employers were shown and whom they hired (a logistic curve: scale, bias); None with fewer
+    than `min_hires` hires to fit it on."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = _shown(session, VACANCY)
+    hired = _pairs_with(session, (HIRED,))
+    y = [int((p, v) in hired) for p, v, *_ in rows]
+    if sum(y) < min_hires or sum(y) == len(y):
+        return None
+    x = [[float(score)] for _, _, _, _, score, _, _ in rows]
+    model = LogisticRegression(C=10.0).fit(x, y)
+    return float(model.coef_[0][0]), float(model.intercept_[0])

@@ -213,6 +213,7 @@ class Result:
     learned_distance: float | None
     hand_set_distance: float
     findings: list
+    placement: dict
     seconds: float
 
     def flagged(self, attribute: str) -> list:
@@ -220,9 +221,10 @@ class Result:
 
 
 def simulate(app, matcher, *, bias: float, rounds: int = 5, people: int = 50, vacancies: int = 16,
-             seed: int = 7, audit_rounds: int = 200) -> Result:
+             seed: int = 7, audit_rounds: int = 200, rules=None) -> Result:
     """Play the market for `rounds` rounds through `app`'s API and `matcher`'s worker, then
-    learn and audit. The database and the queue must be empty."""
+    learn and audit (`rules`: config/learning.toml's unless given). The database and the
+    queue must be empty."""
     from config import load_learning
     from matching.fairness import audit
     from models.history import audit_records
@@ -236,15 +238,20 @@ def simulate(app, matcher, *, bias: float, rounds: int = 5, people: int = 50, va
         _drain(matcher)
         for vacancy_id, key, candidates in _read_lists(client, world, posted):
             _employer_decides(client, world, vacancy_id, key, candidates)
-    rules = load_learning()
+    rules = rules or load_learning()
     learning = learn(matcher.db, matcher.settings.weights, rules)
     with matcher.db.session() as s:
         findings = audit(audit_records(s), rules.thresholds, rules.min_count, rounds=audit_rounds, seed=seed)
+    with app.test_request_context():   # the case worker's placement of everyone, against greedy top-1
+        from web.placement import propose
+
+        placement = propose(candidates=sorted(world.migrant)[:500])
     dims = [d for d in TRUE_WEIGHTS if d != "eligibility"]   # employers see no eligibility score
     learned = learning.get("weights")
     return Result(bias, world.reported, learning, dims, matcher.settings.weights,
                   _distance(learned, TRUE_WEIGHTS, dims) if learned else None,
-                  _distance(matcher.settings.weights, TRUE_WEIGHTS, dims), findings, time.perf_counter() - t0)
+                  _distance(matcher.settings.weights, TRUE_WEIGHTS, dims), findings, placement,
+                  time.perf_counter() - t0)
 
 
 def report(result: Result) -> str:
@@ -266,10 +273,19 @@ def report(result: Result) -> str:
     lines += ["", f"L1 distance to the true weights (normalised over the employer's dimensions): hand-set "
                   f"{result.hand_set_distance:.3f}, learnt "
                   + (f"{result.learned_distance:.3f}" if result.learned_distance is not None else "-"), "",
-              "Fairness audit, gaps flagged (watched group minus reference, 95 % interval; significant after Holm's correction):"]
+              "Fairness audit, gaps flagged (watched group minus reference, 95 % interval; significant at a 5 % false discovery rate):"]
+    p = result.placement
+    placement = (f"Placement of all {p['people']} people across {p['vacancies']} open vacancies ({p['openings']} openings, "
+                 f"chance of a hire from {p['chance_from']}): expected hires {p['expected_hires']:.1f} optimised, "
+                 f"{p['greedy_expected_hires']:.1f} if everyone in turn took their own best match while it had an opening "
+                 f"(greedy top-1).")
     flagged = [x for x in result.findings if x.flagged]
     lines += [f"- {x.country} {x.attribute} {x.metric}: {x.value:+.3f} ({x.low:+.3f} … {x.high:+.3f})"
               for x in flagged] or ["- none"]
+    lines += ["", "Overall gaps (watched minus reference, 95 % interval, p before the correction):"]
+    lines += [f"- {x.attribute} {x.metric}: {x.value:+.3f} ({x.low:+.3f} … {x.high:+.3f}), p {x.p:.4f}"
+              for x in result.findings if x.country == "all" and not x.withheld]
+    lines += ["", placement]
     return "\n".join(lines) + "\n"
 
 

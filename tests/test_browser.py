@@ -370,3 +370,71 @@ def test_on_a_phone_people_without_papers_see_protection_first_and_nothing_is_hi
         assert not {"Brasil", "Chile"} & {w for c in countries for w in c.replace("·", " ").split()}
         shot(page, f"21-{lang}-nurse-told-why-peru-is-left-out")
         browser.close()
+
+
+def _case_worker_reads_learning_fairness_and_placement(browser, live_server: str, settings) -> None:
+    """A case worker logs in, queues learning, reads the fairness audit (and its CSV) and
+    asks where the people of Colombia could go (issue 17)."""
+    from scripts.create_user import create_user
+
+    create_user(settings.database_url, "orienta@ong.org", "clave-de-prueba-1", admin=True)
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="es-CO").new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{live_server}/cuenta/entrar")
+    page.get_by_label("Correo electrónico").fill("orienta@ong.org")
+    page.get_by_label("Contraseña").fill("clave-de-prueba-1")
+    page.get_by_role("button", name="Entrar").click()
+    page.goto(f"{live_server}/admin/learning")
+    assert "Los pesos fijados a mano" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Aprender ahora").click()
+    page.wait_for_selector("text=El aprendizaje está en la cola")
+    page.goto(f"{live_server}/admin/fairness")
+    assert "Auditoría de equidad" in page.locator("h1").inner_text()
+    csv_text = page.request.get(f"{live_server}/admin/fairness?format=csv").text()
+    assert csv_text.startswith("country,attribute,metric")
+    page.goto(f"{live_server}/admin/placement")
+    page.get_by_label("Personas que viven en").select_option("CO")
+    page.get_by_role("button", name="Proponer").click()
+    page.wait_for_selector("text=Contrataciones esperadas")
+    assert "ICU nurse" in page.locator("table").inner_text()
+    shot(page, "20-case-worker-placement")
+
+
+def test_outcomes_on_a_phone_and_on_the_case_workers_pages(app, live_server, worker_process, settings):
+    """The person takes a match off their list and brings it back; the employer reports an
+    interview and a hire, which the person sees; a case worker learns, audits and places."""
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(exist_ok=True)
+    posted = requests.post(f"{live_server}/api/v1/vacancies", json=factories.vacancy(), timeout=5,
+                           headers=factories.api_headers(app, "vacancies:write")).json()
+    private = requests.post(f"{live_server}/api/v1/profiles", timeout=5, headers=factories.api_headers(app, "profiles:write"),
+                            json=factories.profile(summary="Enfermera de UCI, seis años en Caracas.")).json()["id"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        seeker = browser.new_context(viewport=PHONE, locale="es-CO").new_page()
+        seeker.set_default_timeout(30_000)
+        seeker.goto(f"{live_server}/profiles/{private}")
+        seeker.wait_for_selector(".status-done", timeout=60_000)
+        seeker.get_by_text("No es para mí").first.click()
+        seeker.get_by_label("Queda lejos o en un lugar donde no trabajaría").check()
+        shot(seeker, "19-seeker-not-for-me")
+        seeker.get_by_role("button", name="Quitar de mi lista").click()
+        seeker.wait_for_selector("text=Quitadas de su lista (1)")
+        assert "Sus coincidencias" not in seeker.locator("main").inner_text()
+        seeker.get_by_role("button", name="Volver a mostrar").click()
+        seeker.wait_for_selector("text=Sus coincidencias (1)")
+
+        requests.post(f"{live_server}/api/v1/profiles/{private}/applications", timeout=5,
+                      json={"vacancy_id": posted["id"], "contact": "+57 300 765 4321"})
+        employer = browser.new_context(viewport={"width": 1280, "height": 900}, locale="es-CO").new_page()
+        employer.set_default_timeout(30_000)
+        employer.goto(f"{live_server}/vacancies/{posted['id']}?key={posted['key']}")
+        employer.get_by_role("button", name="Entrevista acordada").click()
+        employer.wait_for_selector(".status-interview")
+        employer.get_by_role("button", name="Contratada").click()
+        employer.wait_for_selector(".status-hired")
+        seeker.reload()
+        seeker.wait_for_selector("text=La empresa registró su contratación")
+        _case_worker_reads_learning_fairness_and_placement(browser, live_server, settings)
+        browser.close()

@@ -188,3 +188,59 @@ def test_gender_is_asked_for_the_audit_only_it_never_ranks_and_employers_never_s
     form = client.get("/profiles/new").get_data(as_text=True)
     assert 'name="gender"' in form and "las empresas nunca lo ven" in form
     assert client.get(f"/api/v1/profiles/{man}").get_json()["gender"] == "man"
+
+
+def _stored_world(db, experience_gap: float, seed: int = 3) -> None:
+    """People, vacancies and the events of a world in the database (no API: the events are
+    what the learner reads). Employers here weigh experience heavily; migrants have less of
+    it at equal skills when `experience_gap` > 0."""
+    from models import Outcome, Profile, Vacancy
+    from models.outcome import HIRED, INTERVIEW, SHOWN
+
+    rng = np.random.default_rng(seed)
+    truth = {**HAND_SET, "experience": 0.6, "skills": 0.4, "semantic": 0.02, "occupation": 0.02, "location": 0.02}
+    with db.session() as s:
+        people = [Profile(country="CO", nationalities=["VE"] if i % 2 else ["CO"], gender=None, consent_scope="matching",
+                          consent_version="t", consent_at=T0) for i in range(120)]
+        vacancies = [Vacancy(title=f"v{i}", country="CO") for i in range(150)]
+        s.add_all(people + vacancies)
+        s.flush()
+        for n, v in enumerate(vacancies):
+            for rank, i in enumerate(rng.choice(len(people), 20, replace=False), start=1):
+                p = people[int(i)]
+                migrant = p.nationalities == ["VE"]
+                scores = {"skills": float(rng.beta(2, 2)), "semantic": float(rng.beta(2, 2)), "location": 1.0,
+                          "experience": float(np.clip(rng.beta(2, 2) - (experience_gap if migrant else 0), 0, 1))}
+                at = T0 + timedelta(hours=n, minutes=rank)
+                s.add(Outcome(profile_id=p.id, vacancy_id=v.id, kind=SHOWN, side="vacancy", by="employer", rank=rank,
+                              score=combine(scores, HAND_SET), scores=scores, at=at))
+                if rng.random() < 1 / (1 + math.exp(-(12 * combine(scores, truth) - 7.5))):
+                    s.add(Outcome(profile_id=p.id, vacancy_id=v.id, kind=INTERVIEW, side="vacancy", by="employer",
+                                  at=at + timedelta(minutes=30)))
+                    s.add(Outcome(profile_id=p.id, vacancy_id=v.id, kind=HIRED, side="vacancy", by="employer",
+                                  at=at + timedelta(minutes=40)))
+
+
+@pytest.mark.parametrize("experience_gap,goes_live", [(0.0, True), (0.35, False)])
+def test_a_better_model_goes_live_unless_it_widens_a_gap(db, settings, experience_gap, goes_live):
+    """The same employers, who weigh experience more than the hand-set weights: learning wins
+    on the newer events in both worlds; where migrants have less experience at equal skills,
+    the learnt weights would widen their score gap, and the model stays out."""
+    from dataclasses import replace
+
+    from models import Match, RankingModel
+    from models.history import live_model
+    from worker.learning import learn
+
+    _stored_world(db, experience_gap)
+    result = learn(db, dict(settings.weights), replace(load_learning(), min_lists=10))
+    assert result["figures"]["gain"] >= load_learning().min_gain, result
+    with db.session() as s:
+        (model,) = s.scalars(select(RankingModel)).all()
+        assert model.name == f"learned-{model.id}" and model.weights["experience"] > HAND_SET["experience"]
+        assert (live_model(s) is not None) is goes_live and (model.status == "live") is goes_live
+        if not goes_live:
+            assert "widens the score gap" in model.why and "migrant" in model.why
+            gaps = model.figures["fairness"]["migrant"]
+            assert abs(gaps["learned"]) > abs(gaps["current"])
+        assert s.scalars(select(Match)).all() == []   # re-ranking is the job's (learn_weights), not learn's

@@ -11,9 +11,10 @@ SCOPES = {
     "profiles:write": "Submit job seekers' profiles on their behalf (case workers only).",
     "vacancies:write": "Post vacancies for the token owner's organisation.",
     "candidates:read": "See the candidates of the organisation's own vacancies.",
+    "placements:read": "Propose placements of job seekers across places (case workers only).",
 }
-# Submitting people's data on their behalf is for case workers, never for employers.
-ADMIN_SCOPES = frozenset({"profiles:write"})
+# Submitting people's data on their behalf, and placing them, is for case workers, never for employers.
+ADMIN_SCOPES = frozenset({"profiles:write", "placements:read"})
 
 # A token outlives the session that made it, so it expires too: 90 days unless asked
 # otherwise, a year at most. A leaked one stops working by itself.

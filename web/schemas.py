@@ -30,9 +30,26 @@ from models.outcome import NOT_RELEVANT_REASONS, NOT_SELECTED_REASONS
 
 from .validation import field_errors
 
-__all__ = ["LOCALES", "MAX_PHRASES", "NO_CONTROL", "WORD", "ApplicationIn", "ApplicationPost", "ConversationDecision", "EligibilityIn",
-           "NotRelevantPost", "OutcomeReport", "OutcomeRow", "Phrase", "ProfileIn", "VacancyIn", "ValidationError",
-           "field_errors", "json_context"]
+__all__ = [
+    "LOCALES",
+    "MAX_PHRASES",
+    "NO_CONTROL",
+    "WORD",
+    "ApplicationIn",
+    "ApplicationPost",
+    "ConversationDecision",
+    "EligibilityIn",
+    "NotRelevantPost",
+    "OutcomeReport",
+    "OutcomeRow",
+    "Phrase",
+    "PlacementPost",
+    "ProfileIn",
+    "VacancyIn",
+    "ValidationError",
+    "field_errors",
+    "json_context",
+]
 
 # What the JSON schema says of every text (the validators below check the same): no C0
 # control character but tab and new lines; and, where a word is needed, a letter or digit.
@@ -397,7 +414,7 @@ class ApplicationPost(ApplicationIn):
 
 NotSelectedReason = Literal[tuple(NOT_SELECTED_REASONS)]  # type: ignore[valid-type]
 NotRelevantReason = Literal[tuple(NOT_RELEVANT_REASONS)]  # type: ignore[valid-type]
-RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_whole)]   # 3.0 is the integer 3 in JSON
 
 
 def _reason_only_when_not_selected(cls, reason: str | None, info: ValidationInfo):
@@ -453,6 +470,26 @@ class OutcomeRow(_In):
         reportable = (info.context or {}).get("reportable")
         if reportable is not None and not reportable(self.vacancy_id, self.candidate_id):
             raise PydanticCustomError("not_a_candidate", "not_a_candidate: not in this vacancy's ranking or applications")
+        return self
+
+
+class PlacementPost(_In):
+    """POST /api/v1/placements: a group of job seekers (candidate ids, or everyone living in a
+    country, optionally a city) and where they could go (countries; none: anywhere)."""
+
+    # A group: candidate ids, or a country where they live (`_a_group`).
+    _SCHEMA = {"anyOf": [{"required": ["candidate_ids"], "properties": {"candidate_ids": {"minItems": 1}}},
+                         {"required": ["from_country"], "properties": {"from_country": {"type": "string"}}}]}
+
+    candidate_ids: Annotated[list[RowId], Field(max_length=500)] = []
+    from_country: Country | None = None
+    from_city: Annotated[str, Field(max_length=100)] = ""
+    to_countries: Countries = []
+
+    @model_validator(mode="after")
+    def _a_group(self):
+        if not self.candidate_ids and not self.from_country:
+            raise PydanticCustomError("missing_group", "missing_group: give candidate_ids or from_country")
         return self
 
 

@@ -37,6 +37,7 @@ MESSAGES = {
     "language_code": N_("Elija un idioma válido."),
     "nothing_to_match": N_("Cuéntenos algo de usted: un resumen, un empleo anterior o sus habilidades."),
     "reason_not_allowed": N_("Un motivo solo acompaña a «no seleccionada»."),
+    "missing_group": N_("Elija un grupo: un país donde viven (y si quiere una ciudad) o una lista de candidatos."),
     "future_date": N_("Escriba el día en que pasó: no puede ser una fecha futura."),
     "not_a_candidate": N_("Esta persona no es candidata de esa vacante ni se postuló a ella: revise los dos números."),
     "duplicate_language": N_("Hay un idioma repetido."),

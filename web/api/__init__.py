@@ -10,7 +10,19 @@ from __future__ import annotations
 from flask import Blueprint, Flask, request
 
 from ..extensions import csrf
-from . import applications, errors, health, insights, mobility, openapi, profiles, rankings, suggest, vacancies
+from . import (
+    applications,
+    errors,
+    health,
+    insights,
+    mobility,
+    openapi,
+    placements,
+    profiles,
+    rankings,
+    suggest,
+    vacancies,
+)
 from .errors import register_errorhandlers
 
 __all__ = ["URL_PREFIX", "bp", "errors", "owns_address", "register_api"]
@@ -18,7 +30,7 @@ __all__ = ["URL_PREFIX", "bp", "errors", "owns_address", "register_api"]
 URL_PREFIX = "/api/v1"
 
 bp = Blueprint("api", __name__, url_prefix=URL_PREFIX)
-AREAS = (profiles, vacancies, rankings, applications, mobility, insights, suggest, openapi)
+AREAS = (profiles, vacancies, rankings, applications, mobility, insights, placements, suggest, openapi)
 for _area in AREAS:
     bp.register_blueprint(_area.bp)
 register_errorhandlers(bp)

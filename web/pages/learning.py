@@ -1,6 +1,6 @@
 """The case workers' view of learning from outcomes (issue 17): what the ranking weighs now
-and how each model tried did (`/admin/learning`), and the fairness audit
-(`/admin/fairness`, and as CSV)."""
+and how each model tried did (`/admin/learning`), the fairness audit (`/admin/fairness`,
+and as CSV), and placement across places (`/admin/placement`)."""
 from __future__ import annotations
 
 import csv
@@ -18,7 +18,9 @@ from models.history import audit_records, live_model
 from worker.queueing import enqueue_learning
 
 from ..auth import admin_required
-from ..extensions import db_session, redis_conn, settings
+from ..extensions import db_session, knowledge, redis_conn, settings
+from ..i18n import locale
+from ..placement import MAX_PEOPLE, propose
 from ..security import safe_cell
 
 bp = Blueprint("learning", __name__, url_prefix="/admin")
@@ -78,3 +80,26 @@ def fairness():
         return Response(out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=puente-fairness.csv"})
     return render_template("admin_fairness.html", findings=findings, rules=rules)
+
+
+@bp.get("/placement")
+@admin_required
+def placement():
+    """Who of a group (people living in a country, optionally a city) could go where (open
+    vacancies of the countries chosen), for the most expected hires under the openings."""
+    countries = sorted(knowledge().countries)
+    source = request.args.get("from_country", "")
+    targets = [c for c in request.args.getlist("to_countries") if c in countries]
+    result, problem = None, None
+    if source:
+        if source not in countries:
+            problem = "country"
+        else:
+            try:
+                result = propose(from_country=source, from_city=request.args.get("from_city", "").strip() or None,
+                                 to_countries=targets or None, locale=locale())
+            except ValueError:
+                problem = "too_many"
+    return render_template("admin_placement.html", countries=countries, source=source, targets=targets,
+                           city=request.args.get("from_city", ""), result=result, problem=problem,
+                           max_people=MAX_PEOPLE), 422 if problem else 200

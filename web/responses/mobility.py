@@ -11,8 +11,8 @@ from matching.knowledge import Country
 
 from .common import Day, Locale, Out, ReasonOut, StepOut, Unit, Verdict
 
-__all__ = ["Barriers", "CountriesOut", "CountryOut", "Eligibility", "OpenApiOut", "Suggestions", "country_out",
-           "country_summary"]
+__all__ = ["Barriers", "CountriesOut", "CountryOut", "Eligibility", "MoveOut", "OpenApiOut", "PlacementOut",
+           "Suggestions", "country_out", "country_summary"]
 
 Count = Annotated[int | None, Field(ge=0)]   # None: withheld, it could point at one person
 BarrierGroup = Literal[tuple(BARRIER_GROUPS)]  # type: ignore[valid-type]
@@ -108,3 +108,34 @@ class OpenApiOut(BaseModel):
     openapi: str
     info: dict[str, Any]
     paths: dict[str, Any]
+
+
+class MoveOut(Out):
+    """One proposed move: a person (by candidate id, as in the shortlist CSV) to a vacancy."""
+
+    candidate_id: int
+    profile_city: str
+    profile_country: str
+    vacancy_id: int
+    vacancy_title: str
+    vacancy_city: str
+    vacancy_country: str
+    chance: float = Field(ge=0, le=1, description="The chance of a hire for this pair.")
+    score: float
+    ready_now: bool
+    steps: list[str] = Field(description="What the move needs first (a permit, a recognition, a language).")
+
+
+class PlacementOut(Out):
+    """A placement of a group across vacancies under their openings, for the most expected hires."""
+
+    people: int
+    vacancies: int
+    openings: int
+    chance_from: Literal["outcomes", "score"] = Field(
+        description="outcomes: a curve fitted on whom employers hired; score: too few hires yet, the score stands in.")
+    expected_hires: float
+    greedy_expected_hires: float = Field(
+        description="Without coordination: everyone in turn takes their own best match while it has an opening (top-1).")
+    moves: list[MoveOut]
+    unplaced: list[int]
