@@ -254,39 +254,47 @@ def simulate(app, matcher, *, bias: float, rounds: int = 5, people: int = 50, va
                   time.perf_counter() - t0)
 
 
-def report(result: Result) -> str:
-    """The simulation's findings as Markdown."""
-    lines = [f"## Simulated market, planted bias against migrants = {result.bias:g} ({result.seconds:.0f} s)", "",
-             "Reported through the API: " + ", ".join(f"{k} {v}" for k, v in result.reported.items()), ""]
+def _learning_lines(result: Result) -> list[str]:
     f = result.learning["figures"]
-    lines.append(f"Learning: {result.learning['name'] or 'no model'}, {result.learning['status'] or '-'}: "
-                 f"{result.learning['why']}")
+    lines = [(f"Learning: {result.learning['name'] or 'no model'}, {result.learning['status'] or '-'}: "
+             f"{result.learning['why']}")]
     if f.get("learned_ndcg") is not None:
-        lines.append(f"Newer events ({f['test_lists']} lists): mean NDCG@10 {f['current_ndcg']:.3f} with the hand-set weights, "
-                     f"{f['learned_ndcg']:.3f} learnt (gain {f['gain']:+.3f}, 5th percentile {f['gain_low']:+.3f}).")
+        lines.append(f"Newer events ({f['test_lists']} lists): mean NDCG@10 {f['current_ndcg']:.3f} with the hand-set "
+                     f"weights, {f['learned_ndcg']:.3f} learnt (gain {f['gain']:+.3f}, 5th percentile {f['gain_low']:+.3f}).")
     lines += ["", "| dimension | true | hand-set | learnt |", "| --- | ---: | ---: | ---: |"]
     true, hand = _normalised(TRUE_WEIGHTS, result.dims), _normalised(result.hand_set, result.dims)
-    learned = _normalised(result.learning.get("weights") or {}, result.dims) if result.learning.get("weights") else None
+    weights = result.learning.get("weights")
+    learned = _normalised(weights, result.dims) if weights else None
     for d in result.dims:
-        lines.append(f"| {d} | {true[d]:.3f} | {hand[d]:.3f} | {learned[d]:.3f} |" if learned else
-                     f"| {d} | {true[d]:.3f} | {hand[d]:.3f} | - |")
+        lines.append(f"| {d} | {true[d]:.3f} | {hand[d]:.3f} | " + (f"{learned[d]:.3f} |" if learned else "- |"))
     lines += ["", f"L1 distance to the true weights (normalised over the employer's dimensions): hand-set "
                   f"{result.hand_set_distance:.3f}, learnt "
-                  + (f"{result.learned_distance:.3f}" if result.learned_distance is not None else "-"), "",
-              "Fairness audit, gaps flagged (watched group minus reference, 95 % interval; significant at a 5 % false discovery rate):"]
-    p = result.placement
-    placement = (f"Placement of all {p['people']} people across {p['vacancies']} open vacancies ({p['openings']} openings, "
-                 f"chance of a hire from {p['chance_from']}): expected hires {p['expected_hires']:.1f} optimised, "
-                 f"{p['greedy_expected_hires']:.1f} if everyone in turn took their own best match while it had an opening "
-                 f"(greedy top-1).")
-    flagged = [x for x in result.findings if x.flagged]
+                  + (f"{result.learned_distance:.3f}" if result.learned_distance is not None else "-")]
+    return lines
+
+
+def _audit_lines(result: Result) -> list[str]:
+    lines = [("Fairness audit, gaps flagged (watched group minus reference, 95 % interval; significant at a 5 % "
+             "false discovery rate):")]
     lines += [f"- {x.country} {x.attribute} {x.metric}: {x.value:+.3f} ({x.low:+.3f} … {x.high:+.3f})"
-              for x in flagged] or ["- none"]
+              for x in result.findings if x.flagged] or ["- none"]
     lines += ["", "Overall gaps (watched minus reference, 95 % interval, p before the correction):"]
     lines += [f"- {x.attribute} {x.metric}: {x.value:+.3f} ({x.low:+.3f} … {x.high:+.3f}), p {x.p:.4f}"
               for x in result.findings if x.country == "all" and not x.withheld]
-    lines += ["", placement]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def report(result: Result) -> str:
+    """The simulation's findings as Markdown."""
+    p = result.placement
+    return "\n".join([
+        f"## Simulated market, planted bias against migrants = {result.bias:g} ({result.seconds:.0f} s)", "",
+        "Reported through the API: " + ", ".join(f"{k} {v}" for k, v in result.reported.items()), "",
+        *_learning_lines(result), "", *_audit_lines(result), "",
+        (f"Placement of all {p['people']} people across {p['vacancies']} open vacancies ({p['openings']} openings, "
+        f"chance of a hire from {p['chance_from']}): expected hires {p['expected_hires']:.1f} optimised, "
+        f"{p['greedy_expected_hires']:.1f} if everyone in turn took their own best match while it had an opening "
+        f"(greedy top-1).")]) + "\n"
 
 
 def _standalone(tmp: Path, seed: int):

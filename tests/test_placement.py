@@ -25,6 +25,19 @@ def test_greedy_overfills_a_popular_vacancy_the_optimum_spreads_people():
     assert best.expected == pytest.approx(0.6 + 0.7 + 0.7) and best.expected > top1.expected
 
 
+def _brute_force(chance: dict, openings: dict, people, vacancies) -> float:
+    """The most expected hires of any assignment under the openings, by trying them all."""
+    best = 0.0
+    for choice in itertools.product([None, *vacancies], repeat=len(people)):
+        moves = {p: v for p, v in zip(people, choice, strict=True) if v is not None}
+        if any((p, v) not in chance for p, v in moves.items()):
+            continue
+        if any(sum(1 for x in moves.values() if x == v) > openings[v] for v in vacancies):
+            continue
+        best = max(best, expected_hires(moves, chance, openings))
+    return best
+
+
 def test_the_optimum_is_the_best_of_every_assignment_on_small_random_markets():
     rng = np.random.default_rng(0)
     for _ in range(20):
@@ -32,16 +45,22 @@ def test_the_optimum_is_the_best_of_every_assignment_on_small_random_markets():
         openings = {v: int(rng.integers(1, 3)) for v in vacancies}
         chance = {(p, v): float(rng.random()) for p in people for v in vacancies if rng.random() < 0.8}
         best = optimal(chance, openings)
-        brute = 0.0
-        for choice in itertools.product([None, *vacancies], repeat=len(people)):
-            moves = {p: v for p, v in zip(people, choice, strict=True) if v is not None}
-            if any((p, v) not in chance for p, v in moves.items()):
-                continue
-            if any(sum(1 for x in moves.values() if x == v) > openings[v] for v in vacancies):
-                continue
-            brute = max(brute, expected_hires(moves, chance, openings))
-        assert best.expected == pytest.approx(brute)
+        assert best.expected == pytest.approx(_brute_force(chance, openings, people, vacancies))
         assert best.expected >= greedy(chance, openings).expected - 1e-9   # greedy is one of the assignments
+
+
+def _the_page_places_the_two_nurses_of_cucuta(app, people: list[str]) -> None:
+    from tests.test_learning import _token as token_of
+
+    worker_page = app.test_client()
+    worker_page.post("/cuenta/entrar", data={"csrf_token": token_of(worker_page, "/cuenta/entrar"),
+                                             "email": "orienta@ong.org", "password": "clave-de-prueba-1"})
+    page = worker_page.get("/admin/placement?from_country=CO&from_city=C%C3%BAcuta&to_countries=CO")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Contrataciones esperadas" in text and "2 personas, 2 vacantes, 2 puestos" in text
+    assert text.count("ICU nurse") == 2   # each of the two Cúcuta nurses to one of the two posts
+    assert all(p not in text for p in people)   # never the people's private links
+    assert worker_page.get("/admin/placement?from_country=XX").status_code == 422
 
 
 def test_case_workers_place_a_group_on_the_page_and_in_the_api(app, db, matcher, client):
@@ -49,7 +68,6 @@ def test_case_workers_place_a_group_on_the_page_and_in_the_api(app, db, matcher,
 
     from models import User
     from scripts.create_user import create_user
-    from tests.test_learning import _token as token_of
     from web.tokens import issue_token
 
     nurse = factories.vacancy(openings=1)
@@ -60,17 +78,7 @@ def test_case_workers_place_a_group_on_the_page_and_in_the_api(app, db, matcher,
     for public in people:
         jobs.match_profile(factories.profile_id(db, public), matcher)
     create_user(app.extensions["puente_settings"].database_url, "orienta@ong.org", "clave-de-prueba-1", admin=True)
-    worker_page = app.test_client()
-    worker_page.post("/cuenta/entrar", data={"csrf_token": token_of(worker_page, "/cuenta/entrar"),
-                                             "email": "orienta@ong.org", "password": "clave-de-prueba-1"})
-    page = worker_page.get("/admin/placement?from_country=CO&from_city=C%C3%BAcuta&to_countries=CO")
-    text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "Contrataciones esperadas" in text and "2 personas, 2 vacantes, 2 puestos" in text
-    assert text.count("ICU nurse") == 2   # each of the two Cúcuta nurses to one of the two posts
-    assert all(p not in text for p in people)   # never the people's private links
-    assert worker_page.get("/admin/placement?from_country=XX").status_code == 422
-    assert client.get("/admin/placement").status_code in (302, 401)
-
+    _the_page_places_the_two_nurses_of_cucuta(app, people)
     address = "/api/v1/placements"
     assert client.post(address, json={"from_country": "CO"}).status_code == 401
     employer = factories.api_headers(client, "vacancies:write", email="rrhh@clinica.co")

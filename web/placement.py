@@ -39,6 +39,24 @@ def _group(s, candidates: list[int] | None, from_country: str | None, from_city:
     return rows
 
 
+def _chances(s, matches: list[Match]) -> tuple[dict[tuple[int, int], float], str]:
+    """The chance of a hire of each pair, and where it comes from: the hire curve
+    ("outcomes"), else the score itself ("score")."""
+    curve = hire_curve(s)
+    if curve is None:
+        return {(m.profile_id, m.vacancy_id): m.score for m in matches}, "score"
+    return {(m.profile_id, m.vacancy_id): 1 / (1 + math.exp(-(curve[0] * m.score + curve[1])))
+            for m in matches}, "outcomes"
+
+
+def _move(match: Match, person: Profile, v: Vacancy, chance: float, locale: str) -> dict:
+    out = match_out(match, locale, knowledge())
+    return {"candidate_id": person.id, "profile_city": person.city, "profile_country": person.country,
+            "vacancy_id": v.id, "vacancy_title": v.title, "vacancy_city": v.city, "vacancy_country": v.country,
+            "chance": round(chance, 4), "score": match.score, "ready_now": out.explanation.ready_now,
+            "steps": [step.text for step in out.explanation.steps]}
+
+
 def propose(*, candidates: list[int] | None = None, from_country: str | None = None, from_city: str | None = None,
             to_countries: list[str] | None = None, locale: str = "es") -> dict:
     """The proposal: moves (person, vacancy, chance, steps), its expected hires, and what
@@ -55,22 +73,13 @@ def propose(*, candidates: list[int] | None = None, from_country: str | None = N
     vacancies = {v.id: v for v in s.scalars(stmt)}
     matches = [m for m in s.scalars(select(Match).where(Match.owner == PROFILE, Match.profile_id.in_(list(by_id))))
                if m.vacancy_id in vacancies]
-    curve = hire_curve(s)
-    chance_of = (lambda score: 1 / (1 + math.exp(-(curve[0] * score + curve[1])))) if curve else (lambda score: score)
-    chance = {(m.profile_id, m.vacancy_id): chance_of(m.score) for m in matches}
+    chance, source = _chances(s, matches)
     openings = {v.id: v.openings for v in vacancies.values()}
     best, top1 = optimal(chance, openings), greedy(chance, openings)
     stored = {(m.profile_id, m.vacancy_id): m for m in matches}
-    moves = []
-    for person, vacancy in sorted(best.moves.items()):
-        out = match_out(stored[(person, vacancy)], locale, knowledge())
-        v = vacancies[vacancy]
-        moves.append({"candidate_id": person, "profile_city": by_id[person].city,
-                      "profile_country": by_id[person].country, "vacancy_id": vacancy, "vacancy_title": v.title,
-                      "vacancy_city": v.city, "vacancy_country": v.country, "chance": round(chance[(person, vacancy)], 4),
-                      "score": stored[(person, vacancy)].score, "ready_now": out.explanation.ready_now,
-                      "steps": [step.text for step in out.explanation.steps]})
+    moves = [_move(stored[pair], by_id[pair[0]], vacancies[pair[1]], chance[pair], locale)
+             for pair in sorted(best.moves.items())]
     return {"people": len(people), "vacancies": len(vacancies), "openings": sum(openings.values()),
-            "chance_from": "outcomes" if curve else "score", "expected_hires": round(best.expected, 3),
+            "chance_from": source, "expected_hires": round(best.expected, 3),
             "greedy_expected_hires": round(top1.expected, 3), "moves": moves,
             "unplaced": sorted(p for p in by_id if p not in best.moves)}
