@@ -77,7 +77,8 @@ def test_a_match_from_shown_to_hired_is_a_history_of_events_with_ids_and_codes_o
     times = [e.at for e in events]
     assert times == sorted(times)
     # For the learner: the match as it was (its rank, score and per-dimension scores) and the model.
-    assert events[0].rank == 1 and 0 < events[0].score <= 1 and {"semantic", "skills"} <= set(events[0].scores)
+    assert events[0].rank == 1 and 0 < events[0].score <= 1 and events[0].scores is None   # the person's own list
+    assert {"semantic", "skills"} <= set(events[1].scores) and "eligibility" not in events[1].scores   # the employer's
     assert all(e.ranker and e.ranker.startswith("weights-") for e in events)
     # Nothing a person typed enters an event.
     stored = json.dumps([[getattr(e, c.name) for c in Outcome.__table__.columns if c.name != "at"] for e in events])

@@ -4,8 +4,9 @@ the fairness audit read.
 Each step is an event with its time: a match shown (once per side), opened, the employer's
 interest, the person's application or yes, a no, a withdrawal, an interview, a hire, a "not
 selected" with an optional reason, and the person's own "not relevant to me". An event holds
-ids, codes and, for the learner, the match's rank and scores as they were: never text a
-person typed. Only ids and kinds are logged.
+ids, codes and, for the learner, the match's rank and score as they were (and, in an
+employer's list, its per-dimension scores): never text a person typed. Only ids and kinds
+are logged.
 """
 from __future__ import annotations
 
@@ -68,7 +69,10 @@ def _event(profile_id: int, vacancy_id: int, kind: str, by: str, match: Match | 
     return Outcome(profile_id=profile_id, vacancy_id=vacancy_id, kind=kind, side=side, by=by, reason=reason,
                    once=_once_key(kind, side, profile_id, vacancy_id) if kind in ONCE else None,
                    rank=match.rank if match else None, score=match.score if match else None,
-                   scores=dict(match.scores) if match else None, ranker=(match.ranker if match is not None and match.ranker else in_use or ranker_id()),
+                   # The per-dimension scores as the employer saw them (the learner's input): a
+                   # person's own list has an eligibility score, which says something of their
+                   # status, and is not kept here.
+                   scores=dict(match.scores) if match and match.owner == VACANCY else None, ranker=(match.ranker if match is not None and match.ranker else in_use or ranker_id()),
                    at=at or utcnow())
 
 
