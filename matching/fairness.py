@@ -87,6 +87,7 @@ class Finding:
     withheld: bool
     drivers: Mapping[str, float] | None = None   # score gap: each dimension's share of it
     p: float = 1.0                               # two-sided, before the correction
+    ratio: float | None = None                   # rates: the watched group's to the reference's, at comparable scores
 
 
 def _exposure(rank: np.ndarray) -> np.ndarray:
@@ -98,23 +99,33 @@ def _bands(values: np.ndarray, n: int = BANDS) -> np.ndarray:
     return np.searchsorted(edges, values, side="right")
 
 
-def _stratified_gap(value: np.ndarray, watched: np.ndarray, strata: np.ndarray) -> tuple[float, float, float] | None:
-    """The watched group's mean minus the reference's within each stratum, averaged with
-    weights n_w n_r / (n_w + n_r) (Mantel-Haenszel); also the two groups' overall means."""
-    num = den = 0.0
+def _stratified_gap(value: np.ndarray, watched: np.ndarray, strata: np.ndarray) -> tuple | None:
+    """Within each stratum, the watched group against the reference: (the difference of
+    means averaged with weights n_w n_r / (n_w + n_r), the two groups' overall means, the
+    Mantel-Haenszel ratio of means, and for 0/1 values the Mantel-Haenszel odds ratio; NaN
+    where undefined); None with no stratum holding both groups. The ratios weigh the strata
+    where something happens: the bands where nobody is hired do not dilute them."""
+    num = den = rr_num = rr_den = or_num = or_den = 0.0
     for s in np.unique(strata):
         here = strata == s
         a, b = value[here & watched], value[here & ~watched]
         if len(a) and len(b):
-            w = len(a) * len(b) / (len(a) + len(b))
+            n = len(a) + len(b)
+            w = len(a) * len(b) / n
             num += w * (a.mean() - b.mean())
             den += w
+            rr_num += a.sum() * len(b) / n
+            rr_den += b.sum() * len(a) / n
+            or_num += a.sum() * (len(b) - b.sum()) / n
+            or_den += (len(a) - a.sum()) * b.sum() / n
     if den == 0:
         return None
-    return num / den, float(value[watched].mean()), float(value[~watched].mean())
+    ratio = rr_num / rr_den if rr_den > 0 else math.nan
+    odds = or_num / or_den if or_den > 0 and or_num > 0 else math.nan
+    return num / den, float(value[watched].mean()), float(value[~watched].mean()), ratio, odds
 
 
-def _metric(metric: str, recs: Sequence[Record], watched: np.ndarray) -> tuple[float, float, float] | None:
+def _metric(metric: str, recs: Sequence[Record], watched: np.ndarray) -> tuple | None:
     if metric == "exposure":
         value = _exposure(np.array([r.rank for r in recs], dtype=float))
         strata = np.array([hash(r.list_id) for r in recs])
@@ -158,20 +169,42 @@ def _drivers(recs: Sequence[Record], watched: np.ndarray) -> dict[str, float]:
     return out
 
 
+RATES = ("interest_rate", "hire_rate")
+
+
 def _bootstrap(metric: str, recs: Sequence[Record], watched: np.ndarray, rounds: int,
-               rng: np.random.Generator) -> float:
-    """The gap's standard error, people resampled (NaN when no resample has both groups)."""
+               rng: np.random.Generator) -> tuple[float, float]:
+    """Standard errors of the difference and of the log of the odds ratio, people resampled
+    (NaN when no resample has both groups)."""
     people = sorted({r.person for r in recs})
     rows: dict[int, list[int]] = {}
     for i, r in enumerate(recs):
         rows.setdefault(r.person, []).append(i)
-    gaps = []
+    diffs, logs = [], []
     for _ in range(rounds):
         pick = [i for p in rng.choice(people, size=len(people)) for i in rows[p]]
         gap = _metric(metric, [recs[i] for i in pick], watched[pick])
         if gap is not None:
-            gaps.append(gap[0])
-    return float(np.std(gaps, ddof=1)) if len(gaps) > 1 else math.nan
+            diffs.append(gap[0])
+            if gap[4] > 0:
+                logs.append(math.log(gap[4]))
+    spread = (lambda xs: float(np.std(xs, ddof=1)) if len(xs) > 1 else math.nan)
+    return spread(diffs), spread(logs)
+
+
+def _p_value(metric: str, gap: tuple, se_diff: float, se_log: float) -> float:
+    """Two-sided; for a rate, on the log of the Mantel-Haenszel odds ratio (a group's odds
+    shifted at every score, as a bias would, shows there even where the rates are near 0 or
+    1); else on the difference. No spread to judge by: 1 (no flag)."""
+    if metric in RATES:
+        if not (gap[4] > 0 and se_log > 0):
+            return 1.0
+        z = abs(math.log(gap[4])) / se_log
+    else:
+        if not se_diff > 0:
+            return 1.0
+        z = abs(gap[0]) / se_diff
+    return 2.0 * (1.0 - _normal_cdf(z))
 
 
 def _finding(country: str, attribute: str, metric: str, recs: Sequence[Record], thresholds: Mapping[str, float],
@@ -188,23 +221,23 @@ def _finding(country: str, attribute: str, metric: str, recs: Sequence[Record], 
     gap = _metric(metric, recs, watched)
     if gap is None:
         return empty
-    se = _bootstrap(metric, recs, watched, rounds, rng)
-    value = gap[0]
-    p = 2.0 * (1.0 - _normal_cdf(abs(value) / se)) if se > 0 else 1.0   # no spread to judge by: no flag
+    se, se_log = _bootstrap(metric, recs, watched, rounds, rng)
+    value, ratio = gap[0], gap[3]
     drivers = _drivers(recs, watched) if metric == "score_gap_equal_skills" else None
     return Finding(country, attribute, metric, watched_group, reference, n_w, n_r, round(gap[1], 4),
                    round(gap[2], 4), round(value, 4), round(value - 1.96 * se, 4), round(value + 1.96 * se, 4),
-                   _material(metric, value, gap[2], thresholds), False, drivers, p)
+                   _material(metric, value, ratio, thresholds), False, drivers, _p_value(metric, gap, se, se_log),
+                   round(ratio, 3) if metric in RATES and not math.isnan(ratio) else None)
 
 
-def _material(metric: str, gap: float, reference_rate: float, thresholds: Mapping[str, float]) -> bool:
+def _material(metric: str, gap: float, ratio: float, thresholds: Mapping[str, float]) -> bool:
     """Large enough to matter: at least the metric's threshold; for a rate, also a ratio to
-    the reference group's rate below `min_ratio` (the four-fifths rule of employment
-    audits: a selection rate under 80 % of the reference group's), or above its inverse."""
+    the reference group's rate (at comparable scores) below `min_ratio` (the four-fifths
+    rule of employment audits: a selection rate under 80 % of the reference group's), or
+    above its inverse."""
     if abs(gap) >= thresholds[metric]:
         return True
-    if metric in ("interest_rate", "hire_rate") and reference_rate > 0 and "min_ratio" in thresholds:
-        ratio = (reference_rate + gap) / reference_rate
+    if metric in RATES and ratio > 0 and "min_ratio" in thresholds:
         return ratio < thresholds["min_ratio"] or ratio > 1 / thresholds["min_ratio"]
     return False
 

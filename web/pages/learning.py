@@ -56,7 +56,7 @@ def _findings():
 
 
 CSV_COLUMNS = ("country", "attribute", "metric", "watched", "reference", "n_watched", "n_reference", "watched_value",
-               "reference_value", "gap", "low", "high", "flagged")
+               "reference_value", "gap", "low", "high", "ratio", "p", "flagged")
 
 
 @bp.get("/fairness")
@@ -76,6 +76,7 @@ def fairness():
                 f.country, f.attribute, f.metric, f.watched, f.reference, hidden or f.n_watched, hidden or f.n_reference,
                 "" if f.withheld else f.watched_value, "" if f.withheld else f.reference_value,
                 "" if f.withheld else f.value, "" if f.withheld else f.low, "" if f.withheld else f.high,
+                "" if f.withheld or f.ratio is None else f.ratio, "" if f.withheld else round(f.p, 5),
                 "" if f.withheld else int(f.flagged))])
         return Response(out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=puente-fairness.csv"})
