@@ -1,6 +1,6 @@
 """A synthetic labour market with known ground truth, played through the real API and workers:
 
-    python -m scripts.simulate [--bias 1.5] [--rounds 5] [--people 50] [--vacancies 16] [--seed 7]
+    python -m scripts.simulate [--bias 3] [--rounds 5] [--people 50] [--vacancies 16] [--seed 7]
 
 The world: job seekers in Colombia and Peru, half of them Venezuelan migrants with a work
 permit (so that the rules treat both groups alike) and half host-community members, women
@@ -317,7 +317,7 @@ def _standalone(tmp: Path, seed: int):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.simulate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bias", type=float, default=1.5, help="planted disadvantage of migrants (logit; 0: none)")
+    parser.add_argument("--bias", type=float, default=3.0, help="planted disadvantage of migrants (logit; 0: none)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--people", type=int, default=50, help="job seekers posted per round")
     parser.add_argument("--vacancies", type=int, default=16, help="vacancies posted per round")
