@@ -59,6 +59,18 @@ CSV_COLUMNS = ("country", "attribute", "metric", "watched", "reference", "n_watc
                "reference_value", "gap", "low", "high", "ratio", "p", "flagged")
 
 
+def _csv_row(f, min_count: int) -> list:
+    """A finding as a CSV row: a withheld one says "<N" for its counts and nothing else."""
+    if f.withheld:
+        hidden = f"<{min_count}"
+        return [f.country, f.attribute, f.metric, f.watched, f.reference,
+                hidden if f.n_watched < min_count else f.n_watched,
+                hidden if f.n_reference < min_count else f.n_reference, "", "", "", "", "", "", "", ""]
+    return [safe_cell(v) for v in (
+        f.country, f.attribute, f.metric, f.watched, f.reference, f.n_watched, f.n_reference, f.watched_value,
+        f.reference_value, f.value, f.low, f.high, "" if f.ratio is None else f.ratio, round(f.p, 5), int(f.flagged))]
+
+
 @bp.get("/fairness")
 @admin_required
 def fairness():
@@ -70,14 +82,7 @@ def fairness():
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
-        for f in findings:
-            hidden = f"<{rules.min_count}" if f.withheld else None
-            writer.writerow([safe_cell(v) for v in (
-                f.country, f.attribute, f.metric, f.watched, f.reference, hidden or f.n_watched, hidden or f.n_reference,
-                "" if f.withheld else f.watched_value, "" if f.withheld else f.reference_value,
-                "" if f.withheld else f.value, "" if f.withheld else f.low, "" if f.withheld else f.high,
-                "" if f.withheld or f.ratio is None else f.ratio, "" if f.withheld else round(f.p, 5),
-                "" if f.withheld else int(f.flagged))])
+        writer.writerows(_csv_row(f, rules.min_count) for f in findings)
         return Response(out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=puente-fairness.csv"})
     return render_template("admin_fairness.html", findings=findings, rules=rules)
