@@ -70,7 +70,7 @@ class Settings:
     failed_job_ttl: int = 24 * 3600
     result_ttl: int = 3600
     reconcile_interval: int = 300
-    consent_version: str = "2026-11-v1"
+    consent_version: str = "2026-12-v2"   # v2: outcomes kept, the fairness audit (issue 17)
     max_content_length: int = 512 * 1024
     max_import_size: int = 4 * 1024 * 1024   # a CSV of 5,000 rows with long summaries fits
     max_form_parts: int = 300                # the profile form has about 80 fields at most

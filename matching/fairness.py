@@ -116,8 +116,11 @@ def _stratified_gap(value: np.ndarray, watched: np.ndarray, strata: np.ndarray) 
             den += w
             rr_num += a.sum() * len(b) / n
             rr_den += b.sum() * len(a) / n
-            or_num += a.sum() * (len(b) - b.sum()) / n
-            or_den += (len(a) - a.sum()) * b.sum() / n
+            # Haldane's half added to every cell: a group with no hire at all in a band still
+            # gives a finite (very small) odds ratio, the worst case flagged, not skipped.
+            ea, eb = a.sum() + 0.5, b.sum() + 0.5
+            or_num += ea * (len(b) - b.sum() + 0.5) / (n + 2)
+            or_den += (len(a) - a.sum() + 0.5) * eb / (n + 2)
     if den == 0:
         return None
     ratio = rr_num / rr_den if rr_den > 0 else math.nan
@@ -225,9 +228,16 @@ def _finding(country: str, attribute: str, metric: str, recs: Sequence[Record], 
     value, ratio = gap[0], gap[3]
     drivers = _drivers(recs, watched) if metric == "score_gap_equal_skills" else None
     return Finding(country, attribute, metric, watched_group, reference, n_w, n_r, round(gap[1], 4),
-                   round(gap[2], 4), round(value, 4), round(value - 1.96 * se, 4), round(value + 1.96 * se, 4),
+                   round(gap[2], 4), round(value, 4), *_interval(value, se),
                    _material(metric, value, ratio, thresholds), False, drivers, _p_value(metric, gap, se, se_log),
                    round(ratio, 3) if metric in RATES and not math.isnan(ratio) else None)
+
+
+def _interval(value: float, se: float) -> tuple[float | None, float | None]:
+    """The 95 % interval; none when the resamples could not tell (no spread)."""
+    if math.isnan(se):
+        return None, None
+    return round(value - 1.96 * se, 4), round(value + 1.96 * se, 4)
 
 
 def _material(metric: str, gap: float, ratio: float, thresholds: Mapping[str, float]) -> bool:

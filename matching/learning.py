@@ -193,6 +193,7 @@ class Decision:
     good: int = 0
     accepted: bool = False
     why: str = ""
+    reason: str = ""   # a code for pages in every language: too_few_outcomes, too_few_lists, better, not_better
     fit: Fit | None = field(default=None, repr=False)
 
 
@@ -215,13 +216,15 @@ def decide(examples: Sequence[Example], current: Mapping[str, float], *, min_gai
     good = sum(e.good for e in train)
     if good < min_good or good == len(train):
         return Decision(None, None, None, None, None, len(train), len(test), 0, good,
-                        why=f"too few outcomes to learn from ({good} good of {len(train)}; at least {min_good})")
+                        why=f"too few outcomes to learn from ({good} good of {len(train)}; at least {min_good})",
+                        reason="too_few_outcomes")
     fit = fit_weights(train, current)
     before, after = ndcg_by_list(test, current), ndcg_by_list(test, fit.weights)
     lists = sorted(before)
     if len(lists) < min_lists:
         return Decision(fit.weights, None, None, None, None, len(train), len(test), len(lists), good,
-                        why=f"too few newer lists to judge by ({len(lists)}; at least {min_lists})", fit=fit)
+                        why=f"too few newer lists to judge by ({len(lists)}; at least {min_lists})", fit=fit,
+                        reason="too_few_lists")
     diff = np.array([after[k] - before[k] for k in lists])
     rng = np.random.default_rng(seed)
     boot = diff[rng.integers(0, len(diff), size=(rounds, len(diff)))].mean(1)
@@ -231,4 +234,5 @@ def decide(examples: Sequence[Example], current: Mapping[str, float], *, min_gai
            f"not better enough on the newer events (gain {gain:+.3f}, 5th percentile {low:+.3f}; "
            f"needs at least {min_gain:+.3f} and above zero)")
     return Decision(fit.weights, float(np.mean([before[k] for k in lists])), float(np.mean([after[k] for k in lists])),
-                    gain, low, len(train), len(test), len(lists), good, accepted, why, fit)
+                    gain, low, len(train), len(test), len(lists), good, accepted, why, "better" if accepted else "not_better",
+                    fit)

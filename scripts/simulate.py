@@ -277,9 +277,11 @@ def _audit_lines(result: Result) -> list[str]:
     lines = [("Fairness audit, gaps flagged (watched group minus reference, 95 % interval; significant at a 5 % "
              "false discovery rate):")]
     lines += [f"- {x.country} {x.attribute} {x.metric}: {x.value:+.3f} ({x.low:+.3f} … {x.high:+.3f})"
+              + (f", ratio {x.ratio:.2f}" if x.ratio is not None else "")
               for x in result.findings if x.flagged] or ["- none"]
     lines += ["", "Overall gaps (watched minus reference, 95 % interval, p before the correction):"]
-    lines += [f"- {x.attribute} {x.metric}: {x.value:+.3f} ({x.low:+.3f} … {x.high:+.3f})"
+    lines += [f"- {x.attribute} {x.metric}: {x.value:+.3f}"
+              + (f" ({x.low:+.3f} … {x.high:+.3f})" if x.low is not None else "")
               + (f", ratio {x.ratio:.2f}" if x.ratio is not None else "") + f", p {x.p:.4f}"
               for x in result.findings if x.country == "all" and not x.withheld]
     return lines

@@ -156,7 +156,7 @@ def test_case_workers_see_what_weighs_and_learn_with_a_real_worker(app, db, matc
 
     assert client.get("/admin/learning").status_code in (302, 401)
     page = case_worker.get("/admin/learning").get_data(as_text=True)
-    assert "Los pesos fijados a mano" in page and weights_name(HAND_SET) in page and "skills" in page
+    assert "Los pesos fijados a mano" in page and weights_name(HAND_SET) in page and "Habilidades" in page
     queued = case_worker.post("/admin/learning", data={"csrf_token": _token(case_worker, "/admin/learning")})
     assert queued.status_code == 302 and "queued=1" in queued.headers["Location"]
     MatchingWorker([matcher.settings.queue_name], connection=matcher.queue_conn, matcher=matcher).work(burst=True)
@@ -244,3 +244,15 @@ def test_a_better_model_goes_live_unless_it_widens_a_gap(db, settings, experienc
             gaps = model.figures["fairness"]["migrant"]
             assert abs(gaps["learned"]) > abs(gaps["current"])
         assert s.scalars(select(Match)).all() == []   # re-ranking is the job's (learn_weights), not learn's
+
+
+def test_a_group_never_hired_is_the_worst_case_and_is_flagged():
+    """No migrant interviewed at all among comparable matches: the odds ratio is not left
+    undefined (which would hide the worst case), the gap is flagged."""
+    records = [r if r.groups["migrant"] == "host" else Record(r.person, r.list_id, r.country, r.rank, r.score, r.scores,
+                                                              r.groups, False, False)
+               for r in _audit_world(0.0, seed=6)]
+    rules = load_learning()
+    found = audit(records, rules.thresholds, rules.min_count, rounds=100)
+    worst = next(f for f in found if f.country == "all" and f.attribute == "migrant" and f.metric == "interest_rate")
+    assert worst.flagged and worst.watched_value == 0.0 and worst.ratio == 0.0

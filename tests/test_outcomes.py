@@ -214,3 +214,30 @@ def test_events_go_with_the_profile(app, db, matcher):
     assert len(_events(db, profile_id=row_id)) >= 2
     assert client.delete(f"/api/v1/profiles/{pid}").status_code == 204
     assert _events(db, profile_id=row_id) == []
+
+
+def test_a_repeated_answer_records_nothing_and_a_hire_is_final(app, db, matcher):
+    client = app.test_client()
+    vid, key, pid, _row_id = _ranked(client, matcher, db)
+    iid = client.post(f"/api/v1/profiles/{pid}/applications", json={"vacancy_id": vid, "contact": CONTACT}).get_json()["id"]
+    address, headers = f"/api/v1/vacancies/{vid}/applications/{iid}", {"X-Vacancy-Key": key}
+    for _ in range(2):   # a double click
+        assert client.post(address, json={"status": "hired"}, headers=headers).status_code == 200
+    assert len(_events(db, kind="hired")) == 1
+    assert client.post(address, json={"status": "not_selected"}, headers=headers).status_code == 409
+
+
+def test_an_employer_reports_only_on_its_own_candidates(app, db, matcher):
+    """A person who has the vacancy in their own list but is not in its candidate list was
+    never seen by the employer: a report is a 404, as for anyone else, and records nothing."""
+    from sqlalchemy import delete
+
+    from models import Match
+
+    client = app.test_client()
+    vid, key, _, row_id = _ranked(client, matcher, db)
+    with db.session() as s:
+        s.execute(delete(Match).where(Match.owner == "vacancy"))
+    answer = client.post(f"/api/v1/vacancies/{vid}/outcomes", json={"profile_id": row_id, "outcome": "hired"},
+                         headers={"X-Vacancy-Key": key})
+    assert answer.status_code == 404 and _events(db, kind="hired") == []

@@ -7,14 +7,16 @@ whoever began:
     the person's answer:   pending -> shared (a contact, a message, profile parts) | declined
     the person applies:    (none) / declined / withdrawn -> shared
     the employer reads:    shared -> seen;           shared / seen -> interested | not_selected
-    what happened next:    shared / seen / interested / interview -> interview | hired | not_selected
+    what happened next:    shared / seen / interested / interview / not_selected -> interview | hired |
+                           not_selected (a hire is final)
                            (the employer or a case worker reports it; a hire may also be
                            reported for a ranked candidate with no conversation: `report`)
     the person withdraws:  anything but declined -> withdrawn (what was shared is erased)
 
 Nothing of the person is shared before they confirm (`share`); what they shared, with whom
 and when is in their export, and goes with their profile. Only ids and states are logged.
-Every step is also an event (`web.outcomes`), committed with the step.
+Every step is also an event (`web.outcomes`), committed with the step (for a new
+conversation, right after it); a repeated answer records nothing, and a hire is final.
 """
 from __future__ import annotations
 
@@ -138,6 +140,8 @@ def share(profile: Profile, vacancy: Vacancy, given: ApplicationIn) -> Interest:
         raise Refused("closed")
     now = utcnow()
     kind = ACCEPTED if row is not None and row.status == PENDING else APPLIED
+    if row is not None:
+        _event_first(row, kind, BY_SEEKER, PROFILE, at=now)
     if row is None:
         row = Interest(vacancy_id=vacancy.id, profile_id=profile.id, started_by=SEEKER, created_at=now)
     elif row.status != PENDING:   # declined or withdrawn before: this is an application now
@@ -150,18 +154,27 @@ def share(profile: Profile, vacancy: Vacancy, given: ApplicationIn) -> Interest:
             if saved.status != SHARED:
                 raise Refused("already")
             return saved
-    record(profile.id, vacancy.id, kind, BY_SEEKER, side=PROFILE, at=now)
+        record(profile.id, vacancy.id, kind, BY_SEEKER, side=PROFILE, at=now)   # right after the new row
     db_session().commit()
     log.info("conversation %s: shared (vacancy %s)", row.id, row.vacancy_id)
     return row
+
+
+def _event_first(row: Interest, kind: str, by: str, side: str, **kwargs) -> None:
+    """Record the step's event and send its insert before the conversation's row changes:
+    the insert takes key-share locks on the person and the vacancy, and a deletion of
+    either (which cascades to this conversation) must find them taken first, not wait on
+    this row while this transaction waits on its lock (docs/reliability.md)."""
+    record(row.profile_id, row.vacancy_id, kind, by, side=side, **kwargs)
+    db_session().flush()
 
 
 def decline(row: Interest) -> Interest:
     """The person says no to the employer's interest: nothing is shared."""
     if row.status != PENDING:
         raise Refused("state")
+    _event_first(row, DECLINED_EVENT, BY_SEEKER, PROFILE)
     row.status, row.decided_at, row.updated_at = DECLINED, utcnow(), utcnow()
-    record(row.profile_id, row.vacancy_id, DECLINED_EVENT, BY_SEEKER, side=PROFILE)
     db_session().commit()
     return row
 
@@ -170,9 +183,9 @@ def withdraw(row: Interest) -> Interest:
     """The person withdraws: the employer no longer sees anything they shared."""
     if row.status in (DECLINED, WITHDRAWN):
         raise Refused("state")
+    _event_first(row, WITHDRAWN_EVENT, BY_SEEKER, PROFILE)
     row.status, row.contact, row.message, row.shared = WITHDRAWN, None, None, None
     row.updated_at = utcnow()
-    record(row.profile_id, row.vacancy_id, WITHDRAWN_EVENT, BY_SEEKER, side=PROFILE)
     db_session().commit()
     log.info("conversation %s: withdrawn", row.id)
     return row
@@ -186,13 +199,14 @@ def decide(row: Interest, status: str, by: str = BY_EMPLOYER, reason: str | None
     `commit=False` leaves the commit to the caller (an import of many)."""
     if row.status not in ACTIVE or status not in DECISIONS:
         raise Refused("state")
-    if status == SEEN and row.status != SHARED:
-        return row   # already further on
+    if status == row.status or (status == SEEN and row.status != SHARED):
+        return row   # already there (a second click), or further on
+    if row.status == HIRED_STATE:
+        raise Refused("state")   # a hire is the end of the conversation
     now = utcnow()
+    _event_first(row, DECISIONS[status], by, VACANCY, at=at or now, reason=reason if status == NOT_SELECTED else None)
     row.status, row.updated_at = status, now
     row.seen_at = row.seen_at or now
-    record(row.profile_id, row.vacancy_id, DECISIONS[status], by, side=VACANCY, at=at or now,
-           reason=reason if status == NOT_SELECTED else None)
     if commit:
         db_session().commit()
     return row
@@ -202,9 +216,9 @@ def report(vacancy: Vacancy, profile_id: int, kind: str, by: str, reason: str | 
            at: datetime | None = None, commit: bool = True) -> bool:
     """What happened to a candidate (interview, hired, not selected), reported by the
     employer or a case worker. With a conversation the person shared in, it moves on
-    (`decide`); a candidate of either ranking without one (met outside Puente) gets the
-    event alone. False when the person is neither in a ranking of this vacancy nor in a
-    conversation about it."""
+    (`decide`); a candidate of the vacancy's list without one (met outside Puente) gets the
+    event alone. False when the person is neither in the vacancy's candidate list nor in
+    a conversation about it."""
     row = find(vacancy.id, profile_id)
     if row is not None and row.status in ACTIVE:
         decide(row, REPORTED[kind], by, reason, at, commit)
@@ -219,11 +233,14 @@ def report(vacancy: Vacancy, profile_id: int, kind: str, by: str, reason: str | 
 
 
 def reportable(vacancy_id: int, profile_id: int) -> bool:
-    """Whether an outcome may be reported for this pair: the person is in a ranking of the
-    vacancy (either side) or in a conversation about it."""
+    """Whether an outcome may be reported for this pair: the person is in the vacancy's own
+    candidate list (what its employer sees) or in a conversation about it. Not a person who
+    merely has the vacancy in their own list: the employer never saw them, and a report
+    must not tell whether they exist."""
     s = db_session()
-    return s.scalars(select(Match.id).where(Match.vacancy_id == vacancy_id, Match.profile_id == profile_id)).first() \
-        is not None or find(vacancy_id, profile_id) is not None
+    ranked = s.scalars(select(Match.id).where(Match.owner == VACANCY, Match.vacancy_id == vacancy_id,
+                                              Match.profile_id == profile_id)).first()
+    return ranked is not None or find(vacancy_id, profile_id) is not None
 
 
 def mark_seen(rows: list[Interest]) -> None:
@@ -232,9 +249,11 @@ def mark_seen(rows: list[Interest]) -> None:
     if not fresh:
         return
     now = utcnow()
+    for row in sorted(fresh, key=lambda r: r.profile_id):
+        record(row.profile_id, row.vacancy_id, OPENED, BY_EMPLOYER, side=VACANCY, at=now)
+    db_session().flush()   # the events' inserts first (see `_event_first`)
     for row in fresh:
         row.status, row.seen_at, row.updated_at = SEEN, now, now
-        record(row.profile_id, row.vacancy_id, OPENED, BY_EMPLOYER, side=VACANCY, at=now)
     db_session().commit()
 
 

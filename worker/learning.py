@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import update
+
 from config import Learning, load_learning
 from matching.fairness import ATTRIBUTES, score_gap
 from matching.learning import decide, weights_name
@@ -62,7 +64,7 @@ def learn(db: Database, hand_set: dict[str, float], rules: Learning | None = Non
         figures = {"examples": len(found), "train": d.train, "test": d.test, "test_lists": d.test_lists,
                    "good": d.good, "current_ndcg": d.current_ndcg, "learned_ndcg": d.learned_ndcg, "gain": d.gain,
                    "gain_low": d.gain_low, "min_gain": rules.min_gain, "current": current,
-                   "current_name": live.name if live else weights_name(hand_set)}
+                   "current_name": live.name if live else weights_name(hand_set), "reason": d.reason}
         if d.weights is None:
             log.info("learning: no model (%s)", d.why)
             return {"model": None, "name": None, "status": None, "why": d.why, "figures": figures, "weights": None}
@@ -72,6 +74,7 @@ def learn(db: Database, hand_set: dict[str, float], rules: Learning | None = Non
             if widened:
                 why = (f"better on the newer events, but it widens the score gap at equal skills "
                        f"({', '.join(widened)}) by more than {rules.max_widening}")
+                figures["reason"], figures["widened"] = "widens", widened
             else:
                 status = LIVE
         now = utcnow()
@@ -80,8 +83,9 @@ def learn(db: Database, hand_set: dict[str, float], rules: Learning | None = Non
         s.add(model)
         s.flush()
         model.name = f"learned-{model.id}"
-        if status == LIVE and live is not None:
-            live.status, live.live_until = REPLACED, now
+        if status == LIVE:   # every other live model is replaced (two runs at once: the last one wins)
+            s.execute(update(RankingModel).where(RankingModel.status == LIVE, RankingModel.id != model.id)
+                      .values(status=REPLACED, live_until=now))
         result = {"model": model.id, "name": model.name, "status": status, "why": why, "figures": figures,
                   "weights": dict(d.weights)}
     log.info("learning: %s %s (%s)", result["name"], status, why)

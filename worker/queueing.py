@@ -180,7 +180,7 @@ def enqueue_reconcile(conn: Redis, settings) -> None:
 
 def enqueue_learning(conn: Redis, settings) -> bool:
     """Queue one learning pass (`worker.learning.learn_weights`); False when one waits already."""
-    if _status(conn, "learn-weights") in _WAITING:
+    if _status(conn, "learn-weights") in _ALIVE:   # queued or running: one at a time
         return False
     Queue(settings.queue_name, connection=conn).enqueue(
         "worker.learning.learn_weights", job_id="learn-weights", job_timeout=settings.job_timeout * 4,

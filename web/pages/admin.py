@@ -385,7 +385,9 @@ def save_outcome_rows(rows: list[OutcomeRow]) -> list[tuple[int, str]]:
     s = db_session()
     vacancies = {v.id: v for v in s.scalars(select(Vacancy).where(Vacancy.id.in_({r.vacancy_id for r in rows})))}
     saved = []
-    for n, row in enumerate(rows, start=2):   # the file's row (after the header)
+    # In the order things happened (a row without a date: today), so a conversation ends where its last row says.
+    ordered = sorted(enumerate(rows, start=2), key=lambda nr: (nr[1].date or datetime.now(UTC).date(), nr[0]))
+    for n, row in ordered:   # n: the file's row (after the header)
         at = datetime.combine(row.date, time(12), tzinfo=UTC) if row.date else None
         report(vacancies[row.vacancy_id], row.candidate_id, row.outcome, BY_IMPORT, row.reason, at, commit=False)
         saved.append((n, f"{row.vacancy_id}/{row.candidate_id}: {row.outcome}"))

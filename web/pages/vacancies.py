@@ -82,8 +82,8 @@ def show(vacancy_id: int):
     matches, applications, rows = _candidates(vacancy) if owner else ([], [], [])   # only for the poster (key or account)
     if employer_view:
         mark_seen([a[0] for a in applications])
-    if owner:
-        shown(VACANCY, rows, BY_EMPLOYER if employer_view else BY_CASE_WORKER)
+    if employer_view:   # what the employer saw (a case worker's look is not the employer's)
+        shown(VACANCY, rows, BY_EMPLOYER)
     return render_template("vacancy.html", vacancy=vacancy, run=run, status=run_status(run, vacancy.ranked_at),
                            not_selected_reasons=reason_labels(NOT_SELECTED_EVENT),
                            matches=matches, applications=applications, owner=owner,
