@@ -117,7 +117,8 @@ def dashboard():
 
 # API tokens: scopes an employer may pick, and the one only case workers may.
 SCOPE_LABELS = {"vacancies:write": _l("Publicar vacante"), "candidates:read": _l("Candidatos"),
-                "profiles:write": _l("Enviar perfiles en nombre de las personas")}
+                "profiles:write": _l("Enviar perfiles en nombre de las personas"),
+                "placements:read": _l("Proponer reubicaciones de un grupo")}
 
 
 def _token_form(form) -> tuple[dict, dict[str, str]]:
