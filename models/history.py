@@ -10,8 +10,6 @@ from matching.learning import Example
 
 from .match import VACANCY
 from .outcome import (
-    ACCEPTED,
-    APPLIED,
     HIRED,
     INTERESTED_EVENT,
     INTERVIEW,
@@ -79,7 +77,7 @@ def audit_records(session: Session) -> list[Record]:
     """The pairs shown in employers' candidate lists, with the people's groups and what
     came of each pair."""
     rows = _shown(session, VACANCY)
-    after = _pairs_with(session, INTEREST + (APPLIED, ACCEPTED))
+    after = _pairs_with(session, INTEREST)
     people = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_({r[0] for r in rows})))}
     countries = dict(session.execute(select(Vacancy.id, Vacancy.country).where(Vacancy.id.in_({r[1] for r in rows}))).all())
     out = []

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 
 from matching.explain import country_in, country_name, language_name
 
@@ -51,6 +52,12 @@ def months(value) -> str:
     return ngettext("alrededor de %(num)d mes", "alrededor de %(num)d meses", max(1, round(value)))
 
 
+# The scoring dimensions as people read them: the score bars and the case workers' learning page.
+DIMENSION_LABELS = {"semantic": _l("Perfil"), "skills": _l("Habilidades"), "occupation": _l("Ocupación"),
+                    "experience": _l("Experiencia"), "education": _l("Estudios"), "language": _l("Idiomas"),
+                    "location": _l("Ubicación"), "eligibility": _l("Trámites")}
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         country_name=lambda code: country_name(code, locale()) if code else "",
@@ -61,6 +68,7 @@ def register_template_helpers(app: Flask) -> None:
         years=_years,
         months=months,
         occupation_label=occupation_label,
+        dimension_labels=lambda: {key: str(label) for key, label in DIMENSION_LABELS.items()},
     )
     app.jinja_env.filters.update(
         pct=lambda value: format_percent(float(value or 0)),
