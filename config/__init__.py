@@ -88,6 +88,7 @@ class Settings:
     worker_threads: int = 0      # threads per worker (0: all cores); set cores / workers per machine
     proxy_hops: int = 0          # proxies in front of the web app (their X-Forwarded-For is trusted)
     ann_threshold: int = 500_000  # a country partition this large is searched with HNSW (exact is faster below, here)
+    doc_cache: int = 20_000      # rows per side whose documents a worker keeps between jobs (0: none)
     rate_limit: str = "10 per minute;100 per hour"   # submissions per client address
     rate_limit_enabled: bool = True
 
@@ -261,6 +262,7 @@ class _Environment(BaseSettings):
     rate_limit: _Text = _var("PUENTE_RATE_LIMIT")
     candidates: _Whole = _var("PUENTE_CANDIDATES")
     ann_threshold: _Whole = _var("PUENTE_ANN_THRESHOLD")
+    doc_cache: _Whole = _var("PUENTE_DOC_CACHE")
     proxy_hops: _Whole = _var("PUENTE_PROXY_HOPS")
     worker_threads: _Whole = _var("PUENTE_WORKER_THREADS")
     smtp_url: _Text = _var("PUENTE_SMTP_URL")

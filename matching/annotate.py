@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .documents import normalise_phrase, phrase_key
+from .documents import MAX_PHRASE_CHARS, MAX_PHRASES_CHARS, normalise_phrase, phrase_key
 from .encoders import content_key
 from .index import TaxonomyIndex
 from .linking import Link
@@ -47,6 +47,14 @@ NEAR_SHARE = 0.7        # a runner-up scoring at least this share of the first i
 MIN_SKILLS_FOR_OCCUPATION = 3
 SKILLS_COVERED = 0.6
 LABEL_LANGUAGES = ("es", "pt", "en")
+# What a row's linking reads, whatever was typed (a job's cost is bounded by it): its first
+# titles and skills, each once (by normalised form), each cut as a phrase is
+# (`documents.MAX_PHRASE_CHARS`), the skills within the characters the phrases take
+# (`documents.MAX_PHRASES_CHARS`). Titles cost an encoding each; skills their characters
+# against every skill label's.
+MAX_LINKED_TITLES = 5
+MAX_LINKED_TITLE_CHARS = 80   # of each title: what names the trade comes first
+MAX_LINKED_SKILLS = 40
 
 
 def annotation_key(index: TaxonomyIndex, parts: Sequence[str]) -> str:
@@ -94,7 +102,8 @@ def annotate_many(index: TaxonomyIndex, items: Sequence[tuple[Sequence[str], Seq
     Returns:
         One annotation per row, in order.
     """
-    items = [(_with_words(titles), _with_words(skills), inherit) for titles, skills, inherit in items]
+    items = [(_bounded(titles, MAX_LINKED_TITLES, cut=MAX_LINKED_TITLE_CHARS),
+              _bounded(skills, MAX_LINKED_SKILLS, MAX_PHRASES_CHARS), inherit) for titles, skills, inherit in items]
     all_titles = [t for titles, _, _ in items for t in titles]
     all_skills = [s for _, skills, _ in items for s in skills]
     title_links = iter(index.link_occupations(all_titles, top_k=ALTERNATIVES) if all_titles else [])
@@ -106,9 +115,22 @@ def annotate_many(index: TaxonomyIndex, items: Sequence[tuple[Sequence[str], Seq
     return out
 
 
-def _with_words(phrases: Sequence[str]) -> list[str]:
-    """The phrases that still say something once normalised (linking skips the others)."""
-    return [p for p in phrases if normalise_phrase(p)]
+def _bounded(phrases: Sequence[str], most: int, chars: int | None = None, cut: int = MAX_PHRASE_CHARS) -> list[str]:
+    """The first `most` phrases (within `chars` characters in all) that still say something
+    once normalised (linking skips the others), each cut to `cut` characters, once per
+    normalised form."""
+    out: dict[str, str] = {}
+    total = 0
+    for phrase in phrases:
+        phrase = (phrase or "").strip()[:cut]
+        key = normalise_phrase(phrase)
+        if not key or key in out:
+            continue
+        if len(out) == most or (chars is not None and total + len(phrase) > chars):
+            break
+        out[key] = phrase
+        total += len(phrase)
+    return list(out.values())
 
 
 def _one(index: TaxonomyIndex, title_links, skill_links, inherit_for: str | None) -> dict:

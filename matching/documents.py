@@ -23,10 +23,15 @@ __all__ = [
     "vacancy_key",
 ]
 
-# Texts are cut before encoding: a huge text must not cost a worker minutes.
-MAX_TEXT_CHARS = MAX_ENCODE_CHARS
-MAX_PHRASES = 200
-MAX_PHRASE_CHARS = 200
+# What matching reads of a profile or a vacancy, whatever was typed within the request
+# limits: a job's cost is bounded by these, not by the input (encoding costs about 0.15 ms a
+# character on 2 cores; docs/benchmarks.md, "A job's cost is bounded").
+MAX_FIELD_CHARS = 500    # of each field in the whole text (the summary, a job, a description, the skills)
+MAX_TEXT_CHARS = 1000    # the whole text, encoded once (at most MAX_ENCODE_CHARS)
+MAX_PHRASES = 40         # phrases encoded one by one: job titles first, then skills
+MAX_PHRASE_CHARS = 120   # of each (a skill as the API takes it; ESCO's labels but one fit)
+MAX_PHRASES_CHARS = 800  # of all of them together (a profile of 5 jobs and 20 skills takes about 500)
+assert MAX_TEXT_CHARS <= MAX_ENCODE_CHARS
 
 
 @dataclass(frozen=True)
@@ -81,21 +86,21 @@ class ProfileDoc:
 
         Returns:
             The summary, each job's title and description, and the skills, one a line,
-            cut to `MAX_TEXT_CHARS`.
+            each cut to `MAX_FIELD_CHARS`, once each, all cut to `MAX_TEXT_CHARS`.
         """
         parts = [self.summary]
         for job in self.jobs:
             parts.append(f"{job.title}. {job.description}".strip())
         if self.skills:
             parts.append(", ".join(self.skills))
-        return _clip("\n".join(p for p in parts if p))
+        return _clip(parts)
 
     def phrases(self) -> list[str]:
         """Return the short phrases matched one by one: job titles first, then skills.
 
         Returns:
             The phrases, each cut to `MAX_PHRASE_CHARS`, once per normalised form, at
-            most `MAX_PHRASES`.
+            most `MAX_PHRASES` and `MAX_PHRASES_CHARS` in all.
         """
         return _unique([j.title for j in self.jobs] + list(self.skills))
 
@@ -123,17 +128,18 @@ class VacancyDoc:
         """Return the text that stands for the whole vacancy in the semantic dimension.
 
         Returns:
-            The title, the description and the skills, one a line, cut to `MAX_TEXT_CHARS`.
+            The title, the description and the skills, one a line, each cut to
+            `MAX_FIELD_CHARS`, all cut to `MAX_TEXT_CHARS`.
         """
         skills = ", ".join((*self.essential_skills, *self.optional_skills))
-        return _clip("\n".join(p for p in (self.title, self.description, skills) if p))
+        return _clip([self.title, self.description, skills])
 
     def phrases(self) -> list[str]:
         """Return the title, then the essential, then the optional skills (deduplicated).
 
         Returns:
             The phrases, each cut to `MAX_PHRASE_CHARS`, once per normalised form, at
-            most `MAX_PHRASES`.
+            most `MAX_PHRASES` and `MAX_PHRASES_CHARS` in all.
         """
         return _unique([self.title, *self.essential_skills, *self.optional_skills])
 
@@ -203,18 +209,25 @@ def phrase_key(text: str) -> str:
 
 
 def _unique(items: Sequence[str]) -> list[str]:
-    seen, out = set(), []
+    """The phrases once per normalised form, each cut, within the count and the characters."""
+    seen, out, chars = set(), [], 0
     for item in items:
         item = (item or "").strip()[:MAX_PHRASE_CHARS]
         key = normalise_phrase(item)
-        if key and key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out[:MAX_PHRASES]
+        if not key or key in seen:
+            continue
+        if len(out) == MAX_PHRASES or chars + len(item) > MAX_PHRASES_CHARS:
+            break
+        seen.add(key)
+        out.append(item)
+        chars += len(item)
+    return out
 
 
-def _clip(text: str) -> str:
-    return text[:MAX_TEXT_CHARS]
+def _clip(parts: Sequence[str]) -> str:
+    """The fields one a line, each cut to `MAX_FIELD_CHARS`, each once, all to `MAX_TEXT_CHARS`."""
+    fields = dict.fromkeys(p.strip()[:MAX_FIELD_CHARS] for p in parts if p and p.strip())
+    return "\n".join(fields)[:MAX_TEXT_CHARS]
 
 
 def profile_key(encoder: Encoder, doc: ProfileDoc) -> str:

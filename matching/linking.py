@@ -263,7 +263,10 @@ class ConceptLinker:
         self.phrases = {" ".join(pair) for t in texts for pair in zip(t.split(), t.split()[1:])} if job_titles else set()
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
                                           dtype=np.float32, min_df=1, token_pattern=None)
-        self.matrix = self.vectorizer.fit_transform([self._char_text(t) for t in texts])
+        # The labels' n-grams as (n-grams x labels), row-major, made once: the product with a
+        # query's n-grams reads only the rows of the n-grams it has, instead of converting the
+        # whole (labels x n-grams) matrix on every call (most of a profile's linking time).
+        self._by_gram = self.vectorizer.fit_transform([self._char_text(t) for t in texts]).T.tocsr()
         self.encoder = encoder
         self.portuguese = portuguese
         # Job titles: the linker's first candidates re-ranked by a model learnt from real
@@ -354,7 +357,7 @@ class ConceptLinker:
 
     def _characters(self, normalised: list[str]) -> np.ndarray:
         texts = [self._char_text(t) for t in normalised]
-        return (self.vectorizer.transform(texts) @ self.matrix.T).toarray().astype(np.float32)
+        return (self.vectorizer.transform(texts) @ self._by_gram).toarray().astype(np.float32)
 
     def _lexical(self, normalised: list[str]) -> np.ndarray:
         """The character view: the best of the ways of reading each title."""

@@ -101,7 +101,7 @@ def _education(p: ProfileDoc, v: VacancyDoc) -> float:
     return max(0.0, 1.0 - 0.34 * (need - have))
 
 
-def eligibility_of(p: ProfileDoc, v: VacancyDoc, kb) -> Verdict:
+def eligibility_of(p: ProfileDoc, v: VacancyDoc, kb, memo: dict | None = None) -> Verdict:
     """The verdict of the mobility rules for this person and this vacancy.
 
     Args:
@@ -109,17 +109,36 @@ def eligibility_of(p: ProfileDoc, v: VacancyDoc, kb) -> Verdict:
         v: the vacancy; its first linked occupation gives the ISCO group and whether
             the profession is regulated (else the knowledge base's guess from its title).
         kb: the mobility knowledge base; None applies generic rules.
+        memo: verdicts already given, by person and job facts (one job scores one person
+            against hundreds of vacancies, most of them alike to the rules); kept in it.
 
     Returns:
         The `Verdict` of `matching.eligibility.assess`.
     """
     occ = (v.esco.get("occupations") or [None])[0] or {}
     isco = occ.get("isco") or (kb.isco_from_title(v.title) if kb is not None else None)
-    person = Person(p.nationalities, p.country, p.legal_status, p.education_level, p.education_country,
-                    p.education_recognised_in, p.languages)
     job = JobFacts(v.country, isco, v.education_level, v.languages, regulated=bool(occ.get("regulated")),
                    remote=v.remote)
-    return assess(kb, person, job)
+    if memo is not None and (id(p), job) in memo:
+        return memo[(id(p), job)]
+    person = Person(p.nationalities, p.country, p.legal_status, p.education_level, p.education_country,
+                    p.education_recognised_in, p.languages)
+    verdict = assess(kb, person, job)
+    if memo is not None:
+        memo[(id(p), job)] = verdict
+        memo[("doc", id(p))] = p   # kept alive while the memo is: its id is not reused
+    return verdict
+
+
+def _phrases(doc, memo: dict | None) -> list[str]:
+    """A document's phrases, made once per `memo` (a job scores one document against hundreds)."""
+    if memo is None:
+        return doc.phrases()
+    key = ("phrases", id(doc))
+    if key not in memo:
+        memo[key] = doc.phrases()
+        memo[("doc", id(doc))] = doc   # kept alive while the memo is: its id is not reused
+    return list(memo[key])
 
 
 def _lexical_matches(p_norm: list[str], v_norm: list[str], sims: np.ndarray) -> None:
@@ -239,7 +258,7 @@ def _eligibility(verdict: Verdict) -> float:
 
 def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
                calibration: Calibration, weights: Mapping[str, float], kb=None,
-               keep_blocked: bool = False) -> PairScore | None:
+               keep_blocked: bool = False, memo: dict | None = None) -> PairScore | None:
     """Score one pair on every dimension.
 
     Args:
@@ -250,6 +269,8 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         kb: the mobility knowledge base (`config.mobility`); None applies generic rules.
         keep_blocked: score a pair the mobility rules rule out too (its explanation's
             verdict says `not_eligible`), to judge whether it is close to the person.
+        memo: what is already known of the documents scored in this call (the rules'
+            verdicts, see `eligibility_of`; their phrases), valid while they live.
 
     Returns:
         A `PairScore`, or None when the job is out of the person's reach: another
@@ -259,12 +280,12 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     location, where = _location(p, v)
     if location <= 0.0:
         return None
-    verdict = eligibility_of(p, v, kb)
+    verdict = eligibility_of(p, v, kb, memo)
     if verdict.verdict == "not_eligible" and not keep_blocked:
         return None
 
     semantic = float(calibration.scale(float(pe.vector @ ve.vector)))
-    p_phrases, v_phrases = p.phrases(), v.phrases()
+    p_phrases, v_phrases = _phrases(p, memo), _phrases(v, memo)
     p_norm = [normalise_phrase(x) for x in p_phrases]
     v_index = {normalise_phrase(x): i for i, x in enumerate(v_phrases)}
     sims = _phrase_similarities(p, pe, v, ve, p_norm, list(v_index))
@@ -450,9 +471,9 @@ def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embeddin
     Returns:
         The `PairScore`s of the pairs within reach, in input order.
     """
-    out = []
+    out, memo = [], {}
     for p, pe, v, ve in pairs:
-        result = score_pair(p, pe, v, ve, calibration, weights, kb, keep_blocked=left_out is not None)
+        result = score_pair(p, pe, v, ve, calibration, weights, kb, keep_blocked=left_out is not None, memo=memo)
         if result is None:
             continue
         if result.explanation.get("verdict") == "not_eligible":

@@ -105,6 +105,11 @@ class Rankable:
     # its own job for this row's ranking too (worker.candidates): whichever of two rows
     # came first, the pair is scored once the second one is ranked.
     reach_floor: Mapped[float | None] = mapped_column(Float)
+    # When the row last changed in any way: every UPDATE moves it (a trigger, migration 0014,
+    # so hand edits in SQL too). A worker's vector index reads only the rows changed since
+    # its last sync, and its document cache serves a row only at the version it read
+    # (worker.candidates).
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

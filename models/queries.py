@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .base import utcnow
@@ -180,36 +180,6 @@ def ranked_since(session: Session, kind: str, read_versions: dict[int, datetime]
     return {t for t, version in stored if version > read_versions[t]}
 
 
-def _merged(rows: list[Match], new, changed_id: int, other_attr: str, k: int) -> list | None:
-    """A ranking's entries, best first, with `new` in place of the changed row's old entry
-    (or without it); None when the ranking stays as it is."""
-    others = [m for m in rows if getattr(m, other_attr) != changed_id]
-    had = len(others) != len(rows)
-    fits = new is not None and (len(others) < k or new.score > min(m.score for m in others))
-    if not had and not fits:
-        return None
-    entries = [(m.score, getattr(m, other_attr), m) for m in others]
-    if fits:
-        entries.append((new.score, changed_id, new))
-    entries.sort(key=lambda e: (-e[0], e[1]))
-    return [item for _, _, item in entries[:k]]
-
-
-def _rewrite(session: Session, owner: str, target: int, entries: list, encoder: str, when: datetime,
-             ranker: str | None = None) -> None:
-    """Replace a target's ranking with `entries`: kept `Match` rows and new scored pairs."""
-    own_col, _ = _COLUMNS[owner]
-    session.execute(delete(Match).where(Match.owner == owner, own_col == target))
-    session.flush()
-    for rank, item in enumerate(entries, start=1):
-        if isinstance(item, Match):
-            session.add(Match(owner=owner, profile_id=item.profile_id, vacancy_id=item.vacancy_id, rank=rank,
-                              score=item.score, scores=item.scores, explanation=item.explanation,
-                              encoder=item.encoder, ranker=item.ranker, computed_at=item.computed_at))
-        else:
-            session.add(_match_row(owner, item, rank, encoder, when, ranker))
-
-
 def merge_into_rankings(session: Session, owner: str, changed_id: int, results: Iterable, k: int,
                         encoder: str, ranked_ids: Iterable[int], scored_only: Iterable[int] | None = None,
                         read_versions: dict[int, datetime] | None = None, short: set[int] | None = None,
@@ -248,19 +218,59 @@ def merge_into_rankings(session: Session, owner: str, changed_id: int, results: 
     concerned = _concerned(session, owner, changed_id, by_target, ranked_ids, scored_only, read_versions)
     if not concerned:
         return 0
-    current: dict[int, list[Match]] = {t: [] for t in concerned}
-    for row in session.scalars(select(Match).where(Match.owner == owner, own_col.in_(concerned))):
-        current[getattr(row, own_col.key)].append(row)
-    changed = 0
-    when = utcnow()
+    # Only (target, row, score) of the rankings: what decides; their texts stay in the database.
+    current: dict[int, list[tuple[int, float]]] = {t: [] for t in concerned}
+    for target, other, score in session.execute(
+            select(own_col, other_col, Match.score).where(Match.owner == owner, own_col.in_(concerned))):
+        current[target].append((other, score))
+    leave, enter = [], []
     for target in sorted(concerned):
-        entries = _merged(current[target], by_target.get(target), changed_id, other_col.key, k)
-        if entries is not None:
-            _rewrite(session, owner, target, entries, encoder, when, ranker)
-            changed += 1
-            if short is not None and len(current[target]) >= k > len(entries):
-                short.add(target)
-    return changed
+        had, fits, kept = _merge_one(current[target], by_target.get(target), changed_id, k)
+        if had:
+            leave.append(target)
+        if fits:
+            enter.append(target)
+        if short is not None and (had or fits) and len(current[target]) >= k > kept:
+            short.add(target)
+    _apply_merge(session, owner, changed_id, leave, [by_target[t] for t in enter], k, encoder, ranker)
+    return len(set(leave) | set(enter))
+
+
+def _merge_one(rows: list[tuple[int, float]], new, changed_id: int, k: int) -> tuple[bool, bool, int]:
+    """For one ranking ((row, score) entries): whether it holds the changed row, whether the
+    changed row's new pair enters it, and how many entries it keeps then (at most `k`)."""
+    others = [score for other, score in rows if other != changed_id]
+    had = len(others) != len(rows)
+    fits = new is not None and (len(others) < k or new.score > min(others))
+    return had, fits, min(k, len(others) + fits)
+
+
+def _apply_merge(session: Session, owner: str, changed_id: int, leave: list[int], enter: list, k: int,
+                 encoder: str, ranker: str | None) -> None:
+    """Write a merge in four statements, whatever the number of rankings: the changed row's
+    old entries out (`leave`: their targets), its new pairs in (`enter`), each changed
+    ranking cut to `k` entries and numbered again (best first; ties to the lower id), in
+    the database. The entries that stay are not rewritten."""
+    own_col, other_col = _COLUMNS[owner]
+    touched = sorted(set(leave) | {getattr(r, own_col.key) for r in enter})
+    if not touched:
+        return
+    if leave:
+        session.execute(delete(Match).where(Match.owner == owner, other_col == changed_id, own_col.in_(leave))
+                        .execution_options(synchronize_session=False))
+    if enter:
+        when = utcnow()
+        session.execute(insert(Match), [
+            {"owner": owner, "profile_id": r.profile_id, "vacancy_id": r.vacancy_id, "rank": 0, "score": r.score,
+             "scores": r.scores, "explanation": r.explanation, "encoder": encoder, "ranker": ranker,
+             "computed_at": when} for r in enter])
+    position = (select(Match.id, func.row_number().over(partition_by=own_col, order_by=(Match.score.desc(), other_col))
+                       .label("position"))
+                .where(Match.owner == owner, own_col.in_(touched)).subquery())
+    session.execute(delete(Match).where(Match.id.in_(select(position.c.id).where(position.c.position > k)))
+                    .execution_options(synchronize_session=False))
+    session.execute(update(Match).where(Match.id == position.c.id, Match.rank != position.c.position)
+                    .values(rank=position.c.position).execution_options(synchronize_session=False))
 
 
 def holders(session: Session, kind: str, target_id: int) -> set[int]:

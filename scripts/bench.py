@@ -1,7 +1,10 @@
 """Benchmarks, measured on this machine, each beside its baseline in the same run.
 
-    python -m scripts.bench --quick     # under two minutes: smaller sizes
+    python -m scripts.bench --quick     # a few minutes: smaller sizes
     python -m scripts.bench             # full sizes (M up to 100,000 vacancies, N up to 10,000 profiles)
+
+Then one matching job broken into its parts, at 1,000, 10,000 and 100,000 vacancies on
+PostgreSQL (`scripts.bench_job`; `--no-job` leaves it out).
 
 Writes a table to stdout and to docs/benchmarks.md (with the machine's cores and the
 commit). Medians of repeated runs; p95 where a latency is asked for.
@@ -18,15 +21,14 @@ import gc
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
+from scripts.sections import BENCHMARKS as DOCS
+from scripts.sections import current_commit as _commit
 
 
 def _median(f, repeat: int) -> float:
@@ -40,14 +42,6 @@ def _median(f, repeat: int) -> float:
 
 def _pct(values, q):
     return float(np.percentile(np.asarray(values), q))
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def _rss_mb() -> float:
@@ -308,10 +302,36 @@ def report(results: dict, quick: bool) -> str:
     return "\n".join(lines)
 
 
+def _job_parts(args, machine: dict) -> str | None:
+    """One job broken into its parts (`scripts.bench_job`), unless `--no-job`."""
+    if args.no_job:
+        return None
+    from scripts.bench_job import DEFAULT_DB, job_section, measure
+
+    sizes = [1_000] if args.quick else [1_000, 10_000, 100_000]
+    job = job_section(measure(sizes, 5 if args.quick else 15, args.database or DEFAULT_DB), machine)
+    print(job)
+    return job
+
+
+def _write(text: str, job: str | None) -> None:
+    """Replace this benchmark's sections of docs/benchmarks.md; leave the others."""
+    from scripts.sections import write_section
+
+    if not DOCS.exists() or not DOCS.read_text(encoding="utf-8").startswith("# Benchmarks"):
+        DOCS.write_text("# Benchmarks\n\n" + (DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""),
+                        encoding="utf-8")
+    write_section(DOCS, "core", text.split("\n", 2)[2])   # without its title: the document's
+    if job is not None:
+        write_section(DOCS, "one job", job)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sizes; under two minutes")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--no-job", action="store_true", help="leave out one job broken into its parts (PostgreSQL)")
+    parser.add_argument("--database", help="PostgreSQL for the job's parts (default: scripts.bench_job.DEFAULT_DB)")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -338,14 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     results["encoding"] = bench_encoding(args.quick)
     text = report(results, args.quick)
     print(text)
+    job = _job_parts(args, results["machine"])
     print(f"(ran in {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     if not args.no_write:
-        from scripts.bench_coldstart import BEGIN, END
-
-        old = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
-        if BEGIN in old and END in old:   # the cold-start section is measured by scripts.bench_coldstart
-            text = text.rstrip("\n") + "\n\n" + old[old.index(BEGIN):old.index(END) + len(END)] + "\n"
-        DOCS.write_text(text, encoding="utf-8")
+        _write(text, job)
     return 0
 
 

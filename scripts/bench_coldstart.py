@@ -33,9 +33,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from scripts.sections import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- cold start: begin -->", "<!-- cold start: end -->"
 
 WELDER_VACANCY = {
     "title": "Welder", "description": "MIG and TIG welding of steel structures in our Bogotá workshop.",
@@ -207,18 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.write:
         baseline = f" --baseline {revs[1]}" if args.baseline else ""
-        section = (f"{BEGIN}\n## Cold start from a clean clone\n\nMeasured with `python -m scripts.bench_coldstart "
+        section = ("## Cold start from a clean clone\n\nMeasured with `python -m scripts.bench_coldstart "
                    f"--runs {args.runs}{baseline} --write` on commit `{head}`, {os.cpu_count()} cores: a clone with no "
                    "developers' data beside it (as on a user's machine), `./scripts/run --demo` (which queues the 25 demo profiles and 24 "
                    "vacancies first), then an English welder vacancy and a Spanish welder's profile posted as "
                    "soon as the web answers. A '-' in the last column: the occupation the vacancy was linked to "
-                   "has no Spanish label (a taxonomy without Spanish).\n\n" + text + f"\n{END}")
-        doc = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
-        if BEGIN in doc and END in doc:
-            doc = doc[:doc.index(BEGIN)] + section + doc[doc.index(END) + len(END):]
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-        DOCS.write_text(doc, encoding="utf-8")
+                   "has no Spanish label (a taxonomy without Spanish).\n\n" + text)
+        write_section(DOCS, "cold start", section)
     return 0
 
 

@@ -27,7 +27,6 @@ import numpy as np
 
 from scripts.bench import DOCS, _commit, _median
 
-BEGIN, END = "<!-- real titles: begin -->", "<!-- real titles: end -->"
 M = 10_000
 REPEAT = 5
 
@@ -148,15 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     text = report(link, score, rss_mb)
     print(text)
     if not args.no_write:
-        section = (f"{BEGIN}\n## Reading real titles\n\nMeasured by `python -m scripts.bench_titles` on commit "
-                   f"`{_commit()}`, {time.strftime('%Y-%m-%d')}, 2 cores; shipped taxonomy, bundled encoder, warm.\n\n"
-                   f"{text}\n{END}")
-        doc = DOCS.read_text(encoding="utf-8")
-        if BEGIN in doc and END in doc:
-            doc = doc[:doc.index(BEGIN)] + section + doc[doc.index(END) + len(END):]
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-        DOCS.write_text(doc, encoding="utf-8")
+        from scripts.sections import write_section
+
+        write_section(DOCS, "real titles", f"## Reading real titles\n\nMeasured by `python -m scripts.bench_titles` on "
+                      f"commit `{_commit()}`, {time.strftime('%Y-%m-%d')}, 2 cores; shipped taxonomy, bundled encoder, "
+                      f"warm.\n\n{text}")
     return 0
 
 

@@ -52,6 +52,35 @@ def test_encoder_returns_unit_float32_rows(encoder):
     assert encoder.encode([], role="document").shape == (0, encoder.dim)
 
 
+def test_the_cached_encoder_gives_the_encoders_vectors_and_encodes_a_short_text_once(encoder):
+    from matching.encoders import CachedEncoder
+
+    calls: list[list[str]] = []
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(encoder, name)
+
+        def encode(self, texts, role="document"):
+            calls.append(list(texts))
+            return encoder.encode(texts, role=role)
+
+    cached = CachedEncoder(Recording(), size=3)
+    long = "enfermera de cuidados intensivos " * 10   # past CachedEncoder.SHORT: never kept
+    texts = ["soldadura", "cocina", "soldadura", long]
+    first = cached.encode(texts, role="query")
+    assert np.allclose(first, encoder.encode(texts, role="query"), atol=1e-5)
+    assert calls == [["soldadura", "cocina", long]]   # once per distinct text
+    again = cached.encode(["cocina", "soldadura", long], role="query")
+    assert np.allclose(again, first[[1, 0, 3]], atol=1e-5)
+    assert calls[-1] == [long]
+    cached.encode(["cocina"], role="document")   # the role is part of what is kept
+    assert calls[-1] == ["cocina"]
+    cached.encode(["a", "b"], role="query")       # four kept now, at most three: the oldest leaves
+    cached.encode(["soldadura"], role="query")
+    assert calls[-1] == ["soldadura"] and cached.dim == encoder.dim and cached.version == encoder.version
+
+
 def test_spanish_profile_ranks_english_and_portuguese_nursing_jobs_above_cooking(encoder):
     results = score_many([(NURSE, embed_profile(encoder, NURSE), v, embed_vacancy(encoder, v))
                           for v in (COOK, ICU, UTI)], encoder.calibration, WEIGHTS)
@@ -201,7 +230,9 @@ def test_empty_and_huge_texts_do_not_break(encoder):
     for p in (empty, huge):
         result = _score(encoder, p, ICU)
         assert result is not None and 0.0 <= result.score <= 1.0
-    assert len(huge.phrases()) == 200
+    from matching.documents import MAX_PHRASES
+
+    assert len(huge.phrases()) == MAX_PHRASES   # 500 short skills: the first 40 are read
 
 
 @pytest.mark.slow

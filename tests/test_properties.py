@@ -46,7 +46,7 @@ from matching import (
 )
 from matching import eligibility as elig
 from matching.annotate import OCCUPATION_THRESHOLD, RANKED_THRESHOLD, SKILL_THRESHOLD, SKILLS_COVERED, annotate
-from matching.documents import MAX_PHRASE_CHARS, MAX_PHRASES, MAX_TEXT_CHARS
+from matching.documents import MAX_PHRASE_CHARS, MAX_PHRASES, MAX_PHRASES_CHARS, MAX_TEXT_CHARS
 from matching.linking import MAX_QUERY_CHARS, normalise_title
 from matching.retrieval import VectorIndex
 from matching.scoring import PRIVATE_EXPLANATION, _location, eligibility_of, top_k_rows
@@ -558,7 +558,7 @@ def test_documents_clip_text_and_phrases(summary, jobs, skills, title, descripti
         phrases = doc.phrases()
         keys = [normalise_phrase(x) for x in phrases]
         assert len(phrases) <= MAX_PHRASES and all(keys) and len(set(keys)) == len(keys)
-        assert all(len(x) <= MAX_PHRASE_CHARS for x in phrases)
+        assert all(len(x) <= MAX_PHRASE_CHARS for x in phrases) and sum(map(len, phrases)) <= MAX_PHRASES_CHARS
 
 
 # --- Mobility rules --------------------------------------------------------------------------

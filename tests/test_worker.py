@@ -262,6 +262,48 @@ def test_candidates_come_from_the_warm_index_kept_in_step_with_the_database(clie
         built.close()
 
 
+def test_the_index_sync_reads_only_the_rows_changed_since_the_last_one(client, db, matcher):
+    from datetime import timedelta
+
+    from models import utcnow
+    from worker.candidates import FULL_SYNC_EVERY, SYNC_OVERLAP
+
+    ids = [factories.post(client, "vacancies", factories.vacancy(title=f"Enfermera {n}")) for n in range(6)]
+    for vid in ids:
+        jobs.match_vacancy(vid, matcher)   # embedded: in the index from now on
+    side = matcher.side_index(Vacancy)
+    start = utcnow()
+    with db.session() as s:   # as if every row had last changed an hour ago
+        s.execute(update(Vacancy).values(changed_at=start - timedelta(hours=1)))
+    side.synced_at = None   # a worker that starts now
+    with db.session() as s:
+        first = side.sync(s, now=start)
+    assert first["read"] == 6 and first["size"] == 6   # the first sync reads every row
+    later = start + 2 * SYNC_OVERLAP
+    with db.session() as s:
+        assert side.sync(s, now=later)["read"] == 0   # nothing changed since
+    with db.session() as s:   # closing one is a change (an ORM update)
+        s.get(Vacancy, ids[2]).status = "closed"
+    with db.session() as s:
+        s.execute(update(Vacancy).where(Vacancy.id == ids[2]).values(changed_at=later + SYNC_OVERLAP))
+        step = side.sync(s, now=later + 2 * SYNC_OVERLAP)
+    assert step == {"added_or_changed": 0, "removed": 1, "size": 5, "read": 1}
+    with db.session() as s:   # a full read (of the open ones) again after FULL_SYNC_EVERY
+        assert side.sync(s, now=start + FULL_SYNC_EVERY)["read"] == 5
+        assert ids[2] not in side.keys and len(side.index) == 5
+
+
+def test_an_orm_update_marks_the_row_changed(client, db):
+    vid = factories.post(client, "vacancies", factories.vacancy())
+    with db.session() as s:
+        before = s.get(Vacancy, vid).changed_at
+        assert before is not None
+    with db.session() as s:
+        s.get(Vacancy, vid).city = "Cali"
+    with db.session() as s:
+        assert s.get(Vacancy, vid).changed_at > before
+
+
 def test_closing_a_vacancy_takes_it_out_of_every_ranking(client, db, matcher):
     posted = factories.api_post(client, "vacancies", json=factories.vacancy()).get_json()
     p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
@@ -875,3 +917,87 @@ def test_jobs_left_out_are_counted_only_when_they_would_be_matches(client, db, m
     # a cook, so they are not counted as "jobs like yours we did not show".
     assert left == [], left
     assert kept <= {cook}
+
+
+class _Counting:
+    """The real encoder, counting what it is given (texts and characters)."""
+
+    def __init__(self, encoder):
+        self._encoder, self.texts, self.chars = encoder, 0, 0
+
+    def __getattr__(self, name):
+        return getattr(self._encoder, name)
+
+    def encode(self, texts, role="document"):
+        self.texts += len(texts)
+        self.chars += sum(len(t) for t in texts)
+        return self._encoder.encode(texts, role=role)
+
+
+def _largest_profile() -> dict:
+    """A profile at every limit the API accepts (about 61 kB of text), none of it repeated."""
+    import random
+
+    rng = random.Random(3)
+    syllables = ["ma", "te", "ri", "so", "ldu", "ra", "pin", "tu", "ca", "rpi", "nte", "ro", "ne", "gi", "co"]
+
+    def text(n: int) -> str:
+        words = []
+        while sum(len(w) + 1 for w in words) < n:
+            words.append("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+        return " ".join(words)[:n].strip()
+
+    return factories.profile(summary=text(5000), skills=[text(120) for _ in range(100)],
+                             jobs=[{"title": text(200), "years": 1, "country": "VE", "description": text(2000)}
+                                   for _ in range(20)])
+
+
+def test_a_jobs_work_is_bounded_whatever_a_person_types(client, db, matcher, monkeypatch):
+    import json
+
+    from matching.annotate import MAX_LINKED_SKILLS, MAX_LINKED_TITLE_CHARS, MAX_LINKED_TITLES
+    from matching.documents import MAX_PHRASE_CHARS, MAX_PHRASES_CHARS, MAX_TEXT_CHARS
+
+    jobs.match_vacancy(factories.post(client, "vacancies", factories.vacancy()), matcher)   # embedded already
+    counting = _Counting(matcher.encoder)
+    monkeypatch.setattr(matcher, "_encoder", counting)
+    monkeypatch.setattr(matcher.taxonomy.occupations, "encoder", counting)
+    linked: dict[str, list[str]] = {"titles": [], "skills": []}
+    for kind, linker in (("titles", matcher.taxonomy.occupations), ("skills", matcher.taxonomy.skills)):
+        def link(queries, top_k=1, _real=linker.link, _kind=kind):
+            linked[_kind] += list(queries)
+            return _real(queries, top_k)
+        monkeypatch.setattr(linker, "link", link)
+
+    def work(body: dict) -> tuple[int, int, dict]:
+        counting.texts = counting.chars = 0
+        linked["titles"], linked["skills"] = [], []
+        p = _profile_row(db, factories.post(client, "profiles", body))
+        result = jobs.match_profile(p.id, matcher)
+        assert result["ranked"] == 1
+        return counting.chars, counting.texts, {k: list(v) for k, v in linked.items()}
+
+    largest = _largest_profile()
+    assert len(json.dumps(largest, ensure_ascii=False)) > 60_000
+    chars, texts, links = work(largest)
+    # What the encoder read: the whole text, the phrases, the titles it linked by meaning.
+    assert chars <= MAX_TEXT_CHARS + MAX_PHRASES_CHARS + MAX_LINKED_TITLES * MAX_LINKED_TITLE_CHARS
+    assert len(links["titles"]) <= MAX_LINKED_TITLES and len(links["skills"]) <= MAX_LINKED_SKILLS
+    assert all(len(q) <= MAX_LINKED_TITLE_CHARS for q in links["titles"])
+    assert all(len(q) <= MAX_PHRASE_CHARS for q in links["skills"])
+    assert sum(map(len, links["skills"])) <= MAX_PHRASES_CHARS   # what the character view reads
+    typical, typical_texts, _ = work(factories.profile())
+    assert 0 < typical < chars and texts > typical_texts
+    # The same profile posted twice is linked and encoded once per distinct text: the
+    # job's second run reads its caches.
+    p = _profile_row(db, factories.post(client, "profiles", factories.profile(
+        jobs=[{"title": "Enfermera", "years": 2}, {"title": "enfermera", "years": 3}],
+        skills=["Triage", "triage", "TRIAGE"])))
+    counting.texts = 0
+    linked["titles"], linked["skills"] = [], []
+    jobs.match_profile(p.id, matcher)
+    assert linked["titles"] == ["Enfermera"] and linked["skills"] == ["Triage"]
+    assert counting.texts == 1 + 2 + 1   # the whole text, two phrases (title, skill), one title linked
+    counting.texts = 0
+    jobs.match_profile(p.id, matcher)
+    assert counting.texts == 0

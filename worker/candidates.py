@@ -2,10 +2,11 @@
 database row by row, and searched by country partition.
 
 Each worker process holds one index of open vacancies and one of profiles (built on first
-use, then updated incrementally). Before a search, `sync` reads the cheap columns of every
-row (id, country, flags, embedding key) and loads the vectors only of rows whose key
-changed: workers on any machine agree on the index's content through the database, with
-no shared state of their own and no full rebuild per job.
+use, then updated incrementally). Before a search, `sync` reads the cheap columns (id,
+country, flags, embedding key) of the rows changed since its last sync (`changed_at`; all
+rows at the first sync and every `FULL_SYNC_EVERY`) and loads the vectors only of rows
+whose key changed: workers on any machine agree on the index's content through the
+database, with no shared state of their own and no full rebuild per job.
 
 A job then scores in full only the `candidates` nearest rows within reach (with the rows
 not embedded yet); below that many rows within reach, every row is scored, as before.
@@ -18,16 +19,25 @@ ranking of a person it is near enough to, even if that person is not among its o
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+from datetime import datetime, timedelta
+
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matching.retrieval import VectorIndex
-from models import Vacancy
+from models import Vacancy, utcnow
 
-__all__ = ["REMOTE", "SideIndex", "beyond_reach"]
+__all__ = ["REMOTE", "DocCache", "SideIndex", "beyond_reach"]
 
 REMOTE = "*remote"   # the partition of remote vacancies, within everyone's reach
+# A sync reads the rows changed since the last one began, less this: a change committed this
+# long after the time it carries is still seen (the transactions that write what the index
+# holds last milliseconds; this also covers clocks of worker machines this far apart).
+SYNC_OVERLAP = timedelta(seconds=60)
+# Every so often a sync reads every row: rows deleted outright leave the index then.
+FULL_SYNC_EVERY = timedelta(minutes=10)
 
 
 class SideIndex:
@@ -39,35 +49,74 @@ class SideIndex:
         self.keys: dict[int, str] = {}
         self.floors: dict[int, float] = {}   # reach floors of rows ranked since they last changed
         self.dim = dim
+        self.synced_at: datetime | None = None   # when the last sync began
+        self.full_at: datetime | None = None     # when the last full sync began
 
     def _partition(self, row) -> str:
         if self.model is Vacancy and row.remote:
             return REMOTE
         return row.country
 
-    def sync(self, s: Session) -> dict:
-        """Bring the index in step with the database; return what changed."""
-        live = self._live(s)
+    def sync(self, s: Session, now: datetime | None = None) -> dict:
+        """Bring the index in step with the database; return what changed and how many rows
+        were read (`read`).
+
+        The first sync, and one every `FULL_SYNC_EVERY`, reads the cheap columns of every row;
+        the others only the rows changed (`changed_at`) since the last sync began, less
+        `SYNC_OVERLAP`, so that a change committed a little after its time is still seen. A
+        row deleted outright leaves the index at the next full sync; until then a search may
+        return its id, which then finds no row (and is skipped).
+        """
+        now = now or utcnow()
+        if self.synced_at is None or now - self.full_at >= FULL_SYNC_EVERY:
+            result = self._sync_all(s)
+            self.full_at = now
+        else:
+            result = self._sync_changed(s, self.synced_at - SYNC_OVERLAP)
+        self.synced_at = now
+        return result
+
+    def _sync_all(self, s: Session) -> dict:
+        stmt = self._columns()
+        if self.model is Vacancy:
+            stmt = stmt.where(Vacancy.status == "open")
+        live = {row.id: row for row in s.execute(stmt)}
+        gone = [i for i in self.keys if i not in live or live[i].embedding_key is None]
+        self.floors = {i: row.reach_floor for i, row in live.items() if row.reach_floor is not None}
+        return self._apply(s, live, gone, read=len(live))
+
+    def _sync_changed(self, s: Session, since: datetime) -> dict:
+        m = self.model
+        rows = list(s.execute(self._columns().where(m.changed_at >= since)))
+        live = {row.id: row for row in rows if self._belongs(row)}
+        gone = [row.id for row in rows if row.id in self.keys and (row.id not in live or row.embedding_key is None)]
+        for row in rows:
+            if row.id in live and row.reach_floor is not None:
+                self.floors[row.id] = row.reach_floor
+            else:
+                self.floors.pop(row.id, None)
+        return self._apply(s, live, gone, read=len(rows))
+
+    def _apply(self, s: Session, live: dict, gone: list[int], read: int) -> dict:
         changed = [i for i, row in live.items()
                    if row.embedding_key is not None and self.keys.get(i) != row.embedding_key]
-        gone = [i for i in self.keys if i not in live or live[i].embedding_key is None]
         self.index.remove(gone)
         for i in gone:
             self.keys.pop(i, None)
-        self.floors = {i: row.reach_floor for i, row in live.items() if row.reach_floor is not None}
         for start in range(0, len(changed), 1000):
             self._load_vectors(s, changed[start:start + 1000], live)
-        return {"added_or_changed": len(changed), "removed": len(gone), "size": len(self.index)}
+        return {"added_or_changed": len(changed), "removed": len(gone), "size": len(self.index), "read": read}
 
-    def _live(self, s: Session) -> dict:
-        """The cheap columns of every row that belongs in the index (open vacancies, every
-        profile), by id."""
+    def _columns(self):
+        """The cheap columns of the rows (with `status` for vacancies: a closed one leaves)."""
         m = self.model
         if m is Vacancy:
-            stmt = select(m.id, m.country, m.embedding_key, m.reach_floor, m.remote).where(m.status == "open")
-        else:
-            stmt = select(m.id, m.country, m.embedding_key, m.reach_floor)
-        return {row.id: row for row in s.execute(stmt)}
+            return select(m.id, m.country, m.embedding_key, m.reach_floor, m.remote, m.status)
+        return select(m.id, m.country, m.embedding_key, m.reach_floor)
+
+    def _belongs(self, row) -> bool:
+        """Whether a row belongs in the index (open vacancies, every profile)."""
+        return self.model is not Vacancy or row.status == "open"
 
     def _load_vectors(self, s: Session, ids: list[int], live: dict) -> None:
         m = self.model
@@ -108,6 +157,45 @@ class SideIndex:
             every = floors <= -1
             unbounded += list(zip((-cosines[every]).tolist(), ids[every].tolist(), strict=True))
         return near, [i for _, i in sorted(unbounded)]
+
+
+class DocCache:
+    """What matching read of the rows of one side (their documents and embeddings), by id,
+    as the worker's last jobs made them, at most `size` rows (the least recently used
+    leave first).
+
+    An entry serves while the row's version (`updated_at`, which every edit of its text
+    moves) and its cache keys (ESCO links, embedding) are those it was made from: a job
+    reads those few columns of every candidate and reads whole, parses and links only the
+    others. The documents are the same either way (a test compares the rankings).
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict[int, tuple[tuple, object]] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def get(self, row_id: int, version: tuple):
+        """The entry of `row_id` made from `version`, or None."""
+        entry = self._entries.get(row_id)
+        if entry is None or entry[0] != version:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(row_id)
+        self.hits += 1
+        return entry[1]
+
+    def put(self, row_id: int, version: tuple, value) -> None:
+        """Keep `value` for `row_id` at `version`."""
+        if self.size <= 0:
+            return
+        self._entries[row_id] = (version, value)
+        self._entries.move_to_end(row_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def beyond_reach(s: Session, model, ids, vector: np.ndarray, dim: int) -> list[int]:

@@ -52,6 +52,7 @@ from models.queries import (
 
 from .candidates import REMOTE, beyond_reach
 from .matcher import Matcher, running_matcher
+from .parts import part, recording
 from .queueing import connect, enqueue_matches, job_id, jobs_gone
 
 log = logging.getLogger(__name__)
@@ -115,13 +116,14 @@ def vacancy_doc(v: Vacancy) -> VacancyDoc:
         accepts_relocation=bool(v.accepts_relocation), esco=esco, essential_skills_given=given)
 
 
-def _usable(rows: list, doc_fn) -> tuple[list, bool]:
+def _usable(rows: list, doc_fn, others: bool = False) -> tuple[list, bool]:
     """The rows that can be read as documents, and whether any was left out.
 
     A corrupt row (a hand edit, a bad import) is left out of this job, logged by id, so it
     cannot fail every job of the other side; the job then counts as partial, so the rankings
     that hold that row are left as they are. If no row can be read, the fault is not in
-    one row: the job fails, visibly, instead of storing empty rankings.
+    one row: the job fails, visibly, instead of storing empty rankings (`others`: rows
+    read from elsewhere, the worker's cache, are there).
     """
     usable = []
     for row in rows:
@@ -131,7 +133,7 @@ def _usable(rows: list, doc_fn) -> tuple[list, bool]:
             log.warning("%s %s skipped: unreadable (%s)", row.__tablename__, row.id, type(exc).__name__)
             continue
         usable.append(row)
-    if rows and not usable:
+    if rows and not usable and not others:
         raise UnreadableRows(f"none of {len(rows)} {rows[0].__tablename__} could be read")
     return usable, len(usable) < len(rows)
 
@@ -143,7 +145,9 @@ def _annotate(index, rows: list, items: list[tuple[list[str], list[str], str | N
         key = annotation_key(index, [*titles, "\x01", *skills, "\x01", inherit or ""])
         if row.esco_key != key:
             todo.append((row, key, (titles, skills, inherit)))
-    for (row, key, _), esco in zip(todo, annotate_many(index, [item for _, _, item in todo]), strict=True):
+    with part("link"):
+        linked = annotate_many(index, [item for _, _, item in todo]) if todo else []
+    for (row, key, _), esco in zip(todo, linked, strict=True):
         row.esco, row.esco_key = esco, key
     return [row for row, _, _ in todo]
 
@@ -167,7 +171,8 @@ def _embeddings(enc, rows, docs, key_fn, embed_fn) -> tuple[list[Embedding], lis
         if row.embedding is not None and row.embedding_key == key:
             out.append(Embedding.from_bytes(row.embedding, enc.dim))
             continue
-        emb = embed_fn(enc, doc)
+        with part("encode"):
+            emb = embed_fn(enc, doc)
         row.embedding, row.embedding_key = emb.to_bytes(), key
         out.append(emb)
         changed.append(row)
@@ -188,7 +193,8 @@ def _keep_caches(m: Matcher, model, rows: list) -> None:
                     esco=bindparam("links", type_=table.c.esco.type), esco_key=bindparam("links_key")))
     params = [{"pk": r.id, "version": r.updated_at, "emb": r.embedding, "emb_key": r.embedding_key,
                "links": r.esco, "links_key": r.esco_key} for r in sorted(set(rows), key=lambda r: r.id)]
-    m.db.transact(lambda s: s.execute(stmt, params), what=f"caches of {len(params)} {table.name}")
+    with part("keep"):
+        m.db.transact(lambda s: s.execute(stmt, params), what=f"caches of {len(params)} {table.name}")
 
 
 class _HoldersMoved(Exception):
@@ -252,7 +258,8 @@ def _store(m: Matcher, s: Session, kind: str, scored: _Scored, started, final: b
     """
     other_kind = VACANCY if kind == PROFILE else PROFILE
     target = scored.target
-    exists, present = _lock(s, kind, target.id, scored.others)
+    with part("lock"):
+        exists, present = _lock(s, kind, target.id, scored.others)
     if not exists:
         log.info("match %s %s: deleted meanwhile, nothing stored", kind, target.id)
         return {"candidates": len(scored.others), "ranked": 0, "missing": True}
@@ -265,8 +272,9 @@ def _store(m: Matcher, s: Session, kind: str, scored: _Scored, started, final: b
     if newer and not final:
         raise _ReadAgain
     results = [r for r in scored.results if getattr(r, f"{other_kind}_id") in present]
-    result = _write(m, s, kind, target.id, results, others, ranked, started,
-                    _may_change(m, s, other_kind, scored, present))
+    with part("merge"):
+        may_change = _may_change(m, s, other_kind, scored, present)
+    result = _write(m, s, kind, target.id, results, others, ranked, started, may_change)
     # Their own jobs run again: those that may not have seen this target, and full rankings
     # this target left with nothing to take its place (the next pair was never stored).
     result["follow_up"] = sorted(behind | set(result.pop("short")))
@@ -319,13 +327,16 @@ def _write(m: Matcher, s: Session, kind: str, target_id: int, results: list, oth
     employer = [for_employer(r, m.weights) for r in results]
     own, theirs = (results, employer) if kind == PROFILE else (employer, results)
     top = rank(own, m.settings.top_k, by=f"{other_kind}_id")
-    replace_ranking(s, kind, target_id, top, m.encoder.version, started, m.ranker)
+    with part("write"):
+        replace_ranking(s, kind, target_id, top, m.encoder.version, started, m.ranker)
     short: set[int] = set()
-    changed = merge_into_rankings(s, other_kind, target_id, theirs, m.settings.top_k, m.encoder.version,
+    with part("merge"):
+        changed = merge_into_rankings(s, other_kind, target_id, theirs, m.settings.top_k, m.encoder.version,
                                   ranked,
                                   scored_only=may_change,
                                   read_versions={o.id: o.updated_at for o in others}, short=short,
                                   ranker=m.ranker)
+        s.flush()
     return {"candidates": len(others), "ranked": len(top), "updated_rankings": changed, "short": sorted(short)}
 
 
@@ -359,7 +370,7 @@ def _attempt(m: Matcher, kind: str, run_id: int, score, final: bool, cascade: bo
     for ids, reason, counted in ((scored.refresh if cascade else (), "reach", "queued_to_refresh"),
                                  (follow_up, "follow-up", "queued_to_follow_up")):
         if ids and not result.get("missing"):
-            with m.db.session() as s:
+            with part("queue"), m.db.session() as s:
                 enqueue_matches(s, m.queue_conn, m.settings, other_kind, list(ids), reason=reason)
             result[counted] = len(ids)
     return result
@@ -377,11 +388,12 @@ def _run(m: Matcher, kind: str, target_id: int, score) -> dict:
         run_id, cascade = run.id, run.reason != "reach"
     t0 = time.perf_counter()
     try:
-        try:
-            result = _attempt(m, kind, run_id, score, final=False, cascade=cascade)
-        except _ReadAgain:
-            log.info("match %s %s: rows it scored were ranked anew meanwhile, read again", kind, target_id)
-            result = _attempt(m, kind, run_id, score, final=True, cascade=cascade)
+        with recording() as parts:
+            try:
+                result = _attempt(m, kind, run_id, score, final=False, cascade=cascade)
+            except _ReadAgain:
+                log.info("match %s %s: rows it scored were ranked anew meanwhile, read again", kind, target_id)
+                result = _attempt(m, kind, run_id, score, final=True, cascade=cascade)
     except Exception as exc:  # noqa: BLE001 - any failure: recorded as the run's state, then re-raised
         # Only the exception class: its text may quote row data (SQL parameters, user
         # text), and RQ keeps what is raised in Redis. The job fails with our own words.
@@ -396,6 +408,7 @@ def _run(m: Matcher, kind: str, target_id: int, score) -> dict:
                   " (will retry)" if retrying else "")
         raise MatchingFailed(f"match {kind} {target_id} failed: {type(exc).__name__}") from None
     result["seconds"] = round(time.perf_counter() - t0, 3)
+    result["parts_ms"] = parts.milliseconds()
     log.info("match %s %s: %s", kind, target_id, result)
     return result
 
@@ -424,26 +437,96 @@ def _nearest(m: Matcher, s: Session, model, vector, partitions: list[str] | None
     them a real floor.
     """
     limit = m.settings.candidates
-    stmt = within_reach(select(model).options(undefer(model.embedding)))
     if limit <= 0:
-        return _Candidates(list(s.scalars(stmt.order_by(model.id))))
+        return _Candidates(list(s.execute(within_reach(_light(model)).order_by(model.id))))
     side = m.side_index(model)
-    side.sync(s)
+    with part("sync"):
+        side.sync(s)
+    with part("retrieve"):
+        return _near_rows(m, s, model, side, vector, partitions, within_reach, reaches)
+
+
+def _near_rows(m: Matcher, s: Session, model, side, vector, partitions, within_reach, reaches) -> _Candidates:
+    """The rows `_nearest` returns, from the synced index `side`."""
+    limit = m.settings.candidates
     ids, floor = side.nearest(vector, limit, partitions)
     partial = len(ids) >= limit
     fresh = within_reach(select(model.id).where(model.embedding_key.is_(None)))
     ids += list(s.scalars(fresh))
-    rows = list(s.scalars(stmt.where(model.id.in_(ids)).order_by(model.id))) if ids else []
+    rows = list(s.execute(within_reach(_light(model)).where(model.id.in_(ids)))) if ids else []
     near, unbounded = side.reaching(vector)
     taken = set(ids)
     more = [i for i in near if i not in taken]
     unbounded = [i for i in unbounded if i not in taken]
     more += unbounded[:limit]
     for start in range(0, len(more), 1000):
-        found = s.scalars(select(model).options(undefer(model.embedding)).where(model.id.in_(more[start:start + 1000])))
+        found = s.execute(_light(model).where(model.id.in_(more[start:start + 1000])))
         rows += [row for row in found if reaches(row)]
     rows.sort(key=lambda row: row.id)
     return _Candidates(rows, partial, floor if partial else -1.0, unbounded[limit:])
+
+
+def _light(model):
+    """The columns of candidate rows read for every candidate: their versions (to find their
+    documents in the worker's cache, `DocCache`) and what `reaches` reads."""
+    if model is Vacancy:
+        reach = (Vacancy.status, Vacancy.remote, Vacancy.accepts_relocation, Vacancy.country)
+    else:
+        reach = (Profile.country, Profile.target_countries, Profile.relocate)
+    return select(model.id, model.updated_at, model.changed_at, model.esco_key, model.embedding_key, *reach)
+
+
+def _version(row) -> tuple:
+    """What a row's cached document is made from: its content (`changed_at` moves with every
+    UPDATE) and its caches' keys."""
+    return row.changed_at, row.esco_key, row.embedding_key
+
+
+@dataclass
+class _Read:
+    """Candidate rows as read: documents found in the worker's cache, the rest whole."""
+
+    rows: list        # every candidate (light rows: id, versions)
+    cached: dict      # id -> (document, embedding)
+    whole: list       # the rows not in the cache, read whole
+
+
+def _read_candidates(m: Matcher, s: Session, model, rows: list) -> _Read:
+    """Look the candidates up in the worker's document cache; read the others whole."""
+    cache = m.doc_cache(model)
+    cached, missing = {}, []
+    for row in rows:
+        hit = cache.get(row.id, _version(row))
+        if hit is None:
+            missing.append(row.id)
+        else:
+            cached[row.id] = hit
+    whole = []
+    for start in range(0, len(missing), 1000):
+        whole += s.scalars(select(model).options(undefer(model.embedding)).where(model.id.in_(missing[start:start + 1000])))
+    return _Read(rows, cached, whole)
+
+
+def _documents(m: Matcher, model, read: _Read, doc_fn, annotate_fn, key_fn, embed_fn) -> tuple[list, list, list, bool]:
+    """The candidates' rows, documents and embeddings, in id order, and whether any was
+    unreadable. Those read whole are linked and embedded where their text changed (the
+    caches written back), then kept in the worker's cache."""
+    with part("load"):
+        usable, skipped = _usable(read.whole, doc_fn, others=bool(read.cached))
+    changed = annotate_fn(m.taxonomy, usable)
+    with part("load"):
+        docs = [doc_fn(row) for row in usable]
+    embs, embedded = _embeddings(m.encoder, usable, docs, key_fn, embed_fn)
+    _keep_caches(m, model, changed + embedded)
+    cache = m.doc_cache(model)
+    found = dict(read.cached)
+    for row, doc, emb in zip(usable, docs, embs, strict=True):
+        cache.put(row.id, _version(row), (doc, emb))
+        found[row.id] = (doc, emb)
+    by_id = {row.id: row for row in read.rows}
+    by_id.update((row.id, row) for row in usable)
+    ids = sorted(found)
+    return [by_id[i] for i in ids], [found[i][0] for i in ids], [found[i][1] for i in ids], skipped
 
 
 def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
@@ -455,7 +538,8 @@ def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
 
     def score() -> _Scored:
         with m.db.reading() as s:
-            profile = _load(s, Profile, profile_id)
+            with part("load"):
+                profile = _load(s, Profile, profile_id)
             if profile is None:
                 return _Scored(None, [], [])
             changed = _annotate_profiles(m.taxonomy, [profile])
@@ -474,13 +558,13 @@ def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
                 return v.status == "open" and (v.remote or v.accepts_relocation or v.country == pdoc.country)
 
             found = _nearest(m, s, Vacancy, pe.vector, reach, within_reach, reaches)
-        vacancies, skipped = _usable(found.rows, vacancy_doc)
-        changed = _annotate_vacancies(m.taxonomy, vacancies)
-        vdocs = [vacancy_doc(v) for v in vacancies]
-        vembs, embedded = _embeddings(m.encoder, vacancies, vdocs, vacancy_key, embed_vacancy)
-        _keep_caches(m, Vacancy, changed + embedded)
+            with part("load"):
+                read = _read_candidates(m, s, Vacancy, found.rows)
+        vacancies, vdocs, vembs, skipped = _documents(m, Vacancy, read, vacancy_doc, _annotate_vacancies,
+                                                      vacancy_key, embed_vacancy)
         hidden: list = []
-        results = m.score(((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True)), hidden)
+        with part("score"):
+            results = m.score(((pdoc, pe, vd, ve) for vd, ve in zip(vdocs, vembs, strict=True)), hidden)
         return _Scored(profile, results, vacancies, found.partial or skipped, found.floor, found.refresh,
                        pe.vector, skipped, group_left_out(hidden))
 
@@ -496,7 +580,8 @@ def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
 
     def score() -> _Scored:
         with m.db.reading() as s:
-            vacancy = _load(s, Vacancy, vacancy_id)
+            with part("load"):
+                vacancy = _load(s, Vacancy, vacancy_id)
             if vacancy is None or vacancy.status != "open":   # a closed vacancy leaves every ranking
                 return _Scored(vacancy, [], [])
             changed = _annotate_vacancies(m.taxonomy, [vacancy])
@@ -514,13 +599,13 @@ def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
 
             found = _nearest(m, s, Profile, ve.vector, None if everyone else [vacancy.country], within_reach,
                              reaches)
+            with part("load"):
+                read = _read_candidates(m, s, Profile, found.rows)
         as_doc = partial_fn(profile_doc, knowledge=m.knowledge)
-        profiles, skipped = _usable(found.rows, as_doc)
-        changed = _annotate_profiles(m.taxonomy, profiles)
-        pdocs = [as_doc(p) for p in profiles]
-        pembs, embedded = _embeddings(m.encoder, profiles, pdocs, profile_key, embed_profile)
-        _keep_caches(m, Profile, changed + embedded)
-        results = m.score((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True))
+        profiles, pdocs, pembs, skipped = _documents(m, Profile, read, as_doc, _annotate_profiles, profile_key,
+                                                     embed_profile)
+        with part("score"):
+            results = m.score((pd, pe, vdoc, ve) for pd, pe in zip(pdocs, pembs, strict=True))
         return _Scored(vacancy, results, profiles, found.partial or skipped, found.floor, found.refresh,
                        ve.vector, skipped)
 

@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from config import Settings
 from config.mobility import load_knowledge_base
 from matching import Encoder, load_encoder, score_many
+from matching.encoders import CachedEncoder
 from matching.esco import current_taxonomy
 from matching.index import TaxonomyIndex, build_index
 from matching.learning import weights_name
@@ -24,7 +25,7 @@ from matching.scoring import other_trade
 from models import Database
 from models.history import live_model
 
-from .candidates import SideIndex
+from .candidates import DocCache, SideIndex
 from .queueing import connect
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Matcher:
         self._taxonomy = taxonomy
         self._knowledge = None
         self._indexes: dict = {}
+        self._docs: dict = {}
         self._queue_conn = None
         # The weights that combine the scores and the name of their model: the hand-set ones
         # until a learnt model is live (`use_live_model`, at the start of every job).
@@ -70,7 +72,8 @@ class Matcher:
     def encoder(self) -> Encoder:
         """The encoder (`warm` loads it before the work loop)."""
         if self._encoder is None:
-            self._encoder = load_encoder(self.settings.encoder, self.settings.encoder_model)
+            # Short texts (skills, titles) come again and again: their vectors are kept.
+            self._encoder = CachedEncoder(load_encoder(self.settings.encoder, self.settings.encoder_model))
             log.info("encoder loaded: %s (dim %d)", self._encoder.version, self._encoder.dim)
         return self._encoder
 
@@ -106,6 +109,12 @@ class Matcher:
         if model not in self._indexes:
             self._indexes[model] = SideIndex(model, self.encoder.dim, self.settings.ann_threshold)
         return self._indexes[model]
+
+    def doc_cache(self, model) -> DocCache:
+        """The documents and embeddings of the rows of one side last read (see worker.candidates)."""
+        if model not in self._docs:
+            self._docs[model] = DocCache(self.settings.doc_cache)
+        return self._docs[model]
 
     @property
     def queue_conn(self):
