@@ -11,7 +11,7 @@ same with RQ's forking worker, for the cost of a fork per job.
 
 Redis: 127.0.0.1:6379 (db 13) when it answers, else an embedded one. Database: SQLite
 in a temporary folder, or `--database` (PostgreSQL: an empty database it may fill).
-Appends its table to docs/benchmarks.md.
+Writes its table to docs/benchmarks.md (its own section per rate, replaced in place).
 """
 from __future__ import annotations
 
@@ -63,17 +63,21 @@ def run_once(workers: int, rate: float, seconds: float, database: str | None, fo
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     cls = ["--class", "fork"] if fork else []
+    logs = [open(tmp / f"worker-{i}.log", "w") for i in range(workers)]
     procs = [subprocess.Popen([sys.executable, "-m", "worker", "--name", f"bench-{os.getpid()}-{i}", "--log-level",
-                               "WARNING", *cls], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL) for i in range(workers)]
+                               "INFO", *cls], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+             for i, log in enumerate(logs)]
+    for log in logs:
+        log.close()
     queue = Queue("bench", connection=conn)
     kind = "postgresql" if database else "sqlite"
     try:
         if not _warmed_up(queue):   # the workers make no progress (a forked job horse that hangs, for one)
             return {"workers": workers, "fork": fork, "rate": rate, "submitted": 0, "ranked": 0, "p50": None,
                     "p95": None, "jobs_per_s": 0.0, "depth": [], "stuck": len(queue), "database": kind}
-        return {"workers": workers, "fork": fork, "rate": rate, **_measure(queue, base, token, db_url, rate, seconds),
-                "database": kind}
+        measured = _measure(queue, base, token, db_url, rate, seconds)
+        return {"workers": workers, "fork": fork, "rate": rate, **measured, "database": kind,
+                "parts_ms": _job_parts(tmp)}
     finally:
         _stop_workers(procs)
         server.shutdown()
@@ -82,6 +86,21 @@ def run_once(workers: int, rate: float, seconds: float, database: str | None, fo
         conn.close()
         if embedded is not None:
             getattr(embedded, "shutdown", lambda: None)()
+
+
+def _job_parts(folder: Path) -> dict[str, float]:
+    """The median milliseconds of each part of the profile jobs the workers logged (`worker.parts`)."""
+    import ast
+    import re
+
+    runs = []
+    for path in folder.glob("worker-*.log"):
+        for line in path.read_text(errors="replace").splitlines():
+            found = re.search(r"match profile \d+: (\{.*\})$", line)
+            if found and "parts_ms" in found.group(1):
+                runs.append(ast.literal_eval(found.group(1))["parts_ms"])
+    names = list(dict.fromkeys(p for r in runs for p in r))
+    return {p: round(statistics.median(r.get(p, 0.0) for r in runs), 1) for p in names} | {"jobs": len(runs)}
 
 
 def _empty_schema(database: str) -> None:
@@ -254,8 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", f"Queue depth over time: ![queue depth]({png.name})", ""]
     text = "\n".join(lines)
     print(text)
-    with open(DOCS / "benchmarks.md", "a", encoding="utf-8") as fh:
-        fh.write(text)
+    from scripts.sections import write_section
+
+    write_section(DOCS / "benchmarks.md", f"end to end at {args.rate:g} per second", text)
     return 0
 
 

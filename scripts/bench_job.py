@@ -245,6 +245,8 @@ class JobParts:
     size: int
     runs: list[dict]
     largest: list[dict] | None = None
+    rss_mb: float = 0.0          # the worker process's memory after the jobs
+    cache_hits: float = 0.0      # share of candidates found in the document cache
 
     def medians(self) -> dict[str, float]:
         names = list(dict.fromkeys(p for r in self.runs for p in r["parts_ms"]))
@@ -311,7 +313,11 @@ def measure(sizes: list[int], runs: int, url: str) -> list[JobParts]:
         print(f"  {result.medians()}", file=sys.stderr)
         print(f"  last job: {result.runs[-1]}", file=sys.stderr)
         print(f"  largest: {JobParts(size, result.largest).medians()}", file=sys.stderr)
+        import psutil
+
         docs, enc = m.doc_cache(Vacancy), m.encoder
+        result.rss_mb = psutil.Process().memory_info().rss / 2**20
+        result.cache_hits = docs.hits / max(1, docs.hits + docs.misses)
         print(f"  document cache: {docs.hits} hits, {docs.misses} misses; phrase vectors: {enc.hits} hits, "
               f"{enc.misses} encoded", file=sys.stderr)
         out.append(result)
@@ -333,6 +339,8 @@ def table(results: list[JobParts]) -> str:
                  + " | ".join(f"{x:.1f}" for x in largest) + " |")
     lines.append("| its ratio to the median profile's job | "
                  + " | ".join(f"{x / r.medians()['total']:.2f}×" for x, r in zip(largest, results, strict=True)) + " |")
+    lines.append("| candidates found in the document cache | " + " | ".join(f"{r.cache_hits:.0%}" for r in results) + " |")
+    lines.append("| worker memory after the jobs (RSS) | " + " | ".join(f"{r.rss_mb:,.0f} MB" for r in results) + " |")
     return "\n".join(lines)
 
 

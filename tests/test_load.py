@@ -175,3 +175,44 @@ def test_two_workers_under_load_never_deadlock(pg_settings, make_app, db, redis,
     assert stored == expected
     # Not a timing test (a shared machine): a deletion that waited on a whole job took 18-21 s.
     assert deletions[-1] < 5
+
+
+def test_two_worker_machines_rank_as_one_worker_does(pg_settings, make_app, db, redis, workers, matcher, tmp_path):
+    """Two worker "machines" (their own process groups, their own copy of the data folder, so
+    nothing shared but PostgreSQL and Redis) under concurrent submissions store the rankings
+    one worker gives when it runs every job again on its own (docs/scaling.md)."""
+    import shutil
+    from dataclasses import replace
+
+    app = make_app(pg_settings)
+    copy = tmp_path / "machine-b-data"
+    shutil.copytree(pg_settings.data_dir, copy)
+    machine_a = workers()
+    machine_b = workers(settings_=replace(pg_settings, data_dir=str(copy)))
+    machine_a.start("a")
+    machine_b.start("b")
+    rng = random.Random(11)
+    bodies = [("profiles", _profile_body(rng)) for _ in range(40)] + [
+        ("vacancies", _vacancy_body(rng, i)) for i in range(15)]
+    rng.shuffle(bodies)
+    for scope in ("profiles:write", "vacancies:write"):
+        factories.api_headers(app, scope)
+
+    def post(item) -> int:
+        kind, body = item
+        with app.test_client() as client:
+            return client.post(f"/api/v1/{kind}", json=body,
+                               headers=factories.api_headers(app, f"{kind}:write")).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        assert set(pool.map(post, bodies)) == {202}
+    _wait(lambda: _settled(db), 180, "every ranking done")
+    logs = machine_a.logs() + machine_b.logs()
+    machine_a.stop_all()
+    machine_b.stop_all()
+    _close_connections(app, db)
+    assert "match profile" in machine_a.logs() and "match profile" in machine_b.logs()   # both worked
+    assert "Traceback" not in logs
+    stored = _rankings(db)
+    _assert_whole(db, stored)
+    assert stored and stored == _rerun_in_process(db, matcher)
