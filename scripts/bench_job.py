@@ -100,8 +100,9 @@ def _templates(m, rng: random.Random) -> list[dict]:
     return out
 
 
-def fill(m, url: str, vacancies: int, seed: int = 7) -> dict:
-    """M vacancies (copies of the templates, jittered), `pool_size(M)` profiles, full candidate lists."""
+def fill(m, url: str, vacancies: int, seed: int = 7, profiles: int | None = None) -> dict:
+    """M vacancies (copies of the templates, jittered), `profiles` profiles (default
+    `pool_size(M)`), full candidate lists."""
     from sqlalchemy import create_engine, insert, text
 
     from matching import Embedding
@@ -115,7 +116,7 @@ def fill(m, url: str, vacancies: int, seed: int = 7) -> dict:
     now = utcnow()
     t0 = time.perf_counter()
     people = _profile_templates(m)
-    size = pool_size(vacancies)
+    size = profiles or pool_size(vacancies)
     pool = np.stack([_jitter(people[i % len(people)]["embedding"].vector, nprng) for i in range(size)])
     # Each vacancy's reach floor as its own job would leave it: the cosine of its
     # `candidates`-th nearest profile of the pool.
