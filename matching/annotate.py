@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .documents import MAX_PHRASE_CHARS, MAX_PHRASES_CHARS, normalise_phrase, phrase_key
+from .documents import MAX_PHRASE_CHARS, MAX_SKILL_CHARS, MAX_SKILL_PHRASES, normalise_phrase, phrase_key
 from .encoders import content_key
 from .index import TaxonomyIndex
 from .linking import Link
@@ -50,11 +50,11 @@ LABEL_LANGUAGES = ("es", "pt", "en")
 # What a row's linking reads, whatever was typed (a job's cost is bounded by it): its first
 # titles and skills, each once (by normalised form), each cut as a phrase is
 # (`documents.MAX_PHRASE_CHARS`), the skills within the characters the phrases take
-# (`documents.MAX_PHRASES_CHARS`). Titles cost an encoding each; skills their characters
+# (`documents.MAX_SKILL_CHARS`). Titles cost an encoding each; skills their characters
 # against every skill label's.
 MAX_LINKED_TITLES = 5
 MAX_LINKED_TITLE_CHARS = 80   # of each title: what names the trade comes first
-MAX_LINKED_SKILLS = 40
+MAX_LINKED_SKILLS = MAX_SKILL_PHRASES
 
 
 def annotation_key(index: TaxonomyIndex, parts: Sequence[str]) -> str:
@@ -103,7 +103,7 @@ def annotate_many(index: TaxonomyIndex, items: Sequence[tuple[Sequence[str], Seq
         One annotation per row, in order.
     """
     items = [(_bounded(titles, MAX_LINKED_TITLES, cut=MAX_LINKED_TITLE_CHARS),
-              _bounded(skills, MAX_LINKED_SKILLS, MAX_PHRASES_CHARS), inherit) for titles, skills, inherit in items]
+              _bounded(skills, MAX_LINKED_SKILLS, MAX_SKILL_CHARS), inherit) for titles, skills, inherit in items]
     all_titles = [t for titles, _, _ in items for t in titles]
     all_skills = [s for _, skills, _ in items for s in skills]
     title_links = iter(index.link_occupations(all_titles, top_k=ALTERNATIVES) if all_titles else [])

@@ -26,11 +26,16 @@ __all__ = [
 # What matching reads of a profile or a vacancy, whatever was typed within the request
 # limits: a job's cost is bounded by these, not by the input (encoding costs about 0.15 ms a
 # character on 2 cores; docs/benchmarks.md, "A job's cost is bounded").
-MAX_FIELD_CHARS = 500    # of each field in the whole text (the summary, a job, a description, the skills)
+MAX_FIELD_CHARS = 500    # of each field in the whole text (the summary, the skills, a job, a description)
 MAX_TEXT_CHARS = 1000    # the whole text, encoded once (at most MAX_ENCODE_CHARS)
-MAX_PHRASES = 40         # phrases encoded one by one: job titles first, then skills
-MAX_PHRASE_CHARS = 120   # of each (a skill as the API takes it; ESCO's labels but one fit)
-MAX_PHRASES_CHARS = 800  # of all of them together (a profile of 5 jobs and 20 skills takes about 500)
+MAX_PHRASE_CHARS = 120   # of each phrase encoded one by one (a skill as the API takes it; ESCO's labels but one fit)
+# Phrases: job titles (a profile's, in the order given; a vacancy's one) and skills (a
+# vacancy's essential ones first), each within a budget of its own, so that neither crowds
+# the other out. A profile of 5 jobs and 20 skills takes about 150 and 400 characters.
+MAX_TITLE_PHRASES, MAX_TITLE_CHARS = 10, 400
+MAX_SKILL_PHRASES, MAX_SKILL_CHARS = 40, 800
+MAX_PHRASES = MAX_TITLE_PHRASES + MAX_SKILL_PHRASES
+MAX_PHRASES_CHARS = MAX_TITLE_CHARS + MAX_SKILL_CHARS
 assert MAX_TEXT_CHARS <= MAX_ENCODE_CHARS
 
 
@@ -85,14 +90,12 @@ class ProfileDoc:
         """Return the text that stands for the whole profile in the semantic dimension.
 
         Returns:
-            The summary, each job's title and description, and the skills, one a line,
+            The summary, the skills, and each job's title and description, one a line,
             each cut to `MAX_FIELD_CHARS`, once each, all cut to `MAX_TEXT_CHARS`.
         """
-        parts = [self.summary]
+        parts = [self.summary, ", ".join(self.skills)]
         for job in self.jobs:
             parts.append(f"{job.title}. {job.description}".strip())
-        if self.skills:
-            parts.append(", ".join(self.skills))
         return _clip(parts)
 
     def phrases(self) -> list[str]:
@@ -102,7 +105,7 @@ class ProfileDoc:
             The phrases, each cut to `MAX_PHRASE_CHARS`, once per normalised form, at
             most `MAX_PHRASES` and `MAX_PHRASES_CHARS` in all.
         """
-        return _unique([j.title for j in self.jobs] + list(self.skills))
+        return _unique([j.title for j in self.jobs], self.skills)
 
 
 @dataclass(frozen=True)
@@ -128,11 +131,11 @@ class VacancyDoc:
         """Return the text that stands for the whole vacancy in the semantic dimension.
 
         Returns:
-            The title, the description and the skills, one a line, each cut to
+            The title, the skills and the description, one a line, each cut to
             `MAX_FIELD_CHARS`, all cut to `MAX_TEXT_CHARS`.
         """
         skills = ", ".join((*self.essential_skills, *self.optional_skills))
-        return _clip([self.title, self.description, skills])
+        return _clip([self.title, skills, self.description])
 
     def phrases(self) -> list[str]:
         """Return the title, then the essential, then the optional skills (deduplicated).
@@ -141,7 +144,7 @@ class VacancyDoc:
             The phrases, each cut to `MAX_PHRASE_CHARS`, once per normalised form, at
             most `MAX_PHRASES` and `MAX_PHRASES_CHARS` in all.
         """
-        return _unique([self.title, *self.essential_skills, *self.optional_skills])
+        return _unique([self.title], (*self.essential_skills, *self.optional_skills))
 
 
 @dataclass(frozen=True)
@@ -208,19 +211,22 @@ def phrase_key(text: str) -> str:
     return normalise_phrase((text or "").strip()[:MAX_PHRASE_CHARS])
 
 
-def _unique(items: Sequence[str]) -> list[str]:
-    """The phrases once per normalised form, each cut, within the count and the characters."""
-    seen, out, chars = set(), [], 0
-    for item in items:
-        item = (item or "").strip()[:MAX_PHRASE_CHARS]
-        key = normalise_phrase(item)
-        if not key or key in seen:
-            continue
-        if len(out) == MAX_PHRASES or chars + len(item) > MAX_PHRASES_CHARS:
-            break
-        seen.add(key)
-        out.append(item)
-        chars += len(item)
+def _unique(titles: Sequence[str], skills: Sequence[str]) -> list[str]:
+    """The titles, then the skills, once per normalised form, each cut, each kind within its budget."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for items, most, budget in ((titles, MAX_TITLE_PHRASES, MAX_TITLE_CHARS), (skills, MAX_SKILL_PHRASES, MAX_SKILL_CHARS)):
+        taken = chars = 0
+        for item in items:
+            item = (item or "").strip()[:MAX_PHRASE_CHARS]
+            key = normalise_phrase(item)
+            if not key or key in seen:
+                continue
+            if taken == most or chars + len(item) > budget:
+                break
+            seen.add(key)
+            out.append(item)
+            taken, chars = taken + 1, chars + len(item)
     return out
 
 

@@ -230,9 +230,16 @@ def test_empty_and_huge_texts_do_not_break(encoder):
     for p in (empty, huge):
         result = _score(encoder, p, ICU)
         assert result is not None and 0.0 <= result.score <= 1.0
-    from matching.documents import MAX_PHRASES
+    from matching.documents import MAX_SKILL_PHRASES, MAX_TITLE_CHARS, MAX_TITLE_PHRASES
 
-    assert len(huge.phrases()) == MAX_PHRASES   # 500 short skills: the first 40 are read
+    assert len(huge.phrases()) == MAX_SKILL_PHRASES   # 500 short skills: the first 40 are read
+    # Twenty long job titles do not crowd the skills out: each kind has its own budget.
+    titled = ProfileDoc(id=4, country="CO", skills=("soldadura TIG", "lectura de planos"),
+                        jobs=tuple(Job(title=f"Soldador de estructuras metálicas pesadas número {i}") for i in range(20)))
+    phrases = titled.phrases()
+    titles = phrases[:-2]
+    assert phrases[-2:] == ["soldadura TIG", "lectura de planos"]
+    assert 0 < len(titles) <= MAX_TITLE_PHRASES and sum(map(len, titles)) <= MAX_TITLE_CHARS
 
 
 @pytest.mark.slow

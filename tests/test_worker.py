@@ -293,6 +293,27 @@ def test_the_index_sync_reads_only_the_rows_changed_since_the_last_one(client, d
         assert ids[2] not in side.keys and len(side.index) == 5
 
 
+def test_a_hand_edit_in_sql_reaches_the_next_job_past_the_workers_cache(client, db, matcher):
+    """The database moves `changed_at` on any UPDATE (migration 0014's trigger), so a worker's
+    document cache does not serve a row as it was before an edit that bypassed the app."""
+    vid = factories.post(client, "vacancies", factories.vacancy())
+    p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
+    jobs.match_profile(p.id, matcher)   # the vacancy's document is in the worker's cache now
+    assert len(matcher.doc_cache(Vacancy)) == 1
+    with db.session() as s:
+        before = s.get(Vacancy, vid).changed_at
+        s.execute(Vacancy.__table__.update().where(Vacancy.id == vid).values(experience_years=30))
+    with db.session() as s:
+        assert s.get(Vacancy, vid).changed_at > before
+    jobs.match_profile(p.id, matcher)
+    with db.session() as s:
+        (m,) = ranking(s, PROFILE, p.id)
+        assert m.explanation["required_years"] == 30
+    hits = matcher.doc_cache(Vacancy).hits
+    jobs.match_profile(p.id, matcher)   # nothing changed since: read from the cache
+    assert matcher.doc_cache(Vacancy).hits == hits + 1
+
+
 def test_an_orm_update_marks_the_row_changed(client, db):
     vid = factories.post(client, "vacancies", factories.vacancy())
     with db.session() as s:
@@ -956,7 +977,7 @@ def test_a_jobs_work_is_bounded_whatever_a_person_types(client, db, matcher, mon
     import json
 
     from matching.annotate import MAX_LINKED_SKILLS, MAX_LINKED_TITLE_CHARS, MAX_LINKED_TITLES
-    from matching.documents import MAX_PHRASE_CHARS, MAX_PHRASES_CHARS, MAX_TEXT_CHARS
+    from matching.documents import MAX_PHRASE_CHARS, MAX_PHRASES_CHARS, MAX_SKILL_CHARS, MAX_TEXT_CHARS
 
     jobs.match_vacancy(factories.post(client, "vacancies", factories.vacancy()), matcher)   # embedded already
     counting = _Counting(matcher.encoder)
@@ -985,7 +1006,7 @@ def test_a_jobs_work_is_bounded_whatever_a_person_types(client, db, matcher, mon
     assert len(links["titles"]) <= MAX_LINKED_TITLES and len(links["skills"]) <= MAX_LINKED_SKILLS
     assert all(len(q) <= MAX_LINKED_TITLE_CHARS for q in links["titles"])
     assert all(len(q) <= MAX_PHRASE_CHARS for q in links["skills"])
-    assert sum(map(len, links["skills"])) <= MAX_PHRASES_CHARS   # what the character view reads
+    assert sum(map(len, links["skills"])) <= MAX_SKILL_CHARS   # what the character view reads
     typical, typical_texts, _ = work(factories.profile())
     assert 0 < typical < chars and texts > typical_texts
     # The same profile posted twice is linked and encoded once per distinct text: the

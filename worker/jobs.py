@@ -477,9 +477,9 @@ def _light(model):
 
 
 def _version(row) -> tuple:
-    """What a row's cached document is made from: its content (`changed_at` moves with every
-    UPDATE) and its caches' keys."""
-    return row.changed_at, row.esco_key, row.embedding_key
+    """What a row's cached document is made from: its content (`updated_at` moves with every
+    edit through the app, `changed_at` with every UPDATE, hand edits too) and its caches' keys."""
+    return row.updated_at, row.changed_at, row.esco_key, row.embedding_key
 
 
 @dataclass
@@ -489,6 +489,7 @@ class _Read:
     rows: list        # every candidate (light rows: id, versions)
     cached: dict      # id -> (document, embedding)
     whole: list       # the rows not in the cache, read whole
+    moved: bool = False   # some changed between the two reads: left out of this job
 
 
 def _read_candidates(m: Matcher, s: Session, model, rows: list) -> _Read:
@@ -504,7 +505,11 @@ def _read_candidates(m: Matcher, s: Session, model, rows: list) -> _Read:
     whole = []
     for start in range(0, len(missing), 1000):
         whole += s.scalars(select(model).options(undefer(model.embedding)).where(model.id.in_(missing[start:start + 1000])))
-    return _Read(rows, cached, whole)
+    # A row edited between the two reads (closed, moved) is not scored in this job: it was
+    # chosen by what it was, and its own job, queued by the edit, scores it as it is now.
+    read_as = {row.id: row.updated_at for row in rows}
+    moved = [row for row in whole if row.updated_at != read_as[row.id]]
+    return _Read(rows, cached, [row for row in whole if row.updated_at == read_as[row.id]], bool(moved))
 
 
 def _documents(m: Matcher, model, read: _Read, doc_fn, annotate_fn, key_fn, embed_fn) -> tuple[list, list, list, bool]:
@@ -526,7 +531,7 @@ def _documents(m: Matcher, model, read: _Read, doc_fn, annotate_fn, key_fn, embe
     by_id = {row.id: row for row in read.rows}
     by_id.update((row.id, row) for row in usable)
     ids = sorted(found)
-    return [by_id[i] for i in ids], [found[i][0] for i in ids], [found[i][1] for i in ids], skipped
+    return [by_id[i] for i in ids], [found[i][0] for i in ids], [found[i][1] for i in ids], skipped or read.moved
 
 
 def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
