@@ -52,7 +52,7 @@ LABEL_LANGUAGES = ("es", "pt", "en")
 # (`documents.MAX_PHRASE_CHARS`), the skills within the characters the phrases take
 # (`documents.MAX_SKILL_CHARS`). Titles cost an encoding each; skills their characters
 # against every skill label's.
-MAX_LINKED_TITLES = 5
+MAX_LINKED_TITLES = 3   # the first jobs given (most people give the latest first)
 MAX_LINKED_TITLE_CHARS = 80   # of each title: what names the trade comes first
 MAX_LINKED_SKILLS = MAX_SKILL_PHRASES
 

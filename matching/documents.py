@@ -26,14 +26,14 @@ __all__ = [
 # What matching reads of a profile or a vacancy, whatever was typed within the request
 # limits: a job's cost is bounded by these, not by the input (encoding costs about 0.15 ms a
 # character on 2 cores; docs/benchmarks.md, "A job's cost is bounded").
-MAX_FIELD_CHARS = 500    # of each field in the whole text (the summary, the skills, a job, a description)
-MAX_TEXT_CHARS = 1000    # the whole text, encoded once (at most MAX_ENCODE_CHARS)
+MAX_FIELD_CHARS = 400    # of each field in the whole text (the summary, the skills, a job, a description)
+MAX_TEXT_CHARS = 800     # the whole text, encoded once (at most MAX_ENCODE_CHARS)
 MAX_PHRASE_CHARS = 120   # of each phrase encoded one by one (a skill as the API takes it; ESCO's labels but one fit)
 # Phrases: job titles (a profile's, in the order given; a vacancy's one) and skills (a
 # vacancy's essential ones first), each within a budget of its own, so that neither crowds
 # the other out. A profile of 5 jobs and 20 skills takes about 150 and 400 characters.
-MAX_TITLE_PHRASES, MAX_TITLE_CHARS = 10, 400
-MAX_SKILL_PHRASES, MAX_SKILL_CHARS = 40, 800
+MAX_TITLE_PHRASES, MAX_TITLE_CHARS = 8, 240
+MAX_SKILL_PHRASES, MAX_SKILL_CHARS = 40, 640
 MAX_PHRASES = MAX_TITLE_PHRASES + MAX_SKILL_PHRASES
 MAX_PHRASES_CHARS = MAX_TITLE_CHARS + MAX_SKILL_CHARS
 assert MAX_TEXT_CHARS <= MAX_ENCODE_CHARS
