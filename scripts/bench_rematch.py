@@ -25,6 +25,18 @@ REDIS_URL = "redis://127.0.0.1:6379/12"
 QUEUE = "bench-rematch"
 
 
+def _as_ranked(url: str) -> None:
+    """The fill ranks the vacancies only; mark the profiles ranked too, so that the workers'
+    reconciler does not rank them all before the timed re-match starts."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(text("UPDATE profiles SET ranked_version = updated_at, ranked_at = updated_at, "
+                       "changed_at = changed_at"))
+    engine.dispose()
+
+
 def _start_workers(n: int, env: dict, folder: Path) -> list[subprocess.Popen]:
     procs = []
     for i in range(n):
@@ -77,6 +89,7 @@ def run(profiles: int, vacancies: int, workers: int, chunk: int, url: str) -> di
     m = Matcher(settings).warm()
     info = fill(m, url, vacancies, profiles=profiles)
     m.close()
+    _as_ranked(url)
     conn = Redis.from_url(REDIS_URL)
     conn.flushdb()
     folder = Path(tempfile.mkdtemp(prefix="puente-rematch-"))
