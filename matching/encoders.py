@@ -205,7 +205,7 @@ class CachedEncoder:
             for (text, rows), vector in zip(todo.items(), fresh, strict=True):
                 out[rows] = vector
                 if len(text) <= self.SHORT and self.size > 0:
-                    self._kept[(role, text)] = vector
+                    self._kept[(role, text)] = vector.copy()   # not a view: the batch's array is not kept
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
         return out
