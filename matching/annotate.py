@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .documents import MAX_PHRASE_CHARS, MAX_SKILL_CHARS, MAX_SKILL_PHRASES, normalise_phrase, phrase_key
+from .documents import MAX_SKILL_CHARS, MAX_SKILL_PHRASES, bounded_phrases, phrase_key
 from .encoders import content_key
 from .index import TaxonomyIndex
 from .linking import Link
@@ -102,8 +102,11 @@ def annotate_many(index: TaxonomyIndex, items: Sequence[tuple[Sequence[str], Seq
     Returns:
         One annotation per row, in order.
     """
-    items = [(_bounded(titles, MAX_LINKED_TITLES, cut=MAX_LINKED_TITLE_CHARS),
-              _bounded(skills, MAX_LINKED_SKILLS, MAX_SKILL_CHARS), inherit) for titles, skills, inherit in items]
+    # The first titles and skills that still say something once normalised (linking skips the
+    # others), each once, within their budgets.
+    items = [(bounded_phrases(titles, MAX_LINKED_TITLES, MAX_LINKED_TITLES * MAX_LINKED_TITLE_CHARS,
+                              cut=MAX_LINKED_TITLE_CHARS),
+              bounded_phrases(skills, MAX_LINKED_SKILLS, MAX_SKILL_CHARS), inherit) for titles, skills, inherit in items]
     all_titles = [t for titles, _, _ in items for t in titles]
     all_skills = [s for _, skills, _ in items for s in skills]
     title_links = iter(index.link_occupations(all_titles, top_k=ALTERNATIVES) if all_titles else [])
@@ -113,24 +116,6 @@ def annotate_many(index: TaxonomyIndex, items: Sequence[tuple[Sequence[str], Seq
         out.append(_one(index, [(t, next(title_links)) for t in titles], [(s, next(skill_links)) for s in skills],
                         inherit_for))
     return out
-
-
-def _bounded(phrases: Sequence[str], most: int, chars: int | None = None, cut: int = MAX_PHRASE_CHARS) -> list[str]:
-    """The first `most` phrases (within `chars` characters in all) that still say something
-    once normalised (linking skips the others), each cut to `cut` characters, once per
-    normalised form."""
-    out: dict[str, str] = {}
-    total = 0
-    for phrase in phrases:
-        phrase = (phrase or "").strip()[:cut]
-        key = normalise_phrase(phrase)
-        if not key or key in out:
-            continue
-        if len(out) == most or (chars is not None and total + len(phrase) > chars):
-            break
-        out[key] = phrase
-        total += len(phrase)
-    return list(out.values())
 
 
 def _one(index: TaxonomyIndex, title_links, skill_links, inherit_for: str | None) -> dict:

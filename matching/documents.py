@@ -211,23 +211,31 @@ def phrase_key(text: str) -> str:
     return normalise_phrase((text or "").strip()[:MAX_PHRASE_CHARS])
 
 
+def bounded_phrases(items: Sequence[str], most: int, chars: int, cut: int = MAX_PHRASE_CHARS,
+                    seen: set[str] | None = None) -> list[str]:
+    """The first `most` phrases within `chars` characters in all, each cut to `cut`, once per
+    normalised form (`seen`: forms already taken, updated), skipping those with no words."""
+    seen = set() if seen is None else seen
+    out: list[str] = []
+    total = 0
+    for item in items:
+        item = (item or "").strip()[:cut]
+        key = normalise_phrase(item)
+        if not key or key in seen:
+            continue
+        if len(out) == most or total + len(item) > chars:
+            break
+        seen.add(key)
+        out.append(item)
+        total += len(item)
+    return out
+
+
 def _unique(titles: Sequence[str], skills: Sequence[str]) -> list[str]:
     """The titles, then the skills, once per normalised form, each cut, each kind within its budget."""
     seen: set[str] = set()
-    out: list[str] = []
-    for items, most, budget in ((titles, MAX_TITLE_PHRASES, MAX_TITLE_CHARS), (skills, MAX_SKILL_PHRASES, MAX_SKILL_CHARS)):
-        taken = chars = 0
-        for item in items:
-            item = (item or "").strip()[:MAX_PHRASE_CHARS]
-            key = normalise_phrase(item)
-            if not key or key in seen:
-                continue
-            if taken == most or chars + len(item) > budget:
-                break
-            seen.add(key)
-            out.append(item)
-            taken, chars = taken + 1, chars + len(item)
-    return out
+    return (bounded_phrases(titles, MAX_TITLE_PHRASES, MAX_TITLE_CHARS, seen=seen)
+            + bounded_phrases(skills, MAX_SKILL_PHRASES, MAX_SKILL_CHARS, seen=seen))
 
 
 def _clip(parts: Sequence[str]) -> str:
