@@ -30,6 +30,9 @@ class Partition:
     ids: np.ndarray = field(default=None)        # (capacity,) int64
     vectors: np.ndarray = field(default=None)    # (capacity, dim) float32
     alive: np.ndarray = field(default=None)      # (capacity,) bool
+    # A number kept with each row, compared with cosines by `VectorIndex.at_least` (the
+    # reach floors of worker.candidates); +inf until set, so a row without one never counts.
+    floors: np.ndarray = field(default=None)     # (capacity,) float64
     used: int = 0                                # rows in use, alive or not
     rows: dict[int, int] = field(default_factory=dict)   # live id -> row
     graph: object = None         # faiss.IndexHNSWFlat over rows [0, graph_rows)
@@ -41,6 +44,7 @@ class Partition:
             self.ids = np.zeros(16, dtype=np.int64)
             self.vectors = np.zeros((16, self.dim), dtype=np.float32)
             self.alive = np.zeros(16, dtype=bool)
+            self.floors = np.full(16, np.inf)
 
     @property
     def size(self) -> int:
@@ -52,8 +56,8 @@ class Partition:
             return
         cap = max(need, 2 * len(self.ids))
         for name, dtype, shape in (("ids", np.int64, (cap,)), ("vectors", np.float32, (cap, self.dim)),
-                                   ("alive", bool, (cap,))):
-            new = np.zeros(shape, dtype=dtype)
+                                   ("alive", bool, (cap,)), ("floors", np.float64, (cap,))):
+            new = np.full(shape, np.inf) if name == "floors" else np.zeros(shape, dtype=dtype)
             new[: self.used] = getattr(self, name)[: self.used]
             setattr(self, name, new)
 
@@ -71,7 +75,7 @@ class Partition:
                 row = self.used
                 self.used += 1
                 self.rows[i] = row
-                self.ids[row], self.alive[row] = i, True
+                self.ids[row], self.alive[row], self.floors[row] = i, True, np.inf
             elif row < self.graph_rows:
                 self.changed += 1   # the graph may place it badly until the next build
             self.vectors[row] = v
@@ -92,7 +96,8 @@ class Partition:
     def _compact(self) -> None:
         keep = np.flatnonzero(self.alive[: self.used])
         n = len(keep)
-        self.ids[:n], self.vectors[:n] = self.ids[keep], self.vectors[keep]
+        self.ids[:n], self.vectors[:n], self.floors[:n] = self.ids[keep], self.vectors[keep], self.floors[keep]
+        self.floors[n:] = np.inf
         self.alive[:n], self.alive[n:] = True, False
         self.used = n
         self.rows = {int(i): r for r, i in enumerate(self.ids[:n].tolist())}
@@ -214,6 +219,95 @@ class VectorIndex:
         scores = np.concatenate([f[1] for f in found])
         pos = top_k(scores, ids, k)
         return ids[pos], scores[pos]
+
+    def search_many(self, queries: np.ndarray, k: int, partitions: list[Iterable[str] | None],
+                    block: int = 256) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`search` for many queries at once: the same answers (ties to the lower id), with
+        one matrix product per block of queries and partition instead of one per query.
+
+        Args:
+            queries: (q, dim) unit vectors.
+            k: how many rows per query.
+            partitions: for each query, the partitions to search (None: all).
+            block: queries per matrix product (bounds the memory: block × partition rows).
+
+        Returns:
+            For each query, (ids, cosines) of its `k` nearest rows, best first.
+        """
+        queries = np.asarray(queries, dtype=np.float32).reshape(-1, self.dim)
+        found: list[list] = [[] for _ in range(len(queries))]
+        groups: dict[str, list[int]] = {}
+        for q, names in enumerate(partitions):
+            for p in (self.partitions if names is None else dict.fromkeys(names)):
+                if p in self.partitions:
+                    groups.setdefault(p, []).append(q)
+        for p, qs in groups.items():
+            part = self.partitions[p]
+            if part.size == 0:
+                continue
+            if part.size >= self.ann_threshold:
+                for q in qs:
+                    found[q].append(part.search(queries[q], k, self.ann_threshold, self.ef_search))
+                continue
+            ids, dead, n = part.ids[: part.used], ~part.alive[: part.used], min(k, part.size)
+            for start in range(0, len(qs), block):
+                rows = qs[start:start + block]
+                scores = queries[rows] @ part.vectors[: part.used].T
+                scores[:, dead] = -np.inf
+                for q, row in zip(rows, scores, strict=True):
+                    pos = top_k(row, ids, n)
+                    found[q].append((ids[pos], row[pos]))
+        out = []
+        for parts in found:
+            if not parts:
+                out.append((np.zeros(0, np.int64), np.zeros(0, np.float32)))
+                continue
+            ids = np.concatenate([f[0] for f in parts])
+            scores = np.concatenate([f[1] for f in parts])
+            pos = top_k(scores, ids, k)
+            out.append((ids[pos], scores[pos]))
+        return out
+
+    def set_floors(self, floors: dict[int, float | None]) -> None:
+        """Keep a number with each of these rows (None: none, +inf); unknown ids are ignored.
+
+        Args:
+            floors: id -> the number (`at_least` compares cosines with it).
+        """
+        for i, value in floors.items():
+            p = self.where.get(int(i))
+            if p is not None:
+                part = self.partitions[p]
+                part.floors[part.rows[int(i)]] = np.inf if value is None else value
+
+    def at_least(self, queries: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """For each partition, the rows whose cosine with each query is at least their floor.
+
+        Exact (one matrix product per partition, whatever `search` uses), vectorised: no
+        Python work per row.
+
+        Args:
+            queries: (q, dim) unit vectors.
+
+        Returns:
+            Per partition with such rows: (query positions, ids, cosines, floors), one entry
+            per (query, row) pair found.
+        """
+        queries = np.asarray(queries, dtype=np.float32).reshape(-1, self.dim)
+        out = []
+        for part in self.partitions.values():
+            used = part.used
+            if not used:
+                continue
+            floors = np.where(part.alive[:used], part.floors[:used], np.inf)
+            if np.isinf(floors).all():
+                continue
+            for start in range(0, len(queries), 256):   # at most 256 x rows cosines at a time
+                cosines = queries[start:start + 256] @ part.vectors[:used].T
+                qs, rows = np.nonzero(cosines >= floors[None, :])
+                if len(rows):
+                    out.append((qs + start, part.ids[rows], cosines[qs, rows], floors[rows]))
+        return out
 
     def memory_bytes(self) -> int:
         """Count the bytes held by the vectors and ids.

@@ -61,3 +61,57 @@ def test_hnsw_partitions_find_what_exact_search_finds_and_stay_right_after_chang
     rest = np.arange(2000, 3000)
     got = index.search(queries[1], 10)[0]
     assert set(got) <= set(rest) | {99999}
+
+
+def _brute_at_least(vectors, ids, floors, queries):
+    """(query, id) pairs whose cosine is at least the row's floor, computed row by row."""
+    return {(q, int(i)) for q, query in enumerate(queries) for v, i in zip(vectors, ids, strict=True)
+            if floors.get(int(i)) is not None and float(v @ query) >= floors[int(i)] - 1e-6}
+
+
+def test_floors_stay_with_their_rows_through_moves_removals_and_compaction():
+    rng = np.random.default_rng(3)
+    vecs = _unit(rng, 400)
+    ids = np.arange(1, 401)
+    index = VectorIndex(32, ann_threshold=0)
+    index.upsert(ids, ["CO" if i % 2 else "PE" for i in ids], vecs)
+    floors = {int(i): float(rng.uniform(-0.2, 0.4)) for i in ids if i % 5}   # every fifth row: no floor
+    floors[7] = -1.0                                                        # scored everything in its reach
+    index.set_floors(floors)
+    queries = vecs[[0, 50, 99]]
+    found = {(q, int(i)) for qs, got, _, _ in index.at_least(queries) for q, i in zip(qs, got, strict=True)}
+    assert found == _brute_at_least(vecs, ids, floors, queries)
+    assert (0, 7) in found and not any(i % 5 == 0 for _, i in found)
+    # A row that moves keeps no stale floor until it is given one; removals compact the partition.
+    index.upsert([8], ["CO"], vecs[7:8])
+    del floors[8]
+    gone = [int(i) for i in ids if i % 2 == 0 and i > 100]
+    index.remove(gone)   # well over a fifth of PE: its rows move
+    for i in gone:
+        floors.pop(i, None)
+    live = np.array([i not in gone for i in ids])
+    vectors = vecs[live].copy()
+    vectors[np.flatnonzero(ids[live] == 8)[0]] = vecs[7]
+    found = {(q, int(i)) for qs, got, _, _ in index.at_least(queries) for q, i in zip(qs, got, strict=True)}
+    assert found == _brute_at_least(vectors, ids[live], floors, queries)
+    index.set_floors({8: 0.0, 9: None})
+    floors[8] = 0.0
+    floors.pop(9, None)
+    found = {(q, int(i)) for qs, got, _, _ in index.at_least(queries) for q, i in zip(qs, got, strict=True)}
+    assert found == _brute_at_least(vectors, ids[live], floors, queries)
+
+
+def test_search_many_answers_as_search_does_query_by_query():
+    rng = np.random.default_rng(4)
+    vecs = _unit(rng, 900)
+    vecs[5] = vecs[6]   # a tie: the lower id first, in both
+    ids = np.arange(1, 901)
+    index = VectorIndex(32, ann_threshold=0)
+    index.upsert(ids, [("CO", "PE", "EC")[i % 3] for i in ids], vecs)
+    index.remove([10, 11, 12])
+    queries = np.concatenate([vecs[:40], vecs[5:6]])
+    partitions = [None, ["CO"], ["PE", "EC", "PE"], ["XX"], ["EC", "XX"]] * 8 + [None]
+    many = index.search_many(queries, 7, partitions, block=16)
+    for q, (query, names) in enumerate(zip(queries, partitions, strict=True)):
+        got, scores = index.search(query, 7, names)
+        assert many[q][0].tolist() == got.tolist() and np.allclose(many[q][1], scores)

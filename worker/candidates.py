@@ -83,7 +83,9 @@ class SideIndex:
         live = {row.id: row for row in s.execute(stmt)}
         gone = [i for i in self.keys if i not in live or live[i].embedding_key is None]
         self.floors = {i: row.reach_floor for i, row in live.items() if row.reach_floor is not None}
-        return self._apply(s, live, gone, read=len(live))
+        result = self._apply(s, live, gone, read=len(live))
+        self.index.set_floors({i: row.reach_floor for i, row in live.items()})
+        return result
 
     def _sync_changed(self, s: Session, since: datetime) -> dict:
         m = self.model
@@ -95,7 +97,9 @@ class SideIndex:
                 self.floors[row.id] = row.reach_floor
             else:
                 self.floors.pop(row.id, None)
-        return self._apply(s, live, gone, read=len(rows))
+        result = self._apply(s, live, gone, read=len(rows))
+        self.index.set_floors({row.id: self.floors.get(row.id) for row in rows})
+        return result
 
     def _apply(self, s: Session, live: dict, gone: list[int], read: int) -> dict:
         changed = [i for i, row in live.items()
@@ -136,27 +140,31 @@ class SideIndex:
     def reaching(self, vector: np.ndarray) -> tuple[list[int], list[int]]:
         """The rows whose own last job would have scored `vector`: those for which it is at
         least as near as their reach floor. Exact cosines against every row (one matrix
-        product per partition), whatever the index uses for `nearest`.
+        product per partition, the floors kept beside the vectors: no work per row in
+        Python), whatever the index uses for `nearest`.
 
         Returns:
             Those ranked among their nearest (a real floor), and those whose job scored every
             row in their reach (floor -1: their reach was small then), nearest first.
         """
-        near, unbounded = [], []
+        return self.reaching_many(np.asarray(vector, dtype=np.float32)[None, :])[0]
+
+    def reaching_many(self, vectors: np.ndarray) -> list[tuple[list[int], list[int]]]:
+        """`reaching` for each of `vectors` ((q, dim)), in one matrix product per partition."""
+        out: list[tuple[list, list]] = [([], []) for _ in range(len(vectors))]
         if not self.floors:
-            return [], []
-        query = np.asarray(vector, dtype=np.float32)
-        for part in self.index.partitions.values():
-            rows = np.flatnonzero(part.alive[: part.used])
-            if not len(rows):
-                continue
-            ids = part.ids[rows]
-            floors = np.fromiter((self.floors.get(int(i), np.inf) for i in ids), dtype=np.float64, count=len(ids))
-            cosines = part.vectors[rows] @ query
-            near += ids[(cosines >= floors) & (floors > -1)].tolist()
-            every = floors <= -1
-            unbounded += list(zip((-cosines[every]).tolist(), ids[every].tolist(), strict=True))
-        return near, [i for _, i in sorted(unbounded)]
+            return out
+        unbounded: list[list] = [[] for _ in range(len(vectors))]
+        for qs, ids, cosines, floors in self.index.at_least(vectors):
+            real = floors > -1
+            for q, i in zip(qs[real].tolist(), ids[real].tolist(), strict=True):
+                out[q][0].append(i)
+            every = ~real
+            for q, i, c in zip(qs[every].tolist(), ids[every].tolist(), cosines[every].tolist(), strict=True):
+                unbounded[q].append((-c, i))
+        for q, found in enumerate(unbounded):
+            out[q][1].extend(i for _, i in sorted(found))
+        return out
 
 
 class DocCache:
