@@ -456,7 +456,7 @@ def for_employer(result: PairScore, weights: Mapping[str, float]) -> PairScore:
 
 def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embedding]],
                calibration: Calibration, weights: Mapping[str, float], kb=None,
-               left_out: list | None = None) -> list[PairScore]:
+               left_out: list | None = None, memo: dict | None = None) -> list[PairScore]:
     """Score many pairs, keeping those within reach.
 
     Args:
@@ -467,11 +467,13 @@ def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embeddin
         left_out: if given, receives the `PairScore` of each pair in the places the person
             would work that the mobility rules leave out (verdict `not_eligible`), scored as
             any other so that the caller can tell whether it is close to the person.
+        memo: what is known of the documents (see `score_pair`), to share it between calls
+            that score the same documents (a re-match chunk); default: this call's own.
 
     Returns:
         The `PairScore`s of the pairs within reach, in input order.
     """
-    out, memo = [], {}
+    out, memo = [], ({} if memo is None else memo)
     for p, pe, v, ve in pairs:
         result = score_pair(p, pe, v, ve, calibration, weights, kb, keep_blocked=left_out is not None, memo=memo)
         if result is None:

@@ -52,8 +52,8 @@ class PausedMatcher(Matcher):
         self.resume = threading.Event()
         self.results: list = []
 
-    def score(self, pairs, left_out=None):
-        self.results = super().score(pairs, left_out)
+    def score(self, pairs, left_out=None, memo=None):
+        self.results = super().score(pairs, left_out, memo)
         self.scored.set()
         assert self.resume.wait(60), "never resumed"
         return self.results

@@ -24,7 +24,7 @@ def _profile_row(db, public_id) -> Profile:
 
 def test_match_profile_ranks_stores_and_explains(client, db, matcher):
     icu = factories.post(client, "vacancies", factories.vacancy())
-    cook = factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY))
+    cook = factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY, accepts_relocation=False))
     far = factories.post(client, "vacancies", factories.vacancy(country="AR", city="Córdoba"))
     p = _profile_row(db, factories.post(client, "profiles", factories.profile()))
 
@@ -357,7 +357,10 @@ def test_bulk_rematch_runs_in_chunks_with_progress(client, db, redis, settings, 
     assert latest_rematch(redis) == run
     assert rematch_progress(redis, run) | {"seconds": 0} == {"run": run, "total": 5, "done": 0, "failed": 0,
                                                      "finished": False, "seconds": 0}
-    assert len(Queue(settings.queue_name, connection=redis)) == 3   # 2 vacancies in one chunk, 3 profiles in two
+    queue = Queue(settings.queue_name, connection=redis)
+    # First the floors (one job per side), then, waiting for both, 2 vacancies in one chunk, 3 profiles in two.
+    assert [j.func_name for j in queue.jobs] == ["worker.rematch.rematch_floors"] * 2
+    assert len(queue.deferred_job_registry) == 3
     MatchingWorker([settings.queue_name], connection=redis, matcher=matcher).work(burst=True)
     state = rematch_progress(redis, run)
     assert (state["done"], state["failed"], state["finished"]) == (5, 0, True)
@@ -464,6 +467,17 @@ def _post_in_order(app, matcher, order: list[tuple[str, int]], rematch: bool = F
         start_rematch(matcher.queue_conn, matcher.settings, matcher.db)
         drain()
         rematched = _by_key(matcher, keys)
+        # The batched chunks rank as every row's own job does (vacancies, then profiles, each
+        # merging itself into the other side's rankings): the same rankings, the same scores.
+        with matcher.db.session() as s:
+            vacancy_ids = list(s.scalars(select(Vacancy.id).where(Vacancy.status == "open").order_by(Vacancy.id)))
+            profile_ids = list(s.scalars(select(Profile.id).order_by(Profile.id)))
+        for vid in vacancy_ids:
+            jobs.match_vacancy(vid, matcher)
+        for pid in profile_ids:
+            jobs.match_profile(pid, matcher)
+        drain()
+        assert _by_key(matcher, keys) == rematched
     return rankings, nearest, rematched
 
 
@@ -584,8 +598,8 @@ class _ErasingMatcher(Matcher):
 
     erase: tuple = ()
 
-    def score(self, pairs, left_out=None):
-        results = super().score(pairs, left_out)
+    def score(self, pairs, left_out=None, memo=None):
+        results = super().score(pairs, left_out, memo)
         for kind, target_id in self.erase:
             self.db.transact(lambda s, k=kind, t=target_id: erase(s, k, t))
         return results
@@ -618,8 +632,8 @@ class _InterleavingMatcher(Matcher):
 
     between = None
 
-    def score(self, pairs, left_out=None):
-        results = super().score(pairs, left_out)
+    def score(self, pairs, left_out=None, memo=None):
+        results = super().score(pairs, left_out, memo)
         step, self.between = self.between, None
         if step is not None:
             step()
@@ -1022,3 +1036,55 @@ def test_a_jobs_work_is_bounded_whatever_a_person_types(client, db, matcher, mon
     counting.texts = 0
     jobs.match_profile(p.id, matcher)
     assert counting.texts == 0
+
+
+def test_a_rematch_chunk_writes_no_ranking_that_changed_under_it(client, db, redis, settings, encoder,
+                                                                 taxonomy_index, matcher):
+    """While a re-match chunk scores (after its reading, before its transaction), a vacancy
+    is posted and ranked (it merges itself into a profile's ranking) and another one closes.
+    The chunk writes neither ranking as it read them: a profile whose candidate closed, or
+    whose ranking changed meanwhile, is handed to its own job, queued, and that one ranks it
+    as a clean re-run does. A profile untouched by both is written by the chunk."""
+    from worker.queueing import REMATCH_KEY
+    from worker.rematch import rematch_chunk, rematch_floors
+
+    cook = factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY, accepts_relocation=False))
+    far = factories.post(client, "vacancies", factories.vacancy(factories.COOK_VACANCY, country="PE", city="Lima",
+                                                                 accepts_relocation=False))
+    near = _profile_row(db, factories.post(client, "profiles", factories.profile())).id
+    away = _profile_row(db, factories.post(client, "profiles", factories.profile(
+        country="PE", status="cpp", target_countries=[], relocate=False))).id
+    MatchingWorker([settings.queue_name], connection=redis, matcher=matcher).work(burst=True)
+    with db.session() as s:
+        assert {m.vacancy_id for m in ranking(s, PROFILE, near)} == {cook}
+        assert {m.vacancy_id for m in ranking(s, PROFILE, away)} == {far}
+    run = "test-run"
+    redis.hset(REMATCH_KEY.format(run), mapping={"total": 2, "done": 0, "failed": 0})
+    for kind, ids in ((VACANCY, [cook, far]), (PROFILE, [near, away])):
+        rematch_floors(run, kind, ids, matcher)
+    posted = []
+    built = _InterleavingMatcher(settings, encoder, taxonomy_index)
+    try:
+        def another_worker():
+            posted.append(factories.post(client, "vacancies", factories.vacancy(title="Cocinero de línea")))
+            jobs.match_vacancy(posted[0], matcher)   # enters the ranking of `near`
+            with db.session() as s:
+                v = s.get(Vacancy, cook)
+                v.status, v.updated_at = "closed", v.updated_at + timedelta(seconds=1)   # its job: not yet run
+        built.between = another_worker
+        Queue(settings.queue_name, connection=redis).empty()
+        result = rematch_chunk(run, PROFILE, [near, away], built)
+    finally:
+        built.close()
+    assert (result["written"], result["queued_again"], result["done"]) == (1, 1, 2)
+    assert job_id(PROFILE, near) in Queue(settings.queue_name, connection=redis).get_job_ids()
+    with db.session() as s:
+        assert {m.vacancy_id for m in ranking(s, PROFILE, near)} == {cook, posted[0]}   # not overwritten
+        assert latest_run(s, PROFILE, near).reason == "follow-up"
+        assert s.get(Profile, away).ranked_at > s.get(Profile, near).ranked_at
+    assert int(redis.hget(REMATCH_KEY.format(run), "done")) == 2
+    jobs.match_vacancy(cook, matcher)   # the close's own job
+    MatchingWorker([settings.queue_name], connection=redis, matcher=matcher).work(burst=True)
+    stored = _rankings_now(db)
+    assert (PROFILE, near, posted[0]) in stored and (PROFILE, near, cook) not in stored
+    assert stored == _rerun(db, matcher, [near, away], [far, posted[0]])

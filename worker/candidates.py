@@ -26,10 +26,11 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matching.documents import person_reaches
 from matching.retrieval import VectorIndex
-from models import Vacancy, utcnow
+from models import PROFILE, Vacancy, utcnow
 
-__all__ = ["REMOTE", "DocCache", "SideIndex", "beyond_reach"]
+__all__ = ["REMOTE", "DocCache", "SideIndex", "beyond_reach", "in_reach", "reach_partitions", "reaches"]
 
 REMOTE = "*remote"   # the partition of remote vacancies, within everyone's reach
 # A sync reads the rows changed since the last one began, less this: a change committed this
@@ -137,6 +138,13 @@ class SideIndex:
         ids, scores = self.index.search(vector, k, partitions)
         return ids.tolist(), float(scores[-1]) if len(scores) else -1.0
 
+    def nearest_many(self, vectors: np.ndarray, k: int, partitions: list[list[str] | None]
+                     ) -> list[tuple[list[int], float]]:
+        """`nearest` for each of `vectors` ((q, dim); `partitions`: each one's), in one matrix
+        product per block of vectors and partition (`VectorIndex.search_many`)."""
+        return [(ids.tolist(), float(scores[-1]) if len(scores) else -1.0)
+                for ids, scores in self.index.search_many(vectors, k, partitions)]
+
     def reaching(self, vector: np.ndarray) -> tuple[list[int], list[int]]:
         """The rows whose own last job would have scored `vector`: those for which it is at
         least as near as their reach floor. Exact cosines against every row (one matrix
@@ -219,3 +227,34 @@ def beyond_reach(s: Session, model, ids, vector: np.ndarray, dim: int) -> list[i
         model.id.in_(ids), model.reach_floor.is_not(None), model.reach_floor > -1, model.embedding.is_not(None)))
     return sorted(row.id for row in rows
                   if float(np.frombuffer(row.embedding, dtype=np.float32, count=dim) @ query) < row.reach_floor)
+
+
+# Reach, on plain rows or documents: a profile has country, target_countries and relocate; a
+# vacancy country, remote, accepts_relocation (and status, as the other side of a profile).
+
+def reach_partitions(kind: str, row) -> list[str] | None:
+    """The partitions of the other side within a target's reach (None: all); `row` has the
+    target's reach columns (a profile's country, target_countries, relocate; a vacancy's
+    country, remote, accepts_relocation)."""
+    if kind == PROFILE:
+        targets = tuple(row.target_countries or ())
+        return None if (row.relocate and not targets) else [row.country, *targets, REMOTE]
+    return None if (row.remote or row.accepts_relocation) else [row.country]
+
+
+def in_reach(kind: str, target, other) -> bool:
+    """Whether the other side's row (a light row) is within the target's reach."""
+    if kind == PROFILE:
+        targets = tuple(target.target_countries or ())
+        return other.status == "open" and (
+            (target.relocate and not targets) or other.remote or other.country in (target.country, *targets))
+    return bool(target.remote or target.accepts_relocation or other.country == target.country)
+
+
+def reaches(kind: str, target, other) -> bool:
+    """Whether the other side's row's own reach holds the target."""
+    if kind == PROFILE:
+        return other.status == "open" and bool(other.remote or other.accepts_relocation
+                                               or other.country == target.country)
+    return bool(target.remote or person_reaches(target.country, other.country, other.target_countries,
+                                                bool(other.relocate)))

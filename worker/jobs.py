@@ -34,7 +34,6 @@ from matching import (
     vacancy_key,
 )
 from matching.annotate import annotate_many, annotation_key
-from matching.documents import person_reaches
 from matching.eligibility import group_left_out
 from models import PROFILE, VACANCY, Profile, Vacancy, utcnow
 from models.queries import (
@@ -50,7 +49,7 @@ from models.queries import (
     waiting_runs,
 )
 
-from .candidates import REMOTE, beyond_reach
+from .candidates import beyond_reach, reach_partitions, reaches
 from .matcher import Matcher, running_matcher
 from .parts import part, recording
 from .queueing import connect, enqueue_matches, job_id, jobs_gone
@@ -551,7 +550,7 @@ def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
             pdoc = profile_doc(profile, m.knowledge)
             (pe,), embedded = _embeddings(m.encoder, [profile], [pdoc], profile_key, embed_profile)
             _keep_caches(m, Profile, changed + embedded)   # visible to the other workers' indexes
-            reach = None if pdoc.anywhere else [pdoc.country, *pdoc.target_countries, REMOTE]
+            reach = reach_partitions(PROFILE, pdoc)
 
             def within_reach(stmt):
                 stmt = stmt.where(Vacancy.status == "open")
@@ -559,10 +558,7 @@ def match_profile(profile_id: int, matcher: Matcher | None = None) -> dict:
                     stmt = stmt.where(or_(Vacancy.country.in_(reach[:-1]), Vacancy.remote.is_(True)))
                 return stmt
 
-            def reaches(v: Vacancy) -> bool:   # the vacancy's own reach holds the person
-                return v.status == "open" and (v.remote or v.accepts_relocation or v.country == pdoc.country)
-
-            found = _nearest(m, s, Vacancy, pe.vector, reach, within_reach, reaches)
+            found = _nearest(m, s, Vacancy, pe.vector, reach, within_reach, partial_fn(reaches, PROFILE, pdoc))
             with part("load"):
                 read = _read_candidates(m, s, Vacancy, found.rows)
         vacancies, vdocs, vembs, skipped = _documents(m, Vacancy, read, vacancy_doc, _annotate_vacancies,
@@ -598,12 +594,8 @@ def match_vacancy(vacancy_id: int, matcher: Matcher | None = None) -> dict:
             def within_reach(stmt):
                 return stmt if everyone else stmt.where(Profile.country == vacancy.country)
 
-            def reaches(p: Profile) -> bool:   # the person's own reach holds the vacancy
-                return bool(vacancy.remote or person_reaches(vacancy.country, p.country, p.target_countries,
-                                                             bool(p.relocate)))
-
-            found = _nearest(m, s, Profile, ve.vector, None if everyone else [vacancy.country], within_reach,
-                             reaches)
+            found = _nearest(m, s, Profile, ve.vector, reach_partitions(VACANCY, vacancy), within_reach,
+                             partial_fn(reaches, VACANCY, vacancy))
             with part("load"):
                 read = _read_candidates(m, s, Profile, found.rows)
         as_doc = partial_fn(profile_doc, knowledge=m.knowledge)

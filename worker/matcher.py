@@ -123,14 +123,15 @@ class Matcher:
             self._queue_conn = connect(self.settings.redis_url)
         return self._queue_conn
 
-    def score(self, pairs: Iterable, left_out: list | None = None) -> list:
+    def score(self, pairs: Iterable, left_out: list | None = None, memo: dict | None = None) -> list:
         """Score (profile doc, embedding, vacancy doc, embedding) pairs; keep those at or
         above PUENTE_MIN_SCORE: a nurse is not helped by a 5 % match as a welder.
         `left_out` receives the reasons of the pairs the mobility rules leave out that would
         otherwise be matches: over PUENTE_MIN_SCORE, and not another trade below the
-        relevance floor (`matching.scoring.other_trade`)."""
+        relevance floor (`matching.scoring.other_trade`). `memo`: shared by calls that
+        score the same documents (`matching.scoring.score_many`)."""
         blocked: list | None = [] if left_out is not None else None
-        results = score_many(pairs, self.encoder.calibration, self.weights, self.knowledge, blocked)
+        results = score_many(pairs, self.encoder.calibration, self.weights, self.knowledge, blocked, memo)
         if left_out is not None:
             left_out.extend(r.explanation["reasons"] for r in blocked
                             if r.score >= self.settings.min_score

@@ -12,7 +12,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import Dependency, Job, JobStatus
 from sqlalchemy import select
 
 from models import PROFILE, VACANCY, Profile, Vacancy
@@ -195,22 +195,40 @@ REMATCH_LATEST = "puente:rematch:latest"
 REMATCH_TTL = 7 * 24 * 3600
 
 
-def start_rematch(conn: Redis, settings, db, chunk: int = 200, kinds: tuple[str, ...] = (VACANCY, PROFILE)) -> str:
-    """Queue chunked jobs over every open vacancy and every profile; return the run id."""
+def start_rematch(conn: Redis, settings, db, chunk: int = 200, kinds: tuple[str, ...] = (VACANCY, PROFILE),
+                  floors_chunk: int = 5000, one_by_one: bool = False) -> str:
+    """Queue a bulk re-match of every open vacancy and every profile; return the run id.
+
+    First the jobs that compute every row's reach floor afresh (`worker.rematch.rematch_floors`,
+    `floors_chunk` rows each), then, behind all of them, the chunks of `chunk` targets that
+    rank (`worker.rematch.rematch_chunk`); progress counts the targets ranked. `one_by_one`:
+    chunks that run each target's own matching job instead (what a re-match was before it
+    was batched; `scripts.bench_rematch` measures it beside the batched one).
+    """
     run = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
     with db.session() as s:
         targets = {VACANCY: list(s.scalars(select(Vacancy.id).where(Vacancy.status == "open").order_by(Vacancy.id))),
                    PROFILE: list(s.scalars(select(Profile.id).order_by(Profile.id)))}
     chunks = [(kind, targets[kind][i:i + chunk]) for kind in kinds for i in range(0, len(targets[kind]), chunk)]
+    # The floors of both sides, whatever `kinds`: a target's candidates depend on the other side's.
+    floors = [] if one_by_one else [(kind, targets[kind][i:i + floors_chunk]) for kind in (VACANCY, PROFILE)
+                                    for i in range(0, len(targets[kind]), floors_chunk)]
     key = REMATCH_KEY.format(run)
     total = sum(len(ids) for _, ids in chunks)
     conn.hset(key, mapping={"total": total, "done": 0, "failed": 0, "chunks": len(chunks), "started": time.time()})
     conn.expire(key, REMATCH_TTL)
     conn.set(REMATCH_LATEST, run, ex=REMATCH_TTL)
-    Queue(settings.queue_name, connection=conn).enqueue_many([
-        Queue.prepare_data("worker.rematch.rematch_chunk", (run, kind, ids), job_id=f"rematch-{run}-{n}",
-                           timeout=settings.job_timeout * 4, result_ttl=settings.result_ttl, failure_ttl=settings.failed_job_ttl,
-                           description=f"rematch {kind} x{len(ids)}")
+    common = {"timeout": settings.job_timeout * 4, "result_ttl": settings.result_ttl,
+              "failure_ttl": settings.failed_job_ttl}
+    first = [Queue.prepare_data("worker.rematch.rematch_floors", (run, kind, ids), job_id=f"rematch-{run}-floors-{n}",
+                                description=f"rematch floors {kind} x{len(ids)}", **common)
+             for n, (kind, ids) in enumerate(floors)]
+    # A floors job that failed for good leaves older floors: the chunks still run.
+    after = Dependency([d.job_id for d in first], allow_failure=True) if first else None
+    Queue(settings.queue_name, connection=conn).enqueue_many(first + [
+        Queue.prepare_data("worker.rematch.rematch_chunk", (run, kind, ids), {"one_by_one": True} if one_by_one else None,
+                           job_id=f"rematch-{run}-{n}",
+                           description=f"rematch {kind} x{len(ids)}", depends_on=after, **common)
         for n, (kind, ids) in enumerate(chunks)])
     return run
 

@@ -1,42 +1,360 @@
-"""The job of a bulk re-match: one chunk of profiles or vacancies matched again, its
-progress counted in Redis. `worker.queueing.start_rematch` queues the chunks, and
+"""The jobs of a bulk re-match: every profile and every open vacancy ranked again, in
+chunks that workers take in parallel. `worker.queueing.start_rematch` queues them, and
 `worker.queueing.rematch_progress` reads the progress (the command line, the admin page).
+
+A re-match runs in two steps:
+
+1. `rematch_floors`: each row's reach floor (the cosine of the farthest of its
+   `PUENTE_CANDIDATES` nearest within reach, -1 when fewer are within reach) is computed
+   afresh for every row of both sides, a chunk at a time, with one matrix product per block
+   of rows and partition, and written in bulk. After this step the floors say, for every
+   pair, whether either row is among the other's nearest now, whatever order the rows came
+   in.
+2. `rematch_chunk` (queued behind every floors job): a chunk of targets of one side ranked
+   in one pass. One index sync, the nearest and the reaching rows of every target with one
+   matrix product per block and partition, the candidates' documents read once for the
+   chunk, every target's pairs scored with one shared memo (the rules' verdicts, the
+   documents' phrases), and the chunk's rankings written in one transaction of a few bulk
+   statements. Nothing is merged into the other side's rankings: in a full re-match every
+   row of the other side is a target too, and its own chunk scores the same pairs (a pair
+   is a candidate of one row exactly when it is of the other, by the floors of step 1).
+
+A chunk writes no ranking that changed under it. Under the locks of its targets it compares
+what it read with what is there: a target whose stored ranking changed since the chunk
+read it (a job merged a new row in), or one of whose candidates changed (a vacancy closed,
+a profile edited), is not written; its own matching job is queued instead, which scores it
+with the full protocol of `worker.jobs`. A target edited since it was read is left to the
+job its edit queued. So a re-match can run while people keep submitting.
 """
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass, field
+from functools import partial as partial_fn
 
-from models import PROFILE
+import numpy as np
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session, undefer
 
-from .jobs import MatchingFailed, match_profile, match_vacancy
+from matching import embed_profile, embed_vacancy, for_employer, profile_key, rank, vacancy_key
+from matching.eligibility import group_left_out
+from models import PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
+from models.queries import lock_rankings
+
+from .candidates import in_reach, reach_partitions, reaches
+from .jobs import (
+    MatchingFailed,
+    _annotate_profiles,
+    _annotate_vacancies,
+    _documents,
+    _embeddings,
+    _keep_caches,
+    _light,
+    _read_candidates,
+    _usable,
+    match_profile,
+    match_vacancy,
+    profile_doc,
+    vacancy_doc,
+)
 from .matcher import Matcher, running_matcher
-from .queueing import REMATCH_KEY, connect
+from .parts import part, recording
+from .queueing import REMATCH_KEY, connect, enqueue_matches
 
 log = logging.getLogger(__name__)
 
-__all__ = ["rematch_chunk"]
+__all__ = ["rematch_chunk", "rematch_floors"]
 
 
-def rematch_chunk(run: str, kind: str, ids: list[int], matcher: Matcher | None = None) -> dict:
-    """Match each target of the chunk in this one job (one job, many targets: the worker's
-    per-job overhead is paid once), counting progress in Redis.
+@dataclass(frozen=True)
+class _Kind:
+    """What a chunk of one side needs to know of it and of the other side."""
+
+    kind: str
+    model: type
+    other: type
+    annotate: object
+    key_fn: object
+    embed_fn: object
+    other_annotate: object
+    other_key_fn: object
+    other_embed_fn: object
+
+
+_KINDS = {
+    PROFILE: _Kind(PROFILE, Profile, Vacancy, _annotate_profiles, profile_key, embed_profile,
+                   _annotate_vacancies, vacancy_key, embed_vacancy),
+    VACANCY: _Kind(VACANCY, Vacancy, Profile, _annotate_vacancies, vacancy_key, embed_vacancy,
+                   _annotate_profiles, profile_key, embed_profile),
+}
+
+
+def _reach_columns(model):
+    if model is Vacancy:
+        return (Vacancy.country, Vacancy.remote, Vacancy.accepts_relocation, Vacancy.status)
+    return (Profile.country, Profile.target_countries, Profile.relocate)
+
+
+# --- Step 1: the floors ---------------------------------------------------------------
+
+def rematch_floors(run: str, kind: str, ids: list[int], matcher: Matcher | None = None) -> dict:
+    """Compute afresh the reach floor of each of `ids` (rows of `kind`) against the other
+    side as it is now, and write them in bulk (`run`: the re-match, for the log).
 
     `matcher`: default, the one of the worker running the job.
     """
     m = matcher if matcher is not None else running_matcher()
+    spec = _KINDS[kind]
+    model = spec.model
+    limit = m.settings.candidates
+    with m.db.reading() as s:
+        stmt = select(model.id, model.embedding, *_reach_columns(model)).where(
+            model.id.in_(list(ids)), model.embedding.is_not(None))
+        rows = [r for r in s.execute(stmt) if model is not Vacancy or r.status == "open"]
+        side = m.side_index(spec.other)
+        side.sync(s)
+    if not rows or limit <= 0:
+        return {"floors": 0}
+    vectors = np.stack([np.frombuffer(r.embedding, dtype=np.float32, count=m.encoder.dim) for r in rows])
+    found = side.nearest_many(vectors, limit, [reach_partitions(kind, r) for r in rows])
+    params = [{"pk": r.id, "floor": floor if len(near) >= limit else -1.0}
+              for r, (near, floor) in zip(rows, found, strict=True)]
+    table = model.__table__
+    stmt = update(table).where(table.c.id == bindparam("pk")).values(reach_floor=bindparam("floor"))
+    m.db.transact(lambda s: s.execute(stmt, params), what=f"floors of {len(params)} {table.name}")
+    log.info("rematch %s: floors of %d %s", run, len(params), table.name)
+    return {"floors": len(params)}
+
+
+# --- Step 2: a chunk ranked in one pass ---------------------------------------------------
+
+@dataclass
+class _Target:
+    """One target of a chunk, as read and scored."""
+
+    row: object
+    doc: object
+    candidates: list = field(default_factory=list)   # light rows of the other side
+    floor: float = -1.0
+    emb: object = None
+    results: list = field(default_factory=list)
+    left_out: list | None = None
+
+
+@dataclass
+class _Chunk:
+    """A chunk as read: its targets, the other side's rows read, what the rankings were."""
+
+    targets: list
+    read_as: dict                 # other side id -> updated_at as read
+    before: dict                  # target id -> its stored ranking when the chunk began
+    missing: set                  # other side ids that could not be read (unreadable, moved)
+    unreadable: list              # target ids that could not be read
+
+
+def _rankings(s: Session, kind: str, ids) -> dict[int, frozenset]:
+    """The stored rankings of `ids`: id -> {(other id, score)}."""
+    own, other = (Match.profile_id, Match.vacancy_id) if kind == PROFILE else (Match.vacancy_id, Match.profile_id)
+    out: dict[int, set] = {}
+    ids = sorted(ids)
+    for start in range(0, len(ids), 1000):
+        for row in s.execute(select(own, other, Match.score).where(Match.owner == kind,
+                                                                   own.in_(ids[start:start + 1000]))):
+            out.setdefault(row[0], set()).add((row[1], row[2]))
+    return {i: frozenset(out.get(i, ())) for i in ids}
+
+
+def _read_targets(m: Matcher, s: Session, spec: _Kind, ids: list[int]) -> tuple[list, list, list[int]]:
+    """The targets (whole rows; closed vacancies left out), their documents, and the ids
+    that could not be read. Linked and embedded where their text changed, caches kept."""
+    model = spec.model
+    rows = list(s.scalars(select(model).options(undefer(model.embedding)).where(model.id.in_(ids))
+                          .order_by(model.id)))
+    if model is Vacancy:
+        rows = [r for r in rows if r.status == "open"]
+    doc_fn = partial_fn(profile_doc, knowledge=m.knowledge) if model is Profile else vacancy_doc
+    usable, _ = _usable(rows, doc_fn, others=True)
+    unreadable = sorted({r.id for r in rows} - {r.id for r in usable})
+    changed = spec.annotate(m.taxonomy, usable)
+    docs = [doc_fn(r) for r in usable]
+    embs, embedded = _embeddings(m.encoder, usable, docs, spec.key_fn, spec.embed_fn)
+    _keep_caches(m, model, changed + embedded)
+    return list(zip(usable, docs, embs, strict=True)), embs, unreadable
+
+
+def _candidates(m: Matcher, s: Session, spec: _Kind, targets: list, embs: list) -> tuple[list[_Target], list]:
+    """Each target's candidates (light rows of the other side), as `worker.jobs._near_rows`
+    chooses them for one target, for the whole chunk at once; and every row read."""
+    other, limit = spec.other, m.settings.candidates
+    side = m.side_index(other)
+    with part("sync"):
+        side.sync(s)
+    with part("retrieve"):
+        vectors = np.stack([e.vector for e in embs])
+        near = side.nearest_many(vectors, limit, [reach_partitions(spec.kind, row) for row, _, _ in targets])
+        reaching = side.reaching_many(vectors)
+        fresh_stmt = _light(other).where(other.embedding_key.is_(None))
+        fresh = list(s.execute(fresh_stmt.where(Vacancy.status == "open") if other is Vacancy else fresh_stmt))
+        wanted = sorted({i for ids, _ in near for i in ids} | {i for a, b in reaching for i in (*a, *b)})
+        light = {row.id: row for row in fresh}
+        for start in range(0, len(wanted), 1000):
+            light.update((row.id, row) for row in s.execute(_light(other).where(other.id.in_(wanted[start:start + 1000]))))
+    out = []
+    for (row, doc, emb), (ids, floor), (more, unbounded) in zip(targets, near, reaching, strict=True):
+        chosen = {i: light[i] for i in ids if i in light and in_reach(spec.kind, row, light[i])}
+        chosen.update((f.id, f) for f in fresh if in_reach(spec.kind, row, f))
+        # Every row whose own nearest hold the target: unlike a single job, a re-match takes
+        # them all (those with floor -1 are few: fewer than `limit` rows are in their reach).
+        chosen.update((i, light[i]) for i in (*more, *unbounded)
+                      if i not in chosen and i in light and reaches(spec.kind, row, light[i]))
+        out.append(_Target(row, doc, sorted(chosen.values(), key=lambda r: r.id),
+                           floor if len(ids) >= limit else -1.0, emb))
+    return out, sorted({c.id: c for t in out for c in t.candidates}.values(), key=lambda r: r.id)
+
+
+def _read_chunk(m: Matcher, spec: _Kind, ids: list[int]) -> tuple[_Chunk, dict]:
+    """Read a chunk's targets and every candidate's document (the worker's cache first)."""
+    with m.db.reading() as s:
+        before = _rankings(s, spec.kind, ids)
+        with part("load"):
+            found, embs, unreadable = _read_targets(m, s, spec, ids)
+        targets, rows = _candidates(m, s, spec, found, embs) if found else ([], [])
+        with part("load"):
+            read = _read_candidates(m, s, spec.other, rows)
+    doc_fn = partial_fn(profile_doc, knowledge=m.knowledge) if spec.other is Profile else vacancy_doc
+    kept, docs, vecs, _ = _documents(m, spec.other, read, doc_fn, spec.other_annotate, spec.other_key_fn,
+                                     spec.other_embed_fn)
+    documents = {row.id: (doc, emb) for row, doc, emb in zip(kept, docs, vecs, strict=True)}
+    chunk = _Chunk(targets, {r.id: r.updated_at for r in rows}, before,
+                   {r.id for r in rows} - set(documents), unreadable)
+    return chunk, documents
+
+
+def _score(m: Matcher, spec: _Kind, chunk: _Chunk, documents: dict) -> None:
+    """Score every target's pairs, with one memo for the chunk."""
+    memo: dict = {}
+    for t in chunk.targets:
+        pairs = [documents[c.id] for c in t.candidates if c.id in documents]
+        if spec.kind == PROFILE:
+            hidden: list = []
+            t.results = m.score(((t.doc, t.emb, d, e) for d, e in pairs), hidden, memo=memo)
+            t.left_out = group_left_out(hidden)
+        else:
+            t.results = m.score(((d, e, t.doc, t.emb) for d, e in pairs), memo=memo)
+
+
+def _decide(s: Session, spec: _Kind, chunk: _Chunk, started) -> tuple[list[_Target], list[int]]:
+    """Under the targets' locks: the targets to write, and those whose own job to queue."""
+    locked = lock_rankings(s, spec.kind, [t.row.id for t in chunk.targets])
+    now = _rankings(s, spec.kind, locked)
+    seen = sorted(chunk.read_as)
+    versions: dict = {}
+    for start in range(0, len(seen), 1000):
+        versions.update(s.execute(select(spec.other.id, spec.other.updated_at)
+                                  .where(spec.other.id.in_(seen[start:start + 1000]))).all())
+    write, again = [], []
+    for t in chunk.targets:
+        tid = t.row.id
+        if tid not in locked or (locked[tid] is not None and locked[tid] > t.row.updated_at):
+            continue   # deleted meanwhile, or ranked from a newer version by its edit's own job
+        moved = any(c.id in chunk.missing or versions.get(c.id) != chunk.read_as[c.id] for c in t.candidates)
+        if moved or now[tid] != chunk.before.get(tid, frozenset()):
+            again.append(tid)
+        else:
+            write.append(t)
+    return write, again
+
+
+def _write(m: Matcher, s: Session, spec: _Kind, targets: list[_Target], started) -> None:
+    """Write the targets' rankings and claims, a few bulk statements for the chunk."""
+    if not targets:
+        return
+    model, kind = spec.model, spec.kind
+    other_kind = VACANCY if kind == PROFILE else PROFILE
+    table = model.__table__
+    values = {"ranked_version": bindparam("version", type_=table.c.ranked_version.type),
+              "ranked_at": bindparam("when", type_=table.c.ranked_at.type), "reach_floor": bindparam("floor")}
+    if kind == PROFILE:
+        values["left_out"] = bindparam("left", type_=table.c.left_out.type)
+    s.execute(update(table).where(table.c.id == bindparam("pk")).values(**values),
+              [{"pk": t.row.id, "version": t.row.updated_at, "when": started, "floor": t.floor,
+                "left": t.left_out} for t in targets])
+    own = Match.profile_id if kind == PROFILE else Match.vacancy_id
+    ids = [t.row.id for t in targets]
+    for start in range(0, len(ids), 1000):
+        s.execute(delete(Match).where(Match.owner == kind, own.in_(ids[start:start + 1000])))
+    rows = []
+    for t in targets:
+        results = t.results if kind == PROFILE else [for_employer(r, m.weights) for r in t.results]
+        for n, r in enumerate(rank(results, m.settings.top_k, by=f"{other_kind}_id"), start=1):
+            rows.append({"owner": kind, "profile_id": r.profile_id, "vacancy_id": r.vacancy_id, "rank": n,
+                         "score": r.score, "scores": r.scores, "explanation": r.explanation,
+                         "encoder": m.encoder.version, "ranker": m.ranker, "computed_at": started})
+    for start in range(0, len(rows), 5000):
+        s.execute(insert(Match), rows[start:start + 5000])
+
+
+def _one_by_one(m: Matcher, kind: str, ids: list[int], conn, key: str) -> dict:
+    """Each target's own matching job, one after the other (with PUENTE_CANDIDATES=0 every
+    job scores every row within reach, and there are no floors to batch by)."""
     match = match_profile if kind == PROFILE else match_vacancy
+    done = failed = 0
+    for target in ids:
+        try:
+            match(int(target), m)
+            done += 1
+        except MatchingFailed:
+            failed += 1
+    conn.hincrby(key, "done", done)
+    if failed:
+        conn.hincrby(key, "failed", failed)
+    return {"done": done, "failed": failed}
+
+
+def rematch_chunk(run: str, kind: str, ids: list[int], matcher: Matcher | None = None,
+                  one_by_one: bool = False) -> dict:
+    """Rank a chunk of profiles or vacancies again in one pass (see the module's doc),
+    counting progress in Redis.
+
+    `matcher`: default, the one of the worker running the job. `one_by_one`: run each
+    target's own matching job instead (the re-match as it was before it was batched).
+    """
+    m = matcher if matcher is not None else running_matcher()
     conn = connect(m.settings.redis_url)
     key = REMATCH_KEY.format(run)
-    done = failed = 0
     try:
-        for target in ids:
-            try:
-                match(int(target), m)
-                done += 1
-                conn.hincrby(key, "done", 1)
-            except MatchingFailed:
-                failed += 1
-                conn.hincrby(key, "failed", 1)
+        if one_by_one or m.settings.candidates <= 0:
+            return _one_by_one(m, kind, ids, conn, key)
+        spec = _KINDS[kind]
+        t0 = time.perf_counter()
+        with recording() as parts:
+            with m.db.session() as s:
+                m.use_live_model(s)
+            started = utcnow()
+            chunk, documents = _read_chunk(m, spec, sorted(int(i) for i in ids))
+            with part("score"):
+                _score(m, spec, chunk, documents)
+
+            def store(s: Session):
+                with part("lock"):
+                    write, again = _decide(s, spec, chunk, started)
+                with part("write"):
+                    _write(m, s, spec, write, started)
+                return write, again
+
+            write, again = m.db.transact(store, what=f"rematch {kind} x{len(ids)}") if chunk.targets else ([], [])
+            if again:
+                with part("queue"), m.db.session() as s:
+                    enqueue_matches(s, m.queue_conn, m.settings, kind, again, reason="follow-up")
+        failed = len(chunk.unreadable)
+        result = {"done": len(ids) - failed, "failed": failed, "written": len(write), "queued_again": len(again),
+                  "pairs": sum(len(t.candidates) for t in chunk.targets), "seconds": round(time.perf_counter() - t0, 3),
+                  "parts_ms": parts.milliseconds()}
+        conn.hincrby(key, "done", result["done"])
+        if failed:
+            conn.hincrby(key, "failed", failed)
+        log.info("rematch %s %s: %s", run, kind, result)
+        return result
     finally:
         conn.close()
-    return {"done": done, "failed": failed}
