@@ -1,6 +1,7 @@
 """Score a profile-vacancy pair on each dimension, combine, and rank."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -90,7 +91,9 @@ def _language(p: ProfileDoc, v: VacancyDoc) -> float:
     eligibility steps)."""
     if not v.languages:
         return 1.0
-    return float(np.mean([LANGUAGE_LEVELS.get(p.languages.get(code, ""), 0.0) for code in v.languages]))
+    levels = [LANGUAGE_LEVELS.get(p.languages.get(code, ""), 0.0) for code in v.languages]
+    # Under 8 values NumPy's mean adds them in order, as `sum` does: the same float, faster.
+    return sum(levels) / len(levels) if len(levels) < 8 else float(np.mean(levels))
 
 
 def _education(p: ProfileDoc, v: VacancyDoc) -> float:
@@ -101,6 +104,25 @@ def _education(p: ProfileDoc, v: VacancyDoc) -> float:
     return max(0.0, 1.0 - 0.34 * (need - have))
 
 
+def _job_facts(v: VacancyDoc, kb) -> JobFacts:
+    occ = (v.esco.get("occupations") or [None])[0] or {}
+    isco = occ.get("isco") or (kb.isco_from_title(v.title) if kb is not None else None)
+    return JobFacts(v.country, isco, v.education_level, v.languages, regulated=bool(occ.get("regulated")),
+                    remote=v.remote)
+
+
+def _person_facts(p: ProfileDoc) -> Person:
+    return Person(p.nationalities, p.country, p.legal_status, p.education_level, p.education_country,
+                  p.education_recognised_in, p.languages)
+
+
+def _person_key(p: ProfileDoc) -> tuple[Person, tuple]:
+    """A person's facts, and the same as a key (people with equal facts get equal verdicts)."""
+    f = _person_facts(p)
+    return f, (f.nationalities, f.current_country, f.status, f.education_level, f.education_country,
+               f.recognised_in, tuple(sorted(f.languages.items())))
+
+
 def eligibility_of(p: ProfileDoc, v: VacancyDoc, kb, memo: dict | None = None) -> Verdict:
     """The verdict of the mobility rules for this person and this vacancy.
 
@@ -109,75 +131,157 @@ def eligibility_of(p: ProfileDoc, v: VacancyDoc, kb, memo: dict | None = None) -
         v: the vacancy; its first linked occupation gives the ISCO group and whether
             the profession is regulated (else the knowledge base's guess from its title).
         kb: the mobility knowledge base; None applies generic rules.
-        memo: verdicts already given, by person and job facts (one job scores one person
-            against hundreds of vacancies, most of them alike to the rules); kept in it.
+        memo: verdicts already given, by the person's and the job's facts (a job scores one
+            person against hundreds of vacancies, most of them alike to the rules, and a
+            re-match chunk many people with the same facts); kept in it.
 
     Returns:
         The `Verdict` of `matching.eligibility.assess`.
     """
-    occ = (v.esco.get("occupations") or [None])[0] or {}
-    isco = occ.get("isco") or (kb.isco_from_title(v.title) if kb is not None else None)
-    job = JobFacts(v.country, isco, v.education_level, v.languages, regulated=bool(occ.get("regulated")),
-                   remote=v.remote)
-    if memo is not None and (id(p), job) in memo:
-        return memo[(id(p), job)]
-    person = Person(p.nationalities, p.country, p.legal_status, p.education_level, p.education_country,
-                    p.education_recognised_in, p.languages)
-    verdict = assess(kb, person, job)
-    if memo is not None:
-        memo[(id(p), job)] = verdict
-        memo[("doc", id(p))] = p   # kept alive while the memo is: its id is not reused
-    return verdict
-
-
-def _phrases(doc, memo: dict | None) -> list[str]:
-    """A document's phrases, made once per `memo` (a job scores one document against hundreds)."""
     if memo is None:
-        return doc.phrases()
-    key = ("phrases", id(doc))
+        return assess(kb, _person_facts(p), _job_facts(v, kb))
+    job = _prepared(memo, ("job", v), lambda: _job_facts(v, kb))
+    person, facts = _prepared(memo, ("person", p), lambda: _person_key(p))
+    key = ("verdict", facts, job)
     if key not in memo:
-        memo[key] = doc.phrases()
-        memo[("doc", id(doc))] = doc   # kept alive while the memo is: its id is not reused
-    return list(memo[key])
+        memo[key] = assess(kb, person, job)
+    return memo[key]
 
 
-def _lexical_matches(p_norm: list[str], v_norm: list[str], sims: np.ndarray) -> None:
+def _prepared(memo: dict, what: tuple, make):
+    """What is made once per document for `memo` (`what`: a name and the document): the
+    document is kept alive in the memo, so its id is not reused while the memo lives."""
+    key = (what[0], id(what[1]))
+    if key not in memo:
+        memo[key] = make()
+        memo[("doc", id(what[1]))] = what[1]
+    return memo[key]
+
+
+@dataclass(frozen=True)
+class _PersonPhrases:
+    """A person's phrases as every pair compares them, made once per document."""
+
+    phrases: list[str]
+    norm: list[str]
+    rows_of_word: dict[str, set[int]]     # a word -> the phrases holding it
+    rows_of_key: dict[str, list[int]]     # a normalised phrase -> its rows
+    rows_of_uri: dict[str, list[int]]     # an ESCO skill -> the phrases linked to it
+    own: np.ndarray                       # (n,) the skills they wrote (the rest are job titles)
+    any_own: bool
+    any_inferred: bool
+    declined: frozenset[str]
+    job_rows: list[int]                   # each job's title row (-1: not among the phrases)
+
+
+@dataclass(frozen=True)
+class _VacancyPhrases:
+    """A vacancy's phrases as every pair compares them, made once per document."""
+
+    phrases: list[str]
+    norm: list[str]
+    words: list[frozenset[str]]
+    uris: list[str | None]                # the ESCO skill of each phrase (by its key)
+    tax_uris: list[str | None]            # the same, by its normalised form (None: not linked)
+    essential: list[int]
+    optional: list[int]
+    title_j: int | None
+
+
+def _person_phrases(p: ProfileDoc) -> _PersonPhrases:
+    phrases = p.phrases()
+    norm = [normalise_phrase(x) for x in phrases]
+    by_word: dict[str, set[int]] = {}
+    by_key: dict[str, list[int]] = {}
+    for i, key in enumerate(norm):
+        by_key.setdefault(key, []).append(i)
+        for w in set(key.split()):
+            by_word.setdefault(w, set()).add(i)
+    skills = p.esco.get("skills", {})
+    by_uri: dict[str, list[int]] = {}
+    for i, key in enumerate(norm):
+        uri = skills.get(key, {}).get("uri")
+        if uri is not None:
+            by_uri.setdefault(uri, []).append(i)
+    written = {phrase_key(x) for x in p.skills}
+    own = np.array([phrase_key(x) in written for x in phrases], dtype=bool)
+    job_rows = [norm.index(phrase_key(j.title)) if phrase_key(j.title) in norm else -1 for j in p.jobs]
+    return _PersonPhrases(phrases, norm, by_word, by_key, by_uri if skills else {}, own, bool(own.any()),
+                          bool((~own).any()), frozenset(phrase_key(x) for x in p.declined_skills), job_rows)
+
+
+def _vacancy_phrases(v: VacancyDoc) -> _VacancyPhrases:
+    phrases = v.phrases()
+    index = {normalise_phrase(x): i for i, x in enumerate(phrases)}
+    norm = list(index)
+    essential, optional = _skill_columns(v, index)
+    skills = v.esco.get("skills", {})
+    return _VacancyPhrases(phrases, norm, [frozenset(k.split()) for k in norm],
+                           [skills.get(phrase_key(x), {}).get("uri") for x in phrases],
+                           [skills.get(k, {}).get("uri") for k in norm], essential, optional,
+                           index.get(phrase_key(v.title)))
+
+
+def _lexical_matches(pp: _PersonPhrases, vp: _VacancyPhrases, sims: np.ndarray) -> None:
     """Raise similarities where the words say it: the same phrase (1.0), or every word
     of the vacancy's phrase inside the person's ('cocina' in 'cocina venezolana', 0.9)."""
-    p_words = [set(x.split()) for x in p_norm]
-    for j, key in enumerate(v_norm):
-        words = set(key.split())
-        for i, pk in enumerate(p_norm):
-            if pk == key:
-                sims[i, j] = 1.0
-            elif words and words <= p_words[i]:
+    for j, (key, words) in enumerate(zip(vp.norm, vp.words, strict=True)):
+        if words:
+            holding: set[int] | None = None
+            for w in words:
+                rows = pp.rows_of_word.get(w)
+                holding = set() if not rows else set(rows) if holding is None else holding & rows
+                if not holding:
+                    break
+            for i in holding or ():
                 sims[i, j] = max(sims[i, j], 0.9)
+        for i in pp.rows_of_key.get(key, ()):
+            sims[i, j] = 1.0
 
 
-def _taxonomy_matches(p: ProfileDoc, v: VacancyDoc, p_norm: list[str], v_norm: list[str],
-                      sims: np.ndarray) -> None:
+def _taxonomy_matches(pp: _PersonPhrases, vp: _VacancyPhrases, sims: np.ndarray) -> None:
     """Near-synonyms count through the taxonomy: both phrases linked to one ESCO skill."""
-    p_skills, v_skills = p.esco.get("skills", {}), v.esco.get("skills", {})
-    if not (p_skills and v_skills):
+    if not pp.rows_of_uri:
         return
-    p_uris = [p_skills.get(k, {}).get("uri") for k in p_norm]
-    for j, key in enumerate(v_norm):
-        uri = v_skills.get(key, {}).get("uri")
-        if uri is None:
-            continue
-        for i, p_uri in enumerate(p_uris):
-            if p_uri == uri:
-                sims[i, j] = max(sims[i, j], TAXONOMY_MATCH)
+    for j, uri in enumerate(vp.tax_uris):
+        for i in pp.rows_of_uri.get(uri, ()) if uri is not None else ():
+            sims[i, j] = max(sims[i, j], TAXONOMY_MATCH)
 
 
-def _occupation(p: ProfileDoc, v: VacancyDoc) -> tuple[float | None, dict]:
-    """Closeness of the person's past occupations to the vacancy's (None: not known)."""
-    v_occ = (v.esco.get("occupations") or [None])[0]
-    p_occs = p.esco.get("occupations") or []
-    about = {"vacancy": _shown(v_occ), "profile": [_shown(o) for o in p_occs]}
+def _occupation(p: ProfileDoc, v: VacancyDoc, memo: dict) -> tuple[float | None, dict]:
+    """Closeness of the person's past occupations to the vacancy's (None: not known); each
+    pair of occupation links measured once per `memo` (many pairs share them)."""
+    v_occ, v_key, v_shown = _prepared(memo, ("vacancy_occupation", v), lambda: _occupations(v)[0])
+    p_occs = _prepared(memo, ("person_occupations", p), lambda: _occupations(p))
+    about = {"vacancy": v_shown, "profile": [shown for _, _, shown in p_occs]}
     if v_occ is None or not p_occs:
         return None, about
-    return max(_closeness(p_occ, v_occ) for p_occ in p_occs), about
+    best = None
+    for p_occ, p_key, _ in p_occs:
+        key = ("closeness", p_key, v_key)
+        if key not in memo:
+            memo[key] = _closeness(p_occ, v_occ)
+        best = memo[key] if best is None else max(best, memo[key])
+    return best, about
+
+
+def _occupations(doc) -> list[tuple[dict | None, tuple | None, dict | None]]:
+    """A document's occupation links (a vacancy's first only, or None), each with a key of
+    its whole content (two equal links are measured once) and as an explanation shows it."""
+    occs = doc.esco.get("occupations") or []
+    if isinstance(doc, VacancyDoc):
+        occs = occs[:1] or [None]
+    return [(occ, _content_key(occ), _shown(occ)) for occ in occs]
+
+
+def _content_key(occ: dict | None) -> tuple | None:
+    """A key equal for equal occupation links (their skill profile as a frozen set: cheaper
+    to hash than to write out)."""
+    if occ is None:
+        return None
+    shown = _shown(occ)
+    profile = occ.get("skill_profile")
+    return json.dumps(shown, sort_keys=True), frozenset(profile.items()) if profile is not None else None
 
 
 def _shown(occ: dict | None) -> dict | None:
@@ -280,27 +384,20 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     location, where = _location(p, v)
     if location <= 0.0:
         return None
+    memo = {} if memo is None else memo
     verdict = eligibility_of(p, v, kb, memo)
     if verdict.verdict == "not_eligible" and not keep_blocked:
         return None
 
     semantic = float(calibration.scale(float(pe.vector @ ve.vector)))
-    p_phrases, v_phrases = _phrases(p, memo), _phrases(v, memo)
-    p_norm = [normalise_phrase(x) for x in p_phrases]
-    v_index = {normalise_phrase(x): i for i, x in enumerate(v_phrases)}
-    sims = _phrase_similarities(p, pe, v, ve, p_norm, list(v_index))
-    essential, optional = _skill_columns(v, v_index)
-    written = {phrase_key(s) for s in p.skills}
-    own = np.array([phrase_key(x) in written for x in p_phrases], dtype=bool)
-    got, matched, missing, missing_optional = _skill_matches(
-        essential, optional,
-        _Sims(sims, own, {phrase_key(s) for s in p.declined_skills}, p.esco.get("implied_skills"),
-              [v.esco.get("skills", {}).get(phrase_key(x), {}).get("uri") for x in v_phrases]), p_phrases, v_phrases,
-        calibration.phrase_match)
-    possible = ESSENTIAL_WEIGHT * len(essential) + len(optional)
-    title_j = v_index.get(phrase_key(v.title))
-    skills = got / possible if possible else float(calibration.scale(_best_match(sims, title_j)[0]))
-    relevant = _relevant_years(p, p_norm, sims, title_j, calibration.phrase_match)
+    pp = _prepared(memo, ("person_phrases", p), lambda: _person_phrases(p))
+    vp = _prepared(memo, ("vacancy_phrases", v), lambda: _vacancy_phrases(v))
+    sims = _phrase_similarities(pp, pe, vp, ve)
+    got, matched, missing, missing_optional = _skill_matches(pp, vp, sims, p.esco.get("implied_skills"),
+                                                             calibration.phrase_match)
+    possible = ESSENTIAL_WEIGHT * len(vp.essential) + len(vp.optional)
+    skills = got / possible if possible else float(calibration.scale(_best_match(sims, vp.title_j)[0]))
+    relevant = _relevant_years(p, pp, sims, vp.title_j, calibration.phrase_match)
     experience = 1.0 if v.experience_years <= 0 else min(1.0, relevant / v.experience_years)
 
     scores = {
@@ -312,7 +409,7 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         "location": round(location, 4),
         "eligibility": round(_eligibility(verdict), 4),
     }
-    occupation, occupations = _occupation(p, v)
+    occupation, occupations = _occupation(p, v, memo)
     if occupation is not None:
         scores["occupation"] = round(occupation, 4)
     explanation = {
@@ -330,14 +427,13 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     return PairScore(p.id, v.id, round(combine(scores, weights), 4), scores, explanation)
 
 
-def _phrase_similarities(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding, p_norm: list[str],
-                         v_norm: list[str]) -> np.ndarray:
+def _phrase_similarities(pp: _PersonPhrases, pe: Embedding, vp: _VacancyPhrases, ve: Embedding) -> np.ndarray:
     """(profile phrases, vacancy phrases) similarities: the encoder's cosines, raised where
     the words or the taxonomy say two phrases match."""
-    sims = (pe.phrase_vectors @ ve.phrase_vectors.T) if p_norm and v_norm else np.zeros(
-        (len(p_norm), len(v_norm)), np.float32)
-    _lexical_matches(p_norm, v_norm, sims)
-    _taxonomy_matches(p, v, p_norm, v_norm, sims)
+    sims = (pe.phrase_vectors @ ve.phrase_vectors.T) if pp.norm and vp.norm else np.zeros(
+        (len(pp.norm), len(vp.norm)), np.float32)
+    _lexical_matches(pp, vp, sims)
+    _taxonomy_matches(pp, vp, sims)
     return sims
 
 
@@ -360,59 +456,32 @@ def _skill_columns(v: VacancyDoc, v_index: Mapping[str, int]) -> tuple[list[int]
     return list(dict.fromkeys(essential)), list(dict.fromkeys(optional))
 
 
-@dataclass(frozen=True)
-class _Sims:
-    """The phrase similarities, which of the person's phrases are skills they wrote (the
-    others are job titles), and the skills they said they do not have."""
-
-    sims: np.ndarray
-    own: np.ndarray          # (n_person_phrases,) bool
-    declined: set[str]
-    # The ESCO skills the person's occupations imply ({uri: [probability, title]},
-    # `matching.annotate`), and the ESCO skill of each vacancy phrase (None: not linked).
-    implied: Mapping[str, list] | None = None
-    v_uris: Sequence[str | None] = ()
+def _best_rows(sims: np.ndarray, rows: np.ndarray) -> tuple[list[int], list[float]]:
+    """For each column, the first of `rows` with the highest similarity, and that similarity."""
+    masked = np.where(rows[:, None], sims, -np.inf)
+    best = masked.argmax(axis=0)
+    return best.tolist(), masked[best, np.arange(sims.shape[1])].tolist()
 
 
-def _match_one(m: _Sims, j: int, skill: str, p_phrases: list[str], threshold: float) -> dict | None:
-    """The person's evidence for the vacancy's skill `j`: a skill they wrote, else (an
-    inference) a job title, unless they said they do not have it; None when neither is close."""
-    for rows, inferred in ((m.own, False), (~m.own, True)):
-        if not rows.any() or (inferred and phrase_key(skill) in m.declined):
-            continue
-        column = np.where(rows, m.sims[:, j], -np.inf)
-        i = int(np.argmax(column))
-        sim = float(column[i])
-        if sim >= threshold:
-            found = {"skill": skill, "by": p_phrases[i], "similarity": round(sim, 3)}
-            return {**found, "inferred": True} if inferred else found
-    return _implied(m, j, skill)
-
-
-def _implied(m: _Sims, j: int, skill: str) -> dict | None:
-    """The vacancy's skill `j` implied by an occupation the person's title links to (an
-    inference weighed by the link's probability), unless they said they do not have it."""
-    uri = m.v_uris[j] if j < len(m.v_uris) else None
-    hit = (m.implied or {}).get(uri) if uri else None
-    if hit is None or phrase_key(skill) in m.declined:
-        return None
-    probability, title = hit
-    return {"skill": skill, "by": title, "similarity": round(float(probability), 3), "inferred": True,
-            "probability": float(probability)}
-
-
-def _skill_matches(essential: list[int], optional: list[int], m: _Sims, p_phrases: list[str],
-                   v_phrases: list[str], threshold: float) -> tuple[float, list[dict], list[str], list[str]]:
+def _skill_matches(pp: _PersonPhrases, vp: _VacancyPhrases, sims: np.ndarray, implied: Mapping[str, list] | None,
+                   threshold: float) -> tuple[float, list[dict], list[str], list[str]]:
     """Weigh the vacancy's skills the person has (an essential one `ESSENTIAL_WEIGHT`, an
     optional one 1; one only inferred from a job title `INFERRED_WEIGHT` of that):
-    (weight got, matched, missing essential, missing optional)."""
+    (weight got, matched, missing essential, missing optional).
+
+    The person's evidence for a skill is a skill they wrote, else (an inference) a job title,
+    unless they said they do not have it, else an occupation their title links to that
+    implies it (weighed by the link's probability)."""
     matched, missing, missing_optional = [], [], []
     got = 0.0
-    for group, weight, absent in ((essential, ESSENTIAL_WEIGHT, missing), (optional, 1.0, missing_optional)):
+    own = _best_rows(sims, pp.own) if pp.any_own and sims.shape[1] else None
+    titles = _best_rows(sims, ~pp.own) if pp.any_inferred and sims.shape[1] else None
+    for group, weight, absent in ((vp.essential, ESSENTIAL_WEIGHT, missing), (vp.optional, 1.0, missing_optional)):
         for j in group:
-            found = _match_one(m, j, v_phrases[j], p_phrases, threshold)
+            skill = vp.phrases[j]
+            found = _evidence(pp, vp, j, skill, own, titles, implied, threshold)
             if found is None:
-                absent.append(v_phrases[j])
+                absent.append(skill)
                 continue
             share = INFERRED_WEIGHT * found.pop("probability", 1.0) if found.get("inferred") else 1.0
             got += weight * share
@@ -420,13 +489,32 @@ def _skill_matches(essential: list[int], optional: list[int], m: _Sims, p_phrase
     return got, matched, missing, missing_optional
 
 
-def _relevant_years(p: ProfileDoc, p_norm: list[str], sims: np.ndarray, title_j: int | None,
+def _evidence(pp: _PersonPhrases, vp: _VacancyPhrases, j: int, skill: str, own, titles,
+              implied: Mapping[str, list] | None, threshold: float) -> dict | None:
+    """The person's evidence for the vacancy's skill `j` (see `_skill_matches`), or None."""
+    declined = phrase_key(skill) in pp.declined
+    for best, inferred in ((own, False), (titles, True)):
+        if best is None or (inferred and declined):
+            continue
+        i, sim = best[0][j], best[1][j]
+        if sim >= threshold:
+            found = {"skill": skill, "by": pp.phrases[i], "similarity": round(sim, 3)}
+            return {**found, "inferred": True} if inferred else found
+    uri = vp.uris[j] if j < len(vp.uris) else None
+    hit = (implied or {}).get(uri) if uri else None
+    if hit is None or declined:
+        return None
+    probability, title = hit
+    return {"skill": skill, "by": title, "similarity": round(float(probability), 3), "inferred": True,
+            "probability": float(probability)}
+
+
+def _relevant_years(p: ProfileDoc, pp: _PersonPhrases, sims: np.ndarray, title_j: int | None,
                     threshold: float) -> float:
     """Years of work that count for the vacancy: those in jobs whose title is close to the
     vacancy's title fully, the others by `UNRELATED_JOB_SHARE`."""
     relevant = 0.0
-    for job in p.jobs:
-        i = p_norm.index(phrase_key(job.title)) if phrase_key(job.title) in p_norm else -1
+    for job, i in zip(p.jobs, pp.job_rows, strict=True):
         close = i >= 0 and title_j is not None and sims[i, title_j] >= threshold
         relevant += float(job.years) * (1.0 if close else UNRELATED_JOB_SHARE)
     return relevant

@@ -316,43 +316,53 @@ def test_each_vacancy_skill_is_one_column_and_essential_wins():
     assert _skill_columns(v, v_index) == ([1, 2], [3])
 
 
+def _skill_matches_of(sims, person: list[str], own: list[bool], vacancy: list[str], essential: list[int],
+                      optional: list[int], declined: tuple[str, ...] = ()):
+    """`matching.scoring._skill_matches` on these phrases (no taxonomy links, threshold 0.8)."""
+    from matching.documents import normalise_phrase, phrase_key
+    from matching.scoring import _PersonPhrases, _skill_matches, _VacancyPhrases
+
+    own_rows = np.array(own, dtype=bool)
+    pp = _PersonPhrases(person, [normalise_phrase(x) for x in person], {}, {}, {}, own_rows, bool(own_rows.any()),
+                        bool((~own_rows).any()), frozenset(phrase_key(x) for x in declined), [])
+    norm = [normalise_phrase(x) for x in vacancy]
+    vp = _VacancyPhrases(vacancy, norm, [frozenset(k.split()) for k in norm], [None] * len(vacancy),
+                         [None] * len(vacancy), essential, optional, None)
+    return _skill_matches(pp, vp, sims, None, 0.8)
+
+
 def test_skill_matches_weigh_essential_twice_and_sort_the_missing():
-    from matching.scoring import ESSENTIAL_WEIGHT, _Sims, _skill_matches
+    from matching.scoring import ESSENTIAL_WEIGHT
 
     # Rows: the person's phrases (both skills they wrote); columns: the vacancy's (0 is its title).
     sims = np.array([[0.1, 0.95, 0.2, 0.1, 0.9],
                      [0.1, 0.30, 0.5, 0.1, 0.2]], dtype=np.float32)
-    both_own = _Sims(sims, np.array([True, True]), set())
-    got, matched, missing, missing_optional = _skill_matches(
-        [1, 2], [3, 4], both_own, ["excel", "ventas"], ["Cajero", "Excel", "caja", "inglés", "word"], 0.8)
+    got, matched, missing, missing_optional = _skill_matches_of(
+        sims, ["excel", "ventas"], [True, True], ["Cajero", "Excel", "caja", "inglés", "word"], [1, 2], [3, 4])
     assert got == ESSENTIAL_WEIGHT + 1.0
     assert matched == [{"skill": "Excel", "by": "excel", "similarity": 0.95},
                        {"skill": "word", "by": "excel", "similarity": 0.9}]
     assert missing == ["caja"] and missing_optional == ["inglés"]
-    empty = _Sims(np.zeros((0, 1), np.float32), np.zeros(0, bool), set())
-    assert _skill_matches([0], [], empty, [], ["Cajero"], 0.8) == (0.0, [], ["Cajero"], [])
+    assert _skill_matches_of(np.zeros((0, 1), np.float32), [], [], ["Cajero"], [0], []) == (0.0, [], ["Cajero"], [])
 
 
 def test_a_skill_matched_only_by_a_job_title_is_an_inference_and_a_declined_one_is_missing():
-    from matching.documents import phrase_key
-    from matching.scoring import ESSENTIAL_WEIGHT, INFERRED_WEIGHT, _Sims, _skill_matches
+    from matching.scoring import ESSENTIAL_WEIGHT, INFERRED_WEIGHT
 
     # Row 0 is a job title ("Motorista de caminhão"), row 1 a skill the person wrote.
     sims = np.array([[0.9, 0.85], [0.2, 0.95]], dtype=np.float32)
-    title_and_skill = _Sims(sims, np.array([False, True]), set())
-    got, matched, missing, _ = _skill_matches([0, 1], [], title_and_skill, ["Motorista de caminhão", "CNH E"],
-                                              ["condução de motocicleta", "CNH categoria E"], 0.8)
+    person, vacancy = ["Motorista de caminhão", "CNH E"], ["condução de motocicleta", "CNH categoria E"]
+    got, matched, missing, _ = _skill_matches_of(sims, person, [False, True], vacancy, [0, 1], [])
     assert matched[0] == {"skill": "condução de motocicleta", "by": "Motorista de caminhão", "similarity": 0.9,
                           "inferred": True}
     assert matched[1] == {"skill": "CNH categoria E", "by": "CNH E", "similarity": 0.95}
     assert got == ESSENTIAL_WEIGHT * INFERRED_WEIGHT + ESSENTIAL_WEIGHT and missing == []
-    declined = _Sims(sims, np.array([False, True]), {phrase_key("condução de motocicleta")})
-    got, matched, missing, _ = _skill_matches([0, 1], [], declined, ["Motorista de caminhão", "CNH E"],
-                                              ["condução de motocicleta", "CNH categoria E"], 0.8)
+    got, matched, missing, _ = _skill_matches_of(sims, person, [False, True], vacancy, [0, 1], [],
+                                                 declined=("condução de motocicleta",))
     assert missing == ["condução de motocicleta"] and got == ESSENTIAL_WEIGHT
     # A skill the person wrote is their own evidence first, even when a title is closer.
-    own_first = _Sims(np.array([[0.99], [0.85]], np.float32), np.array([False, True]), set())
-    assert _skill_matches([0], [], own_first, ["Soldador", "soldadura"], ["soldadura MIG"], 0.8)[1] == [
+    assert _skill_matches_of(np.array([[0.99], [0.85]], np.float32), ["Soldador", "soldadura"], [False, True],
+                             ["soldadura MIG"], [0], [])[1] == [
         {"skill": "soldadura MIG", "by": "soldadura", "similarity": 0.85}]
 
 
