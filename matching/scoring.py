@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -248,12 +248,16 @@ def _taxonomy_matches(pp: _PersonPhrases, vp: _VacancyPhrases, sims: np.ndarray)
             sims[i, j] = max(sims[i, j], TAXONOMY_MATCH)
 
 
-def _occupation(p: ProfileDoc, v: VacancyDoc, memo: dict) -> tuple[float | None, dict]:
-    """Closeness of the person's past occupations to the vacancy's (None: not known); each
-    pair of occupation links measured once per `memo` (many pairs share them)."""
+def _occupation(p: ProfileDoc, v: VacancyDoc, memo: dict) -> tuple[float | None, Callable[[], dict]]:
+    """Closeness of the person's past occupations to the vacancy's (None: not known), each
+    pair of occupation links measured once per `memo` (many pairs share them); and what the
+    explanation says of them, made when asked for."""
     v_occ, v_key, v_shown = _prepared(memo, ("vacancy_occupation", v), lambda: _occupations(v)[0])
     p_occs = _prepared(memo, ("person_occupations", p), lambda: _occupations(p))
-    about = {"vacancy": v_shown, "profile": [shown for _, _, shown in p_occs]}
+
+    def about() -> dict:
+        return {"vacancy": v_shown, "profile": [shown for _, _, shown in p_occs]}
+
     if v_occ is None or not p_occs:
         return None, about
     best = None
@@ -362,7 +366,8 @@ def _eligibility(verdict: Verdict) -> float:
 
 def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
                calibration: Calibration, weights: Mapping[str, float], kb=None,
-               keep_blocked: bool = False, memo: dict | None = None) -> PairScore | None:
+               keep_blocked: bool = False, memo: dict | None = None,
+               min_score: float | None = None) -> PairScore | None:
     """Score one pair on every dimension.
 
     Args:
@@ -375,11 +380,14 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
             verdict says `not_eligible`), to judge whether it is close to the person.
         memo: what is already known of the documents scored in this call (the rules'
             verdicts, see `eligibility_of`; their phrases), valid while they live.
+        min_score: below this combined score the pair is not wanted: None is returned
+            before its explanation is written (most pairs a job scores are below it).
 
     Returns:
         A `PairScore`, or None when the job is out of the person's reach: another
         country they would not move to, one that does not take people from abroad, or
-        (unless `keep_blocked`) one the mobility rules say they cannot work in.
+        (unless `keep_blocked`) one the mobility rules say they cannot work in; or when
+        its score is under `min_score`.
     """
     location, where = _location(p, v)
     if location <= 0.0:
@@ -393,8 +401,7 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     pp = _prepared(memo, ("person_phrases", p), lambda: _person_phrases(p))
     vp = _prepared(memo, ("vacancy_phrases", v), lambda: _vacancy_phrases(v))
     sims = _phrase_similarities(pp, pe, vp, ve)
-    got, matched, missing, missing_optional = _skill_matches(pp, vp, sims, p.esco.get("implied_skills"),
-                                                             calibration.phrase_match)
+    got, found = _skill_weight(pp, vp, sims, p.esco.get("implied_skills"), calibration.phrase_match)
     possible = ESSENTIAL_WEIGHT * len(vp.essential) + len(vp.optional)
     skills = got / possible if possible else float(calibration.scale(_best_match(sims, vp.title_j)[0]))
     relevant = _relevant_years(p, pp, sims, vp.title_j, calibration.phrase_match)
@@ -412,6 +419,10 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     occupation, occupations = _occupation(p, v, memo)
     if occupation is not None:
         scores["occupation"] = round(occupation, 4)
+    combined = round(combine(scores, weights), 4)
+    if min_score is not None and combined < min_score:
+        return None
+    matched, missing, missing_optional = _skill_lists(vp, found)
     explanation = {
         "matched_skills": matched,
         "missing_skills": missing,
@@ -419,12 +430,12 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         "relevant_years": round(relevant, 1),
         "required_years": v.experience_years,
         "location": where,
-        "occupations": occupations,
+        "occupations": occupations(),
         **verdict.to_dict(),
     }
     if v.esco.get("inherited_skills") and not v.essential_skills_given:
         explanation["skills_from_occupation"] = True
-    return PairScore(p.id, v.id, round(combine(scores, weights), 4), scores, explanation)
+    return PairScore(p.id, v.id, combined, scores, explanation)
 
 
 def _phrase_similarities(pp: _PersonPhrases, pe: Embedding, vp: _VacancyPhrases, ve: Embedding) -> np.ndarray:
@@ -472,41 +483,59 @@ def _skill_matches(pp: _PersonPhrases, vp: _VacancyPhrases, sims: np.ndarray, im
     The person's evidence for a skill is a skill they wrote, else (an inference) a job title,
     unless they said they do not have it, else an occupation their title links to that
     implies it (weighed by the link's probability)."""
-    matched, missing, missing_optional = [], [], []
-    got = 0.0
+    got, found = _skill_weight(pp, vp, sims, implied, threshold)
+    return (got, *_skill_lists(vp, found))
+
+
+def _skill_weight(pp: _PersonPhrases, vp: _VacancyPhrases, sims: np.ndarray, implied: Mapping[str, list] | None,
+                  threshold: float) -> tuple[float, list]:
+    """The weight of the vacancy's skills the person has (see `_skill_matches`), and the
+    evidence for each skill, in order (essential first): (column, essential, evidence or None)."""
+    got, found = 0.0, []
     own = _best_rows(sims, pp.own) if pp.any_own and sims.shape[1] else None
     titles = _best_rows(sims, ~pp.own) if pp.any_inferred and sims.shape[1] else None
-    for group, weight, absent in ((vp.essential, ESSENTIAL_WEIGHT, missing), (vp.optional, 1.0, missing_optional)):
+    for group, weight in ((vp.essential, ESSENTIAL_WEIGHT), (vp.optional, 1.0)):
         for j in group:
-            skill = vp.phrases[j]
-            found = _evidence(pp, vp, j, skill, own, titles, implied, threshold)
-            if found is None:
-                absent.append(skill)
-                continue
-            share = INFERRED_WEIGHT * found.pop("probability", 1.0) if found.get("inferred") else 1.0
-            got += weight * share
-            matched.append(found)
-    return got, matched, missing, missing_optional
+            evidence = _evidence(pp, vp, j, own, titles, implied, threshold)
+            found.append((j, weight == ESSENTIAL_WEIGHT, evidence))
+            if evidence is not None:
+                inferred, probability = evidence[2], evidence[3]
+                got += weight * (INFERRED_WEIGHT * probability if inferred else 1.0)
+    return got, found
 
 
-def _evidence(pp: _PersonPhrases, vp: _VacancyPhrases, j: int, skill: str, own, titles,
-              implied: Mapping[str, list] | None, threshold: float) -> dict | None:
-    """The person's evidence for the vacancy's skill `j` (see `_skill_matches`), or None."""
-    declined = phrase_key(skill) in pp.declined
+def _skill_lists(vp: _VacancyPhrases, found: list) -> tuple[list[dict], list[str], list[str]]:
+    """What an explanation says of the vacancy's skills: (matched, missing essential,
+    missing optional), from `_skill_weight`'s evidence."""
+    matched, missing, missing_optional = [], [], []
+    for j, essential, evidence in found:
+        skill = vp.phrases[j]
+        if evidence is None:
+            (missing if essential else missing_optional).append(skill)
+            continue
+        by, similarity, inferred, _ = evidence
+        item = {"skill": skill, "by": by, "similarity": round(similarity, 3)}
+        matched.append({**item, "inferred": True} if inferred else item)
+    return matched, missing, missing_optional
+
+
+def _evidence(pp: _PersonPhrases, vp: _VacancyPhrases, j: int, own, titles, implied: Mapping[str, list] | None,
+              threshold: float) -> tuple[str, float, bool, float] | None:
+    """The person's evidence for the vacancy's skill `j` (see `_skill_matches`): (by what,
+    similarity, inferred, the weight of an inference), or None."""
+    declined = phrase_key(vp.phrases[j]) in pp.declined
     for best, inferred in ((own, False), (titles, True)):
         if best is None or (inferred and declined):
             continue
         i, sim = best[0][j], best[1][j]
         if sim >= threshold:
-            found = {"skill": skill, "by": pp.phrases[i], "similarity": round(sim, 3)}
-            return {**found, "inferred": True} if inferred else found
+            return pp.phrases[i], sim, inferred, 1.0
     uri = vp.uris[j] if j < len(vp.uris) else None
     hit = (implied or {}).get(uri) if uri else None
     if hit is None or declined:
         return None
     probability, title = hit
-    return {"skill": skill, "by": title, "similarity": round(float(probability), 3), "inferred": True,
-            "probability": float(probability)}
+    return title, float(probability), True, float(probability)
 
 
 def _relevant_years(p: ProfileDoc, pp: _PersonPhrases, sims: np.ndarray, title_j: int | None,
@@ -544,7 +573,8 @@ def for_employer(result: PairScore, weights: Mapping[str, float]) -> PairScore:
 
 def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embedding]],
                calibration: Calibration, weights: Mapping[str, float], kb=None,
-               left_out: list | None = None, memo: dict | None = None) -> list[PairScore]:
+               left_out: list | None = None, memo: dict | None = None,
+               min_score: float | None = None) -> list[PairScore]:
     """Score many pairs, keeping those within reach.
 
     Args:
@@ -557,13 +587,16 @@ def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embeddin
             any other so that the caller can tell whether it is close to the person.
         memo: what is known of the documents (see `score_pair`), to share it between calls
             that score the same documents (a re-match chunk); default: this call's own.
+        min_score: pairs under this score are left out (and out of `left_out`), before
+            their explanations are written.
 
     Returns:
         The `PairScore`s of the pairs within reach, in input order.
     """
     out, memo = [], ({} if memo is None else memo)
     for p, pe, v, ve in pairs:
-        result = score_pair(p, pe, v, ve, calibration, weights, kb, keep_blocked=left_out is not None, memo=memo)
+        result = score_pair(p, pe, v, ve, calibration, weights, kb, keep_blocked=left_out is not None, memo=memo,
+                            min_score=min_score)
         if result is None:
             continue
         if result.explanation.get("verdict") == "not_eligible":

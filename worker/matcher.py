@@ -131,7 +131,8 @@ class Matcher:
         relevance floor (`matching.scoring.other_trade`). `memo`: shared by calls that
         score the same documents (`matching.scoring.score_many`)."""
         blocked: list | None = [] if left_out is not None else None
-        results = score_many(pairs, self.encoder.calibration, self.weights, self.knowledge, blocked, memo)
+        results = score_many(pairs, self.encoder.calibration, self.weights, self.knowledge, blocked, memo,
+                             min_score=self.settings.min_score)
         if left_out is not None:
             left_out.extend(r.explanation["reasons"] for r in blocked
                             if r.score >= self.settings.min_score
