@@ -137,6 +137,25 @@ def run(profiles: int, vacancies: int, workers: int, chunk: int, url: str, basel
             "ms_per_target_per_worker": round(1000 * batched["seconds"] * workers / targets, 2), "logs": str(folder)}
 
 
+def section(result: dict, commit: str, date: str) -> str:
+    """The section of docs/benchmarks.md."""
+    b, o = result["batched"], result["one_by_one"]
+    rows = [("batched (this code)", b)] + ([("each target's own job, in the same chunks (baseline)", o)] if o else [])
+    table = "\n".join(f"| {name} | {r['seconds']:,.1f} s | {r['targets_per_s']:.1f} | "
+                      f"{1000 * r['seconds'] * result['workers'] / r['targets']:.1f} | "
+                      f"{(100_000 + 20_000) / r['targets_per_s'] / 60:.0f} min |" for name, r in rows)
+    same = ("; both left the same rankings (every entry's pair, rank and score)" if result["same_rankings"]
+            else "; **the two left different rankings**" if result["same_rankings"] is False else "")
+    return (f"## A full re-match\n\nMeasured by `python -m scripts.bench_rematch --profiles {result['profiles']} "
+            f"--vacancies {result['vacancies']} --workers {result['workers']}` on commit `{commit}`, {date}, "
+            f"PostgreSQL on the same machine: the rows filled as for \"One job\" (linked, embedded, the vacancies' "
+            f"candidate lists full), {result['workers']} real workers (`python -m worker`, one thread each), warm; "
+            f"then the re-match a case worker starts (`worker.queueing.start_rematch`), timed until its last "
+            f"chunk is done, {result['targets']:,} targets, {result['entries']:,} ranking entries{same}.\n\n"
+            "| re-match | time | targets/s | ms per target per worker | 100,000 + 20,000 targets at this rate |\n"
+            "| --- | ---: | ---: | ---: | ---: |\n" + table + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     from scripts.bench_job import DEFAULT_DB
 
@@ -147,9 +166,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk", type=int, default=200)
     parser.add_argument("--database", default=DEFAULT_DB)
     parser.add_argument("--no-baseline", action="store_true", help="leave out the one-by-one re-match")
+    parser.add_argument("--write", action="store_true", help="replace the section in docs/benchmarks.md")
     args = parser.parse_args(argv)
     result = run(args.profiles, args.vacancies, args.workers, args.chunk, args.database, not args.no_baseline)
     print(result)
+    if args.write:
+        from scripts.sections import BENCHMARKS, current_commit, write_section
+
+        write_section(BENCHMARKS, "full re-match", section(result, current_commit(), time.strftime("%Y-%m-%d")))
     at_scale = (100_000 + 20_000) / result["batched"]["targets_per_s"]
     print(f"at this rate, 100,000 profiles and 20,000 vacancies: {at_scale / 60:.0f} min "
           "(linear in the number of targets; a target's cost also grows with the candidates within reach)")

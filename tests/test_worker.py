@@ -358,9 +358,10 @@ def test_bulk_rematch_runs_in_chunks_with_progress(client, db, redis, settings, 
     assert rematch_progress(redis, run) | {"seconds": 0} == {"run": run, "total": 5, "done": 0, "failed": 0,
                                                      "finished": False, "seconds": 0}
     queue = Queue(settings.queue_name, connection=redis)
-    # First the floors (one job per side), then, waiting for both, 2 vacancies in one chunk, 3 profiles in two.
+    # First the floors (one job per side); waiting for both, 3 profiles in two chunks; behind those, the
+    # job that finds their pairs staged, and behind it 2 vacancies in one chunk.
     assert [j.func_name for j in queue.jobs] == ["worker.rematch.rematch_floors"] * 2
-    assert len(queue.deferred_job_registry) == 3
+    assert len(queue.deferred_job_registry) == 4
     MatchingWorker([settings.queue_name], connection=redis, matcher=matcher).work(burst=True)
     state = rematch_progress(redis, run)
     assert (state["done"], state["failed"], state["finished"]) == (5, 0, True)
@@ -464,8 +465,9 @@ def _post_in_order(app, matcher, order: list[tuple[str, int]], rematch: bool = F
         nearest = _nearest_pairs(s, matcher, keys)
     rematched = {}
     if rematch:
-        start_rematch(matcher.queue_conn, matcher.settings, matcher.db)
+        run = start_rematch(matcher.queue_conn, matcher.settings, matcher.db)
         drain()
+        assert matcher.queue_conn.hget(f"puente:rematch:{run}", "staged") == b"1"   # each pair scored once
         rematched = _by_key(matcher, keys)
         # The batched chunks rank as every row's own job does (vacancies, then profiles, each
         # merging itself into the other side's rankings): the same rankings, the same scores.
@@ -1088,3 +1090,43 @@ def test_a_rematch_chunk_writes_no_ranking_that_changed_under_it(client, db, red
     stored = _rankings_now(db)
     assert (PROFILE, near, posted[0]) in stored and (PROFILE, near, cook) not in stored
     assert stored == _rerun(db, matcher, [near, away], [far, posted[0]])
+
+
+class _FailingOnceMatcher(Matcher):
+    """Fails the first scoring of a chunk of profiles (as a worker killed in that job would)."""
+
+    failed = False
+
+    def score(self, pairs, left_out=None, memo=None):
+        if left_out is not None and memo is not None and not self.failed:
+            self.failed = True
+            raise RuntimeError("killed")
+        return super().score(pairs, left_out, memo)
+
+
+def test_a_rematch_whose_profile_chunk_failed_scores_the_vacancies_in_full(client, db, redis, settings, encoder,
+                                                                            taxonomy_index):
+    """The vacancies' chunks rank from the pairs the profiles' chunks staged only when every
+    one of those ended well; when one failed (its profiles' pairs are missing), they retrieve
+    and score their candidates themselves, and their rankings are those a clean re-run gives."""
+    from worker.queueing import rematch_progress, start_rematch
+
+    vids = [factories.post(client, "vacancies", body) for body in (factories.vacancy(),
+                                                                   factories.vacancy(factories.COOK_VACANCY))]
+    pids = [_profile_row(db, factories.post(client, "profiles", factories.profile())).id for _ in range(3)]
+    built = _FailingOnceMatcher(settings, encoder, taxonomy_index)
+    try:
+        MatchingWorker([settings.queue_name], connection=redis, matcher=built).work(burst=True)
+        Queue(settings.queue_name, connection=redis).empty()
+        run = start_rematch(redis, settings, built.db, chunk=2)
+        MatchingWorker([settings.queue_name], connection=redis, matcher=built).work(burst=True)
+        state = rematch_progress(redis, run)
+        # 2 vacancies and 1 of 2 profile chunks (of 2 and 1 profiles) done; the other chunk's counted failed
+        assert built.failed and state["finished"] and state["failed"] in (1, 2) and state["done"] + state["failed"] == 5
+        assert redis.hget(f"puente:rematch:{run}", "staged") == b"0"
+        vacancies_chunk = Job.fetch(f"rematch-{run}-0", connection=redis)   # vacancies are queued first
+        assert vacancies_chunk.description == "rematch vacancy x2" and vacancies_chunk.return_value()["staged"] is False
+        stored = _rankings_now(db)
+        assert {k for k in stored if k[0] == VACANCY} and stored == _rerun(db, built, pids, vids)
+    finally:
+        built.close()

@@ -215,22 +215,43 @@ def start_rematch(conn: Redis, settings, db, chunk: int = 200, kinds: tuple[str,
                                     for i in range(0, len(targets[kind]), floors_chunk)]
     key = REMATCH_KEY.format(run)
     total = sum(len(ids) for _, ids in chunks)
-    conn.hset(key, mapping={"total": total, "done": 0, "failed": 0, "chunks": len(chunks), "started": time.time()})
+    # With both sides, each pair is scored once: the profiles' chunks stage the pairs, and the
+    # vacancies' chunks, behind all of them, rank from those (`worker.rematch`).
+    stage = not one_by_one and bool(targets[PROFILE]) and PROFILE in kinds and VACANCY in kinds
+    conn.hset(key, mapping={"total": total, "done": 0, "failed": 0, "chunks": len(chunks), "started": time.time(),
+                            "stage": int(stage)})
     conn.expire(key, REMATCH_TTL)
     conn.set(REMATCH_LATEST, run, ex=REMATCH_TTL)
+    _enqueue_rematch(Queue(settings.queue_name, connection=conn), settings, run, floors, chunks, stage, one_by_one)
+    return run
+
+
+def _enqueue_rematch(queue: Queue, settings, run: str, floors: list, chunks: list, stage: bool,
+                     one_by_one: bool) -> None:
+    """Queue the floors jobs, then the chunks behind them; with `stage`, the profiles' chunks,
+    then `rematch_staged` behind those, then the vacancies' chunks behind it."""
     common = {"timeout": settings.job_timeout * 4, "result_ttl": settings.result_ttl,
               "failure_ttl": settings.failed_job_ttl}
     first = [Queue.prepare_data("worker.rematch.rematch_floors", (run, kind, ids), job_id=f"rematch-{run}-floors-{n}",
                                 description=f"rematch floors {kind} x{len(ids)}", **common)
              for n, (kind, ids) in enumerate(floors)]
-    # A floors job that failed for good leaves older floors: the chunks still run.
+    # A job that failed for good leaves what was there (older floors; pairs not staged: see
+    # `worker.rematch.rematch_staged`): the jobs behind it still run.
     after = Dependency([d.job_id for d in first], allow_failure=True) if first else None
-    Queue(settings.queue_name, connection=conn).enqueue_many(first + [
-        Queue.prepare_data("worker.rematch.rematch_chunk", (run, kind, ids), {"one_by_one": True} if one_by_one else None,
-                           job_id=f"rematch-{run}-{n}",
-                           description=f"rematch {kind} x{len(ids)}", depends_on=after, **common)
-        for n, (kind, ids) in enumerate(chunks)])
-    return run
+    jobs = [Queue.prepare_data("worker.rematch.rematch_chunk", (run, kind, ids),
+                               {"one_by_one": True} if one_by_one else None, job_id=f"rematch-{run}-{n}",
+                               description=f"rematch {kind} x{len(ids)}", depends_on=after, **common)
+            for n, (kind, ids) in enumerate(chunks)]
+    if not stage:
+        queue.enqueue_many(first + jobs)
+        return
+    profiles = [j for j, (kind, _) in zip(jobs, chunks, strict=True) if kind == PROFILE]
+    barrier = Queue.prepare_data("worker.rematch.rematch_staged", (run, [j.job_id for j in profiles]),
+                                 job_id=f"rematch-{run}-staged", description="rematch: pairs staged",
+                                 depends_on=Dependency([j.job_id for j in profiles], allow_failure=True), **common)
+    queue.enqueue_many(first + profiles + [barrier])
+    queue.enqueue_many([j._replace(depends_on=Dependency([barrier.job_id], allow_failure=True))
+                        for j, (kind, _) in zip(jobs, chunks, strict=True) if kind == VACANCY])
 
 
 def latest_rematch(conn: Redis) -> str | None:

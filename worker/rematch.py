@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial as partial_fn
 
 import numpy as np
@@ -42,7 +43,7 @@ from matching.eligibility import group_left_out
 from models import PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
 from models.queries import lock_rankings
 
-from .candidates import in_reach, reach_partitions, reaches
+from .candidates import SYNC_OVERLAP, in_reach, reach_partitions, reaches
 from .jobs import (
     MatchingFailed,
     _annotate_profiles,
@@ -60,11 +61,11 @@ from .jobs import (
 )
 from .matcher import Matcher, running_matcher
 from .parts import part, recording
-from .queueing import REMATCH_KEY, connect, enqueue_matches
+from .queueing import REMATCH_KEY, REMATCH_TTL, connect, enqueue_matches
 
 log = logging.getLogger(__name__)
 
-__all__ = ["rematch_chunk", "rematch_floors"]
+__all__ = ["rematch_chunk", "rematch_floors", "rematch_staged"]
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,14 @@ def _read_targets(m: Matcher, s: Session, spec: _Kind, ids: list[int]) -> tuple[
     return list(zip(usable, docs, embs, strict=True)), embs, unreadable
 
 
+def _light_rows(s: Session, model, ids) -> dict:
+    """The light rows (`worker.jobs._light`) of `ids`, by id, read 1,000 at a time."""
+    ids, out = sorted(ids), {}
+    for start in range(0, len(ids), 1000):
+        out.update((row.id, row) for row in s.execute(_light(model).where(model.id.in_(ids[start:start + 1000]))))
+    return out
+
+
 def _candidates(m: Matcher, s: Session, spec: _Kind, targets: list, embs: list) -> tuple[list[_Target], list]:
     """Each target's candidates (light rows of the other side), as `worker.jobs._near_rows`
     chooses them for one target, for the whole chunk at once; and every row read."""
@@ -196,21 +205,25 @@ def _candidates(m: Matcher, s: Session, spec: _Kind, targets: list, embs: list) 
         reaching = side.reaching_many(vectors)
         fresh_stmt = _light(other).where(other.embedding_key.is_(None))
         fresh = list(s.execute(fresh_stmt.where(Vacancy.status == "open") if other is Vacancy else fresh_stmt))
-        wanted = sorted({i for ids, _ in near for i in ids} | {i for a, b in reaching for i in (*a, *b)})
         light = {row.id: row for row in fresh}
-        for start in range(0, len(wanted), 1000):
-            light.update((row.id, row) for row in s.execute(_light(other).where(other.id.in_(wanted[start:start + 1000]))))
-    out = []
-    for (row, doc, emb), (ids, floor), (more, unbounded) in zip(targets, near, reaching, strict=True):
-        chosen = {i: light[i] for i in ids if i in light and in_reach(spec.kind, row, light[i])}
-        chosen.update((f.id, f) for f in fresh if in_reach(spec.kind, row, f))
-        # Every row whose own nearest hold the target: unlike a single job, a re-match takes
-        # them all (those with floor -1 are few: fewer than `limit` rows are in their reach).
-        chosen.update((i, light[i]) for i in (*more, *unbounded)
-                      if i not in chosen and i in light and reaches(spec.kind, row, light[i]))
-        out.append(_Target(row, doc, sorted(chosen.values(), key=lambda r: r.id),
-                           floor if len(ids) >= limit else -1.0, emb))
+        light.update(_light_rows(s, other, {i for ids, _ in near for i in ids} | {i for a, b in reaching
+                                                                                   for i in (*a, *b)}))
+    out = [_chosen(spec.kind, target, found, reached, light, fresh, limit)
+           for target, found, reached in zip(targets, near, reaching, strict=True)]
     return out, sorted({c.id: c for t in out for c in t.candidates}.values(), key=lambda r: r.id)
+
+
+def _chosen(kind: str, target: tuple, near: tuple, reaching: tuple, light: dict, fresh: list, limit: int) -> _Target:
+    """One target's candidates: its nearest and the fresh rows within its reach, and every
+    row whose own nearest hold it and whose reach does."""
+    (row, doc, emb), (ids, floor), (more, unbounded) = target, near, reaching
+    chosen = {i: light[i] for i in ids if i in light and in_reach(kind, row, light[i])}
+    chosen.update((f.id, f) for f in fresh if in_reach(kind, row, f))
+    # Unlike a single job, a re-match takes every row whose own nearest hold the target
+    # (those with floor -1 are few: fewer than `limit` rows are within their reach).
+    chosen.update((i, light[i]) for i in (*more, *unbounded)
+                  if i not in chosen and i in light and reaches(kind, row, light[i]))
+    return _Target(row, doc, sorted(chosen.values(), key=lambda r: r.id), floor if len(ids) >= limit else -1.0, emb)
 
 
 def _read_chunk(m: Matcher, spec: _Kind, ids: list[int]) -> tuple[_Chunk, dict]:
@@ -222,6 +235,13 @@ def _read_chunk(m: Matcher, spec: _Kind, ids: list[int]) -> tuple[_Chunk, dict]:
         targets, rows = _candidates(m, s, spec, found, embs) if found else ([], [])
         with part("load"):
             read = _read_candidates(m, s, spec.other, rows)
+    return _with_documents(m, spec, targets, rows, read, before, unreadable)
+
+
+def _with_documents(m: Matcher, spec: _Kind, targets: list, rows: list, read, before: dict,
+                    unreadable: list) -> tuple[_Chunk, dict]:
+    """The chunk, and the documents of its candidates (read whole, linked and embedded
+    where their text changed, or from the worker's cache)."""
     doc_fn = partial_fn(profile_doc, knowledge=m.knowledge) if spec.other is Profile else vacancy_doc
     kept, docs, vecs, _ = _documents(m, spec.other, read, doc_fn, spec.other_annotate, spec.other_key_fn,
                                      spec.other_embed_fn)
@@ -229,6 +249,49 @@ def _read_chunk(m: Matcher, spec: _Kind, ids: list[int]) -> tuple[_Chunk, dict]:
     chunk = _Chunk(targets, {r.id: r.updated_at for r in rows}, before,
                    {r.id for r in rows} - set(documents), unreadable)
     return chunk, documents
+
+
+PAIRS_KEY = "puente:rematch:{}:pairs:{}"   # a vacancy's best profiles so far, staged by the profile chunks
+
+
+def _stage(m: Matcher, conn, run: str, chunk: _Chunk) -> int:
+    """Stage, for each vacancy, the best pairs this chunk of profiles scored, as the
+    vacancy's ranking would order them (the employer's score, then the lower profile id):
+    a Redis sorted set per vacancy, cut to `top_k` (a vacancy's best are among the best of
+    each chunk). The vacancies' chunks rank from them without scoring every pair again."""
+    k = m.settings.top_k
+    best: dict[int, list[tuple[float, int]]] = {}
+    for t in chunk.targets:
+        for r in t.results:
+            best.setdefault(r.vacancy_id, []).append((-for_employer(r, m.weights).score, r.profile_id))
+    pipe = conn.pipeline(transaction=False)
+    for vid, pairs in best.items():
+        key = PAIRS_KEY.format(run, vid)
+        pipe.zadd(key, {f"{pid:012d}": score for score, pid in sorted(pairs)[:k]})
+        pipe.zremrangebyrank(key, k, -1)
+        pipe.expire(key, REMATCH_TTL)
+    pipe.execute()
+    return sum(min(len(p), k) for p in best.values())
+
+
+def _read_staged(m: Matcher, spec: _Kind, ids: list[int], conn, run: str) -> tuple[_Chunk, dict]:
+    """Read a chunk of vacancies and, as their candidates, the profiles staged for them."""
+    with m.db.reading() as s:
+        before = _rankings(s, spec.kind, ids)
+        with part("load"):
+            found, _, unreadable = _read_targets(m, s, spec, ids)
+        pipe = conn.pipeline(transaction=False)
+        for row, _, _ in found:
+            pipe.zrange(PAIRS_KEY.format(run, row.id), 0, -1)
+        staged = [[int(x) for x in members] for members in pipe.execute()] if found else []
+        light = _light_rows(s, Profile, {pid for pids in staged for pid in pids})
+        targets = [_Target(row, doc, [light[i] for i in sorted(pids) if i in light],
+                           row.reach_floor if row.reach_floor is not None else -1.0, emb)
+                   for (row, doc, emb), pids in zip(found, staged, strict=True)]
+        rows = sorted({c.id: c for t in targets for c in t.candidates}.values(), key=lambda r: r.id)
+        with part("load"):
+            read = _read_candidates(m, s, Profile, rows)
+    return _with_documents(m, spec, targets, rows, read, before, unreadable)
 
 
 def _score(m: Matcher, spec: _Kind, chunk: _Chunk, documents: dict) -> None:
@@ -312,6 +375,36 @@ def _one_by_one(m: Matcher, kind: str, ids: list[int], conn, key: str) -> dict:
     return {"done": done, "failed": failed}
 
 
+def rematch_staged(run: str, chunk_ids: list[str]) -> dict:
+    """Mark the pairs of the re-match `run` as staged when every profile chunk (`chunk_ids`,
+    whose jobs this one waits for) ended well: the vacancies' chunks then rank from them;
+    otherwise they retrieve and score their candidates themselves."""
+    from redis import Redis
+    from rq.job import Job
+
+    m = running_matcher()
+    conn: Redis = connect(m.settings.redis_url)
+    try:
+        jobs = Job.fetch_many(list(chunk_ids), connection=conn)
+        ok = all(job is not None and job.is_finished for job in jobs)
+        conn.hset(REMATCH_KEY.format(run), "staged", int(ok))
+    finally:
+        conn.close()
+    log.info("rematch %s: pairs staged %s", run, "in full" if ok else "in part: vacancies are scored again")
+    return {"staged": ok}
+
+
+def _changed_since(m: Matcher, conn, run: str) -> list[int]:
+    """Profiles edited since the re-match `run` began: their own jobs bring them into the
+    vacancies' rankings this chunk wrote (their staged pairs may be from before the edit)."""
+    began = conn.hget(REMATCH_KEY.format(run), "started")
+    if began is None:
+        return []
+    since = datetime.fromtimestamp(float(began), tz=UTC) - SYNC_OVERLAP
+    with m.db.session() as s:
+        return list(s.scalars(select(Profile.id).where(Profile.updated_at >= since).order_by(Profile.id)))
+
+
 def rematch_chunk(run: str, kind: str, ids: list[int], matcher: Matcher | None = None,
                   one_by_one: bool = False) -> dict:
     """Rank a chunk of profiles or vacancies again in one pass (see the module's doc),
@@ -326,35 +419,57 @@ def rematch_chunk(run: str, kind: str, ids: list[int], matcher: Matcher | None =
     try:
         if one_by_one or m.settings.candidates <= 0:
             return _one_by_one(m, kind, ids, conn, key)
-        spec = _KINDS[kind]
-        t0 = time.perf_counter()
-        with recording() as parts:
-            with m.db.session() as s:
-                m.use_live_model(s)
-            started = utcnow()
-            chunk, documents = _read_chunk(m, spec, sorted(int(i) for i in ids))
-            with part("score"):
-                _score(m, spec, chunk, documents)
-
-            def store(s: Session):
-                with part("lock"):
-                    write, again = _decide(s, spec, chunk, started)
-                with part("write"):
-                    _write(m, s, spec, write, started)
-                return write, again
-
-            write, again = m.db.transact(store, what=f"rematch {kind} x{len(ids)}") if chunk.targets else ([], [])
-            if again:
-                with part("queue"), m.db.session() as s:
-                    enqueue_matches(s, m.queue_conn, m.settings, kind, again, reason="follow-up")
-        failed = len(chunk.unreadable)
-        result = {"done": len(ids) - failed, "failed": failed, "written": len(write), "queued_again": len(again),
-                  "pairs": sum(len(t.candidates) for t in chunk.targets), "seconds": round(time.perf_counter() - t0, 3),
-                  "parts_ms": parts.milliseconds()}
-        conn.hincrby(key, "done", result["done"])
-        if failed:
-            conn.hincrby(key, "failed", failed)
-        log.info("rematch %s %s: %s", run, kind, result)
-        return result
+        try:
+            return _batched(m, conn, run, kind, ids)
+        except Exception as exc:
+            conn.hincrby(key, "failed", len(ids))
+            log.error("rematch %s %s: chunk of %d failed: %s", run, kind, len(ids), type(exc).__name__)
+            raise
     finally:
         conn.close()
+
+
+def _batched(m: Matcher, conn, run: str, kind: str, ids: list[int]) -> dict:
+    """`rematch_chunk` in one pass."""
+    key = REMATCH_KEY.format(run)
+    spec = _KINDS[kind]
+    flags = dict(zip(("stage", "staged"), conn.hmget(key, "stage", "staged"), strict=True))
+    staged = kind == VACANCY and flags["staged"] == b"1"
+    t0 = time.perf_counter()
+    with recording() as parts:
+        with m.db.session() as s:
+            m.use_live_model(s)
+        started = utcnow()
+        ids = sorted(int(i) for i in ids)
+        chunk, documents = _read_staged(m, spec, ids, conn, run) if staged else _read_chunk(m, spec, ids)
+        with part("score"):
+            _score(m, spec, chunk, documents)
+        if kind == PROFILE and flags["stage"] == b"1":
+            with part("stage"):
+                _stage(m, conn, run, chunk)
+
+        def store(s: Session):
+            with part("lock"):
+                write, again = _decide(s, spec, chunk, started)
+            with part("write"):
+                _write(m, s, spec, write, started)
+            return write, again
+
+        write, again = m.db.transact(store, what=f"rematch {kind} x{len(ids)}") if chunk.targets else ([], [])
+        with part("queue"), m.db.session() as s:
+            if again:
+                enqueue_matches(s, m.queue_conn, m.settings, kind, again, reason="follow-up")
+            if staged:
+                edited = _changed_since(m, conn, run)
+                if edited:
+                    enqueue_matches(s, m.queue_conn, m.settings, PROFILE, edited, reason="follow-up")
+                conn.delete(*[PAIRS_KEY.format(run, i) for i in ids])
+    failed = len(chunk.unreadable)
+    result = {"done": len(ids) - failed, "failed": failed, "written": len(write), "queued_again": len(again),
+              "pairs": sum(len(t.candidates) for t in chunk.targets), "staged": staged,
+              "seconds": round(time.perf_counter() - t0, 3), "parts_ms": parts.milliseconds()}
+    conn.hincrby(key, "done", result["done"])
+    if failed:
+        conn.hincrby(key, "failed", failed)
+    log.info("rematch %s %s: %s", run, kind, result)
+    return result
