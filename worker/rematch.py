@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial as partial_fn
 
 import numpy as np
@@ -43,7 +43,7 @@ from matching.eligibility import group_left_out
 from models import PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
 from models.queries import lock_rankings
 
-from .candidates import SYNC_OVERLAP, in_reach, reach_partitions, reaches
+from .candidates import in_reach, reach_partitions, reaches
 from .jobs import (
     MatchingFailed,
     _annotate_profiles,
@@ -251,6 +251,9 @@ def _with_documents(m: Matcher, spec: _Kind, targets: list, rows: list, read, be
     return chunk, documents
 
 
+# An edit committed this long after the time it carries (a web request's transaction) still
+# counts as made during the re-match.
+EDIT_MARGIN = timedelta(seconds=5)
 PAIRS_KEY = "puente:rematch:{}:pairs:{}"   # a vacancy's best profiles so far, staged by the profile chunks
 
 
@@ -400,7 +403,7 @@ def _changed_since(m: Matcher, conn, run: str) -> list[int]:
     began = conn.hget(REMATCH_KEY.format(run), "started")
     if began is None:
         return []
-    since = datetime.fromtimestamp(float(began), tz=UTC) - SYNC_OVERLAP
+    since = datetime.fromtimestamp(float(began), tz=UTC) - EDIT_MARGIN
     with m.db.session() as s:
         return list(s.scalars(select(Profile.id).where(Profile.updated_at >= since).order_by(Profile.id)))
 
