@@ -252,30 +252,33 @@ def _occupation(p: ProfileDoc, v: VacancyDoc, memo: dict) -> tuple[float | None,
     """Closeness of the person's past occupations to the vacancy's (None: not known), each
     pair of occupation links measured once per `memo` (many pairs share them); and what the
     explanation says of them, made when asked for."""
-    v_occ, v_key, v_shown = _prepared(memo, ("vacancy_occupation", v), lambda: _occupations(v)[0])
-    p_occs = _prepared(memo, ("person_occupations", p), lambda: _occupations(p))
+    (v_occ, v_id, v_shown), = _prepared(memo, ("vacancy_occupation", v), lambda: _occupations(v, memo))
+    p_occs = _prepared(memo, ("person_occupations", p), lambda: _occupations(p, memo))
 
     def about() -> dict:
         return {"vacancy": v_shown, "profile": [shown for _, _, shown in p_occs]}
 
     if v_occ is None or not p_occs:
         return None, about
+    known = memo.setdefault("closeness", {})
     best = None
-    for p_occ, p_key, _ in p_occs:
-        key = ("closeness", p_key, v_key)
-        if key not in memo:
-            memo[key] = _closeness(p_occ, v_occ)
-        best = memo[key] if best is None else max(best, memo[key])
+    for p_occ, p_id, _ in p_occs:
+        closeness = known.get((p_id, v_id))
+        if closeness is None:
+            closeness = known[(p_id, v_id)] = _closeness(p_occ, v_occ)
+        best = closeness if best is None else max(best, closeness)
     return best, about
 
 
-def _occupations(doc) -> list[tuple[dict | None, tuple | None, dict | None]]:
-    """A document's occupation links (a vacancy's first only, or None), each with a key of
-    its whole content (two equal links are measured once) and as an explanation shows it."""
+def _occupations(doc, memo: dict) -> list[tuple[dict | None, int, dict | None]]:
+    """A document's occupation links (a vacancy's first only, or None), each with a number
+    that equal links share in `memo` (two equal links are measured once) and as an
+    explanation shows it."""
     occs = doc.esco.get("occupations") or []
     if isinstance(doc, VacancyDoc):
         occs = occs[:1] or [None]
-    return [(occ, _content_key(occ), _shown(occ)) for occ in occs]
+    numbers = memo.setdefault("occupation numbers", {})
+    return [(occ, numbers.setdefault(_content_key(occ), len(numbers)), _shown(occ)) for occ in occs]
 
 
 def _content_key(occ: dict | None) -> tuple | None:

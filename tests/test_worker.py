@@ -1130,3 +1130,32 @@ def test_a_rematch_whose_profile_chunk_failed_scores_the_vacancies_in_full(clien
         assert {k for k in stored if k[0] == VACANCY} and stored == _rerun(db, built, pids, vids)
     finally:
         built.close()
+
+
+def test_a_staged_vacancy_chunk_queues_the_profiles_edited_during_the_rematch(client, db, redis, settings,
+                                                                                matcher):
+    """The vacancies' chunks rank from pairs staged earlier in the run; a profile edited since
+    the run began may have been staged before its edit (or its own job may have merged it in
+    before the chunk wrote), so its own job is queued again after the chunk writes."""
+    import time
+
+    from worker.queueing import REMATCH_KEY
+    from worker.rematch import rematch_chunk
+
+    vid = factories.post(client, "vacancies", factories.vacancy())
+    early, edited = (_profile_row(db, factories.post(client, "profiles", factories.profile())).id for _ in range(2))
+    MatchingWorker([settings.queue_name], connection=redis, matcher=matcher).work(burst=True)
+    run = "staged-run"
+    with db.session() as s:   # the first profile was last edited well before the run began
+        s.get(Profile, early).updated_at = utcnow() - timedelta(minutes=5)
+    redis.hset(REMATCH_KEY.format(run), mapping={"total": 1, "done": 0, "failed": 0, "started": time.time(),
+                                                 "stage": 1, "staged": 1})
+    with db.session() as s:
+        s.get(Profile, edited).updated_at = utcnow()   # an edit during the run
+    Queue(settings.queue_name, connection=redis).empty()
+    result = rematch_chunk(run, VACANCY, [vid], matcher)
+    assert result["staged"] and result["written"] == 1 and result["pairs"] == 0   # nothing was staged for it
+    queued = Queue(settings.queue_name, connection=redis).get_job_ids()
+    assert job_id(PROFILE, edited) in queued and job_id(PROFILE, early) not in queued
+    with db.session() as s:
+        assert latest_run(s, PROFILE, edited).reason == "follow-up"
