@@ -1093,12 +1093,13 @@ def test_a_rematch_chunk_writes_no_ranking_that_changed_under_it(client, db, red
 
 
 class _FailingOnceMatcher(Matcher):
-    """Fails the first scoring of a chunk of profiles (as a worker killed in that job would)."""
+    """Once `armed`, fails the first scoring of a profile (in a re-match: its chunk fails, as
+    a worker killed in that job would)."""
 
-    failed = False
+    armed = failed = False
 
     def score(self, pairs, left_out=None, memo=None):
-        if left_out is not None and memo is not None and not self.failed:
+        if self.armed and left_out is not None and not self.failed:
             self.failed = True
             raise RuntimeError("killed")
         return super().score(pairs, left_out, memo)
@@ -1119,6 +1120,7 @@ def test_a_rematch_whose_profile_chunk_failed_scores_the_vacancies_in_full(clien
         MatchingWorker([settings.queue_name], connection=redis, matcher=built).work(burst=True)
         Queue(settings.queue_name, connection=redis).empty()
         run = start_rematch(redis, settings, built.db, chunk=2)
+        built.armed = True
         MatchingWorker([settings.queue_name], connection=redis, matcher=built).work(burst=True)
         state = rematch_progress(redis, run)
         # 2 vacancies and 1 of 2 profile chunks (of 2 and 1 profiles) done; the other chunk's counted failed

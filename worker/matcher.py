@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Matcher", "running_matcher"]
 
+MEMO_ENTRIES = 100_000   # about 20,000 documents' preparations (the document cache's size)
 _RUNNING: ContextVar[Matcher | None] = ContextVar("puente_matcher", default=None)
 
 
@@ -58,6 +59,9 @@ class Matcher:
         # until a learnt model is live (`use_live_model`, at the start of every job).
         self.weights: dict[str, float] = dict(settings.weights)
         self.ranker: str = weights_name(settings.weights)
+        # What scoring learnt of the documents it saw (`matching.scoring.score_many`'s memo),
+        # kept from job to job: the documents of the worker's cache come back in every job.
+        self._memo: dict = {}
 
     def use_live_model(self, session) -> None:
         """Combine with the live learnt model's weights (`models.RankingModel`), or with
@@ -128,9 +132,16 @@ class Matcher:
         above PUENTE_MIN_SCORE: a nurse is not helped by a 5 % match as a welder.
         `left_out` receives the reasons of the pairs the mobility rules leave out that would
         otherwise be matches: over PUENTE_MIN_SCORE, and not another trade below the
-        relevance floor (`matching.scoring.other_trade`). `memo`: shared by calls that
-        score the same documents (`matching.scoring.score_many`)."""
+        relevance floor (`matching.scoring.other_trade`). `memo`: what is known of the
+        documents (`matching.scoring.score_many`); default: the worker's own, kept from job
+        to job (the verdicts of the rules, each document's phrases prepared once; it holds
+        its documents, so their ids are not reused while it lives), emptied past
+        `MEMO_ENTRIES` entries."""
         blocked: list | None = [] if left_out is not None else None
+        if memo is None:
+            if len(self._memo) > MEMO_ENTRIES:   # emptied whole: no entry outlives its documents
+                self._memo.clear()
+            memo = self._memo
         results = score_many(pairs, self.encoder.calibration, self.weights, self.knowledge, blocked, memo,
                              min_score=self.settings.min_score)
         if left_out is not None:

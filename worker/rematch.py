@@ -298,16 +298,15 @@ def _read_staged(m: Matcher, spec: _Kind, ids: list[int], conn, run: str) -> tup
 
 
 def _score(m: Matcher, spec: _Kind, chunk: _Chunk, documents: dict) -> None:
-    """Score every target's pairs, with one memo for the chunk."""
-    memo: dict = {}
+    """Score every target's pairs (with the worker's memo: each document prepared once)."""
     for t in chunk.targets:
         pairs = [documents[c.id] for c in t.candidates if c.id in documents]
         if spec.kind == PROFILE:
             hidden: list = []
-            t.results = m.score(((t.doc, t.emb, d, e) for d, e in pairs), hidden, memo=memo)
+            t.results = m.score(((t.doc, t.emb, d, e) for d, e in pairs), hidden)
             t.left_out = group_left_out(hidden)
         else:
-            t.results = m.score(((d, e, t.doc, t.emb) for d, e in pairs), memo=memo)
+            t.results = m.score((d, e, t.doc, t.emb) for d, e in pairs)
 
 
 def _decide(s: Session, spec: _Kind, chunk: _Chunk, started) -> tuple[list[_Target], list[int]]:
