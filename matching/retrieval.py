@@ -242,21 +242,7 @@ class VectorIndex:
                 if p in self.partitions:
                     groups.setdefault(p, []).append(q)
         for p, qs in groups.items():
-            part = self.partitions[p]
-            if part.size == 0:
-                continue
-            if part.size >= self.ann_threshold:
-                for q in qs:
-                    found[q].append(part.search(queries[q], k, self.ann_threshold, self.ef_search))
-                continue
-            ids, dead, n = part.ids[: part.used], ~part.alive[: part.used], min(k, part.size)
-            for start in range(0, len(qs), block):
-                rows = qs[start:start + block]
-                scores = queries[rows] @ part.vectors[: part.used].T
-                scores[:, dead] = -np.inf
-                for q, row in zip(rows, scores, strict=True):
-                    pos = top_k(row, ids, n)
-                    found[q].append((ids[pos], row[pos]))
+            self._search_block(self.partitions[p], queries, qs, k, block, found)
         out = []
         for parts in found:
             if not parts:
@@ -267,6 +253,24 @@ class VectorIndex:
             pos = top_k(scores, ids, k)
             out.append((ids[pos], scores[pos]))
         return out
+
+    def _search_block(self, part: Partition, queries: np.ndarray, qs: list[int], k: int, block: int,
+                      found: list[list]) -> None:
+        """One partition's nearest rows for the queries `qs`, appended to `found[q]`."""
+        if part.size == 0:
+            return
+        if part.size >= self.ann_threshold:
+            for q in qs:
+                found[q].append(part.search(queries[q], k, self.ann_threshold, self.ef_search))
+            return
+        ids, dead, n = part.ids[: part.used], ~part.alive[: part.used], min(k, part.size)
+        for start in range(0, len(qs), block):
+            rows = qs[start:start + block]
+            scores = queries[rows] @ part.vectors[: part.used].T
+            scores[:, dead] = -np.inf
+            for q, row in zip(rows, scores, strict=True):
+                pos = top_k(row, ids, n)
+                found[q].append((ids[pos], row[pos]))
 
     def set_floors(self, floors: dict[int, float | None]) -> None:
         """Keep a number with each of these rows (None: none, +inf); unknown ids are ignored.

@@ -69,6 +69,10 @@ def _brute_at_least(vectors, ids, floors, queries):
             if floors.get(int(i)) is not None and float(v @ query) >= floors[int(i)] - 1e-6}
 
 
+def _found(index, queries) -> set:
+    return {(q, int(i)) for qs, got, _, _ in index.at_least(queries) for q, i in zip(qs, got, strict=True)}
+
+
 def test_floors_stay_with_their_rows_through_moves_removals_and_compaction():
     rng = np.random.default_rng(3)
     vecs = _unit(rng, 400)
@@ -79,26 +83,23 @@ def test_floors_stay_with_their_rows_through_moves_removals_and_compaction():
     floors[7] = -1.0                                                        # scored everything in its reach
     index.set_floors(floors)
     queries = vecs[[0, 50, 99]]
-    found = {(q, int(i)) for qs, got, _, _ in index.at_least(queries) for q, i in zip(qs, got, strict=True)}
+    found = _found(index, queries)
     assert found == _brute_at_least(vecs, ids, floors, queries)
     assert (0, 7) in found and not any(i % 5 == 0 for _, i in found)
     # A row that moves keeps no stale floor until it is given one; removals compact the partition.
     index.upsert([8], ["CO"], vecs[7:8])
     del floors[8]
-    gone = [int(i) for i in ids if i % 2 == 0 and i > 100]
-    index.remove(gone)   # well over a fifth of PE: its rows move
-    for i in gone:
-        floors.pop(i, None)
-    live = np.array([i not in gone for i in ids])
+    gone = {int(i) for i in ids if i % 2 == 0 and i > 100}
+    index.remove(sorted(gone))   # well over a fifth of PE: its rows move
+    floors = {i: f for i, f in floors.items() if i not in gone}
+    live = np.array([int(i) not in gone for i in ids])
     vectors = vecs[live].copy()
     vectors[np.flatnonzero(ids[live] == 8)[0]] = vecs[7]
-    found = {(q, int(i)) for qs, got, _, _ in index.at_least(queries) for q, i in zip(qs, got, strict=True)}
-    assert found == _brute_at_least(vectors, ids[live], floors, queries)
+    assert _found(index, queries) == _brute_at_least(vectors, ids[live], floors, queries)
     index.set_floors({8: 0.0, 9: None})
     floors[8] = 0.0
     floors.pop(9, None)
-    found = {(q, int(i)) for qs, got, _, _ in index.at_least(queries) for q, i in zip(qs, got, strict=True)}
-    assert found == _brute_at_least(vectors, ids[live], floors, queries)
+    assert _found(index, queries) == _brute_at_least(vectors, ids[live], floors, queries)
 
 
 def test_search_many_answers_as_search_does_query_by_query():
