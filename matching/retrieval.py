@@ -18,7 +18,12 @@ import numpy as np
 
 from .scoring import top_k
 
-__all__ = ["Partition", "VectorIndex"]
+__all__ = ["FLOOR_TOLERANCE", "Partition", "VectorIndex"]
+
+# The same cosine computed by two BLAS kernels (a product with one query row, or with many)
+# can differ in its last bits: a row whose floor is its own k-th nearest must still count as
+# reaching that row, so floors are compared with this much room.
+FLOOR_TOLERANCE = 1e-5
 
 
 @dataclass
@@ -285,7 +290,8 @@ class VectorIndex:
                 part.floors[part.rows[int(i)]] = np.inf if value is None else value
 
     def at_least(self, queries: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-        """For each partition, the rows whose cosine with each query is at least their floor.
+        """For each partition, the rows whose cosine with each query is at least their floor
+        (less `FLOOR_TOLERANCE`).
 
         Exact (one matrix product per partition, whatever `search` uses), vectorised: no
         Python work per row.
@@ -308,7 +314,7 @@ class VectorIndex:
                 continue
             for start in range(0, len(queries), 256):   # at most 256 x rows cosines at a time
                 cosines = queries[start:start + 256] @ part.vectors[:used].T
-                qs, rows = np.nonzero(cosines >= floors[None, :])
+                qs, rows = np.nonzero(cosines >= floors[None, :] - FLOOR_TOLERANCE)
                 if len(rows):
                     out.append((qs + start, part.ids[rows], cosines[qs, rows], floors[rows]))
         return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matching.retrieval import VectorIndex
+from matching.retrieval import FLOOR_TOLERANCE, VectorIndex
 
 
 def _unit(rng, n, d=32):
@@ -66,7 +66,7 @@ def test_hnsw_partitions_find_what_exact_search_finds_and_stay_right_after_chang
 def _brute_at_least(vectors, ids, floors, queries):
     """(query, id) pairs whose cosine is at least the row's floor, computed row by row."""
     return {(q, int(i)) for q, query in enumerate(queries) for v, i in zip(vectors, ids, strict=True)
-            if floors.get(int(i)) is not None and float(v @ query) >= floors[int(i)] - 1e-6}
+            if floors.get(int(i)) is not None and float(v @ query) >= floors[int(i)] - FLOOR_TOLERANCE}
 
 
 def _found(index, queries) -> set:

@@ -1148,8 +1148,10 @@ def test_a_staged_vacancy_chunk_queues_the_profiles_edited_during_the_rematch(cl
     early, edited = (_profile_row(db, factories.post(client, "profiles", factories.profile())).id for _ in range(2))
     MatchingWorker([settings.queue_name], connection=redis, matcher=matcher).work(burst=True)
     run = "staged-run"
-    with db.session() as s:   # the first profile was last edited well before the run began
+    with db.session() as s:   # the vacancy and the first profile were last edited well before the run began
         s.get(Profile, early).updated_at = utcnow() - timedelta(minutes=5)
+        v = s.get(Vacancy, vid)
+        v.updated_at = v.ranked_version = utcnow() - timedelta(minutes=5)
     redis.hset(REMATCH_KEY.format(run), mapping={"total": 1, "done": 0, "failed": 0, "started": time.time(),
                                                  "stage": 1, "staged": 1})
     with db.session() as s:
@@ -1161,3 +1163,8 @@ def test_a_staged_vacancy_chunk_queues_the_profiles_edited_during_the_rematch(cl
     assert job_id(PROFILE, edited) in queued and job_id(PROFILE, early) not in queued
     with db.session() as s:
         assert latest_run(s, PROFILE, edited).reason == "follow-up"
+        s.get(Vacancy, vid).updated_at = utcnow()   # the vacancy itself edited during the run:
+    Queue(settings.queue_name, connection=redis).empty()
+    again = rematch_chunk(run, VACANCY, [vid], matcher)   # its pairs were staged from before
+    assert (again["written"], again["queued_again"]) == (0, 1)
+    assert job_id(VACANCY, vid) in Queue(settings.queue_name, connection=redis).get_job_ids()

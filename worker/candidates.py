@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matching.documents import person_reaches
-from matching.retrieval import VectorIndex
+from matching.retrieval import FLOOR_TOLERANCE, VectorIndex
 from models import PROFILE, Vacancy, utcnow
 
 __all__ = ["REMOTE", "DocCache", "SideIndex", "beyond_reach", "in_reach", "reach_partitions", "reaches"]
@@ -226,7 +226,8 @@ def beyond_reach(s: Session, model, ids, vector: np.ndarray, dim: int) -> list[i
     rows = s.execute(select(model.id, model.embedding, model.reach_floor).where(
         model.id.in_(ids), model.reach_floor.is_not(None), model.reach_floor > -1, model.embedding.is_not(None)))
     return sorted(row.id for row in rows
-                  if float(np.frombuffer(row.embedding, dtype=np.float32, count=dim) @ query) < row.reach_floor)
+                  if float(np.frombuffer(row.embedding, dtype=np.float32, count=dim) @ query)
+                  < row.reach_floor - FLOOR_TOLERANCE)
 
 
 # Reach, on plain rows or documents: a profile has country, target_countries and relocate; a

@@ -205,6 +205,8 @@ def start_rematch(conn: Redis, settings, db, chunk: int = 200, kinds: tuple[str,
     chunks that run each target's own matching job instead (what a re-match was before it
     was batched; `scripts.bench_rematch` measures it beside the batched one).
     """
+    # One side alone is re-matched by its rows' own jobs: they merge into the other side's rankings.
+    one_by_one = one_by_one or not (PROFILE in kinds and VACANCY in kinds)
     run = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
     with db.session() as s:
         targets = {VACANCY: list(s.scalars(select(Vacancy.id).where(Vacancy.status == "open").order_by(Vacancy.id))),
@@ -217,7 +219,7 @@ def start_rematch(conn: Redis, settings, db, chunk: int = 200, kinds: tuple[str,
     total = sum(len(ids) for _, ids in chunks)
     # With both sides, each pair is scored once: the profiles' chunks stage the pairs, and the
     # vacancies' chunks, behind all of them, rank from those (`worker.rematch`).
-    stage = not one_by_one and bool(targets[PROFILE]) and PROFILE in kinds and VACANCY in kinds
+    stage = not one_by_one and bool(targets[PROFILE])
     conn.hset(key, mapping={"total": total, "done": 0, "failed": 0, "chunks": len(chunks), "started": time.time(),
                             "stage": int(stage)})
     conn.expire(key, REMATCH_TTL)

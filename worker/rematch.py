@@ -119,8 +119,8 @@ def rematch_floors(run: str, kind: str, ids: list[int], matcher: Matcher | None 
         return {"floors": 0}
     vectors = np.stack([np.frombuffer(r.embedding, dtype=np.float32, count=m.encoder.dim) for r in rows])
     found = side.nearest_many(vectors, limit, [reach_partitions(kind, r) for r in rows])
-    params = [{"pk": r.id, "floor": floor if len(near) >= limit else -1.0}
-              for r, (near, floor) in zip(rows, found, strict=True)]
+    params = sorted(({"pk": r.id, "floor": floor if len(near) >= limit else -1.0}
+                     for r, (near, floor) in zip(rows, found, strict=True)), key=lambda p: p["pk"])   # lock order
     table = model.__table__
     stmt = update(table).where(table.c.id == bindparam("pk")).values(reach_floor=bindparam("floor"))
     m.db.transact(lambda s: s.execute(stmt, params), what=f"floors of {len(params)} {table.name}")
@@ -137,7 +137,7 @@ class _Target:
     row: object
     doc: object
     candidates: list = field(default_factory=list)   # light rows of the other side
-    floor: float = -1.0
+    floor: float | None = -1.0    # None: not known (a vacancy not embedded when the floors were made)
     emb: object = None
     results: list = field(default_factory=list)
     left_out: list | None = None
@@ -152,6 +152,7 @@ class _Chunk:
     before: dict                  # target id -> its stored ranking when the chunk began
     missing: set                  # other side ids that could not be read (unreadable, moved)
     unreadable: list              # target ids that could not be read
+    again: set = field(default_factory=set)   # targets to hand to their own jobs whatever is found
 
 
 def _rankings(s: Session, kind: str, ids) -> dict[int, frozenset]:
@@ -263,14 +264,16 @@ def _stage(m: Matcher, conn, run: str, chunk: _Chunk) -> int:
     a Redis sorted set per vacancy, cut to `top_k` (a vacancy's best are among the best of
     each chunk). The vacancies' chunks rank from them without scoring every pair again."""
     k = m.settings.top_k
-    best: dict[int, list[tuple[float, int]]] = {}
+    best: dict[int, list[tuple[float, int, str]]] = {}
     for t in chunk.targets:
+        version = t.row.updated_at.isoformat()   # the profile as scored: an edit since shows
         for r in t.results:
-            best.setdefault(r.vacancy_id, []).append((-for_employer(r, m.weights).score, r.profile_id))
+            best.setdefault(r.vacancy_id, []).append((-for_employer(r, m.weights).score, r.profile_id, version))
     pipe = conn.pipeline(transaction=False)
     for vid, pairs in best.items():
         key = PAIRS_KEY.format(run, vid)
-        pipe.zadd(key, {f"{pid:012d}": score for score, pid in sorted(pairs)[:k]})
+        # Members "<id, 12 digits> <version>": equal scores sort by the lower id, as rankings do.
+        pipe.zadd(key, {f"{pid:012d} {version}": score for score, pid, version in sorted(pairs)[:k]})
         pipe.zremrangebyrank(key, k, -1)
         pipe.expire(key, REMATCH_TTL)
     pipe.execute()
@@ -286,15 +289,28 @@ def _read_staged(m: Matcher, spec: _Kind, ids: list[int], conn, run: str) -> tup
         pipe = conn.pipeline(transaction=False)
         for row, _, _ in found:
             pipe.zrange(PAIRS_KEY.format(run, row.id), 0, -1)
-        staged = [[int(x) for x in members] for members in pipe.execute()] if found else []
+        staged = [dict(member.decode().split(" ", 1) for member in members) for members in pipe.execute()] if found else []
+        staged = [{int(pid): version for pid, version in pairs.items()} for pairs in staged]
         light = _light_rows(s, Profile, {pid for pids in staged for pid in pids})
-        targets = [_Target(row, doc, [light[i] for i in sorted(pids) if i in light],
-                           row.reach_floor if row.reach_floor is not None else -1.0, emb)
+        targets = [_Target(row, doc, [light[i] for i in sorted(pids) if i in light], row.reach_floor, emb)
                    for (row, doc, emb), pids in zip(found, staged, strict=True)]
         rows = sorted({c.id: c for t in targets for c in t.candidates}.values(), key=lambda r: r.id)
         with part("load"):
             read = _read_candidates(m, s, Profile, rows)
-    return _with_documents(m, spec, targets, rows, read, before, unreadable)
+    chunk, documents = _with_documents(m, spec, targets, rows, read, before, unreadable)
+    # The pairs were staged from the rows as the profiles' chunks read them. A vacancy edited
+    # since the run began, or one of whose staged profiles was edited or is gone (the pair cut
+    # from its set, the next best, was not kept), is ranked by its own job instead.
+    chunk.again = _edited_meanwhile(targets, staged, _run_began(conn, run))
+    return chunk, documents
+
+
+def _edited_meanwhile(targets: list[_Target], staged: list[dict], since: datetime | None) -> set[int]:
+    """The vacancies edited since `since`, or whose staged profiles changed since they were
+    scored (`staged`: id -> the version scored), or are gone."""
+    return {t.row.id for t, pids in zip(targets, staged, strict=True)
+            if since is None or t.row.updated_at >= since or len(t.candidates) < len(pids)
+            or any(c.updated_at.isoformat() != pids[c.id] for c in t.candidates)}
 
 
 def _score(m: Matcher, spec: _Kind, chunk: _Chunk, documents: dict) -> None:
@@ -309,9 +325,19 @@ def _score(m: Matcher, spec: _Kind, chunk: _Chunk, documents: dict) -> None:
             t.results = m.score((d, e, t.doc, t.emb) for d, e in pairs)
 
 
-def _decide(s: Session, spec: _Kind, chunk: _Chunk, started) -> tuple[list[_Target], list[int]]:
-    """Under the targets' locks: the targets to write, and those whose own job to queue."""
-    locked = lock_rankings(s, spec.kind, [t.row.id for t in chunk.targets])
+def _decide(s: Session, spec: _Kind, chunk: _Chunk) -> tuple[list[_Target], list[int]]:
+    """Under the locks of the targets and of their candidates (taken as every job takes them:
+    profiles by id, then vacancies by id), the targets to write, and those whose own job to
+    queue. With the candidates locked, none can be closed, edited or deleted before the chunk
+    commits: a job that changes one waits, then finds this chunk's rankings holding it."""
+    candidates = {c.id for t in chunk.targets for c in t.candidates}
+    targets = [t.row.id for t in chunk.targets]
+    if spec.kind == PROFILE:
+        locked = lock_rankings(s, PROFILE, targets)
+        lock_rankings(s, VACANCY, candidates)
+    else:
+        lock_rankings(s, PROFILE, candidates)
+        locked = lock_rankings(s, VACANCY, targets)
     now = _rankings(s, spec.kind, locked)
     seen = sorted(chunk.read_as)
     versions: dict = {}
@@ -324,7 +350,7 @@ def _decide(s: Session, spec: _Kind, chunk: _Chunk, started) -> tuple[list[_Targ
         if tid not in locked or (locked[tid] is not None and locked[tid] > t.row.updated_at):
             continue   # deleted meanwhile, or ranked from a newer version by its edit's own job
         moved = any(c.id in chunk.missing or versions.get(c.id) != chunk.read_as[c.id] for c in t.candidates)
-        if moved or now[tid] != chunk.before.get(tid, frozenset()):
+        if moved or tid in chunk.again or now[tid] != chunk.before.get(tid, frozenset()):
             again.append(tid)
         else:
             write.append(t)
@@ -382,13 +408,11 @@ def rematch_staged(run: str, chunk_ids: list[str]) -> dict:
     whose jobs this one waits for) ended well: the vacancies' chunks then rank from them;
     otherwise they retrieve and score their candidates themselves."""
     from redis import Redis
-    from rq.job import Job
 
     m = running_matcher()
     conn: Redis = connect(m.settings.redis_url)
     try:
-        jobs = Job.fetch_many(list(chunk_ids), connection=conn)
-        ok = all(job is not None and job.is_finished for job in jobs)
+        ok = int(conn.hget(REMATCH_KEY.format(run), "staged_chunks") or 0) == len(chunk_ids)
         conn.hset(REMATCH_KEY.format(run), "staged", int(ok))
     finally:
         conn.close()
@@ -396,13 +420,18 @@ def rematch_staged(run: str, chunk_ids: list[str]) -> dict:
     return {"staged": ok}
 
 
+def _run_began(conn, run: str) -> datetime | None:
+    """When the re-match `run` began, less `EDIT_MARGIN` (None: not known)."""
+    began = conn.hget(REMATCH_KEY.format(run), "started")
+    return None if began is None else datetime.fromtimestamp(float(began), tz=UTC) - EDIT_MARGIN
+
+
 def _changed_since(m: Matcher, conn, run: str) -> list[int]:
     """Profiles edited since the re-match `run` began: their own jobs bring them into the
     vacancies' rankings this chunk wrote (their staged pairs may be from before the edit)."""
-    began = conn.hget(REMATCH_KEY.format(run), "started")
-    if began is None:
+    since = _run_began(conn, run)
+    if since is None:
         return []
-    since = datetime.fromtimestamp(float(began), tz=UTC) - EDIT_MARGIN
     with m.db.session() as s:
         return list(s.scalars(select(Profile.id).where(Profile.updated_at >= since).order_by(Profile.id)))
 
@@ -452,7 +481,7 @@ def _batched(m: Matcher, conn, run: str, kind: str, ids: list[int]) -> dict:
 
         def store(s: Session):
             with part("lock"):
-                write, again = _decide(s, spec, chunk, started)
+                write, again = _decide(s, spec, chunk)
             with part("write"):
                 _write(m, s, spec, write, started)
             return write, again
@@ -466,6 +495,8 @@ def _batched(m: Matcher, conn, run: str, kind: str, ids: list[int]) -> dict:
                 if edited:
                     enqueue_matches(s, m.queue_conn, m.settings, PROFILE, edited, reason="follow-up")
                 conn.delete(*[PAIRS_KEY.format(run, i) for i in ids])
+    if kind == PROFILE and flags["stage"] == b"1":
+        conn.hincrby(key, "staged_chunks", 1)   # `rematch_staged` counts them
     failed = len(chunk.unreadable)
     result = {"done": len(ids) - failed, "failed": failed, "written": len(write), "queued_again": len(again),
               "pairs": sum(len(t.candidates) for t in chunk.targets), "staged": staged,
