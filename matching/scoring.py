@@ -197,7 +197,7 @@ def _person_phrases(p: ProfileDoc) -> _PersonPhrases:
         by_key.setdefault(key, []).append(i)
         for w in set(key.split()):
             by_word.setdefault(w, set()).add(i)
-    skills = p.esco.get("skills", {})
+    skills = p.esco.get("skills") or {}
     by_uri: dict[str, list[int]] = {}
     for i, key in enumerate(norm):
         uri = skills.get(key, {}).get("uri")
@@ -215,7 +215,7 @@ def _vacancy_phrases(v: VacancyDoc) -> _VacancyPhrases:
     index = {normalise_phrase(x): i for i, x in enumerate(phrases)}
     norm = list(index)
     essential, optional = _skill_columns(v, index)
-    skills = v.esco.get("skills", {})
+    skills = v.esco.get("skills") or {}
     return _VacancyPhrases(phrases, norm, [frozenset(k.split()) for k in norm],
                            [skills.get(phrase_key(x), {}).get("uri") for x in phrases],
                            [skills.get(k, {}).get("uri") for k in norm], essential, optional,

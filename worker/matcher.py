@@ -139,7 +139,8 @@ class Matcher:
         `MEMO_ENTRIES` entries."""
         blocked: list | None = [] if left_out is not None else None
         if memo is None:
-            if len(self._memo) > MEMO_ENTRIES:   # emptied whole: no entry outlives its documents
+            size = len(self._memo) + sum(len(self._memo.get(k, ())) for k in ("closeness", "occupation numbers"))
+            if size > MEMO_ENTRIES:   # emptied whole: no entry outlives its documents
                 self._memo.clear()
             memo = self._memo
         results = score_many(pairs, self.encoder.calibration, self.weights, self.knowledge, blocked, memo,
