@@ -84,7 +84,26 @@ def _timed(conn, settings, url: str, chunk: int, one_by_one: bool) -> dict:
         time.sleep(0.5)
     seconds = time.monotonic() - t0
     return {"seconds": round(seconds, 1), "targets": state["total"], "failed": state["failed"],
-            "targets_per_s": round(state["total"] / seconds, 2)}
+            "targets_per_s": round(state["total"] / seconds, 2), "chunks": _chunk_parts(conn, rematch)}
+
+
+def _chunk_parts(conn, run: str) -> dict:
+    """Per kind of chunk: how many, their median seconds and pairs, and their parts' medians (ms)."""
+    import statistics
+
+    from rq.job import Job
+
+    results: dict[str, list] = {}
+    ids = [k.decode().removeprefix("rq:results:") for k in conn.scan_iter(f"rq:results:rematch-{run}-*")]
+    for job in Job.fetch_many(ids, connection=conn):
+        value = job.return_value() if job is not None else None
+        if isinstance(value, dict) and "parts_ms" in value:
+            results.setdefault(job.description.split()[1], []).append(value)
+    return {kind: {"chunks": len(rs), "seconds": statistics.median(r["seconds"] for r in rs),
+                   "pairs": statistics.median(r["pairs"] for r in rs),
+                   "parts_ms": {p: round(statistics.median(r["parts_ms"].get(p, 0.0) for r in rs), 1)
+                                for p in rs[0]["parts_ms"]}}
+            for kind, rs in results.items()}
 
 
 def _rankings_digest(url: str) -> tuple:
