@@ -477,23 +477,16 @@ def _best_rows(sims: np.ndarray, rows: np.ndarray) -> tuple[list[int], list[floa
     return best.tolist(), masked[best, np.arange(sims.shape[1])].tolist()
 
 
-def _skill_matches(pp: _PersonPhrases, vp: _VacancyPhrases, sims: np.ndarray, implied: Mapping[str, list] | None,
-                   threshold: float) -> tuple[float, list[dict], list[str], list[str]]:
+def _skill_weight(pp: _PersonPhrases, vp: _VacancyPhrases, sims: np.ndarray, implied: Mapping[str, list] | None,
+                  threshold: float) -> tuple[float, list]:
     """Weigh the vacancy's skills the person has (an essential one `ESSENTIAL_WEIGHT`, an
-    optional one 1; one only inferred from a job title `INFERRED_WEIGHT` of that):
-    (weight got, matched, missing essential, missing optional).
+    optional one 1; one only inferred from a job title `INFERRED_WEIGHT` of that): the weight
+    got, and the evidence for each skill, in order (essential first): (column, essential,
+    evidence or None). `_skill_lists` puts the evidence into words.
 
     The person's evidence for a skill is a skill they wrote, else (an inference) a job title,
     unless they said they do not have it, else an occupation their title links to that
     implies it (weighed by the link's probability)."""
-    got, found = _skill_weight(pp, vp, sims, implied, threshold)
-    return (got, *_skill_lists(vp, found))
-
-
-def _skill_weight(pp: _PersonPhrases, vp: _VacancyPhrases, sims: np.ndarray, implied: Mapping[str, list] | None,
-                  threshold: float) -> tuple[float, list]:
-    """The weight of the vacancy's skills the person has (see `_skill_matches`), and the
-    evidence for each skill, in order (essential first): (column, essential, evidence or None)."""
     got, found = 0.0, []
     own = _best_rows(sims, pp.own) if pp.any_own and sims.shape[1] else None
     titles = _best_rows(sims, ~pp.own) if pp.any_inferred and sims.shape[1] else None
@@ -524,7 +517,7 @@ def _skill_lists(vp: _VacancyPhrases, found: list) -> tuple[list[dict], list[str
 
 def _evidence(pp: _PersonPhrases, vp: _VacancyPhrases, j: int, own, titles, implied: Mapping[str, list] | None,
               threshold: float) -> tuple[str, float, bool, float] | None:
-    """The person's evidence for the vacancy's skill `j` (see `_skill_matches`): (by what,
+    """The person's evidence for the vacancy's skill `j` (see `_skill_weight`): (by what,
     similarity, inferred, the weight of an inference), or None."""
     declined = phrase_key(vp.phrases[j]) in pp.declined
     for best, inferred in ((own, False), (titles, True)):

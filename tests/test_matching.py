@@ -318,9 +318,11 @@ def test_each_vacancy_skill_is_one_column_and_essential_wins():
 
 def _skill_matches_of(sims, person: list[str], own: list[bool], vacancy: list[str], essential: list[int],
                       optional: list[int], declined: tuple[str, ...] = ()):
-    """`matching.scoring._skill_matches` on these phrases (no taxonomy links, threshold 0.8)."""
+    """The vacancy's skills weighed and put into words (`matching.scoring._skill_weight`,
+    `_skill_lists`) on these phrases (no taxonomy links, threshold 0.8): (weight got, matched,
+    missing essential, missing optional)."""
     from matching.documents import normalise_phrase, phrase_key
-    from matching.scoring import _PersonPhrases, _skill_matches, _VacancyPhrases
+    from matching.scoring import _PersonPhrases, _skill_lists, _skill_weight, _VacancyPhrases
 
     own_rows = np.array(own, dtype=bool)
     pp = _PersonPhrases(person, [normalise_phrase(x) for x in person], {}, {}, {}, own_rows, bool(own_rows.any()),
@@ -328,7 +330,8 @@ def _skill_matches_of(sims, person: list[str], own: list[bool], vacancy: list[st
     norm = [normalise_phrase(x) for x in vacancy]
     vp = _VacancyPhrases(vacancy, norm, [frozenset(k.split()) for k in norm], [None] * len(vacancy),
                          [None] * len(vacancy), essential, optional, None)
-    return _skill_matches(pp, vp, sims, None, 0.8)
+    got, found = _skill_weight(pp, vp, sims, None, 0.8)
+    return (got, *_skill_lists(vp, found))
 
 
 def test_skill_matches_weigh_essential_twice_and_sort_the_missing():
