@@ -99,6 +99,9 @@ def _match_row(owner: str, result, rank: int, encoder: str, when: datetime, rank
                  encoder=encoder, ranker=ranker, computed_at=when)
 
 
+LOCK_SLICE = 10_000
+
+
 def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> dict[int, datetime | None]:
     """Take the row locks of the targets whose rankings this transaction rewrites, in id
     order, and return, for those that exist (a row deleted meanwhile is not there), the
@@ -117,10 +120,16 @@ def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> di
     if not ids:
         return {}
     model = _TARGETS[owner]
-    stmt = select(model.id, model.ranked_version).where(model.id.in_(ids)).order_by(model.id)
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(key_share=True)   # FOR NO KEY UPDATE
-    return {row_id: version for row_id, version in session.execute(stmt)}
+    found: dict[int, datetime | None] = {}
+    # In ascending slices (still one order), each within the drivers' bind-parameter limits
+    # (PostgreSQL's 65,535; SQLite's 32,766): a re-match chunk may lock tens of thousands.
+    for start in range(0, len(ids), LOCK_SLICE):
+        stmt = select(model.id, model.ranked_version).where(
+            model.id.in_(ids[start:start + LOCK_SLICE])).order_by(model.id)
+        if session.get_bind().dialect.name != "sqlite":
+            stmt = stmt.with_for_update(key_share=True)   # FOR NO KEY UPDATE
+        found.update(session.execute(stmt).all())
+    return found
 
 
 def replace_ranking(session: Session, kind: str, target_id: int, results: Sequence, encoder: str,

@@ -136,3 +136,31 @@ def test_migrations_match_the_models(db):
 
     with db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_locking_many_rankings_takes_them_in_slices_in_one_order(db, monkeypatch):
+    """A re-match chunk locks tens of thousands of rows: past the drivers' limits on bound
+    parameters in one statement. The locks are taken in ascending slices, with the same answer."""
+    from models import queries
+
+    with db.session() as s:
+        ids = [_profile(s).id for _ in range(7)]
+        s.get(Profile, ids[2]).ranked_version = utcnow()
+    with db.session() as s:
+        whole = queries.lock_rankings(s, PROFILE, [*ids, 10_000])   # an id that is not there is left out
+    monkeypatch.setattr(queries, "LOCK_SLICE", 3)
+    statements = []
+    from sqlalchemy import event
+
+    def count(conn, cursor, statement, *args):
+        if "FROM profiles" in statement:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.session() as s:
+            sliced = queries.lock_rankings(s, PROFILE, reversed([*ids, 10_000]))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert sliced == whole and set(whole) == set(ids) and whole[ids[2]] is not None
+    assert len(statements) == 3 and list(sliced) == sorted(ids)
