@@ -458,9 +458,7 @@ def _near_rows(m: Matcher, s: Session, model, side, vector, partitions, within_r
     more = [i for i in near if i not in taken]
     unbounded = [i for i in unbounded if i not in taken]
     more += unbounded[:limit]
-    for start in range(0, len(more), 1000):
-        found = s.execute(_light(model).where(model.id.in_(more[start:start + 1000])))
-        rows += [row for row in found if reaches(row)]
+    rows += [row for row in _light_rows(s, model, more).values() if reaches(row)]
     rows.sort(key=lambda row: row.id)
     return _Candidates(rows, partial, floor if partial else -1.0, unbounded[limit:])
 
@@ -473,6 +471,14 @@ def _light(model):
     else:
         reach = (Profile.country, Profile.target_countries, Profile.relocate)
     return select(model.id, model.updated_at, model.changed_at, model.esco_key, model.embedding_key, *reach)
+
+
+def _light_rows(s: Session, model, ids) -> dict:
+    """The light rows (`_light`) of `ids`, by id, read 1,000 at a time."""
+    ids, out = sorted(ids), {}
+    for start in range(0, len(ids), 1000):
+        out.update((row.id, row) for row in s.execute(_light(model).where(model.id.in_(ids[start:start + 1000]))))
+    return out
 
 
 def _version(row) -> tuple:

@@ -52,6 +52,7 @@ from .jobs import (
     _embeddings,
     _keep_caches,
     _light,
+    _light_rows,
     _read_candidates,
     _usable,
     match_profile,
@@ -183,14 +184,6 @@ def _read_targets(m: Matcher, s: Session, spec: _Kind, ids: list[int]) -> tuple[
     embs, embedded = _embeddings(m.encoder, usable, docs, spec.key_fn, spec.embed_fn)
     _keep_caches(m, model, changed + embedded)
     return list(zip(usable, docs, embs, strict=True)), embs, unreadable
-
-
-def _light_rows(s: Session, model, ids) -> dict:
-    """The light rows (`worker.jobs._light`) of `ids`, by id, read 1,000 at a time."""
-    ids, out = sorted(ids), {}
-    for start in range(0, len(ids), 1000):
-        out.update((row.id, row) for row in s.execute(_light(model).where(model.id.in_(ids[start:start + 1000]))))
-    return out
 
 
 def _candidates(m: Matcher, s: Session, spec: _Kind, targets: list, embs: list) -> tuple[list[_Target], list]:
