@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -64,13 +65,19 @@ def combine(scores: Mapping[str, float], weights: Mapping[str, float]) -> float:
     Returns:
         The combined score in [0, 1].
     """
+    return float(_combine(scores, weights))
+
+
+def _combine(scores: Mapping, weights: Mapping[str, float]):
+    """`combine`, on floats or on arrays of many pairs with the same dimensions (the same
+    double operations in the same order either way)."""
     relevance, w_r = _mean(scores, weights, RELEVANCE)
     context, w_c = _mean(scores, weights, [d for d in scores if d not in RELEVANCE])
     if w_r + w_c <= 0:
         return 0.0
     if w_r <= 0:
-        return float(context)
-    return float(relevance * (w_r + w_c * context) / (w_r + w_c))
+        return context
+    return relevance * (w_r + w_c * context) / (w_r + w_c)
 
 
 def _location(p: ProfileDoc, v: VacancyDoc) -> tuple[float, str]:
@@ -180,7 +187,7 @@ class _VacancyPhrases:
 
     phrases: list[str]
     norm: list[str]
-    words: list[frozenset[str]]
+    keys: list[str]                       # each phrase's key (`phrase_key`)
     uris: list[str | None]                # the ESCO skill of each phrase (by its key)
     tax_uris: list[str | None]            # the same, by its normalised form (None: not linked)
     essential: list[int]
@@ -216,36 +223,10 @@ def _vacancy_phrases(v: VacancyDoc) -> _VacancyPhrases:
     norm = list(index)
     essential, optional = _skill_columns(v, index)
     skills = v.esco.get("skills") or {}
-    return _VacancyPhrases(phrases, norm, [frozenset(k.split()) for k in norm],
-                           [skills.get(phrase_key(x), {}).get("uri") for x in phrases],
+    keys = [phrase_key(x) for x in phrases]
+    return _VacancyPhrases(phrases, norm, keys, [skills.get(k, {}).get("uri") for k in keys],
                            [skills.get(k, {}).get("uri") for k in norm], essential, optional,
                            index.get(phrase_key(v.title)))
-
-
-def _lexical_matches(pp: _PersonPhrases, vp: _VacancyPhrases, sims: np.ndarray) -> None:
-    """Raise similarities where the words say it: the same phrase (1.0), or every word
-    of the vacancy's phrase inside the person's ('cocina' in 'cocina venezolana', 0.9)."""
-    for j, (key, words) in enumerate(zip(vp.norm, vp.words, strict=True)):
-        if words:
-            holding: set[int] | None = None
-            for w in words:
-                rows = pp.rows_of_word.get(w)
-                holding = set() if not rows else set(rows) if holding is None else holding & rows
-                if not holding:
-                    break
-            for i in holding or ():
-                sims[i, j] = max(sims[i, j], 0.9)
-        for i in pp.rows_of_key.get(key, ()):
-            sims[i, j] = 1.0
-
-
-def _taxonomy_matches(pp: _PersonPhrases, vp: _VacancyPhrases, sims: np.ndarray) -> None:
-    """Near-synonyms count through the taxonomy: both phrases linked to one ESCO skill."""
-    if not pp.rows_of_uri:
-        return
-    for j, uri in enumerate(vp.tax_uris):
-        for i in pp.rows_of_uri.get(uri, ()) if uri is not None else ():
-            sims[i, j] = max(sims[i, j], TAXONOMY_MATCH)
 
 
 def _occupation(p: ProfileDoc, v: VacancyDoc, memo: dict) -> tuple[float | None, Callable[[], dict]]:
@@ -371,7 +352,7 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
                calibration: Calibration, weights: Mapping[str, float], kb=None,
                keep_blocked: bool = False, memo: dict | None = None,
                min_score: float | None = None) -> PairScore | None:
-    """Score one pair on every dimension.
+    """Score one pair on every dimension (`score_many` of one pair: the same arithmetic).
 
     Args:
         p, pe: the profile and its embedding (phrase vectors follow `p.phrases()`).
@@ -392,40 +373,219 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
         (unless `keep_blocked`) one the mobility rules say they cannot work in; or when
         its score is under `min_score`.
     """
-    location, where = _location(p, v)
-    if location <= 0.0:
-        return None
+    found = _score_pairs([(p, pe, v, ve)], calibration, weights, kb, keep_blocked, memo, min_score)
+    return found[0] if found else None
+
+
+@dataclass
+class _Batch:
+    """Pairs scored at once (`_score_pairs`): one person's against many vacancies, or one
+    vacancy's against many people. Each distinct person's phrases are rows of `sims`, each
+    distinct vacancy's phrases columns, and a pair's block is its person's rows by its
+    vacancy's columns (a batch shares its person or its vacancy, so every block is a pair's)."""
+
+    ps: list[ProfileDoc]
+    pps: list[_PersonPhrases]
+    vs: list[VacancyDoc]
+    vps: list[_VacancyPhrases]
+    rows: np.ndarray        # (K,) the first row of each pair's person
+    cols: np.ndarray        # (K,) the first column of each pair's vacancy
+    sims: np.ndarray        # (the people's phrases, the vacancies' phrases)
+
+
+def _score_pairs(pairs: Sequence[tuple[ProfileDoc, Embedding, VacancyDoc, Embedding]],
+                 calibration: Calibration, weights: Mapping[str, float], kb, keep_blocked: bool,
+                 memo: dict | None, min_score: float | None) -> list[PairScore]:
+    """Score pairs that share their person or their vacancy: each dimension is one array
+    over the pairs within reach, and only the pairs kept get their explanations (see
+    `score_pair`). Each value is the float a pair scored alone gets: every pair's cosines
+    come from its own product (one larger product gives other last bits), and every array
+    step is the same double operation in the same order."""
     memo = {} if memo is None else memo
-    verdict = eligibility_of(p, v, kb, memo)
-    if verdict.verdict == "not_eligible" and not keep_blocked:
-        return None
+    reach, kept = _within_reach(pairs, kb, keep_blocked, memo)
+    if not kept:
+        return []
+    b = _batch(kept, memo)
+    columns, relevant, entries = _columns(b, kept, reach, calibration)
+    rounded = {d: [round(x, 4) for x in values] for d, values in columns.items()}
+    occupations = [_occupation(p, v, memo) for p, v in zip(b.ps, b.vs, strict=True)]
+    combined = _combined_all(rounded, [o for o, _ in occupations], weights)
+    out = []
+    for k, score in enumerate(combined):
+        if min_score is not None and score < min_score:
+            continue
+        scores = {d: values[k] for d, values in rounded.items()}
+        if occupations[k][0] is not None:
+            scores["occupation"] = round(occupations[k][0], 4)
+        out.append(_pair_score(b, k, score, scores, entries, reach[k], float(relevant[k]), occupations[k][1]))
+    return out
 
-    semantic = float(calibration.scale(float(pe.vector @ ve.vector)))
-    pp = _prepared(memo, ("person_phrases", p), lambda: _person_phrases(p))
-    vp = _prepared(memo, ("vacancy_phrases", v), lambda: _vacancy_phrases(v))
-    sims = _phrase_similarities(pp, pe, vp, ve)
-    got, found = _skill_weight(pp, vp, sims, p.esco.get("implied_skills"), calibration.phrase_match)
-    possible = ESSENTIAL_WEIGHT * len(vp.essential) + len(vp.optional)
-    skills = got / possible if possible else float(calibration.scale(_best_match(sims, vp.title_j)[0]))
-    relevant = _relevant_years(p, pp, sims, vp.title_j, calibration.phrase_match)
-    experience = 1.0 if v.experience_years <= 0 else min(1.0, relevant / v.experience_years)
 
-    scores = {
-        "semantic": round(semantic, 4),
-        "skills": round(skills, 4),
-        "experience": round(experience, 4),
-        "education": round(_education(p, v), 4),
-        "language": round(_language(p, v), 4),
-        "location": round(location, 4),
-        "eligibility": round(_eligibility(verdict), 4),
+def _within_reach(pairs: Sequence[tuple], kb, keep_blocked: bool, memo: dict) -> tuple[list, list]:
+    """The pairs to score, and each one's (location, how, the rules' verdict): those in the
+    person's reach that the rules allow (or all of those, `keep_blocked`)."""
+    reach, kept = [], []
+    for p, pe, v, ve in pairs:
+        location, where = _location(p, v)
+        if location <= 0.0:
+            continue
+        verdict = eligibility_of(p, v, kb, memo)
+        if verdict.verdict == "not_eligible" and not keep_blocked:
+            continue
+        reach.append((location, where, verdict))
+        kept.append((p, pe, v, ve))
+    return reach, kept
+
+
+def _columns(b: _Batch, kept: list, reach: list, calibration: Calibration) -> tuple[dict, np.ndarray, _Entries]:
+    """Each dimension's scores over the batch (before rounding), the relevant years, and
+    the evidence for each vacancy's skills."""
+    scale = calibration.scale
+    semantic = scale(np.array([pe.vector @ ve.vector for _, pe, _, ve in kept], dtype=np.float32))
+    got, entries = _skill_weights(b, calibration.phrase_match)
+    possible = np.array([ESSENTIAL_WEIGHT * len(vp.essential) + len(vp.optional) for vp in b.vps])
+    skills = np.divide(got, possible, out=np.zeros_like(got), where=possible > 0)
+    for k in np.flatnonzero(possible == 0).tolist():
+        skills[k] = float(scale(_best_match(b, k)))
+    relevant = _relevant_years(b, calibration.phrase_match)
+    need = np.array([v.experience_years for v in b.vs], dtype=np.float64)
+    with np.errstate(over="ignore"):   # years over a tiny requirement: inf, then 1.0, as floats do
+        experience = np.minimum(1.0, np.divide(relevant, need, out=np.ones_like(relevant), where=need > 0))
+    experience[need <= 0] = 1.0
+    known: dict = {}    # a person's language and education fit, by what the vacancy asks
+    columns = {
+        "semantic": semantic.tolist(),
+        "skills": skills.tolist(),
+        "experience": experience.tolist(),
+        "education": [_once(known, ("education", id(p), v.education_level), _education, p, v)
+                      for p, v in zip(b.ps, b.vs, strict=True)],
+        "language": [_once(known, ("language", id(p), v.languages), _language, p, v)
+                     for p, v in zip(b.ps, b.vs, strict=True)],
+        "location": [location for location, _, _ in reach],
+        "eligibility": [_once(known, ("eligibility", id(verdict)), _eligibility, verdict) for _, _, verdict in reach],
     }
-    occupation, occupations = _occupation(p, v, memo)
-    if occupation is not None:
-        scores["occupation"] = round(occupation, 4)
-    combined = round(combine(scores, weights), 4)
-    if min_score is not None and combined < min_score:
-        return None
-    matched, missing, missing_optional = _skill_lists(vp, found)
+    return columns, relevant, entries
+
+
+def _once(known: dict, key: tuple, fn, *args):
+    """`fn(*args)`, made once per `key` in `known`."""
+    if key not in known:
+        known[key] = fn(*args)
+    return known[key]
+
+
+def _batch(pairs: list, memo: dict) -> _Batch:
+    """The pairs' phrases, each pair's block the product a pair scored alone computes,
+    raised where the words or the taxonomy say two phrases match."""
+    ps, vs = [p for p, _, _, _ in pairs], [v for _, _, v, _ in pairs]
+    pps = [_prepared(memo, ("person_phrases", p), partial(_person_phrases, p)) for p in ps]
+    vps = [_prepared(memo, ("vacancy_phrases", v), partial(_vacancy_phrases, v)) for v in vs]
+    at_row, at_col = _places(ps, pps), _places(vs, vps)
+    rows = np.array([at_row[id(p)] for p in ps], dtype=np.int64)
+    cols = np.array([at_col[id(v)] for v in vs], dtype=np.int64)
+    sims = np.zeros((sum(len(pps[k].norm) for k in _firsts(ps)), sum(len(vps[k].norm) for k in _firsts(vs))),
+                    np.float32)
+    for (_, pe, _, ve), pp, vp, r, c in zip(pairs, pps, vps, rows.tolist(), cols.tolist(), strict=True):
+        if pp.norm and vp.norm:
+            sims[r:r + len(pp.norm), c:c + len(vp.norm)] = pe.phrase_vectors @ ve.phrase_vectors.T
+    b = _Batch(ps, pps, vs, vps, rows, cols, sims)
+    _raise_matches(b)
+    return b
+
+
+def _firsts(docs: list) -> list[int]:
+    """The place of each distinct document's first pair."""
+    first: dict[int, int] = {}
+    for k, d in enumerate(docs):
+        first.setdefault(id(d), k)
+    return list(first.values())
+
+
+def _places(docs: list, prepared: list) -> dict[int, int]:
+    """Each distinct document's first row (a person's) or column (a vacancy's) in `sims`."""
+    out, at = {}, 0
+    for k in _firsts(docs):
+        out[id(docs[k])] = at
+        at += len(prepared[k].norm)
+    return out
+
+
+def _raise_matches(b: _Batch) -> None:
+    """Raise similarities where the words say it: the same phrase (1.0), or every word of
+    the vacancy's phrase inside the person's ('cocina' in 'cocina venezolana', 0.9); and
+    where the taxonomy does: both phrases linked to one ESCO skill (`TAXONOMY_MATCH`).
+    Each person's match with each distinct phrase is looked at once."""
+    cells: dict[tuple[int, str, str | None], list[int]] = {}
+    person = {}
+    for pp, vp, r, c in zip(b.pps, b.vps, b.rows.tolist(), b.cols.tolist(), strict=True):
+        if not pp.norm:
+            continue
+        person[r] = pp
+        for j, key in enumerate(vp.norm):
+            cells.setdefault((r, key, vp.tax_uris[j]), []).append(c + j)
+    for (r, key, uri), cols in cells.items():
+        _raise(b.sims, person[r], r, key, uri, cols)
+
+
+def _raise(sims: np.ndarray, pp: _PersonPhrases, r: int, key: str, uri: str | None, cols: list[int]) -> None:
+    """Raise the similarities of the person's phrases (their first row `r`) to a vacancy
+    phrase (`key`, linked to `uri`) in columns `cols` (see `_raise_matches`)."""
+    exact = pp.rows_of_key.get(key)
+    holding = _holding(pp, key)
+    linked = pp.rows_of_uri.get(uri) if uri is not None and pp.rows_of_uri else None
+    if holding:
+        block = np.ix_([r + i for i in holding], cols)
+        sims[block] = np.maximum(sims[block], np.float32(0.9))
+    if exact:
+        sims[np.ix_([r + i for i in exact], cols)] = 1.0
+    if linked:
+        block = np.ix_([r + i for i in linked], cols)
+        sims[block] = np.maximum(sims[block], np.float32(TAXONOMY_MATCH))
+
+
+def _holding(pp: _PersonPhrases, key: str) -> list[int]:
+    """The person's phrases holding every word of `key`, in order."""
+    words_of, words = pp.rows_of_word, key.split()
+    if not words or not all(w in words_of for w in words):
+        return []
+    return sorted(set(words_of[words[0]]).intersection(*(words_of[w] for w in words[1:])))
+
+
+def _best_match(b: _Batch, k: int) -> float:
+    """The similarity of the person's phrase closest to pair `k`'s vacancy title (0.0 when
+    there is no such phrase on either side)."""
+    j, n = b.vps[k].title_j, len(b.pps[k].norm)
+    if j is None or n == 0:
+        return 0.0
+    return float(b.sims[b.rows[k]:b.rows[k] + n, b.cols[k] + j].max())
+
+
+def _combined_all(rounded: dict[str, list[float]], occupation: list[float | None],
+                  weights: Mapping[str, float]) -> list[float]:
+    """`combine` of each pair, rounded, as arrays: the pairs with an occupation closeness
+    and those without are combined apart (their dimensions differ)."""
+    out = [0.0] * len(occupation)
+    with_occupation = [k for k, o in enumerate(occupation) if o is not None]
+    without = [k for k, o in enumerate(occupation) if o is None]
+    for ks in (with_occupation, without):
+        if not ks:
+            continue
+        pick = np.array(ks)
+        scores = {d: np.array(values)[pick] for d, values in rounded.items()}
+        if ks is with_occupation:
+            scores["occupation"] = np.array([round(occupation[k], 4) for k in ks])
+        values = np.broadcast_to(_combine(scores, weights), pick.shape)
+        for k, value in zip(ks, values.tolist(), strict=True):
+            out[k] = round(value, 4)
+    return out
+
+
+def _pair_score(b: _Batch, k: int, score: float, scores: dict, entries: _Entries, reach: tuple,
+                relevant: float, occupations: Callable[[], dict]) -> PairScore:
+    """The `PairScore` of pair `k` of the batch, its explanation written."""
+    v, vp = b.vs[k], b.vps[k]
+    _, where, verdict = reach
+    matched, missing, missing_optional = _skill_lists(vp, entries.found(b, k))
     explanation = {
         "matched_skills": matched,
         "missing_skills": missing,
@@ -438,26 +598,7 @@ def score_pair(p: ProfileDoc, pe: Embedding, v: VacancyDoc, ve: Embedding,
     }
     if v.esco.get("inherited_skills") and not v.essential_skills_given:
         explanation["skills_from_occupation"] = True
-    return PairScore(p.id, v.id, combined, scores, explanation)
-
-
-def _phrase_similarities(pp: _PersonPhrases, pe: Embedding, vp: _VacancyPhrases, ve: Embedding) -> np.ndarray:
-    """(profile phrases, vacancy phrases) similarities: the encoder's cosines, raised where
-    the words or the taxonomy say two phrases match."""
-    sims = (pe.phrase_vectors @ ve.phrase_vectors.T) if pp.norm and vp.norm else np.zeros(
-        (len(pp.norm), len(vp.norm)), np.float32)
-    _lexical_matches(pp, vp, sims)
-    _taxonomy_matches(pp, vp, sims)
-    return sims
-
-
-def _best_match(sims: np.ndarray, j: int | None) -> tuple[float, int]:
-    """The person's phrase closest to the vacancy's phrase `j`: (similarity, its row), or
-    (0.0, -1) when there is no such phrase on either side."""
-    if j is None or sims.shape[0] == 0:
-        return 0.0, -1
-    i = int(np.argmax(sims[:, j]))
-    return float(sims[i, j]), i
+    return PairScore(b.ps[k].id, v.id, score, scores, explanation)
 
 
 def _skill_columns(v: VacancyDoc, v_index: Mapping[str, int]) -> tuple[list[int], list[int]]:
@@ -470,39 +611,127 @@ def _skill_columns(v: VacancyDoc, v_index: Mapping[str, int]) -> tuple[list[int]
     return list(dict.fromkeys(essential)), list(dict.fromkeys(optional))
 
 
-def _best_rows(sims: np.ndarray, rows: np.ndarray) -> tuple[list[int], list[float]]:
-    """For each column, the first of `rows` with the highest similarity, and that similarity."""
-    masked = np.where(rows[:, None], sims, -np.inf)
-    best = masked.argmax(axis=0)
-    return best.tolist(), masked[best, np.arange(sims.shape[1])].tolist()
+# The kinds of evidence for a vacancy's skill (see `_skill_weights`).
+NONE, OWN, TITLE, IMPLIED = 0, 1, 2, 3
 
 
-def _skill_weight(pp: _PersonPhrases, vp: _VacancyPhrases, sims: np.ndarray, implied: Mapping[str, list] | None,
-                  threshold: float) -> tuple[float, list]:
-    """Weigh the vacancy's skills the person has (an essential one `ESSENTIAL_WEIGHT`, an
-    optional one 1; one only inferred from a job title `INFERRED_WEIGHT` of that): the weight
-    got, and the evidence for each skill, in order (essential first): (column, essential,
-    evidence or None). `_skill_lists` puts the evidence into words.
+@dataclass(frozen=True)
+class _Entries:
+    """Every pair's vacancy skills, in order (each vacancy's essential ones, then its
+    optional ones), and the person's evidence for each."""
+
+    pair: np.ndarray        # (E,) the pair (its place in the batch)
+    column: np.ndarray      # (E,) the skill's column among the vacancy's phrases
+    essential: np.ndarray   # (E,) bool
+    kind: np.ndarray        # (E,) NONE, OWN, TITLE or IMPLIED
+    row: np.ndarray         # (E,) the person's phrase that is the evidence (OWN, TITLE)
+    similarity: np.ndarray  # (E,) its similarity (OWN, TITLE); the probability (IMPLIED)
+    implied_by: dict        # entry -> the title an IMPLIED skill comes from
+    starts: np.ndarray      # (K + 1,) each pair's first entry
+
+    def found(self, b: _Batch, k: int) -> list:
+        """Pair `k`'s vacancy skills as `_skill_lists` reads them: (column, essential,
+        evidence or None), evidence being (by what, similarity, inferred, the weight of an
+        inference)."""
+        out = []
+        for e in range(self.starts[k], self.starts[k + 1]):
+            kind = self.kind[e]
+            if kind == NONE:
+                evidence = None
+            elif kind == IMPLIED:
+                probability = float(self.similarity[e])
+                evidence = (self.implied_by[e], probability, True, probability)
+            else:
+                evidence = (b.pps[k].phrases[self.row[e]], float(self.similarity[e]), kind == TITLE, 1.0)
+            out.append((int(self.column[e]), bool(self.essential[e]), evidence))
+        return out
+
+
+def _skill_weights(b: _Batch, threshold: float) -> tuple[np.ndarray, _Entries]:
+    """Weigh each pair's vacancy skills the person has (an essential one `ESSENTIAL_WEIGHT`,
+    an optional one 1; one only inferred from a job title `INFERRED_WEIGHT` of that): the
+    weight each pair got, and the evidence for each skill (`_Entries`; `_skill_lists` puts
+    it into words).
 
     The person's evidence for a skill is a skill they wrote, else (an inference) a job title,
     unless they said they do not have it, else an occupation their title links to that
     implies it (weighed by the link's probability)."""
-    got, found = 0.0, []
-    own = _best_rows(sims, pp.own) if pp.any_own and sims.shape[1] else None
-    titles = _best_rows(sims, ~pp.own) if pp.any_inferred and sims.shape[1] else None
-    for group, weight in ((vp.essential, ESSENTIAL_WEIGHT), (vp.optional, 1.0)):
-        for j in group:
-            evidence = _evidence(pp, vp, j, own, titles, implied, threshold)
-            found.append((j, weight == ESSENTIAL_WEIGHT, evidence))
-            if evidence is not None:
-                inferred, probability = evidence[2], evidence[3]
-                got += weight * (INFERRED_WEIGHT * probability if inferred else 1.0)
-    return got, found
+    vps = b.vps
+    counts = np.array([len(vp.essential) + len(vp.optional) for vp in vps], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    pair = np.repeat(np.arange(len(vps)), counts)
+    column = np.array([j for vp in vps for j in (*vp.essential, *vp.optional)], dtype=np.int64)
+    essential = np.array([e < len(vp.essential) for vp in vps for e in range(len(vp.essential) + len(vp.optional))],
+                         dtype=bool)
+    kind = np.full(len(pair), NONE, dtype=np.int8)
+    row = np.zeros(len(pair), dtype=np.int64)
+    similarity = np.zeros(len(pair), dtype=np.float64)
+    declined = _declined(b, pair, column)
+    _best_evidence(b, pair, column, threshold, declined, kind, row, similarity)
+    implied_by = _implied(b, pair, column, np.flatnonzero((kind == NONE) & ~declined), kind, similarity)
+    weight = np.where(essential, ESSENTIAL_WEIGHT, 1.0)
+    share = np.where(kind == OWN, 1.0, np.where(kind == NONE, 0.0, INFERRED_WEIGHT * np.where(
+        kind == IMPLIED, similarity, 1.0)))
+    got = np.bincount(pair, weights=weight * share, minlength=len(vps)).astype(np.float64)   # in order, as a loop adds
+    return got, _Entries(pair, column, essential, kind, row, similarity, implied_by, starts)
+
+
+def _declined(b: _Batch, pair: np.ndarray, column: np.ndarray) -> np.ndarray:
+    """(E,) whether the person said they do not have each entry's skill."""
+    declined = np.zeros(len(pair), dtype=bool)
+    if any(pp.declined for pp in b.pps):
+        for e, (k, j) in enumerate(zip(pair.tolist(), column.tolist(), strict=True)):
+            declined[e] = b.vps[k].keys[j] in b.pps[k].declined
+    return declined
+
+
+def _best_evidence(b: _Batch, pair: np.ndarray, column: np.ndarray, threshold: float, declined: np.ndarray,
+                   kind: np.ndarray, row: np.ndarray, similarity: np.ndarray) -> None:
+    """Mark the entries the person has a phrase for: a skill they wrote (OWN), else a job
+    title (TITLE, unless declined); each time the first of their phrases with the highest
+    similarity, at or over `threshold`."""
+    widths = np.array([len(pp.norm) for pp in b.pps], dtype=np.int64)
+    most = int(widths.max()) if len(widths) else 0
+    if not len(pair) or most == 0:
+        return
+    local = np.arange(most)
+    valid = local[None, :] < widths[:, None]                                  # (K, most)
+    own = np.zeros((len(b.pps), most), dtype=bool)
+    for k, pp in enumerate(b.pps):
+        own[k, :len(pp.norm)] = pp.own
+    cells = b.sims[np.minimum(b.rows[pair][:, None] + local[None, :], b.sims.shape[0] - 1),
+                   (b.cols[pair] + column)[:, None]]                          # (E, most)
+    for rows, what in ((own, OWN), (valid & ~own, TITLE)):
+        masked = np.where(rows[pair], cells, -np.inf)
+        best = masked.argmax(axis=1)
+        sim = masked[np.arange(len(pair)), best]
+        hit = (kind == NONE) & (sim >= threshold)
+        if what == TITLE:
+            hit &= ~declined
+        kind[hit], row[hit], similarity[hit] = what, best[hit], sim[hit]
+
+
+def _implied(b: _Batch, pair: np.ndarray, column: np.ndarray, open_entries: np.ndarray, kind: np.ndarray,
+             similarity: np.ndarray) -> dict:
+    """Mark the entries (of `open_entries`) that an occupation the person's title links to
+    implies (IMPLIED, the link's probability): entry -> the title."""
+    implied_by = {}
+    for e in open_entries.tolist():
+        k, j = int(pair[e]), int(column[e])
+        implied = b.ps[k].esco.get("implied_skills")
+        if not implied:
+            continue
+        vp = b.vps[k]
+        uri = vp.uris[j] if j < len(vp.uris) else None
+        hit = implied.get(uri) if uri else None
+        if hit is not None:
+            kind[e], similarity[e], implied_by[e] = IMPLIED, float(hit[0]), hit[1]
+    return implied_by
 
 
 def _skill_lists(vp: _VacancyPhrases, found: list) -> tuple[list[dict], list[str], list[str]]:
     """What an explanation says of the vacancy's skills: (matched, missing essential,
-    missing optional), from `_skill_weight`'s evidence."""
+    missing optional), from `_Entries.found`."""
     matched, missing, missing_optional = [], [], []
     for j, essential, evidence in found:
         skill = vp.phrases[j]
@@ -515,34 +744,21 @@ def _skill_lists(vp: _VacancyPhrases, found: list) -> tuple[list[dict], list[str
     return matched, missing, missing_optional
 
 
-def _evidence(pp: _PersonPhrases, vp: _VacancyPhrases, j: int, own, titles, implied: Mapping[str, list] | None,
-              threshold: float) -> tuple[str, float, bool, float] | None:
-    """The person's evidence for the vacancy's skill `j` (see `_skill_weight`): (by what,
-    similarity, inferred, the weight of an inference), or None."""
-    declined = phrase_key(vp.phrases[j]) in pp.declined
-    for best, inferred in ((own, False), (titles, True)):
-        if best is None or (inferred and declined):
-            continue
-        i, sim = best[0][j], best[1][j]
-        if sim >= threshold:
-            return pp.phrases[i], sim, inferred, 1.0
-    uri = vp.uris[j] if j < len(vp.uris) else None
-    hit = (implied or {}).get(uri) if uri else None
-    if hit is None or declined:
-        return None
-    probability, title = hit
-    return title, float(probability), True, float(probability)
-
-
-def _relevant_years(p: ProfileDoc, pp: _PersonPhrases, sims: np.ndarray, title_j: int | None,
-                    threshold: float) -> float:
-    """Years of work that count for the vacancy: those in jobs whose title is close to the
-    vacancy's title fully, the others by `UNRELATED_JOB_SHARE`."""
-    relevant = 0.0
-    for job, i in zip(p.jobs, pp.job_rows, strict=True):
-        close = i >= 0 and title_j is not None and sims[i, title_j] >= threshold
-        relevant += float(job.years) * (1.0 if close else UNRELATED_JOB_SHARE)
-    return relevant
+def _relevant_years(b: _Batch, threshold: float) -> np.ndarray:
+    """Years of work that count for each pair's vacancy: those in jobs whose title is close
+    to the vacancy's title fully, the others by `UNRELATED_JOB_SHARE`."""
+    jobs = [len(p.jobs) for p in b.ps]
+    pair = np.repeat(np.arange(len(b.ps)), jobs)
+    years = np.array([float(job.years) for p in b.ps for job in p.jobs], dtype=np.float64)
+    local = np.array([i for pp in b.pps for i in pp.job_rows], dtype=np.int64)
+    titles = np.array([-1 if vp.title_j is None else vp.title_j for vp in b.vps], dtype=np.int64)
+    close = (local >= 0) & (titles[pair] >= 0)
+    if close.any():
+        at = close.nonzero()
+        cells = b.sims[b.rows[pair[at]] + local[at], b.cols[pair[at]] + titles[pair[at]]]
+        close[at] = cells >= threshold
+    share = np.where(close, 1.0, UNRELATED_JOB_SHARE)
+    return np.bincount(pair, weights=years * share, minlength=len(b.ps)).astype(np.float64)   # in order, as a loop adds
 
 
 # What only the person may see: the verdict and steps would tell their migration status.
@@ -590,16 +806,29 @@ def score_many(pairs: Iterable[tuple[ProfileDoc, Embedding, VacancyDoc, Embeddin
         The `PairScore`s of the pairs within reach, in input order.
     """
     out, memo = [], ({} if memo is None else memo)
-    for p, pe, v, ve in pairs:
-        result = score_pair(p, pe, v, ve, calibration, weights, kb, keep_blocked=left_out is not None, memo=memo,
-                            min_score=min_score)
-        if result is None:
-            continue
-        if result.explanation.get("verdict") == "not_eligible":
-            left_out.append(result)
-        else:
-            out.append(result)
+    for run in _runs(pairs):
+        for result in _score_pairs(run, calibration, weights, kb, left_out is not None, memo, min_score):
+            if result.explanation.get("verdict") == "not_eligible":
+                left_out.append(result)
+            else:
+                out.append(result)
     return out
+
+
+def _runs(pairs: Iterable[tuple]) -> Iterable[list]:
+    """The pairs in runs scored at once: pairs in a row that share their person (a
+    profile's job) or their vacancy (a vacancy's)."""
+    run: list = []
+    for pair in pairs:
+        if run:
+            first = run[0]
+            by_person = pair[0] is first[0] if len(run) == 1 else run[1][0] is first[0]
+            if not (pair[0] is first[0] if by_person else pair[2] is first[2]):
+                yield run
+                run = []
+        run.append(pair)
+    if run:
+        yield run
 
 
 def top_k(scores: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:

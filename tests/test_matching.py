@@ -318,20 +318,20 @@ def test_each_vacancy_skill_is_one_column_and_essential_wins():
 
 def _skill_matches_of(sims, person: list[str], own: list[bool], vacancy: list[str], essential: list[int],
                       optional: list[int], declined: tuple[str, ...] = ()):
-    """The vacancy's skills weighed and put into words (`matching.scoring._skill_weight`,
-    `_skill_lists`) on these phrases (no taxonomy links, threshold 0.8): (weight got, matched,
+    """The vacancy's skills weighed and put into words (`matching.scoring._skill_weights`,
+    `_skill_lists`) on these phrases, one pair alone (no taxonomy links, threshold 0.8): (weight got, matched,
     missing essential, missing optional)."""
     from matching.documents import normalise_phrase, phrase_key
-    from matching.scoring import _PersonPhrases, _skill_lists, _skill_weight, _VacancyPhrases
+    from matching.scoring import _Batch, _PersonPhrases, _skill_lists, _skill_weights, _VacancyPhrases
 
     own_rows = np.array(own, dtype=bool)
     pp = _PersonPhrases(person, [normalise_phrase(x) for x in person], {}, {}, {}, own_rows, bool(own_rows.any()),
                         bool((~own_rows).any()), frozenset(phrase_key(x) for x in declined), [])
-    norm = [normalise_phrase(x) for x in vacancy]
-    vp = _VacancyPhrases(vacancy, norm, [frozenset(k.split()) for k in norm], [None] * len(vacancy),
-                         [None] * len(vacancy), essential, optional, None)
-    got, found = _skill_weight(pp, vp, sims, None, 0.8)
-    return (got, *_skill_lists(vp, found))
+    vp = _VacancyPhrases(vacancy, [normalise_phrase(x) for x in vacancy], [phrase_key(x) for x in vacancy],
+                         [None] * len(vacancy), [None] * len(vacancy), essential, optional, None)
+    b = _Batch([ProfileDoc(id=1, country="CO")], [pp], [None], [vp], np.array([0]), np.array([0]), sims)
+    got, entries = _skill_weights(b, 0.8)
+    return (float(got[0]), *_skill_lists(vp, entries.found(b, 0)))
 
 
 def test_skill_matches_weigh_essential_twice_and_sort_the_missing():
