@@ -16,8 +16,18 @@ from .encoders import Calibration
 from .taxonomy import isco_closeness
 from .vocab import EDUCATION_LEVELS, LANGUAGE_LEVELS, STEP_COST
 
-__all__ = ["PairScore", "combine", "for_employer", "other_trade", "rank", "score_many", "score_pair", "top_k",
-           "top_k_rows"]
+__all__ = [
+    "PairScore",
+    "combine",
+    "for_employer",
+    "memo_size",
+    "other_trade",
+    "rank",
+    "score_many",
+    "score_pair",
+    "top_k",
+    "top_k_rows",
+]
 
 ESSENTIAL_WEIGHT = 2.0   # an essential skill counts twice an optional one
 # A skill matched only by a job title (not by a skill the person wrote) is an inference:
@@ -193,6 +203,9 @@ class _VacancyPhrases:
     essential: list[int]
     optional: list[int]
     title_j: int | None
+    cells: np.ndarray = None              # (m,) each phrase's (normalised form, ESCO skill), numbered
+    skill_cols: np.ndarray = None         # the essential skills' columns, then the optional ones'
+    skill_uris: np.ndarray = None         # their ESCO skills (by their keys), numbered (-1: none)
 
 
 def _person_phrases(p: ProfileDoc) -> _PersonPhrases:
@@ -217,16 +230,45 @@ def _person_phrases(p: ProfileDoc) -> _PersonPhrases:
                           bool((~own).any()), frozenset(phrase_key(x) for x in p.declined_skills), job_rows)
 
 
-def _vacancy_phrases(v: VacancyDoc) -> _VacancyPhrases:
+def _vacancy_phrases(v: VacancyDoc, memo: dict) -> _VacancyPhrases:
     phrases = v.phrases()
     index = {normalise_phrase(x): i for i, x in enumerate(phrases)}
     norm = list(index)
     essential, optional = _skill_columns(v, index)
     skills = v.esco.get("skills") or {}
     keys = [phrase_key(x) for x in phrases]
-    return _VacancyPhrases(phrases, norm, keys, [skills.get(k, {}).get("uri") for k in keys],
-                           [skills.get(k, {}).get("uri") for k in norm], essential, optional,
-                           index.get(phrase_key(v.title)))
+    uris = [skills.get(k, {}).get("uri") for k in keys]
+    tax_uris = [skills.get(k, {}).get("uri") for k in norm]
+    cells, uri_numbers = _numbers(memo, "phrase cells"), _numbers(memo, "skill uris")
+    skill_cols = [*essential, *optional]
+    return _VacancyPhrases(
+        phrases, norm, keys, uris, tax_uris, essential, optional, index.get(phrase_key(v.title)),
+        np.array([_number(cells, cell) for cell in zip(norm, tax_uris, strict=True)], dtype=np.int64),
+        np.array(skill_cols, dtype=np.int64),
+        np.array([_number(uri_numbers, uris[j]) if j < len(uris) and uris[j] else -1 for j in skill_cols],
+                 dtype=np.int64))
+
+
+def _numbers(memo: dict, name: str) -> tuple[dict, list]:
+    """A table of `memo` that numbers values (value -> number, and the values in order)."""
+    return memo.setdefault(name, ({}, []))
+
+
+def _number(table: tuple[dict, list], value) -> int:
+    """`value`'s number in `table` (a new one the first time)."""
+    numbers, values = table
+    n = numbers.get(value)
+    if n is None:
+        n = numbers[value] = len(values)
+        values.append(value)
+    return n
+
+
+def memo_size(memo: dict) -> int:
+    """About how many things a scoring memo holds (its entries and its tables' rows): a
+    caller that keeps one empties it past a bound."""
+    return len(memo) + sum(len(memo.get(k, ())) for k in ("closeness", "occupation numbers")) + sum(
+        len(memo[k][1]) for k in ("phrase cells", "skill uris") if k in memo)
 
 
 def _occupation(p: ProfileDoc, v: VacancyDoc, memo: dict) -> tuple[float | None, Callable[[], dict]]:
@@ -388,6 +430,7 @@ class _Batch:
     pps: list[_PersonPhrases]
     vs: list[VacancyDoc]
     vps: list[_VacancyPhrases]
+    people: np.ndarray      # (K,) each pair's person, numbered in order of first pair
     rows: np.ndarray        # (K,) the first row of each pair's person
     cols: np.ndarray        # (K,) the first column of each pair's vacancy
     sims: np.ndarray        # (the people's phrases, the vacancies' phrases)
@@ -406,7 +449,7 @@ def _score_pairs(pairs: Sequence[tuple[ProfileDoc, Embedding, VacancyDoc, Embedd
     if not kept:
         return []
     b = _batch(kept, memo)
-    columns, relevant, entries = _columns(b, kept, reach, calibration)
+    columns, relevant, entries = _columns(b, kept, reach, calibration, memo)
     rounded = {d: [round(x, 4) for x in values] for d, values in columns.items()}
     occupations = [_occupation(p, v, memo) for p, v in zip(b.ps, b.vs, strict=True)]
     combined = _combined_all(rounded, [o for o, _ in occupations], weights)
@@ -437,12 +480,13 @@ def _within_reach(pairs: Sequence[tuple], kb, keep_blocked: bool, memo: dict) ->
     return reach, kept
 
 
-def _columns(b: _Batch, kept: list, reach: list, calibration: Calibration) -> tuple[dict, np.ndarray, _Entries]:
+def _columns(b: _Batch, kept: list, reach: list, calibration: Calibration,
+             memo: dict) -> tuple[dict, np.ndarray, _Entries]:
     """Each dimension's scores over the batch (before rounding), the relevant years, and
     the evidence for each vacancy's skills."""
     scale = calibration.scale
     semantic = scale(np.array([pe.vector @ ve.vector for _, pe, _, ve in kept], dtype=np.float32))
-    got, entries = _skill_weights(b, calibration.phrase_match)
+    got, entries = _skill_weights(b, calibration.phrase_match, memo)
     possible = np.array([ESSENTIAL_WEIGHT * len(vp.essential) + len(vp.optional) for vp in b.vps])
     skills = np.divide(got, possible, out=np.zeros_like(got), where=possible > 0)
     for k in np.flatnonzero(possible == 0).tolist():
@@ -478,19 +522,26 @@ def _batch(pairs: list, memo: dict) -> _Batch:
     """The pairs' phrases, each pair's block the product a pair scored alone computes,
     raised where the words or the taxonomy say two phrases match."""
     ps, vs = [p for p, _, _, _ in pairs], [v for _, _, v, _ in pairs]
-    pps = [_prepared(memo, ("person_phrases", p), partial(_person_phrases, p)) for p in ps]
-    vps = [_prepared(memo, ("vacancy_phrases", v), partial(_vacancy_phrases, v)) for v in vs]
-    at_row, at_col = _places(ps, pps), _places(vs, vps)
+    pps = _each(ps, lambda p: _prepared(memo, ("person_phrases", p), partial(_person_phrases, p)))
+    vps = _each(vs, lambda v: _prepared(memo, ("vacancy_phrases", v), partial(_vacancy_phrases, v, memo)))
+    first_p, first_v = _firsts(ps), _firsts(vs)
+    people = {id(ps[k]): n for n, k in enumerate(first_p)}
+    at_row, at_col = _places(ps, pps, first_p), _places(vs, vps, first_v)
     rows = np.array([at_row[id(p)] for p in ps], dtype=np.int64)
     cols = np.array([at_col[id(v)] for v in vs], dtype=np.int64)
-    sims = np.zeros((sum(len(pps[k].norm) for k in _firsts(ps)), sum(len(vps[k].norm) for k in _firsts(vs))),
-                    np.float32)
+    sims = np.zeros((sum(len(pps[k].norm) for k in first_p), sum(len(vps[k].norm) for k in first_v)), np.float32)
     for (_, pe, _, ve), pp, vp, r, c in zip(pairs, pps, vps, rows.tolist(), cols.tolist(), strict=True):
         if pp.norm and vp.norm:
             sims[r:r + len(pp.norm), c:c + len(vp.norm)] = pe.phrase_vectors @ ve.phrase_vectors.T
-    b = _Batch(ps, pps, vs, vps, rows, cols, sims)
-    _raise_matches(b)
+    b = _Batch(ps, pps, vs, vps, np.array([people[id(p)] for p in ps], dtype=np.int64), rows, cols, sims)
+    _raise_matches(b, memo, first_v)
     return b
+
+
+def _each(docs: list, make) -> list:
+    """`make(doc)` of each document, made once per distinct document."""
+    made: dict[int, object] = {}
+    return [made[id(d)] if id(d) in made else made.setdefault(id(d), make(d)) for d in docs]
 
 
 def _firsts(docs: list) -> list[int]:
@@ -501,38 +552,57 @@ def _firsts(docs: list) -> list[int]:
     return list(first.values())
 
 
-def _places(docs: list, prepared: list) -> dict[int, int]:
-    """Each distinct document's first row (a person's) or column (a vacancy's) in `sims`."""
+def _places(docs: list, prepared: list, firsts: list[int]) -> dict[int, int]:
+    """Each distinct document's first row (a person's) or column (a vacancy's) in `sims`
+    (`firsts`: `_firsts(docs)`)."""
     out, at = {}, 0
-    for k in _firsts(docs):
+    for k in firsts:
         out[id(docs[k])] = at
         at += len(prepared[k].norm)
     return out
 
 
-def _raise_matches(b: _Batch) -> None:
+def _raise_matches(b: _Batch, memo: dict, first_v: list[int]) -> None:
     """Raise similarities where the words say it: the same phrase (1.0), or every word of
     the vacancy's phrase inside the person's ('cocina' in 'cocina venezolana', 0.9); and
     where the taxonomy does: both phrases linked to one ESCO skill (`TAXONOMY_MATCH`).
-    Each person's match with each distinct phrase is looked at once."""
-    cells: dict[tuple[int, str, str | None], list[int]] = {}
-    person = {}
-    for pp, vp, r, c in zip(b.pps, b.vps, b.rows.tolist(), b.cols.tolist(), strict=True):
-        if not pp.norm:
-            continue
-        person[r] = pp
-        for j, key in enumerate(vp.norm):
-            cells.setdefault((r, key, vp.tax_uris[j]), []).append(c + j)
-    for (r, key, uri), cols in cells.items():
-        _raise(b.sims, person[r], r, key, uri, cols)
+    Each person's match with each distinct (phrase, ESCO skill) is looked at once."""
+    if not b.sims.size:
+        return
+    cells = _numbers(memo, "phrase cells")[1]
+    cell_of_column = np.concatenate([b.vps[k].cells for k in first_v])
+    spans: dict[tuple[int, int], tuple[int, int]] = {}   # (person, first column) -> (its first row, columns)
+    for pp, vp, n, r, c in zip(b.pps, b.vps, b.people.tolist(), b.rows.tolist(), b.cols.tolist(), strict=True):
+        if pp.norm and vp.norm:
+            spans[(n, c)] = (r, len(vp.norm))
+    if not spans:
+        return
+    person, first, width = (np.array(x, dtype=np.int64) for x in zip(*((n, c, m) for (n, c), (_, m) in spans.items()),
+                                                                     strict=True))
+    row_of = {n: r for (n, _), (r, _) in spans.items()}
+    cols = np.repeat(first - (np.cumsum(width) - width), width) + np.arange(int(width.sum()))
+    who = np.repeat(person, width)
+    # Every (person, cell) once: grouped by sorting, each group's columns a slice.
+    distinct, inverse = np.unique(who * len(cells) + cell_of_column[cols], return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    ends = np.cumsum(np.bincount(inverse, minlength=len(distinct))).tolist()
+    people = [b.pps[k] for k in _firsts(b.ps)]
+    for number, start, end in zip(distinct.tolist(), [0, *ends[:-1]], ends, strict=True):
+        n, cell = divmod(number, len(cells))
+        key, uri = cells[cell]
+        _raise(b.sims, people[n], row_of[n], key, uri, cols, order[start:end])
 
 
-def _raise(sims: np.ndarray, pp: _PersonPhrases, r: int, key: str, uri: str | None, cols: list[int]) -> None:
+def _raise(sims: np.ndarray, pp: _PersonPhrases, r: int, key: str, uri: str | None, cols: np.ndarray,
+           at: np.ndarray) -> None:
     """Raise the similarities of the person's phrases (their first row `r`) to a vacancy
-    phrase (`key`, linked to `uri`) in columns `cols` (see `_raise_matches`)."""
+    phrase (`key`, linked to `uri`) in the columns `cols[at]` (see `_raise_matches`)."""
     exact = pp.rows_of_key.get(key)
     holding = _holding(pp, key)
     linked = pp.rows_of_uri.get(uri) if uri is not None and pp.rows_of_uri else None
+    if not (holding or exact or linked):
+        return
+    cols = cols[at]
     if holding:
         block = np.ix_([r + i for i in holding], cols)
         sims[block] = np.maximum(sims[block], np.float32(0.9))
@@ -647,7 +717,7 @@ class _Entries:
         return out
 
 
-def _skill_weights(b: _Batch, threshold: float) -> tuple[np.ndarray, _Entries]:
+def _skill_weights(b: _Batch, threshold: float, memo: dict) -> tuple[np.ndarray, _Entries]:
     """Weigh each pair's vacancy skills the person has (an essential one `ESSENTIAL_WEIGHT`,
     an optional one 1; one only inferred from a job title `INFERRED_WEIGHT` of that): the
     weight each pair got, and the evidence for each skill (`_Entries`; `_skill_lists` puts
@@ -657,18 +727,20 @@ def _skill_weights(b: _Batch, threshold: float) -> tuple[np.ndarray, _Entries]:
     unless they said they do not have it, else an occupation their title links to that
     implies it (weighed by the link's probability)."""
     vps = b.vps
-    counts = np.array([len(vp.essential) + len(vp.optional) for vp in vps], dtype=np.int64)
+    counts = np.array([len(vp.skill_cols) for vp in vps], dtype=np.int64)
     starts = np.concatenate(([0], np.cumsum(counts)))
     pair = np.repeat(np.arange(len(vps)), counts)
-    column = np.array([j for vp in vps for j in (*vp.essential, *vp.optional)], dtype=np.int64)
-    essential = np.array([e < len(vp.essential) for vp in vps for e in range(len(vp.essential) + len(vp.optional))],
-                         dtype=bool)
+    column = np.concatenate([vp.skill_cols for vp in vps])
+    essential = (np.arange(len(pair)) - starts[pair]) < np.array([len(vp.essential) for vp in vps],
+                                                                 dtype=np.int64)[pair]
     kind = np.full(len(pair), NONE, dtype=np.int8)
     row = np.zeros(len(pair), dtype=np.int64)
     similarity = np.zeros(len(pair), dtype=np.float64)
     declined = _declined(b, pair, column)
     _best_evidence(b, pair, column, threshold, declined, kind, row, similarity)
-    implied_by = _implied(b, pair, column, np.flatnonzero((kind == NONE) & ~declined), kind, similarity)
+    uris = np.concatenate([vp.skill_uris for vp in vps])
+    implied_by = _implied(b, pair, uris, np.flatnonzero((kind == NONE) & ~declined & (uris >= 0)), kind,
+                          similarity, _numbers(memo, "skill uris")[1])
     weight = np.where(essential, ESSENTIAL_WEIGHT, 1.0)
     share = np.where(kind == OWN, 1.0, np.where(kind == NONE, 0.0, INFERRED_WEIGHT * np.where(
         kind == IMPLIED, similarity, 1.0)))
@@ -690,19 +762,21 @@ def _best_evidence(b: _Batch, pair: np.ndarray, column: np.ndarray, threshold: f
     """Mark the entries the person has a phrase for: a skill they wrote (OWN), else a job
     title (TITLE, unless declined); each time the first of their phrases with the highest
     similarity, at or over `threshold`."""
-    widths = np.array([len(pp.norm) for pp in b.pps], dtype=np.int64)
+    people = [b.pps[k] for k in _firsts(b.ps)]
+    widths = np.array([len(pp.norm) for pp in people], dtype=np.int64)
     most = int(widths.max()) if len(widths) else 0
     if not len(pair) or most == 0:
         return
     local = np.arange(most)
-    valid = local[None, :] < widths[:, None]                                  # (K, most)
-    own = np.zeros((len(b.pps), most), dtype=bool)
-    for k, pp in enumerate(b.pps):
-        own[k, :len(pp.norm)] = pp.own
+    valid = local[None, :] < widths[:, None]                                  # (people, most)
+    own = np.zeros((len(people), most), dtype=bool)
+    for n, pp in enumerate(people):
+        own[n, :len(pp.norm)] = pp.own
     cells = b.sims[np.minimum(b.rows[pair][:, None] + local[None, :], b.sims.shape[0] - 1),
                    (b.cols[pair] + column)[:, None]]                          # (E, most)
+    person = b.people[pair]
     for rows, what in ((own, OWN), (valid & ~own, TITLE)):
-        masked = np.where(rows[pair], cells, -np.inf)
+        masked = np.where(rows[person], cells, -np.inf)
         best = masked.argmax(axis=1)
         sim = masked[np.arange(len(pair)), best]
         hit = (kind == NONE) & (sim >= threshold)
@@ -711,21 +785,25 @@ def _best_evidence(b: _Batch, pair: np.ndarray, column: np.ndarray, threshold: f
         kind[hit], row[hit], similarity[hit] = what, best[hit], sim[hit]
 
 
-def _implied(b: _Batch, pair: np.ndarray, column: np.ndarray, open_entries: np.ndarray, kind: np.ndarray,
-             similarity: np.ndarray) -> dict:
-    """Mark the entries (of `open_entries`) that an occupation the person's title links to
-    implies (IMPLIED, the link's probability): entry -> the title."""
-    implied_by = {}
-    for e in open_entries.tolist():
-        k, j = int(pair[e]), int(column[e])
-        implied = b.ps[k].esco.get("implied_skills")
-        if not implied:
-            continue
-        vp = b.vps[k]
-        uri = vp.uris[j] if j < len(vp.uris) else None
-        hit = implied.get(uri) if uri else None
+def _implied(b: _Batch, pair: np.ndarray, uris: np.ndarray, open_entries: np.ndarray, kind: np.ndarray,
+             similarity: np.ndarray, uri_of: list) -> dict:
+    """Mark the entries (of `open_entries`, their ESCO skills numbered in `uris` as `uri_of`
+    lists them) that an occupation the person's title links to implies (IMPLIED, the link's
+    probability): entry -> the title. Each person's distinct skills are looked up once."""
+    implied_by: dict[int, str] = {}
+    implied = [b.ps[k].esco.get("implied_skills") for k in _firsts(b.ps)]
+    if not len(open_entries) or not any(implied):
+        return implied_by
+    person = b.people[pair[open_entries]]
+    mine = np.array([bool(x) for x in implied])[person]
+    entries, person = open_entries[mine], person[mine]
+    distinct, inverse = np.unique(person * len(uri_of) + uris[entries], return_inverse=True)
+    for d, number in enumerate(distinct.tolist()):
+        n, uri = divmod(number, len(uri_of))
+        hit = implied[n].get(uri_of[uri])
         if hit is not None:
-            kind[e], similarity[e], implied_by[e] = IMPLIED, float(hit[0]), hit[1]
+            for e in entries[inverse == d].tolist():
+                kind[e], similarity[e], implied_by[e] = IMPLIED, float(hit[0]), hit[1]
     return implied_by
 
 

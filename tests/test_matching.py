@@ -328,9 +328,12 @@ def _skill_matches_of(sims, person: list[str], own: list[bool], vacancy: list[st
     pp = _PersonPhrases(person, [normalise_phrase(x) for x in person], {}, {}, {}, own_rows, bool(own_rows.any()),
                         bool((~own_rows).any()), frozenset(phrase_key(x) for x in declined), [])
     vp = _VacancyPhrases(vacancy, [normalise_phrase(x) for x in vacancy], [phrase_key(x) for x in vacancy],
-                         [None] * len(vacancy), [None] * len(vacancy), essential, optional, None)
-    b = _Batch([ProfileDoc(id=1, country="CO")], [pp], [None], [vp], np.array([0]), np.array([0]), sims)
-    got, entries = _skill_weights(b, 0.8)
+                         [None] * len(vacancy), [None] * len(vacancy), essential, optional, None,
+                         np.arange(len(vacancy)), np.array([*essential, *optional], dtype=np.int64),
+                         np.full(len(essential) + len(optional), -1))
+    b = _Batch([ProfileDoc(id=1, country="CO")], [pp], [None], [vp], np.array([0]), np.array([0]), np.array([0]),
+               sims)
+    got, entries = _skill_weights(b, 0.8, {})
     return (float(got[0]), *_skill_lists(vp, entries.found(b, 0)))
 
 

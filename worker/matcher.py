@@ -21,7 +21,7 @@ from matching.encoders import CachedEncoder
 from matching.esco import current_taxonomy
 from matching.index import TaxonomyIndex, build_index
 from matching.learning import weights_name
-from matching.scoring import other_trade
+from matching.scoring import memo_size, other_trade
 from models import Database
 from models.history import live_model
 
@@ -139,8 +139,7 @@ class Matcher:
         `MEMO_ENTRIES` entries."""
         blocked: list | None = [] if left_out is not None else None
         if memo is None:
-            size = len(self._memo) + sum(len(self._memo.get(k, ())) for k in ("closeness", "occupation numbers"))
-            if size > MEMO_ENTRIES:   # emptied whole: no entry outlives its documents
+            if memo_size(self._memo) > MEMO_ENTRIES:   # emptied whole: no entry outlives its documents
                 self._memo.clear()
             memo = self._memo
         results = score_many(pairs, self.encoder.calibration, self.weights, self.knowledge, blocked, memo,
