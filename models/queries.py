@@ -102,7 +102,8 @@ def _match_row(owner: str, result, rank: int, encoder: str, when: datetime, rank
 LOCK_SLICE = 10_000
 
 
-def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> dict[int, datetime | None]:
+def lock_rankings(session: Session, owner: str, target_ids: Iterable[int],
+                  share: bool = False) -> dict[int, datetime | None]:
     """Take the row locks of the targets whose rankings this transaction rewrites, in id
     order, and return, for those that exist (a row deleted meanwhile is not there), the
     version their stored ranking comes from (`ranked_version`, None: not ranked yet), as
@@ -115,6 +116,11 @@ def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> di
     with the key-share lock an `INSERT INTO matches` takes on the rows it references, so
     writing a ranking never waits on the rows it merely points to. SQLite has one writer at
     a time anyway: there, the rows are only read.
+
+    `share`: `FOR SHARE` instead, for rows a transaction reads and must not see change before
+    it commits (a re-match chunk's candidates) but whose rankings it does not write: it waits
+    for, and holds off, every writer of those rows, and not the other holders of `FOR SHARE`
+    (two re-match chunks with candidates in common run side by side).
     """
     ids = sorted({int(t) for t in target_ids})
     if not ids:
@@ -127,7 +133,7 @@ def lock_rankings(session: Session, owner: str, target_ids: Iterable[int]) -> di
         stmt = select(model.id, model.ranked_version).where(
             model.id.in_(ids[start:start + LOCK_SLICE])).order_by(model.id)
         if session.get_bind().dialect.name != "sqlite":
-            stmt = stmt.with_for_update(key_share=True)   # FOR NO KEY UPDATE
+            stmt = stmt.with_for_update(read=True) if share else stmt.with_for_update(key_share=True)
         found.update(session.execute(stmt).all())
     return found
 

@@ -32,7 +32,12 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Matcher", "running_matcher"]
 
-MEMO_ENTRIES = 100_000   # about 20,000 documents' preparations (the document cache's size)
+# The scoring memo is emptied past this many entries per document the caches keep
+# (`PUENTE_DOC_CACHE` rows a side): a document's preparations take about 4 entries and
+# its phrases' rows in the memo's tables a few more, so both sides' cached documents
+# stay prepared (a fixed 100,000 held about 20,000 documents: fewer than 20,000 vacancies
+# and the chunk's profiles).
+MEMO_PER_CACHED_ROW = 15
 _RUNNING: ContextVar[Matcher | None] = ContextVar("puente_matcher", default=None)
 
 
@@ -136,10 +141,11 @@ class Matcher:
         documents (`matching.scoring.score_many`); default: the worker's own, kept from job
         to job (the verdicts of the rules, each document's phrases prepared once; it holds
         its documents, so their ids are not reused while it lives), emptied past
-        `MEMO_ENTRIES` entries."""
+        `MEMO_PER_CACHED_ROW` entries per row the document caches keep."""
         blocked: list | None = [] if left_out is not None else None
         if memo is None:
-            if memo_size(self._memo) > MEMO_ENTRIES:   # emptied whole: no entry outlives its documents
+            # Emptied whole: no entry outlives its documents.
+            if memo_size(self._memo) > MEMO_PER_CACHED_ROW * max(self.settings.doc_cache, 1000):
                 self._memo.clear()
             memo = self._memo
         results = score_many(pairs, self.encoder.calibration, self.weights, self.knowledge, blocked, memo,

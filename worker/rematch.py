@@ -322,14 +322,16 @@ def _decide(s: Session, spec: _Kind, chunk: _Chunk) -> tuple[list[_Target], list
     """Under the locks of the targets and of their candidates (taken as every job takes them:
     profiles by id, then vacancies by id), the targets to write, and those whose own job to
     queue. With the candidates locked, none can be closed, edited or deleted before the chunk
-    commits: a job that changes one waits, then finds this chunk's rankings holding it."""
+    commits: a job that changes one waits, then finds this chunk's rankings holding it. The
+    candidates' locks are shared (`FOR SHARE`): chunks running side by side have most of them
+    in common, and they write none of their rankings."""
     candidates = {c.id for t in chunk.targets for c in t.candidates}
     targets = [t.row.id for t in chunk.targets]
     if spec.kind == PROFILE:
         locked = lock_rankings(s, PROFILE, targets)
-        lock_rankings(s, VACANCY, candidates)
+        lock_rankings(s, VACANCY, candidates, share=True)
     else:
-        lock_rankings(s, PROFILE, candidates)
+        lock_rankings(s, PROFILE, candidates, share=True)
         locked = lock_rankings(s, VACANCY, targets)
     now = _rankings(s, spec.kind, locked)
     seen = sorted(chunk.read_as)
