@@ -142,6 +142,7 @@ class _Target:
     emb: object = None
     results: list = field(default_factory=list)
     left_out: list | None = None
+    ranked: list = field(default_factory=list)        # its ranking as written (best first, cut to top_k)
 
 
 @dataclass
@@ -307,25 +308,41 @@ def _edited_meanwhile(targets: list[_Target], staged: list[dict], since: datetim
 
 
 def _score(m: Matcher, spec: _Kind, chunk: _Chunk, documents: dict) -> None:
-    """Score every target's pairs (with the worker's memo: each document prepared once)."""
+    """Score every target's pairs (with the worker's memo: each document prepared once), and
+    rank them as they are written."""
     for t in chunk.targets:
         pairs = [documents[c.id] for c in t.candidates if c.id in documents]
         if spec.kind == PROFILE:
             hidden: list = []
             t.results = m.score(((t.doc, t.emb, d, e) for d, e in pairs), hidden)
             t.left_out = group_left_out(hidden)
+            t.ranked = rank(t.results, m.settings.top_k, by="vacancy_id")
         else:
             t.results = m.score((d, e, t.doc, t.emb) for d, e in pairs)
+            t.ranked = rank([for_employer(r, m.weights) for r in t.results], m.settings.top_k, by="profile_id")
+
+
+def _entered(spec: _Kind, t: _Target) -> set[int]:
+    """The rows of the other side that enter `t`'s ranking as the chunk writes it."""
+    return {r.vacancy_id if spec.kind == PROFILE else r.profile_id for r in t.ranked}
 
 
 def _decide(s: Session, spec: _Kind, chunk: _Chunk) -> tuple[list[_Target], list[int]]:
-    """Under the locks of the targets and of their candidates (taken as every job takes them:
-    profiles by id, then vacancies by id), the targets to write, and those whose own job to
-    queue. With the candidates locked, none can be closed, edited or deleted before the chunk
-    commits: a job that changes one waits, then finds this chunk's rankings holding it. The
-    candidates' locks are shared (`FOR SHARE`): chunks running side by side have most of them
-    in common, and they write none of their rankings."""
-    candidates = {c.id for t in chunk.targets for c in t.candidates}
+    """Under the locks of the targets and of the rows their new rankings hold (taken as every
+    job takes them: profiles by id, then vacancies by id), the targets to write, and those
+    whose own job to queue. With those rows locked, none can be closed, edited or deleted
+    before the chunk commits: a job that changes one waits, then finds this chunk's rankings
+    holding it. Their locks are shared (`FOR SHARE`): chunks side by side have rows in common,
+    and they write none of those rows' rankings.
+
+    The candidates left out of the rankings are neither locked nor checked (a chunk has
+    thousands at 20,000 vacancies, and locking a row writes its page): one edited since it was
+    read is ranked by its edit's own job, which merges it into these rankings under the
+    targets' locks, after this chunk commits, or, if before, changed a ranking under it, which
+    the check below finds. A candidate that could not be read at all still hands the target
+    to its own job."""
+    entered = {t.row.id: _entered(spec, t) for t in chunk.targets}
+    candidates = set().union(*entered.values()) if entered else set()
     targets = [t.row.id for t in chunk.targets]
     if spec.kind == PROFILE:
         locked = lock_rankings(s, PROFILE, targets)
@@ -334,17 +351,14 @@ def _decide(s: Session, spec: _Kind, chunk: _Chunk) -> tuple[list[_Target], list
         lock_rankings(s, PROFILE, candidates, share=True)
         locked = lock_rankings(s, VACANCY, targets)
     now = _rankings(s, spec.kind, locked)
-    seen = sorted(chunk.read_as)
-    versions: dict = {}
-    for start in range(0, len(seen), 1000):
-        versions.update(s.execute(select(spec.other.id, spec.other.updated_at)
-                                  .where(spec.other.id.in_(seen[start:start + 1000]))).all())
+    versions = _versions(s, spec.other, candidates)
     write, again = [], []
     for t in chunk.targets:
         tid = t.row.id
         if tid not in locked or (locked[tid] is not None and locked[tid] > t.row.updated_at):
             continue   # deleted meanwhile, or ranked from a newer version by its edit's own job
-        moved = any(c.id in chunk.missing or versions.get(c.id) != chunk.read_as[c.id] for c in t.candidates)
+        moved = any(c.id in chunk.missing for c in t.candidates) or any(
+            versions.get(i) != chunk.read_as[i] for i in entered[tid])
         if moved or tid in chunk.again or now[tid] != chunk.before.get(tid, frozenset()):
             again.append(tid)
         else:
@@ -352,12 +366,19 @@ def _decide(s: Session, spec: _Kind, chunk: _Chunk) -> tuple[list[_Target], list
     return write, again
 
 
+def _versions(s: Session, model, ids) -> dict:
+    """id -> updated_at of the rows `ids` of `model` (those that exist)."""
+    seen, out = sorted(ids), {}
+    for start in range(0, len(seen), 1000):
+        out.update(s.execute(select(model.id, model.updated_at).where(model.id.in_(seen[start:start + 1000]))).all())
+    return out
+
+
 def _write(m: Matcher, s: Session, spec: _Kind, targets: list[_Target], started) -> None:
     """Write the targets' rankings and claims, a few bulk statements for the chunk."""
     if not targets:
         return
     model, kind = spec.model, spec.kind
-    other_kind = VACANCY if kind == PROFILE else PROFILE
     table = model.__table__
     values = {"ranked_version": bindparam("version", type_=table.c.ranked_version.type),
               "ranked_at": bindparam("when", type_=table.c.ranked_at.type), "reach_floor": bindparam("floor")}
@@ -372,8 +393,7 @@ def _write(m: Matcher, s: Session, spec: _Kind, targets: list[_Target], started)
         s.execute(delete(Match).where(Match.owner == kind, own.in_(ids[start:start + 1000])))
     rows = []
     for t in targets:
-        results = t.results if kind == PROFILE else [for_employer(r, m.weights) for r in t.results]
-        for n, r in enumerate(rank(results, m.settings.top_k, by=f"{other_kind}_id"), start=1):
+        for n, r in enumerate(t.ranked, start=1):
             rows.append({"owner": kind, "profile_id": r.profile_id, "vacancy_id": r.vacancy_id, "rank": n,
                          "score": r.score, "scores": r.scores, "explanation": r.explanation,
                          "encoder": m.encoder.version, "ranker": m.ranker, "computed_at": started})
