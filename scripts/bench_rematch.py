@@ -82,11 +82,32 @@ def _timed(conn, settings, url: str, chunk: int, one_by_one: bool) -> dict:
 
     t0 = time.monotonic()
     rematch = start_rematch(conn, settings, Database(url), chunk=chunk, one_by_one=one_by_one)
+    analysed = t0
     while not (state := rematch_progress(conn, rematch))["finished"]:
         time.sleep(0.5)
+        if time.monotonic() - analysed > ANALYZE_EVERY:
+            _analyze(url)
+            analysed = time.monotonic()
     seconds = time.monotonic() - t0
     return {"seconds": round(seconds, 1), "targets": state["total"], "failed": state["failed"],
             "targets_per_s": round(state["total"] / seconds, 2), "chunks": _chunk_parts(conn, rematch)}
+
+
+# PostgreSQL's autovacuum (off on this machine's server) analyses a table once a tenth of it
+# changed, looking every minute. A re-match rewrites `matches`; with the statistics of the
+# fill (no profile rankings yet) the planner reads a profile's ranking through the vacancies'
+# index, and the chunks slow down as the rankings grow (lock and write 2.5-3 s a chunk after
+# 40,000 profiles). The bench does what autovacuum would.
+ANALYZE_EVERY = 60.0
+
+
+def _analyze(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(text("ANALYZE matches"))
+    engine.dispose()
 
 
 def _timed_sample(conn, settings, url: str, chunk: int, profiles: int) -> dict:
