@@ -185,8 +185,6 @@ class _PersonPhrases:
     rows_of_key: dict[str, list[int]]     # a normalised phrase -> its rows
     rows_of_uri: dict[str, list[int]]     # an ESCO skill -> the phrases linked to it
     own: np.ndarray                       # (n,) the skills they wrote (the rest are job titles)
-    any_own: bool
-    any_inferred: bool
     declined: frozenset[str]
     job_rows: list[int]                   # each job's title row (-1: not among the phrases)
 
@@ -226,8 +224,8 @@ def _person_phrases(p: ProfileDoc) -> _PersonPhrases:
     written = {phrase_key(x) for x in p.skills}
     own = np.array([phrase_key(x) in written for x in phrases], dtype=bool)
     job_rows = [norm.index(phrase_key(j.title)) if phrase_key(j.title) in norm else -1 for j in p.jobs]
-    return _PersonPhrases(phrases, norm, by_word, by_key, by_uri if skills else {}, own, bool(own.any()),
-                          bool((~own).any()), frozenset(phrase_key(x) for x in p.declined_skills), job_rows)
+    return _PersonPhrases(phrases, norm, by_word, by_key, by_uri if skills else {}, own,
+                          frozenset(phrase_key(x) for x in p.declined_skills), job_rows)
 
 
 def _vacancy_phrases(v: VacancyDoc, memo: dict) -> _VacancyPhrases:

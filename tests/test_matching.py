@@ -325,8 +325,8 @@ def _skill_matches_of(sims, person: list[str], own: list[bool], vacancy: list[st
     from matching.scoring import _Batch, _PersonPhrases, _skill_lists, _skill_weights, _VacancyPhrases
 
     own_rows = np.array(own, dtype=bool)
-    pp = _PersonPhrases(person, [normalise_phrase(x) for x in person], {}, {}, {}, own_rows, bool(own_rows.any()),
-                        bool((~own_rows).any()), frozenset(phrase_key(x) for x in declined), [])
+    pp = _PersonPhrases(person, [normalise_phrase(x) for x in person], {}, {}, {}, own_rows,
+                        frozenset(phrase_key(x) for x in declined), [])
     vp = _VacancyPhrases(vacancy, [normalise_phrase(x) for x in vacancy], [phrase_key(x) for x in vacancy],
                          [None] * len(vacancy), [None] * len(vacancy), essential, optional, None,
                          np.arange(len(vacancy)), np.array([*essential, *optional], dtype=np.int64),
