@@ -432,6 +432,8 @@ class _Batch:
     rows: np.ndarray        # (K,) the first row of each pair's person
     cols: np.ndarray        # (K,) the first column of each pair's vacancy
     sims: np.ndarray        # (the people's phrases, the vacancies' phrases)
+    first_p: list[int]      # the first pair of each distinct person, in order (`_firsts`)
+    first_v: list[int]      # the same of each distinct vacancy
 
 
 def _score_pairs(pairs: Sequence[tuple[ProfileDoc, Embedding, VacancyDoc, Embedding]],
@@ -531,8 +533,9 @@ def _batch(pairs: list, memo: dict) -> _Batch:
     for (_, pe, _, ve), pp, vp, r, c in zip(pairs, pps, vps, rows.tolist(), cols.tolist(), strict=True):
         if pp.norm and vp.norm:
             sims[r:r + len(pp.norm), c:c + len(vp.norm)] = pe.phrase_vectors @ ve.phrase_vectors.T
-    b = _Batch(ps, pps, vs, vps, np.array([people[id(p)] for p in ps], dtype=np.int64), rows, cols, sims)
-    _raise_matches(b, memo, first_v)
+    b = _Batch(ps, pps, vs, vps, np.array([people[id(p)] for p in ps], dtype=np.int64), rows, cols, sims,
+               first_p, first_v)
+    _raise_matches(b, memo)
     return b
 
 
@@ -560,7 +563,7 @@ def _places(docs: list, prepared: list, firsts: list[int]) -> dict[int, int]:
     return out
 
 
-def _raise_matches(b: _Batch, memo: dict, first_v: list[int]) -> None:
+def _raise_matches(b: _Batch, memo: dict) -> None:
     """Raise similarities where the words say it: the same phrase (1.0), or every word of
     the vacancy's phrase inside the person's ('cocina' in 'cocina venezolana', 0.9); and
     where the taxonomy does: both phrases linked to one ESCO skill (`TAXONOMY_MATCH`).
@@ -568,7 +571,7 @@ def _raise_matches(b: _Batch, memo: dict, first_v: list[int]) -> None:
     if not b.sims.size:
         return
     cells = _numbers(memo, "phrase cells")[1]
-    cell_of_column = np.concatenate([b.vps[k].cells for k in first_v])
+    cell_of_column = np.concatenate([b.vps[k].cells for k in b.first_v])
     spans: dict[tuple[int, int], tuple[int, int]] = {}   # (person, first column) -> (its first row, columns)
     for pp, vp, n, r, c in zip(b.pps, b.vps, b.people.tolist(), b.rows.tolist(), b.cols.tolist(), strict=True):
         if pp.norm and vp.norm:
@@ -584,7 +587,7 @@ def _raise_matches(b: _Batch, memo: dict, first_v: list[int]) -> None:
     distinct, inverse = np.unique(who * len(cells) + cell_of_column[cols], return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     ends = np.cumsum(np.bincount(inverse, minlength=len(distinct))).tolist()
-    people = [b.pps[k] for k in _firsts(b.ps)]
+    people = [b.pps[k] for k in b.first_p]
     for number, start, end in zip(distinct.tolist(), [0, *ends[:-1]], ends, strict=True):
         n, cell = divmod(number, len(cells))
         key, uri = cells[cell]
@@ -760,7 +763,7 @@ def _best_evidence(b: _Batch, pair: np.ndarray, column: np.ndarray, threshold: f
     """Mark the entries the person has a phrase for: a skill they wrote (OWN), else a job
     title (TITLE, unless declined); each time the first of their phrases with the highest
     similarity, at or over `threshold`."""
-    people = [b.pps[k] for k in _firsts(b.ps)]
+    people = [b.pps[k] for k in b.first_p]
     widths = np.array([len(pp.norm) for pp in people], dtype=np.int64)
     most = int(widths.max()) if len(widths) else 0
     if not len(pair) or most == 0:
@@ -789,7 +792,7 @@ def _implied(b: _Batch, pair: np.ndarray, uris: np.ndarray, open_entries: np.nda
     lists them) that an occupation the person's title links to implies (IMPLIED, the link's
     probability): entry -> the title. Each person's distinct skills are looked up once."""
     implied_by: dict[int, str] = {}
-    implied = [b.ps[k].esco.get("implied_skills") for k in _firsts(b.ps)]
+    implied = [b.ps[k].esco.get("implied_skills") for k in b.first_p]
     if not len(open_entries) or not any(implied):
         return implied_by
     person = b.people[pair[open_entries]]

@@ -332,7 +332,7 @@ def _skill_matches_of(sims, person: list[str], own: list[bool], vacancy: list[st
                          np.arange(len(vacancy)), np.array([*essential, *optional], dtype=np.int64),
                          np.full(len(essential) + len(optional), -1))
     b = _Batch([ProfileDoc(id=1, country="CO")], [pp], [None], [vp], np.array([0]), np.array([0]), np.array([0]),
-               sims)
+               sims, [0], [0])
     got, entries = _skill_weights(b, 0.8, {})
     return (float(got[0]), *_skill_lists(vp, entries.found(b, 0)))
 
