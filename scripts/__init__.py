@@ -1,1 +1,2 @@
 """Commands people run: `python -m scripts.<name>`."""
+import worker  # noqa: F401  (first: its thread settings must come before numpy is loaded)
