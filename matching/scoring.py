@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -269,26 +269,43 @@ def memo_size(memo: dict) -> int:
         len(memo[k][1]) for k in ("phrase cells", "skill uris") if k in memo)
 
 
-def _occupation(p: ProfileDoc, v: VacancyDoc, memo: dict) -> tuple[float | None, Callable[[], dict]]:
-    """Closeness of the person's past occupations to the vacancy's (None: not known), each
-    pair of occupation links measured once per `memo` (many pairs share them); and what the
-    explanation says of them, made when asked for."""
-    (v_occ, v_id, v_shown), = _prepared(memo, ("vacancy_occupation", v), lambda: _occupations(v, memo))
-    p_occs = _prepared(memo, ("person_occupations", p), lambda: _occupations(p, memo))
-
-    def about() -> dict:
-        return {"vacancy": v_shown, "profile": [shown for _, _, shown in p_occs]}
-
-    if v_occ is None or not p_occs:
-        return None, about
+def _occupation_closeness(b: _Batch, memo: dict) -> list[float | None]:
+    """Each pair's closeness of the person's past occupations to the vacancy's (None: not
+    known): each distinct document's links read once, each (person, vacancy link) once per
+    batch, each pair of links measured once per `memo` (many pairs share them)."""
     known = memo.setdefault("closeness", {})
+    people = [_prepared(memo, ("person_occupations", b.ps[k]), partial(_occupations, b.ps[k], memo)) for k in b.first_p]
+    vacancies = {id(b.vs[k]): _prepared(memo, ("vacancy_occupation", b.vs[k]), partial(_occupations, b.vs[k], memo))[0]
+                 for k in b.first_v}
+    best: dict[tuple[int, int], float | None] = {}
+    out = []
+    for person, v in zip(b.people.tolist(), b.vs, strict=True):
+        v_occ, v_id, _ = vacancies[id(v)]
+        key = (person, v_id)
+        if key not in best:
+            best[key] = _best_closeness(people[person], v_occ, v_id, known)
+        out.append(best[key])
+    return out
+
+
+def _best_closeness(p_occs: list, v_occ: dict | None, v_id: int, known: dict) -> float | None:
+    """The closest of a person's occupation links to a vacancy's (`known`: by their numbers)."""
+    if v_occ is None or not p_occs:
+        return None
     best = None
     for p_occ, p_id, _ in p_occs:
         closeness = known.get((p_id, v_id))
         if closeness is None:
             closeness = known[(p_id, v_id)] = _closeness(p_occ, v_occ)
         best = closeness if best is None else max(best, closeness)
-    return best, about
+    return best
+
+
+def _occupations_shown(p: ProfileDoc, v: VacancyDoc, memo: dict) -> dict:
+    """What a pair's explanation says of the person's and the vacancy's occupations."""
+    (_, _, v_shown), = _prepared(memo, ("vacancy_occupation", v), partial(_occupations, v, memo))
+    p_occs = _prepared(memo, ("person_occupations", p), partial(_occupations, p, memo))
+    return {"vacancy": v_shown, "profile": [shown for _, _, shown in p_occs]}
 
 
 def _occupations(doc, memo: dict) -> list[tuple[dict | None, int, dict | None]]:
@@ -451,16 +468,17 @@ def _score_pairs(pairs: Sequence[tuple[ProfileDoc, Embedding, VacancyDoc, Embedd
     b = _batch(kept, memo)
     columns, relevant, entries = _columns(b, kept, reach, calibration, memo)
     rounded = {d: [round(x, 4) for x in values] for d, values in columns.items()}
-    occupations = [_occupation(p, v, memo) for p, v in zip(b.ps, b.vs, strict=True)]
-    combined = _combined_all(rounded, [o for o, _ in occupations], weights)
+    closeness = _occupation_closeness(b, memo)
+    combined = _combined_all(rounded, closeness, weights)
     out = []
     for k, score in enumerate(combined):
         if min_score is not None and score < min_score:
             continue
         scores = {d: values[k] for d, values in rounded.items()}
-        if occupations[k][0] is not None:
-            scores["occupation"] = round(occupations[k][0], 4)
-        out.append(_pair_score(b, k, score, scores, entries, reach[k], float(relevant[k]), occupations[k][1]))
+        if closeness[k] is not None:
+            scores["occupation"] = round(closeness[k], 4)
+        out.append(_pair_score(b, k, score, scores, entries, reach[k], float(relevant[k]),
+                               _occupations_shown(b.ps[k], b.vs[k], memo)))
     return out
 
 
@@ -652,7 +670,7 @@ def _combined_all(rounded: dict[str, list[float]], occupation: list[float | None
 
 
 def _pair_score(b: _Batch, k: int, score: float, scores: dict, entries: _Entries, reach: tuple,
-                relevant: float, occupations: Callable[[], dict]) -> PairScore:
+                relevant: float, occupations: dict) -> PairScore:
     """The `PairScore` of pair `k` of the batch, its explanation written."""
     v, vp = b.vs[k], b.vps[k]
     _, where, verdict = reach
@@ -664,7 +682,7 @@ def _pair_score(b: _Batch, k: int, score: float, scores: dict, entries: _Entries
         "relevant_years": round(relevant, 1),
         "required_years": v.experience_years,
         "location": where,
-        "occupations": occupations(),
+        "occupations": occupations,
         **verdict.to_dict(),
     }
     if v.esco.get("inherited_skills") and not v.essential_skills_given:
