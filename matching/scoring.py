@@ -49,6 +49,9 @@ class PairScore:
 
 RELEVANCE = ("semantic", "skills", "occupation")
 TAXONOMY_MATCH = 0.95  # two phrases linked to the same ESCO skill
+# A score's dimensions are rounded to 4 places, then their combination (weighted means, each
+# at most 1 per unit of a dimension): together they move it by less than this.
+ROUNDING_SLACK = 1e-3
 
 
 def _mean(scores: Mapping[str, float], weights: Mapping[str, float], dims) -> tuple[float, float]:
@@ -324,15 +327,20 @@ def _content_key(occ: dict | None) -> tuple | None:
     to hash than to write out)."""
     if occ is None:
         return None
-    shown = _shown(occ)
+    rest = {k: v for k, v in occ.items() if k != "skill_profile"}
     profile = occ.get("skill_profile")
-    return json.dumps(shown, sort_keys=True), frozenset(profile.items()) if profile is not None else None
+    return json.dumps(rest, sort_keys=True), frozenset(profile.items()) if profile is not None else None
+
+
+# What an explanation leaves out of an occupation link: its skill profile (sixty ESCO ids)
+# and its runners-up (more ids and scores), which say nothing to a reader; the occupation's
+# score already holds what they measured. Stored with every pair, they were 60 % of it.
+_NOT_SHOWN = frozenset({"skill_profile", "near"})
 
 
 def _shown(occ: dict | None) -> dict | None:
-    """An occupation link as the explanation shows it: without its skill profile (sixty ESCO
-    ids that say nothing to a reader; the score already holds what it measured)."""
-    return None if occ is None else {k: v for k, v in occ.items() if k != "skill_profile"}
+    """An occupation link as the explanation shows it (without `_NOT_SHOWN`)."""
+    return None if occ is None else {k: v for k, v in occ.items() if k not in _NOT_SHOWN}
 
 
 def _links(occ: dict) -> list[tuple[str, str | None, float]]:
@@ -467,14 +475,20 @@ def _score_pairs(pairs: Sequence[tuple[ProfileDoc, Embedding, VacancyDoc, Embedd
         return []
     b = _batch(kept, memo)
     columns, relevant, entries = _columns(b, kept, reach, calibration, memo)
-    rounded = {d: [round(x, 4) for x in values] for d, values in columns.items()}
     closeness = _occupation_closeness(b, memo)
-    combined = _combined_all(rounded, closeness, weights)
+    ks = list(range(len(kept)))
+    if min_score is not None:
+        # Rounding moves a score by less than ROUNDING_SLACK: the pairs further below the
+        # floor are left out before their scores are rounded (most of a profile's are).
+        rough = _combined_all(columns, closeness, weights, rounded=False)
+        ks = np.flatnonzero(rough >= min_score - ROUNDING_SLACK).tolist()
+    rounded = {d: [round(values[k], 4) for k in ks] for d, values in columns.items()}
+    combined = _combined_all(rounded, [closeness[k] for k in ks], weights)
     out = []
-    for k, score in enumerate(combined):
+    for i, (k, score) in enumerate(zip(ks, combined, strict=True)):
         if min_score is not None and score < min_score:
             continue
-        scores = {d: values[k] for d, values in rounded.items()}
+        scores = {d: values[i] for d, values in rounded.items()}
         if closeness[k] is not None:
             scores["occupation"] = round(closeness[k], 4)
         out.append(_pair_score(b, k, score, scores, entries, reach[k], float(relevant[k]),
@@ -649,24 +663,24 @@ def _best_match(b: _Batch, k: int) -> float:
     return float(b.sims[b.rows[k]:b.rows[k] + n, b.cols[k] + j].max())
 
 
-def _combined_all(rounded: dict[str, list[float]], occupation: list[float | None],
-                  weights: Mapping[str, float]) -> list[float]:
-    """`combine` of each pair, rounded, as arrays: the pairs with an occupation closeness
-    and those without are combined apart (their dimensions differ)."""
-    out = [0.0] * len(occupation)
+def _combined_all(columns: dict[str, list[float]], occupation: list[float | None],
+                  weights: Mapping[str, float], rounded: bool = True) -> list[float] | np.ndarray:
+    """`combine` of each pair (`columns`: its rounded scores), rounded, as arrays: the pairs
+    with an occupation closeness and those without are combined apart (their dimensions
+    differ). Each pair's value is its own (element by element: the same whatever the other
+    pairs). Not `rounded`: the scores as they come, combined as they are."""
+    out = np.zeros(len(occupation))
     with_occupation = [k for k, o in enumerate(occupation) if o is not None]
     without = [k for k, o in enumerate(occupation) if o is None]
     for ks in (with_occupation, without):
         if not ks:
             continue
         pick = np.array(ks)
-        scores = {d: np.array(values)[pick] for d, values in rounded.items()}
+        scores = {d: np.asarray(values, dtype=np.float64)[pick] for d, values in columns.items()}
         if ks is with_occupation:
-            scores["occupation"] = np.array([round(occupation[k], 4) for k in ks])
-        values = np.broadcast_to(_combine(scores, weights), pick.shape)
-        for k, value in zip(ks, values.tolist(), strict=True):
-            out[k] = round(value, 4)
-    return out
+            scores["occupation"] = np.array([round(occupation[k], 4) if rounded else occupation[k] for k in ks])
+        out[pick] = np.broadcast_to(_combine(scores, weights), pick.shape)
+    return [round(value, 4) for value in out.tolist()] if rounded else out
 
 
 def _pair_score(b: _Batch, k: int, score: float, scores: dict, entries: _Entries, reach: tuple,

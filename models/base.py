@@ -1,10 +1,12 @@
 """The declarative base, column types shared by the models, and the database handle."""
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import JSON, DateTime, Float, LargeBinary, MetaData, String, create_engine, event
@@ -121,14 +123,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
+# JSON columns are written without spaces, and letters as they are ('é', not '\\u00e9'): a
+# re-match writes two million explanations, and they are most of what it sends the database.
+_JSON_SERIALIZER = partial(json.dumps, separators=(",", ":"), ensure_ascii=False)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for `url` with the options each backend needs."""
     if url.startswith("sqlite"):
         # hide_parameters: an SQL error must not quote personal data into a log or into Redis.
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True,
+                               json_serializer=_JSON_SERIALIZER)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True,
+                         json_serializer=_JSON_SERIALIZER)
 
 
 class Database:
