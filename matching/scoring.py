@@ -160,12 +160,18 @@ def eligibility_of(p: ProfileDoc, v: VacancyDoc, kb, memo: dict | None = None) -
     """
     if memo is None:
         return assess(kb, _person_facts(p), _job_facts(v, kb))
-    job = _prepared(memo, ("job", v), lambda: _job_facts(v, kb))
-    person, facts = _prepared(memo, ("person", p), lambda: _person_key(p))
-    key = ("verdict", facts, job)
+    job, job_no = _prepared(memo, ("job", v), lambda: _numbered(memo, "job facts", _job_facts(v, kb)))
+    person, person_no = _prepared(memo, ("person", p), lambda: _numbered(memo, "person facts", *_person_key(p)))
+    key = ("verdict", person_no, job_no)    # numbers: cheaper to hash than the facts, each time
     if key not in memo:
         memo[key] = assess(kb, person, job)
     return memo[key]
+
+
+def _numbered(memo: dict, table: str, facts, key=None) -> tuple:
+    """`facts` and their number in `memo`'s `table`, by `key` (default: the facts themselves):
+    equal facts, one number."""
+    return facts, _number(_numbers(memo, table), facts if key is None else key)
 
 
 def _prepared(memo: dict, what: tuple, make):
@@ -269,7 +275,7 @@ def memo_size(memo: dict) -> int:
     """About how many things a scoring memo holds (its entries and its tables' rows): a
     caller that keeps one empties it past a bound."""
     return len(memo) + sum(len(memo.get(k, ())) for k in ("closeness", "occupation numbers")) + sum(
-        len(memo[k][1]) for k in ("phrase cells", "skill uris") if k in memo)
+        len(memo[k][1]) for k in ("phrase cells", "skill uris", "job facts", "person facts") if k in memo)
 
 
 def _occupation_closeness(b: _Batch, memo: dict) -> list[float | None]:
