@@ -465,12 +465,16 @@ def _near_rows(m: Matcher, s: Session, model, side, vector, partitions, within_r
 
 def _light(model):
     """The columns of candidate rows read for every candidate: their versions (to find their
-    documents in the worker's cache, `DocCache`) and what `reaches` reads."""
+    documents in the worker's cache, `DocCache`) and, from `LIGHT_REACH_AT` on, what
+    `in_reach` and `reaches` read."""
     if model is Vacancy:
         reach = (Vacancy.status, Vacancy.remote, Vacancy.accepts_relocation, Vacancy.country)
     else:
         reach = (Profile.country, Profile.target_countries, Profile.relocate)
     return select(model.id, model.updated_at, model.changed_at, model.esco_key, model.embedding_key, *reach)
+
+
+LIGHT_REACH_AT = 5
 
 
 def _light_rows(s: Session, model, ids) -> dict:

@@ -45,6 +45,7 @@ from models.queries import lock_rankings
 
 from .candidates import in_reach, reach_partitions, reaches
 from .jobs import (
+    LIGHT_REACH_AT,
     MatchingFailed,
     _annotate_profiles,
     _annotate_vacancies,
@@ -203,21 +204,44 @@ def _candidates(m: Matcher, s: Session, spec: _Kind, targets: list, embs: list) 
         light = {row.id: row for row in fresh}
         light.update(_light_rows(s, other, {i for ids, _ in near for i in ids} | {i for a, b in reaching
                                                                                    for i in (*a, *b)}))
-    out = [_chosen(spec.kind, target, found, reached, light, fresh, limit)
-           for target, found, reached in zip(targets, near, reaching, strict=True)]
+        keys = {i: _reach_key(row) for i, row in light.items()}
+        out = [_chosen(spec.kind, target, found, reached, light, keys, fresh, limit)
+               for target, found, reached in zip(targets, near, reaching, strict=True)]
     return out, sorted({c.id: c for t in out for c in t.candidates}.values(), key=lambda r: r.id)
 
 
-def _chosen(kind: str, target: tuple, near: tuple, reaching: tuple, light: dict, fresh: list, limit: int) -> _Target:
+def _reach_key(row) -> tuple:
+    """A light row's reach columns (`_light`), hashable: rows with equal keys are in and
+    out of the same targets' reach."""
+    return tuple(tuple(x) if isinstance(x, list) else x for x in row[LIGHT_REACH_AT:])
+
+
+def _chosen(kind: str, target: tuple, near: tuple, reaching: tuple, light: dict, keys: dict, fresh: list,
+            limit: int) -> _Target:
     """One target's candidates: its nearest and the fresh rows within its reach, and every
-    row whose own nearest hold it and whose reach does."""
+    row whose own nearest hold it and whose reach does (each test made once per distinct
+    reach of the candidates, `keys`: by id)."""
     (row, doc, emb), (ids, floor), (more, unbounded) = target, near, reaching
-    chosen = {i: light[i] for i in ids if i in light and in_reach(kind, row, light[i])}
+    fits: dict[tuple, bool] = {}
+    held: dict[tuple, bool] = {}
+
+    def within(i: int) -> bool:
+        key = keys[i]
+        if key not in fits:
+            fits[key] = in_reach(kind, row, light[i])
+        return fits[key]
+
+    def holds(i: int) -> bool:
+        key = keys[i]
+        if key not in held:
+            held[key] = reaches(kind, row, light[i])
+        return held[key]
+
+    chosen = {i: light[i] for i in ids if i in light and within(i)}
     chosen.update((f.id, f) for f in fresh if in_reach(kind, row, f))
     # Unlike a single job, a re-match takes every row whose own nearest hold the target
     # (those with floor -1 are few: fewer than `limit` rows are within their reach).
-    chosen.update((i, light[i]) for i in (*more, *unbounded)
-                  if i not in chosen and i in light and reaches(kind, row, light[i]))
+    chosen.update((i, light[i]) for i in (*more, *unbounded) if i not in chosen and i in light and holds(i))
     return _Target(row, doc, sorted(chosen.values(), key=lambda r: r.id), floor if len(ids) >= limit else -1.0, emb)
 
 
