@@ -487,7 +487,7 @@ def _score_pairs(pairs: Sequence[tuple[ProfileDoc, Embedding, VacancyDoc, Embedd
         # Rounding moves a score by less than ROUNDING_SLACK: the pairs further below the
         # floor are left out before their scores are rounded (most of a profile's are).
         rough = _combined_all(columns, closeness, weights, rounded=False)
-        ks = np.flatnonzero(rough >= min_score - ROUNDING_SLACK).tolist()
+        ks = np.flatnonzero(~(rough < min_score - ROUNDING_SLACK)).tolist()   # NaN kept, as before
     rounded = {d: [round(values[k], 4) for k in ks] for d, values in columns.items()}
     combined = _combined_all(rounded, [closeness[k] for k in ks], weights)
     out = []

@@ -463,6 +463,10 @@ def _near_rows(m: Matcher, s: Session, model, side, vector, partitions, within_r
     return _Candidates(rows, partial, floor if partial else -1.0, unbounded[limit:])
 
 
+_LIGHT_VERSIONS = ("id", "updated_at", "changed_at", "esco_key", "embedding_key")
+LIGHT_REACH_AT = len(_LIGHT_VERSIONS)   # where a light row's reach columns begin
+
+
 def _light(model):
     """The columns of candidate rows read for every candidate: their versions (to find their
     documents in the worker's cache, `DocCache`) and, from `LIGHT_REACH_AT` on, what
@@ -471,10 +475,7 @@ def _light(model):
         reach = (Vacancy.status, Vacancy.remote, Vacancy.accepts_relocation, Vacancy.country)
     else:
         reach = (Profile.country, Profile.target_countries, Profile.relocate)
-    return select(model.id, model.updated_at, model.changed_at, model.esco_key, model.embedding_key, *reach)
-
-
-LIGHT_REACH_AT = 5
+    return select(*(getattr(model, name) for name in _LIGHT_VERSIONS), *reach)
 
 
 def _light_rows(s: Session, model, ids) -> dict:

@@ -28,6 +28,7 @@ job its edit queued. So a re-match can run while people keep submitting.
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -213,7 +214,8 @@ def _candidates(m: Matcher, s: Session, spec: _Kind, targets: list, embs: list) 
 def _reach_key(row) -> tuple:
     """A light row's reach columns (`_light`), hashable: rows with equal keys are in and
     out of the same targets' reach."""
-    return tuple(tuple(x) if isinstance(x, list) else x for x in row[LIGHT_REACH_AT:])
+    return tuple(x if x is None or isinstance(x, str | int | float) else ("json", json.dumps(x, sort_keys=True, default=str))
+                 for x in row[LIGHT_REACH_AT:])
 
 
 def _chosen(kind: str, target: tuple, near: tuple, reaching: tuple, light: dict, keys: dict, fresh: list,
