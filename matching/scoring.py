@@ -671,10 +671,10 @@ def _best_match(b: _Batch, k: int) -> float:
 
 def _combined_all(columns: dict[str, list[float]], occupation: list[float | None],
                   weights: Mapping[str, float], rounded: bool = True) -> list[float] | np.ndarray:
-    """`combine` of each pair (`columns`: its rounded scores), rounded, as arrays: the pairs
-    with an occupation closeness and those without are combined apart (their dimensions
-    differ). Each pair's value is its own (element by element: the same whatever the other
-    pairs). Not `rounded`: the scores as they come, combined as they are."""
+    """`combine` of each pair, rounded, as arrays (`columns`: each dimension's rounded scores
+    over the pairs): the pairs with an occupation closeness and those without are combined
+    apart (their dimensions differ). Each pair's value is its own (element by element: the
+    same whatever the other pairs). Not `rounded`: `columns` as they come, nothing rounded."""
     out = np.zeros(len(occupation))
     with_occupation = [k for k, o in enumerate(occupation) if o is not None]
     without = [k for k, o in enumerate(occupation) if o is None]

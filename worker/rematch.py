@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial as partial_fn
@@ -224,27 +225,27 @@ def _chosen(kind: str, target: tuple, near: tuple, reaching: tuple, light: dict,
     row whose own nearest hold it and whose reach does (each test made once per distinct
     reach of the candidates, `keys`: by id)."""
     (row, doc, emb), (ids, floor), (more, unbounded) = target, near, reaching
-    fits: dict[tuple, bool] = {}
-    held: dict[tuple, bool] = {}
-
-    def within(i: int) -> bool:
-        key = keys[i]
-        if key not in fits:
-            fits[key] = in_reach(kind, row, light[i])
-        return fits[key]
-
-    def holds(i: int) -> bool:
-        key = keys[i]
-        if key not in held:
-            held[key] = reaches(kind, row, light[i])
-        return held[key]
-
+    within = _per_reach(keys, light, partial_fn(in_reach, kind, row))
+    holds = _per_reach(keys, light, partial_fn(reaches, kind, row))
     chosen = {i: light[i] for i in ids if i in light and within(i)}
     chosen.update((f.id, f) for f in fresh if in_reach(kind, row, f))
     # Unlike a single job, a re-match takes every row whose own nearest hold the target
     # (those with floor -1 are few: fewer than `limit` rows are within their reach).
     chosen.update((i, light[i]) for i in (*more, *unbounded) if i not in chosen and i in light and holds(i))
     return _Target(row, doc, sorted(chosen.values(), key=lambda r: r.id), floor if len(ids) >= limit else -1.0, emb)
+
+
+def _per_reach(keys: dict, light: dict, test) -> Callable[[int], bool]:
+    """`test(light[i])` for a row id `i`, made once per distinct reach key (`keys`: by id)."""
+    known: dict[tuple, bool] = {}
+
+    def ask(i: int) -> bool:
+        key = keys[i]
+        if key not in known:
+            known[key] = test(light[i])
+        return known[key]
+
+    return ask
 
 
 def _read_chunk(m: Matcher, spec: _Kind, ids: list[int]) -> tuple[_Chunk, dict]:
