@@ -299,12 +299,14 @@ def measure(sizes: list[int], runs: int, url: str) -> list[JobParts]:
     from config import load_settings
     from models import Vacancy
     from worker.matcher import Matcher
+    from worker.runner import settle_heap
 
     ensure_database(url)
     settings = load_settings(environ={**os.environ, "DATABASE_URL": url})
     out = []
     for size in sizes:
         m = Matcher(settings).warm()
+        settle_heap()   # as `python -m worker` does
         info = fill(m, url, size)
         print(f"M={size:,}: filled in {info['fill_s']:.0f} s (explanation {info['explanation_bytes']} bytes)",
               file=sys.stderr)

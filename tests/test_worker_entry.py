@@ -69,3 +69,29 @@ def test_a_loop_that_keeps_ending_with_redis_up_is_restarted_ever_more_slowly(tm
     finally:
         conn.close()
         server.stop()
+
+
+def test_a_warm_worker_leaves_its_heap_out_of_the_collectors_passes_and_still_collects():
+    """`settle_heap` (called by `python -m worker` once warm): what is alive then is frozen
+    out of the collector's passes, the passes come rarely, and garbage cycles made later are
+    still collected."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, json\n"
+        "from worker.runner import settle_heap\n"
+        "warm = [[i] for i in range(10_000)]\n"
+        "settle_heap()\n"
+        "class Cycle: pass\n"
+        "c = Cycle(); c.me = c; del c\n"
+        "print(json.dumps({'frozen': gc.get_freeze_count(), 'threshold': gc.get_threshold(),\n"
+        "                  'enabled': gc.isenabled(), 'collected': gc.collect()}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    from worker.runner import YOUNG_COLLECTION
+
+    assert found["frozen"] >= 10_000
+    assert found["threshold"] == [YOUNG_COLLECTION, 50, 100]
+    assert found["enabled"] and found["collected"] >= 1   # the cycle

@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     # The model, the taxonomy and the knowledge base are loaded now, before the work loop,
     # never per job; the worker hands this one matcher to every job it runs.
     matcher = Matcher(settings).warm()
+    runner.settle_heap()
     logging.getLogger(__name__).info("worker ready: encoder %s, taxonomy %s", matcher.encoder.version,
                                      matcher.taxonomy.taxonomy.version)
     # Catch up on anything missed while no worker ran (a worker started before Redis waits for it).

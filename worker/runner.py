@@ -8,6 +8,8 @@ its matcher from the environment's settings.
 """
 from __future__ import annotations
 
+import gc
+
 from rq.executions import Execution
 from rq.job import Job
 from rq.queue import Queue
@@ -17,7 +19,26 @@ from config import load_settings
 
 from .matcher import Matcher
 
-__all__ = ["ForkingMatchingWorker", "MatchingWorker"]
+__all__ = ["ForkingMatchingWorker", "MatchingWorker", "settle_heap"]
+
+# A worker's heap is large and lives as long as it does: the model, the taxonomy and the
+# knowledge base (about 260,000 objects once warm), then its caches (the documents of up to
+# PUENTE_DOC_CACHE rows a side, the scoring memo: 1.4 million objects in a re-match). CPython's
+# collector went through all of it whenever a quarter as many objects had survived since its
+# last full pass: about 0.5 s a pass, on average 0.5 s of each 3.5 s re-match chunk, and a
+# quarter of the chunks' processor time with the smaller passes (docs/benchmarks.md). The
+# jobs leave next to no cyclic garbage (a full pass after 13 chunks found about 1,000 objects).
+YOUNG_COLLECTION = 50_000   # allocations between two passes over the youngest objects (CPython: 700)
+
+
+def settle_heap() -> None:
+    """Once warm, before the work loop: the objects alive now stay for the process's life,
+    so the collector leaves them out of its passes (`gc.freeze`; a forked work horse then also
+    shares their pages), and passes come rarely: each young pass every `YOUNG_COLLECTION`
+    allocations, a full one after 5,000 of them (about 1,400 re-match chunks)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION, 50, 100)
 
 
 class _HandsMatcher:
