@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from .base import utcnow
+from .base import _JSON_SERIALIZER, utcnow
 from .match import DONE, FAILED, PROFILE, QUEUED, RUNNING, VACANCY, Match, MatchRun
 from .profile import PUBLIC_ID, Profile
 from .vacancy import Vacancy
@@ -260,6 +260,30 @@ def _merge_one(rows: list[tuple[int, float]], new, changed_id: int, k: int) -> t
     return had, fits, min(k, len(others) + fits)
 
 
+# The columns a ranking entry is written with (`insert_matches`), in order.
+MATCH_COLUMNS = ("owner", "profile_id", "vacancy_id", "rank", "score", "scores", "explanation", "encoder", "ranker",
+                 "computed_at")
+_JSON_COLUMNS = frozenset({"scores", "explanation"})
+
+
+def insert_matches(session: Session, rows: Sequence[dict]) -> None:
+    """Insert ranking entries (dicts of `MATCH_COLUMNS`) in the session's transaction. On
+    PostgreSQL by COPY: a re-match writes two million, a chunk thousands, and COPY skips an
+    INSERT's round of executing per row (8,000 entries of the bench into its full table: a
+    median of 0.42 s against 0.56 s in 6 runs each); elsewhere one INSERT executed for many rows."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(Match), list(rows))
+        return
+    raw = session.connection().connection.driver_connection   # psycopg's, in this transaction
+    with raw.cursor() as cursor, cursor.copy(f"COPY matches ({', '.join(MATCH_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([_JSON_SERIALIZER(row[c]) if c in _JSON_COLUMNS
+                            else row[c].astimezone(UTC) if c == "computed_at" else row.get(c)
+                            for c in MATCH_COLUMNS])
+
+
 def _apply_merge(session: Session, owner: str, changed_id: int, leave: list[int], enter: list, k: int,
                  encoder: str, ranker: str | None) -> None:
     """Write a merge in four statements, whatever the number of rankings: the changed row's
@@ -275,7 +299,7 @@ def _apply_merge(session: Session, owner: str, changed_id: int, leave: list[int]
                         .execution_options(synchronize_session=False))
     if enter:
         when = utcnow()
-        session.execute(insert(Match), [
+        insert_matches(session, [
             {"owner": owner, "profile_id": r.profile_id, "vacancy_id": r.vacancy_id, "rank": 0, "score": r.score,
              "scores": r.scores, "explanation": r.explanation, "encoder": encoder, "ranker": ranker,
              "computed_at": when} for r in enter])

@@ -155,6 +155,8 @@ def _chunk_parts(conn, run: str) -> dict:
             results.setdefault(job.description.split()[1], []).append(value)
     return {kind: {"chunks": len(rs), "seconds": statistics.median(r["seconds"] for r in rs),
                    "pairs": statistics.median(r["pairs"] for r in rs),
+                   # targets a chunk found changed under it and handed to their own jobs
+                   "queued_again": sum(r.get("queued_again", 0) for r in rs),
                    "parts_ms": {p: round(statistics.median(r["parts_ms"].get(p, 0.0) for r in rs), 1)
                                 for p in rs[0]["parts_ms"]}}
             for kind, rs in results.items()}

@@ -8,7 +8,7 @@ from sqlalchemy import inspect, select
 from matching import PairScore
 from models import PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
 from models.migrate import downgrade
-from models.queries import merge_into_rankings, ranking, replace_ranking, stale_ids
+from models.queries import MATCH_COLUMNS, insert_matches, merge_into_rankings, ranking, replace_ranking, stale_ids
 
 
 def _profile(s, **kw) -> Profile:
@@ -50,6 +50,37 @@ def test_timestamps_come_back_aware_in_utc(db):
     with db.session() as s:
         p = s.get(Profile, pid)
         assert p.created_at.tzinfo is not None and p.created_at.utcoffset() == timedelta(0)
+
+
+def test_ranking_entries_written_in_bulk_come_back_as_given_and_only_if_committed(db):
+    """`insert_matches` (COPY on PostgreSQL, an INSERT elsewhere): every column as given, JSON
+    with letters beyond ASCII and quotes, a missing ranker; in the caller's transaction."""
+    with db.session() as s:
+        p = _profile(s)
+        vs = [_vacancy(s) for _ in range(3)]
+        pid, vids = p.id, [v.id for v in vs]
+    when = utcnow()
+    rows = [{"owner": PROFILE, "profile_id": pid, "vacancy_id": vid, "rank": n, "score": 0.5 + n / 10,
+             "scores": {"semantic": 0.25 * n}, "encoder": "enc", "ranker": None if n == 2 else "weights-1",
+             "explanation": {"matched_skills": [{"skill": 'cocina "criolla" y panadería', "by": "São Paulo\\n"}],
+                             "steps": [], "n": n}, "computed_at": when}
+            for n, vid in enumerate(vids, start=1)]
+
+    class Undone(Exception):
+        pass
+
+    try:
+        with db.session() as s:
+            insert_matches(s, rows[:1])
+            raise Undone
+    except Undone:
+        pass
+    with db.session() as s:
+        assert ranking(s, PROFILE, pid) == []
+        insert_matches(s, rows)
+    with db.session() as s:
+        got = [{c: getattr(m, c) for c in MATCH_COLUMNS} for m in ranking(s, PROFILE, pid)]
+    assert got == rows
 
 
 def test_replace_ranking_replaces_in_one_go(db):

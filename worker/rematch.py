@@ -37,13 +37,13 @@ from datetime import UTC, datetime, timedelta
 from functools import partial as partial_fn
 
 import numpy as np
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, undefer
 
 from matching import embed_profile, embed_vacancy, for_employer, profile_key, rank, vacancy_key
 from matching.eligibility import group_left_out
 from models import PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
-from models.queries import lock_rankings
+from models.queries import insert_matches, lock_rankings
 
 from .candidates import in_reach, reach_partitions, reaches
 from .jobs import (
@@ -424,8 +424,7 @@ def _write(m: Matcher, s: Session, spec: _Kind, targets: list[_Target], started)
             rows.append({"owner": kind, "profile_id": r.profile_id, "vacancy_id": r.vacancy_id, "rank": n,
                          "score": r.score, "scores": r.scores, "explanation": r.explanation,
                          "encoder": m.encoder.version, "ranker": m.ranker, "computed_at": started})
-    for start in range(0, len(rows), 5000):
-        s.execute(insert(Match), rows[start:start + 5000])
+    insert_matches(s, rows)
 
 
 def _one_by_one(m: Matcher, kind: str, ids: list[int], conn, key: str) -> dict:
