@@ -2,6 +2,9 @@
 redis-server the test stops and starts; the process-level test is in test_faults.py)."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -9,6 +12,7 @@ from redis import Redis
 
 from tests.processes import RedisServer
 from worker.__main__ import serve, wait_for_redis
+from worker.runner import YOUNG_COLLECTION
 
 
 def test_waiting_for_redis_returns_once_it_answers(tmp_path):
@@ -75,10 +79,6 @@ def test_a_warm_worker_leaves_its_heap_out_of_the_collectors_passes_and_still_co
     """`settle_heap` (called by `python -m worker` once warm): what is alive then is frozen
     out of the collector's passes, the passes come rarely, and garbage cycles made later are
     still collected."""
-    import json
-    import subprocess
-    import sys
-
     code = (
         "import gc, json\n"
         "from worker.runner import settle_heap\n"
@@ -90,8 +90,6 @@ def test_a_warm_worker_leaves_its_heap_out_of_the_collectors_passes_and_still_co
         "                  'enabled': gc.isenabled(), 'collected': gc.collect()}))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     found = json.loads(out.stdout.strip().splitlines()[-1])
-    from worker.runner import YOUNG_COLLECTION
-
     assert found["frozen"] >= 10_000
     assert found["threshold"] == [YOUNG_COLLECTION, 50, 100]
     assert found["enabled"] and found["collected"] >= 1   # the cycle
