@@ -93,10 +93,15 @@ def ranking(session: Session, kind: str, target_id: int) -> list[Match]:
     return list(session.scalars(select(Match).where(Match.owner == kind, col == target_id).order_by(Match.rank)))
 
 
+def match_entry(owner: str, result, rank: int, encoder: str, when: datetime, ranker: str | None = None) -> dict:
+    """A ranking entry's columns (`MATCH_COLUMNS`) for a scored pair (`matching.PairScore`)."""
+    return {"owner": owner, "profile_id": result.profile_id, "vacancy_id": result.vacancy_id, "rank": rank,
+            "score": result.score, "scores": result.scores, "explanation": result.explanation,
+            "encoder": encoder, "ranker": ranker, "computed_at": when}
+
+
 def _match_row(owner: str, result, rank: int, encoder: str, when: datetime, ranker: str | None = None) -> Match:
-    return Match(owner=owner, profile_id=result.profile_id, vacancy_id=result.vacancy_id, rank=rank,
-                 score=result.score, scores=result.scores, explanation=result.explanation,
-                 encoder=encoder, ranker=ranker, computed_at=when)
+    return Match(**match_entry(owner, result, rank, encoder, when, ranker))
 
 
 LOCK_SLICE = 10_000
@@ -280,7 +285,7 @@ def insert_matches(session: Session, rows: Sequence[dict]) -> None:
     with raw.cursor() as cursor, cursor.copy(f"COPY matches ({', '.join(MATCH_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([_JSON_SERIALIZER(row[c]) if c in _JSON_COLUMNS
-                            else row[c].astimezone(UTC) if c == "computed_at" else row.get(c)
+                            else row[c].astimezone(UTC) if c == "computed_at" else row[c]
                             for c in MATCH_COLUMNS])
 
 
@@ -299,10 +304,7 @@ def _apply_merge(session: Session, owner: str, changed_id: int, leave: list[int]
                         .execution_options(synchronize_session=False))
     if enter:
         when = utcnow()
-        insert_matches(session, [
-            {"owner": owner, "profile_id": r.profile_id, "vacancy_id": r.vacancy_id, "rank": 0, "score": r.score,
-             "scores": r.scores, "explanation": r.explanation, "encoder": encoder, "ranker": ranker,
-             "computed_at": when} for r in enter])
+        insert_matches(session, [match_entry(owner, r, 0, encoder, when, ranker) for r in enter])
     position = (select(Match.id, func.row_number().over(partition_by=own_col, order_by=(Match.score.desc(), other_col))
                        .label("position"))
                 .where(Match.owner == owner, own_col.in_(touched)).subquery())

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session, undefer
 from matching import embed_profile, embed_vacancy, for_employer, profile_key, rank, vacancy_key
 from matching.eligibility import group_left_out
 from models import PROFILE, VACANCY, Match, Profile, Vacancy, utcnow
-from models.queries import insert_matches, lock_rankings
+from models.queries import insert_matches, lock_rankings, match_entry
 
 from .candidates import in_reach, reach_partitions, reaches
 from .jobs import (
@@ -418,13 +418,8 @@ def _write(m: Matcher, s: Session, spec: _Kind, targets: list[_Target], started)
     ids = [t.row.id for t in targets]
     for start in range(0, len(ids), 1000):
         s.execute(delete(Match).where(Match.owner == kind, own.in_(ids[start:start + 1000])))
-    rows = []
-    for t in targets:
-        for n, r in enumerate(t.ranked, start=1):
-            rows.append({"owner": kind, "profile_id": r.profile_id, "vacancy_id": r.vacancy_id, "rank": n,
-                         "score": r.score, "scores": r.scores, "explanation": r.explanation,
-                         "encoder": m.encoder.version, "ranker": m.ranker, "computed_at": started})
-    insert_matches(s, rows)
+    insert_matches(s, [match_entry(kind, r, n, m.encoder.version, started, m.ranker)
+                       for t in targets for n, r in enumerate(t.ranked, start=1)])
 
 
 def _one_by_one(m: Matcher, kind: str, ids: list[int], conn, key: str) -> dict:
