@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 
@@ -160,8 +160,8 @@ def eligibility_of(p: ProfileDoc, v: VacancyDoc, kb, memo: dict | None = None) -
     """
     if memo is None:
         return assess(kb, _person_facts(p), _job_facts(v, kb))
-    job, job_no = _prepared(memo, ("job", v), lambda: _numbered(memo, "job facts", _job_facts(v, kb)))
-    person, person_no = _prepared(memo, ("person", p), lambda: _numbered(memo, "person facts", *_person_key(p)))
+    job, job_no = _prepared(memo, "job", v, _job_numbered, v, kb, memo)
+    person, person_no = _prepared(memo, "person", p, _person_numbered, p, memo)
     key = ("verdict", person_no, job_no)    # numbers: cheaper to hash than the facts, each time
     if key not in memo:
         memo[key] = assess(kb, person, job)
@@ -174,14 +174,23 @@ def _numbered(memo: dict, table: str, facts, key=None) -> tuple:
     return facts, _number(_numbers(memo, table), facts if key is None else key)
 
 
-def _prepared(memo: dict, what: tuple, make):
-    """What is made once per document for `memo` (`what`: a name and the document): the
-    document is kept alive in the memo, so its id is not reused while the memo lives."""
-    key = (what[0], id(what[1]))
-    if key not in memo:
-        memo[key] = make()
-        memo[("doc", id(what[1]))] = what[1]
-    return memo[key]
+def _job_numbered(v: VacancyDoc, kb, memo: dict) -> tuple:
+    return _numbered(memo, "job facts", _job_facts(v, kb))
+
+
+def _person_numbered(p: ProfileDoc, memo: dict) -> tuple:
+    return _numbered(memo, "person facts", *_person_key(p))
+
+
+def _prepared(memo: dict, name: str, doc, make, *args):
+    """`make(*args)`, made once per document (`doc`) and `name` for `memo`: the document is
+    kept alive in the memo, so its id is not reused while the memo lives."""
+    key = (name, id(doc))
+    made = memo.get(key)
+    if made is None:
+        made = memo[key] = make(*args)
+        memo[("doc", id(doc))] = doc
+    return made
 
 
 @dataclass(frozen=True)
@@ -274,8 +283,9 @@ def _number(table: tuple[dict, list], value) -> int:
 def memo_size(memo: dict) -> int:
     """About how many things a scoring memo holds (its entries and its tables' rows): a
     caller that keeps one empties it past a bound."""
-    return len(memo) + sum(len(memo.get(k, ())) for k in ("closeness", "occupation numbers")) + sum(
-        len(memo[k][1]) for k in ("phrase cells", "skill uris", "job facts", "person facts") if k in memo)
+    return len(memo) + sum(len(memo.get(k, ())) for k in ("closeness", "occupation numbers", "contexts")) + sum(
+        len(memo[k][1]) for k in ("phrase cells", "skill uris", "job facts", "person facts", "person contexts",
+                                  "vacancy contexts") if k in memo)
 
 
 def _occupation_closeness(b: _Batch, memo: dict) -> list[float | None]:
@@ -283,18 +293,14 @@ def _occupation_closeness(b: _Batch, memo: dict) -> list[float | None]:
     known): each distinct document's links read once, each (person, vacancy link) once per
     batch, each pair of links measured once per `memo` (many pairs share them)."""
     known = memo.setdefault("closeness", {})
-    people = [_prepared(memo, ("person_occupations", b.ps[k]), partial(_occupations, b.ps[k], memo)) for k in b.first_p]
-    vacancies = {id(b.vs[k]): _prepared(memo, ("vacancy_occupation", b.vs[k]), partial(_occupations, b.vs[k], memo))[0]
-                 for k in b.first_v}
-    best: dict[tuple[int, int], float | None] = {}
-    out = []
-    for person, v in zip(b.people.tolist(), b.vs, strict=True):
-        v_occ, v_id, _ = vacancies[id(v)]
-        key = (person, v_id)
-        if key not in best:
-            best[key] = _best_closeness(people[person], v_occ, v_id, known)
-        out.append(best[key])
-    return out
+    people = [_prepared(memo, "person_occupations", b.ps[k], _occupations, b.ps[k], memo) for k in b.first_p]
+    links = [_prepared(memo, "vacancy_occupation", b.vs[k], _occupations, b.vs[k], memo)[0] for k in b.first_v]
+    # Each distinct (person, vacancy link) once: the pairs numbered by both.
+    link_no = np.array([v_id for _, v_id, _ in links], dtype=np.int64)[b.vacancies]
+    _, first, inverse = np.unique(b.people * (int(link_no.max()) + 1) + link_no, return_index=True,
+                                  return_inverse=True)
+    values = [_best_closeness(people[b.people[k]], *links[b.vacancies[k]][:2], known) for k in first.tolist()]
+    return [values[i] for i in inverse.tolist()]
 
 
 def _best_closeness(p_occs: list, v_occ: dict | None, v_id: int, known: dict) -> float | None:
@@ -312,8 +318,8 @@ def _best_closeness(p_occs: list, v_occ: dict | None, v_id: int, known: dict) ->
 
 def _occupations_shown(p: ProfileDoc, v: VacancyDoc, memo: dict) -> dict:
     """What a pair's explanation says of the person's and the vacancy's occupations."""
-    (_, _, v_shown), = _prepared(memo, ("vacancy_occupation", v), partial(_occupations, v, memo))
-    p_occs = _prepared(memo, ("person_occupations", p), partial(_occupations, p, memo))
+    (_, _, v_shown), = _prepared(memo, "vacancy_occupation", v, _occupations, v, memo)
+    p_occs = _prepared(memo, "person_occupations", p, _occupations, p, memo)
     return {"vacancy": v_shown, "profile": [shown for _, _, shown in p_occs]}
 
 
@@ -460,10 +466,11 @@ class _Batch:
     vs: list[VacancyDoc]
     vps: list[_VacancyPhrases]
     people: np.ndarray      # (K,) each pair's person, numbered in order of first pair
+    vacancies: np.ndarray   # (K,) each pair's vacancy, the same
     rows: np.ndarray        # (K,) the first row of each pair's person
     cols: np.ndarray        # (K,) the first column of each pair's vacancy
     sims: np.ndarray        # (the people's phrases, the vacancies' phrases)
-    first_p: list[int]      # the first pair of each distinct person, in order (`_firsts`)
+    first_p: list[int]      # the first pair of each distinct person, in order (`_distinct`)
     first_v: list[int]      # the same of each distinct vacancy
 
 
@@ -502,23 +509,80 @@ def _score_pairs(pairs: Sequence[tuple[ProfileDoc, Embedding, VacancyDoc, Embedd
     return out
 
 
-def _within_reach(pairs: Sequence[tuple], kb, keep_blocked: bool, memo: dict) -> tuple[list, list]:
-    """The pairs to score, and each one's (location, how, the rules' verdict): those in the
-    person's reach that the rules allow (or all of those, `keep_blocked`)."""
+class _Context(NamedTuple):
+    """What a pair's circumstances give, whatever its phrases: made once per distinct
+    person context and vacancy context (`_within_reach`)."""
+
+    location: float
+    where: str
+    verdict: Verdict
+    education: float
+    language: float
+    eligibility: float
+
+
+def _within_reach(pairs: Sequence[tuple], kb, keep_blocked: bool, memo: dict) -> tuple[list[_Context], list]:
+    """The pairs to score, and each one's context: those in the person's reach that the
+    rules allow (or all of those, `keep_blocked`). A context depends on what `_person_context`
+    and `_vacancy_context` number, so each distinct pair of those is made once per `memo`."""
+    known = memo.setdefault("contexts", {})
     reach, kept = [], []
-    for p, pe, v, ve in pairs:
-        location, where = _location(p, v)
-        if location <= 0.0:
+    last_p = last_v = None
+    for pair in pairs:
+        p, _, v, _ = pair
+        if p is not last_p:
+            last_p, p_no = p, _person_context(p, memo)
+        if v is not last_v:
+            last_v, v_no = v, _vacancy_context(v, kb, memo)
+        context = known.get((p_no, v_no))
+        if context is None:
+            context = known[(p_no, v_no)] = _context(p, v, kb, memo)
+        if context.location <= 0.0 or (context.verdict.verdict == "not_eligible" and not keep_blocked):
             continue
-        verdict = eligibility_of(p, v, kb, memo)
-        if verdict.verdict == "not_eligible" and not keep_blocked:
-            continue
-        reach.append((location, where, verdict))
-        kept.append((p, pe, v, ve))
+        reach.append(context)
+        kept.append(pair)
     return reach, kept
 
 
-def _columns(b: _Batch, kept: list, reach: list, calibration: Calibration,
+def _context(p: ProfileDoc, v: VacancyDoc, kb, memo: dict) -> _Context:
+    location, where = _location(p, v)
+    verdict = eligibility_of(p, v, kb, memo)
+    return _Context(location, where, verdict, _education(p, v), _language(p, v), _eligibility(verdict))
+
+
+def _city_key(city: str) -> str | None:
+    """A city as `_location` compares it (None: not given)."""
+    return normalise_phrase(city) if city else None
+
+
+def _person_context(p: ProfileDoc, memo: dict) -> int:
+    """The number of everything `_context` reads of a person (equal, one number)."""
+    return _prepared(memo, "person context", p, _number_in, memo, "person contexts", _person_context_key, p)
+
+
+def _vacancy_context(v: VacancyDoc, kb, memo: dict) -> int:
+    """The number of everything `_context` reads of a vacancy (equal, one number)."""
+    return _prepared(memo, "vacancy context", v, _number_in, memo, "vacancy contexts", _vacancy_context_key, v, kb)
+
+
+def _number_in(memo: dict, table: str, make, *args) -> int:
+    """The number of `make(*args)` in `memo`'s `table`."""
+    return _number(_numbers(memo, table), make(*args))
+
+
+def _person_context_key(p: ProfileDoc) -> tuple:
+    """A person's facts as the rules read them (their country, education and languages too),
+    and what `_location` reads besides."""
+    return _person_key(p)[1], _city_key(p.city), p.relocate, p.target_countries
+
+
+def _vacancy_context_key(v: VacancyDoc, kb) -> tuple:
+    """A job's facts as the rules read them (its country, education, languages, whether
+    remote), and what `_location` reads besides."""
+    return _job_facts(v, kb), _city_key(v.city), v.accepts_relocation
+
+
+def _columns(b: _Batch, kept: list, reach: list[_Context], calibration: Calibration,
              memo: dict) -> tuple[dict, np.ndarray, _Entries]:
     """Each dimension's scores over the batch (before rounding), the relevant years, and
     the evidence for each vacancy's skills."""
@@ -534,71 +598,55 @@ def _columns(b: _Batch, kept: list, reach: list, calibration: Calibration,
     with np.errstate(over="ignore"):   # years over a tiny requirement: inf, then 1.0, as floats do
         experience = np.minimum(1.0, np.divide(relevant, need, out=np.ones_like(relevant), where=need > 0))
     experience[need <= 0] = 1.0
-    known: dict = {}    # a person's language and education fit, by what the vacancy asks
+    location, _, _, education, language, eligibility = zip(*reach, strict=True)
     columns = {
         "semantic": semantic.tolist(),
         "skills": skills.tolist(),
         "experience": experience.tolist(),
-        "education": [_once(known, ("education", id(p), v.education_level), _education, p, v)
-                      for p, v in zip(b.ps, b.vs, strict=True)],
-        "language": [_once(known, ("language", id(p), v.languages), _language, p, v)
-                     for p, v in zip(b.ps, b.vs, strict=True)],
-        "location": [location for location, _, _ in reach],
-        "eligibility": [_once(known, ("eligibility", id(verdict)), _eligibility, verdict) for _, _, verdict in reach],
+        "education": list(education),
+        "language": list(language),
+        "location": list(location),
+        "eligibility": list(eligibility),
     }
     return columns, relevant, entries
-
-
-def _once(known: dict, key: tuple, fn, *args):
-    """`fn(*args)`, made once per `key` in `known`."""
-    if key not in known:
-        known[key] = fn(*args)
-    return known[key]
 
 
 def _batch(pairs: list, memo: dict) -> _Batch:
     """The pairs' phrases, each pair's block the product a pair scored alone computes,
     raised where the words or the taxonomy say two phrases match."""
     ps, vs = [p for p, _, _, _ in pairs], [v for _, _, v, _ in pairs]
-    pps = _each(ps, lambda p: _prepared(memo, ("person_phrases", p), partial(_person_phrases, p)))
-    vps = _each(vs, lambda v: _prepared(memo, ("vacancy_phrases", v), partial(_vacancy_phrases, v, memo)))
-    first_p, first_v = _firsts(ps), _firsts(vs)
-    people = {id(ps[k]): n for n, k in enumerate(first_p)}
-    at_row, at_col = _places(ps, pps, first_p), _places(vs, vps, first_v)
-    rows = np.array([at_row[id(p)] for p in ps], dtype=np.int64)
-    cols = np.array([at_col[id(v)] for v in vs], dtype=np.int64)
-    sims = np.zeros((sum(len(pps[k].norm) for k in first_p), sum(len(vps[k].norm) for k in first_v)), np.float32)
+    people, first_p = _distinct(ps)
+    vacancies, first_v = _distinct(vs)
+    distinct_pps = [_prepared(memo, "person_phrases", ps[k], _person_phrases, ps[k]) for k in first_p]
+    distinct_vps = [_prepared(memo, "vacancy_phrases", vs[k], _vacancy_phrases, vs[k], memo) for k in first_v]
+    pps, vps = [distinct_pps[n] for n in people.tolist()], [distinct_vps[n] for n in vacancies.tolist()]
+    row_of, col_of = _starts([len(pp.norm) for pp in distinct_pps]), _starts([len(vp.norm) for vp in distinct_vps])
+    rows, cols = row_of[people], col_of[vacancies]
+    sims = np.zeros((int(row_of[-1]), int(col_of[-1])), np.float32)
     for (_, pe, _, ve), pp, vp, r, c in zip(pairs, pps, vps, rows.tolist(), cols.tolist(), strict=True):
         if pp.norm and vp.norm:
             sims[r:r + len(pp.norm), c:c + len(vp.norm)] = pe.phrase_vectors @ ve.phrase_vectors.T
-    b = _Batch(ps, pps, vs, vps, np.array([people[id(p)] for p in ps], dtype=np.int64), rows, cols, sims,
-               first_p, first_v)
+    b = _Batch(ps, pps, vs, vps, people, vacancies, rows, cols, sims, first_p, first_v)
     _raise_matches(b, memo)
     return b
 
 
-def _each(docs: list, make) -> list:
-    """`make(doc)` of each document, made once per distinct document."""
-    made: dict[int, object] = {}
-    return [made[id(d)] if id(d) in made else made.setdefault(id(d), make(d)) for d in docs]
-
-
-def _firsts(docs: list) -> list[int]:
-    """The place of each distinct document's first pair."""
-    first: dict[int, int] = {}
+def _distinct(docs: list) -> tuple[np.ndarray, list[int]]:
+    """Each document's number (distinct documents numbered in order of first pair), and the
+    place of each distinct document's first pair."""
+    if all(d is docs[0] for d in docs):     # a batch shares its person or its vacancy
+        return np.zeros(len(docs), dtype=np.int64), [0] if docs else []
+    number: dict[int, int] = {}
+    firsts: list[int] = []
     for k, d in enumerate(docs):
-        first.setdefault(id(d), k)
-    return list(first.values())
+        if number.setdefault(id(d), len(firsts)) == len(firsts):
+            firsts.append(k)
+    return np.array([number[id(d)] for d in docs], dtype=np.int64), firsts
 
 
-def _places(docs: list, prepared: list, firsts: list[int]) -> dict[int, int]:
-    """Each distinct document's first row (a person's) or column (a vacancy's) in `sims`
-    (`firsts`: `_firsts(docs)`)."""
-    out, at = {}, 0
-    for k in firsts:
-        out[id(docs[k])] = at
-        at += len(prepared[k].norm)
-    return out
+def _starts(widths: list[int]) -> np.ndarray:
+    """Where each of consecutive blocks of `widths` starts, and (last) where they end."""
+    return np.concatenate(([0], np.cumsum(widths, dtype=np.int64)))
 
 
 def _raise_matches(b: _Batch, memo: dict) -> None:
@@ -689,11 +737,11 @@ def _combined_all(columns: dict[str, list[float]], occupation: list[float | None
     return [round(value, 4) for value in out.tolist()] if rounded else out
 
 
-def _pair_score(b: _Batch, k: int, score: float, scores: dict, entries: _Entries, reach: tuple,
+def _pair_score(b: _Batch, k: int, score: float, scores: dict, entries: _Entries, context: _Context,
                 relevant: float, occupations: dict) -> PairScore:
     """The `PairScore` of pair `k` of the batch, its explanation written."""
     v, vp = b.vs[k], b.vps[k]
-    _, where, verdict = reach
+    where, verdict = context.where, context.verdict
     matched, missing, missing_optional = _skill_lists(vp, entries.found(b, k))
     explanation = {
         "matched_skills": matched,

@@ -307,6 +307,51 @@ def test_top_k_rows_finds_the_exact_best_of_each_row(m, k):
     assert np.array_equal(np.take_along_axis(scores, got, axis=1), np.take_along_axis(scores, want, axis=1))
 
 
+def _unit_embedding(rng, phrases: int) -> Embedding:
+    rows = rng.standard_normal((phrases + 1, 16)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    return Embedding(rows[0], rows[1:])
+
+
+def test_pairs_differing_in_one_circumstance_are_scored_as_each_alone():
+    """A batch makes each distinct context (location, the rules' verdict, education,
+    language) once for the people and vacancies alike in everything it reads: a vacancy or a
+    person that differs in any one of those facts gets its own, as scored alone."""
+    from dataclasses import replace
+
+    from matching.encoders import Calibration
+
+    rng, calibration = np.random.default_rng(7), Calibration(floor=0.0, ceiling=0.9, phrase_match=0.6)
+    base_v = replace(COOK, country="CO", city="Cúcuta", experience_years=0, languages=("en",),
+                     education_level="upper_secondary")
+    vacancies = [replace(base_v, id=100 + i, **change) for i, change in enumerate([
+        {}, {"city": "cucuta "}, {"city": "Bogotá"}, {"city": ""}, {"remote": True}, {"country": "PE"},
+        {"country": "PE", "accepts_relocation": False}, {"education_level": "bachelor"},
+        {"languages": ("es",)}, {"languages": ("es", "pt")}, {"title": "Enfermera"}])]
+    base_p = replace(NURSE, skills=("cooking",), jobs=(), target_countries=("PE",), relocate=True)
+    people = [replace(base_p, id=200 + i, **change) for i, change in enumerate([
+        {}, {"city": "Cucuta"}, {"city": ""}, {"city": "", "relocate": False}, {"target_countries": ()},
+        {"country": "PE", "target_countries": ("CO",)}, {"country": "PE", "target_countries": ("CL",)},
+        {"country": "PE", "target_countries": ("CO",), "relocate": False},
+        {"languages": {"es": "native", "en": "b2"}}, {"education_level": "primary"},
+        {"legal_status": None}, {"nationalities": ("CO",)}, {"education_country": "CO"}])]
+    for side in ("person", "vacancy"):
+        if side == "person":
+            pe = _unit_embedding(rng, len(base_p.phrases()))
+            pairs = [(base_p, pe, v, _unit_embedding(rng, len(v.phrases()))) for v in vacancies]
+        else:
+            ve = _unit_embedding(rng, len(base_v.phrases()))
+            pairs = [(p, _unit_embedding(rng, len(p.phrases())), base_v, ve) for p in people]
+        blocked: list = []
+        together = score_many(pairs, calibration, WEIGHTS, KB, left_out=blocked)
+        alone = [r for r in (score_pair(*pair, calibration, WEIGHTS, KB, keep_blocked=True) for pair in pairs)
+                 if r is not None]
+        assert together + blocked == sorted(alone, key=lambda r: r.explanation["verdict"] == "not_eligible")
+        # Each of these circumstances changes something: none is folded into another's context.
+        assert len({(r.scores["location"], r.scores["education"], r.scores["language"], r.scores["eligibility"],
+                     r.explanation["location"], repr(r.explanation.get("steps"))) for r in alone}) >= 4, side
+
+
 def test_each_vacancy_skill_is_one_column_and_essential_wins():
     from matching.scoring import _skill_columns
 
@@ -331,8 +376,8 @@ def _skill_matches_of(sims, person: list[str], own: list[bool], vacancy: list[st
                          [None] * len(vacancy), [None] * len(vacancy), essential, optional, None,
                          np.arange(len(vacancy)), np.array([*essential, *optional], dtype=np.int64),
                          np.full(len(essential) + len(optional), -1))
-    b = _Batch([ProfileDoc(id=1, country="CO")], [pp], [None], [vp], np.array([0]), np.array([0]), np.array([0]),
-               sims, [0], [0])
+    zero = np.array([0])
+    b = _Batch([ProfileDoc(id=1, country="CO")], [pp], [None], [vp], zero, zero, zero, zero, sims, [0], [0])
     got, entries = _skill_weights(b, 0.8, {})
     return (float(got[0]), *_skill_lists(vp, entries.found(b, 0)))
 
