@@ -658,22 +658,22 @@ def _raise_matches(b: _Batch, memo: dict) -> None:
         return
     cells = _numbers(memo, "phrase cells")[1]
     cell_of_column = np.concatenate([b.vps[k].cells for k in b.first_v])
-    spans: dict[tuple[int, int], tuple[int, int]] = {}   # (person, first column) -> (its first row, columns)
-    for pp, vp, n, r, c in zip(b.pps, b.vps, b.people.tolist(), b.rows.tolist(), b.cols.tolist(), strict=True):
-        if pp.norm and vp.norm:
-            spans[(n, c)] = (r, len(vp.norm))
-    if not spans:
+    people = [b.pps[k] for k in b.first_p]
+    rows_of = np.array([len(pp.norm) for pp in people], dtype=np.int64)
+    cols_of = np.array([len(b.vps[k].norm) for k in b.first_v], dtype=np.int64)
+    both = (rows_of[b.people] > 0) & (cols_of[b.vacancies] > 0)
+    if not both.any():
         return
-    person, first, width = (np.array(x, dtype=np.int64) for x in zip(*((n, c, m) for (n, c), (_, m) in spans.items()),
-                                                                     strict=True))
-    row_of = {n: r for (n, _), (r, _) in spans.items()}
+    # Each (person, vacancy) block once (groups touch disjoint cells: their order is free).
+    _, once = np.unique((b.people * (b.sims.shape[1] + 1) + b.cols)[both], return_index=True)
+    person, first, width = b.people[both][once], b.cols[both][once], cols_of[b.vacancies[both][once]]
+    row_of = b.rows[b.first_p].tolist()
     cols = np.repeat(first - (np.cumsum(width) - width), width) + np.arange(int(width.sum()))
     who = np.repeat(person, width)
     # Every (person, cell) once: grouped by sorting, each group's columns a slice.
     distinct, inverse = np.unique(who * len(cells) + cell_of_column[cols], return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     ends = np.cumsum(np.bincount(inverse, minlength=len(distinct))).tolist()
-    people = [b.pps[k] for k in b.first_p]
     for number, start, end in zip(distinct.tolist(), [0, *ends[:-1]], ends, strict=True):
         n, cell = divmod(number, len(cells))
         key, uri = cells[cell]
