@@ -515,7 +515,7 @@ class _Context(NamedTuple):
 
     location: float
     where: str
-    verdict: Verdict
+    verdict: Verdict | None     # None: out of reach (the rules are not asked)
     education: float
     language: float
     eligibility: float
@@ -546,6 +546,8 @@ def _within_reach(pairs: Sequence[tuple], kb, keep_blocked: bool, memo: dict) ->
 
 def _context(p: ProfileDoc, v: VacancyDoc, kb, memo: dict) -> _Context:
     location, where = _location(p, v)
+    if location <= 0.0:
+        return _Context(location, where, None, 0.0, 0.0, 0.0)
     verdict = eligibility_of(p, v, kb, memo)
     return _Context(location, where, verdict, _education(p, v), _language(p, v), _eligibility(verdict))
 
