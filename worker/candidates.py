@@ -78,10 +78,13 @@ class SideIndex:
         return result
 
     def _sync_all(self, s: Session) -> dict:
+        # Rows are read, and enter the index, in id order (here and below): the same data
+        # makes the same matrix, row for row, in every worker and every run, whatever the
+        # table's physical order (a matrix product's last bit can depend on a row's place).
         stmt = self._columns()
         if self.model is Vacancy:
             stmt = stmt.where(Vacancy.status == "open")
-        live = {row.id: row for row in s.execute(stmt)}
+        live = {row.id: row for row in s.execute(stmt.order_by(self.model.id))}
         gone = [i for i in self.keys if i not in live or live[i].embedding_key is None]
         self.floors = {i: row.reach_floor for i, row in live.items() if row.reach_floor is not None}
         result = self._apply(s, live, gone, read=len(live))
@@ -90,7 +93,7 @@ class SideIndex:
 
     def _sync_changed(self, s: Session, since: datetime) -> dict:
         m = self.model
-        rows = list(s.execute(self._columns().where(m.changed_at >= since)))
+        rows = list(s.execute(self._columns().where(m.changed_at >= since).order_by(m.id)))
         live = {row.id: row for row in rows if self._belongs(row)}
         gone = [row.id for row in rows if row.id in self.keys and (row.id not in live or row.embedding_key is None)]
         for row in rows:
@@ -125,7 +128,7 @@ class SideIndex:
 
     def _load_vectors(self, s: Session, ids: list[int], live: dict) -> None:
         m = self.model
-        rows = [r for r in s.execute(select(m.id, m.embedding, m.embedding_key).where(m.id.in_(ids)))
+        rows = [r for r in s.execute(select(m.id, m.embedding, m.embedding_key).where(m.id.in_(ids)).order_by(m.id))
                 if r.embedding is not None]
         if not rows:
             return
