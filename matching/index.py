@@ -20,7 +20,7 @@ __all__ = ["OCCUPATION_LEXICAL_WEIGHT", "TaxonomyIndex", "build_index"]
 # Shares of the character view, tuned on ESCO labels (docs/evaluation.md), never on a test set.
 OCCUPATION_LEXICAL_WEIGHT = 0.1
 # Bump when linking rules change, so that stored annotations are computed again.
-ANNOTATION_VERSION = "links-7"
+ANNOTATION_VERSION = "links-8"
 # Entries of a title's skill profile (`TaxonomyIndex.skill_profile`) kept in its annotation.
 SKILL_PROFILE_SIZE = 60
 log = logging.getLogger(__name__)

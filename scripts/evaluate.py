@@ -14,6 +14,9 @@ Tasks (all scored against every occupation or every vacancy, one right answer ea
   (c) vacancy <-> profile: for each occupation a vacancy (one label and four essential
       skills in one language) and a profile (another label and four other essential
       skills in the other language); each profile ranks every vacancy.
+  (f) (not in the default run) what a profile's encoding budget costs: (c)'s vacancies,
+      each with a rich profile (three jobs, 24 skills, the vacancy's four among them),
+      ranked by the product with everything encoded and within the budget.
 Systems: word TF-IDF (scikit-learn) as the baseline, each encoder alone, the character
 view alone, and Puente's hybrid. MRR, Recall@10 and nDCG@10.
 """
@@ -291,9 +294,12 @@ def _pair_docs(tax, n: int) -> tuple[list, list]:
     return vacancies, profiles
 
 
-def _product_scores(index, vacancies: list, profiles: list) -> np.ndarray:
+def _product_scores(index, vacancies: list, profiles: list, dimension: str | None = None,
+                    person_skill_links: bool = True):
     """Every (profile, vacancy) pair's combined score as the product computes it: both
-    annotated with ESCO, embedded, and scored on every dimension."""
+    annotated with ESCO, embedded, and scored on every dimension; with `dimension`, that
+    dimension's scores too (a pair); without `person_skill_links`, the profiles' skills
+    left unlinked."""
     from config import load_weights
     from matching import ProfileDoc, VacancyDoc, embed_profile, embed_vacancy, score_pair
     from matching.annotate import annotate
@@ -304,13 +310,77 @@ def _product_scores(index, vacancies: list, profiles: list) -> np.ndarray:
                  for v in vacancies]
     profiles = [ProfileDoc(**{**p.__dict__, "esco": annotate(index, [j.title for j in p.jobs], list(p.skills))})
                 for p in profiles]
+    if not person_skill_links:
+        profiles = [ProfileDoc(**{**p.__dict__, "esco": {**p.esco, "skills": {}}}) for p in profiles]
     vemb = [embed_vacancy(enc, v) for v in vacancies]
     pemb = [embed_profile(enc, p) for p in profiles]
     hybrid = np.zeros((len(profiles), len(vacancies)), dtype=np.float32)
+    dims = np.zeros_like(hybrid)
     for a, (p, pe) in enumerate(zip(profiles, pemb, strict=True)):
         for b, (v, ve) in enumerate(zip(vacancies, vemb, strict=True)):
-            hybrid[a, b] = score_pair(p, pe, v, ve, enc.calibration, weights).score
-    return hybrid
+            pair = score_pair(p, pe, v, ve, enc.calibration, weights)
+            hybrid[a, b] = pair.score
+            if dimension:
+                dims[a, b] = pair.scores.get(dimension, 0.0)
+    return (hybrid, dims) if dimension else hybrid
+
+
+def task_rich(index, n: int) -> dict:
+    """(f) What a profile's encoding budget costs (`documents.PROFILE_TEXT_TOKENS`,
+    `PROFILE_PHRASE_TOKENS`): rich profiles, every pair scored by the product with every
+    phrase and the whole text encoded, and within the budget; each also with the person's
+    skills not linked to ESCO (as when the words a person used link to nothing), since a
+    skill past the budget is matched by its words and its ESCO skill only. Also gives the
+    skills dimension of each profile's right pair under each (`skills`)."""
+    from matching import documents
+
+    vacancies, profiles = _rich_docs(index.taxonomy, n)
+    out, skills = {}, {}
+    budget = documents.PROFILE_TEXT_TOKENS, documents.PROFILE_PHRASE_TOKENS
+    for linked in (True, False):
+        for name, (text, phrases) in (("everything encoded", (10**6, 10**6)),
+                                      (f"within the budget ({budget[0]} + {budget[1]} tokens)", budget)):
+            name = f"hybrid (Puente), {name}{'' if linked else ', skills not linked to ESCO'}"
+            documents.PROFILE_TEXT_TOKENS, documents.PROFILE_PHRASE_TOKENS = text, phrases
+            try:
+                out[name], dims = _product_scores(index, vacancies, profiles, dimension="skills",
+                                                  person_skill_links=linked)
+            finally:
+                documents.PROFILE_TEXT_TOKENS, documents.PROFILE_PHRASE_TOKENS = budget
+            skills[name] = float(np.mean(np.diag(dims)))
+            _log(f"(f) {name}: the right pair's skills dimension, mean {skills[name]:.4f}")
+    return {"gold": np.arange(len(vacancies)), "scores": out, "n": len(vacancies), "skills": skills}
+
+
+def _rich_docs(tax, n: int) -> tuple[list, list]:
+    """Task (c)'s vacancies (a label and four essential skills in one language), each with a
+    rich profile in the other language: three jobs (another label of the occupation, the
+    latest, then labels of two other occupations) and 24 skills of the occupation, the
+    vacancy's four among them at random places (past the budget for most profiles)."""
+    from matching import Job, ProfileDoc, VacancyDoc
+
+    rng = random.Random(SEED + 11)
+    cands = [i for i, c in enumerate(tax.occupations)
+             if len(tax.essential.get(i, [])) >= 8 and len(tax.essential.get(i, [])) + len(tax.optional.get(i, [])) >= 24
+             and len(c.labels.get("es", [])) >= 2 and len(c.labels.get("en", [])) >= 2]
+    rng.shuffle(cands)
+    cands = cands[OFFSET * n:(OFFSET + 1) * n]
+    vacancies, profiles = [], []
+    for k, i in enumerate(cands):
+        c = tax.occupations[i]
+        v_lang, p_lang = ("es", "en") if k % 2 == 0 else ("en", "es")
+        asked = rng.sample(tax.essential[i], 4)
+        others = [s for s in dict.fromkeys([*tax.essential[i], *tax.optional.get(i, [])]) if s not in asked]
+        listed = rng.sample(others, 20)
+        for s in asked:
+            listed.insert(rng.randrange(len(listed) + 1), s)
+        earlier = [tax.occupations[j].label(p_lang) for j in rng.sample(range(len(tax.occupations)), 2)]
+        jobs = (Job(rng.choice(c.labels[p_lang][1:]), 3.0), *(Job(t, 2.0) for t in earlier))
+        vacancies.append(VacancyDoc(id=k, title=c.labels[v_lang][0], country="CO",
+                                    essential_skills=tuple(tax.skills[s].label(v_lang) for s in asked)))
+        profiles.append(ProfileDoc(id=k, country="CO", jobs=jobs, skills=tuple(tax.skills[s].label(p_lang) for s in listed),
+                                   languages={"es": "native", "en": "fluent"}))
+    return vacancies, profiles
 
 
 # --- tasks (d) and (e): real titles -------------------------------------------------
@@ -452,6 +522,8 @@ def _tasks(index, product, encoders, cache, n: int, tasks: str, split: str):
                 ("(b) en skills -> occupation", lambda: task_skills(index, encoders, cache, n, "en"))]
     if "c" in tasks:
         out.append(("(c) profile -> vacancy, es<->en", lambda: task_pairs(index, encoders, cache, min(n, 400))))
+    if "f" in tasks:
+        out.append(("(f) rich profile -> vacancy, es<->en", lambda: task_rich(index, min(n, 400))))
     sets = {name: load_set(name, product.taxonomy, split) for name in SETS}
     sets = {name: ts for name, ts in sets.items() if ts is not None and len(ts)}
     if "d" in tasks:

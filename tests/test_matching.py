@@ -417,3 +417,71 @@ def test_a_skill_matched_only_by_a_job_title_is_an_inference_and_a_declined_one_
         {"skill": "soldadura MIG", "by": "soldadura", "similarity": 0.85}]
 
 
+
+
+# A person who lists more than a profile's job encodes (`documents.PROFILE_PHRASE_TOKENS`):
+# twenty skills of a welder first, then three a vacancy asks for in other words.
+_MANY = tuple(f"soldadura de {m}" for m in (
+    "acero", "aluminio", "cobre", "tuberías", "estructuras", "tanques", "calderas", "rieles", "puentes", "barcos",
+    "hierro", "latón", "bronce", "titanio", "níquel", "plomo", "zinc", "estaño", "plata", "oro"))
+_RICH = ProfileDoc(id=20, country="CO", jobs=(Job("Soldador", 5),),
+                   skills=(*_MANY, "atención al cliente", "manejo de hoja de cálculo", "preparación de alimentos"))
+_ASKS = VacancyDoc(id=21, title="Auxiliar de tienda", country="CO",
+                   essential_skills=("Atención al cliente", "Excel", "food preparation"))
+_LINKS = {"manejo de hoja de calculo": {"uri": "esco:spreadsheets", "score": 0.9}}
+
+
+def test_phrases_past_the_encoding_budget_match_by_words_and_by_esco_not_by_meaning(encoder, monkeypatch):
+    from matching import documents
+    from matching.documents import encoded_phrases
+
+    rich = _with_esco(_RICH, skills=_LINKS)
+    asks = _with_esco(_ASKS, skills={"excel": {"uri": "esco:spreadsheets", "score": 0.8}})
+    encoded = encoded_phrases(encoder, rich)
+    phrases = rich.phrases()
+    past = [i for i in range(len(phrases)) if i not in encoded]
+    assert encoded[:2] == [0, 1] and [phrases[i] for i in past[-3:]] == list(rich.skills[-3:])
+    emb = embed_profile(encoder, rich)
+    assert not emb.phrase_vectors[past].any() and all(emb.phrase_vectors[encoded].any(axis=1))
+
+    def matched(profile):
+        result = score_pair(profile, embed_profile(encoder, profile), asks, embed_vacancy(encoder, asks),
+                            encoder.calibration, WEIGHTS, KB)
+        return {m["skill"]: (m["by"], m["similarity"]) for m in result.explanation["matched_skills"]}
+
+    within = matched(rich)
+    assert within["Atención al cliente"] == ("atención al cliente", 1.0)          # its words
+    assert within["Excel"] == ("manejo de hoja de cálculo", 0.95)                 # its ESCO skill
+    assert "food preparation" not in within                                       # not its meaning
+    monkeypatch.setattr(documents, "PROFILE_PHRASE_TOKENS", 10**6)
+    assert matched(rich)["food preparation"][0] == "preparación de alimentos"    # encoded: by meaning
+
+
+def test_a_profile_encodes_its_latest_titles_then_its_skills_then_its_other_titles(encoder, monkeypatch):
+    from matching import documents
+    from matching.documents import encoded_phrases
+    from matching.encoders import token_counts
+
+    titles = ("Soldador", "Cocinero", "Mesero", "Albañil", "Pintor")
+    doc = ProfileDoc(id=22, country="CO", jobs=tuple(Job(t, 1) for t in titles), skills=_MANY[:6])
+    phrases = doc.phrases()
+    assert phrases[:5] == list(titles)
+    costs = token_counts(encoder, phrases, "query")
+    # Room for the first three titles and four skills: the fifth skill and the older titles wait.
+    room = sum(costs[:3]) + sum(costs[5:9])
+    monkeypatch.setattr(documents, "PROFILE_PHRASE_TOKENS", room)
+    assert encoded_phrases(encoder, doc) == [0, 1, 2, 5, 6, 7, 8]
+    monkeypatch.setattr(documents, "PROFILE_PHRASE_TOKENS", 10**6)
+    assert encoded_phrases(encoder, doc) == list(range(len(phrases)))
+
+
+def test_a_text_is_cut_to_its_tokens_at_a_word(encoder):
+    from matching.encoders import cut_to_tokens, token_counts
+
+    text = "Cocinera con diez años de experiencia en restaurantes de Caracas y Bogotá, " * 8
+    cut = cut_to_tokens(encoder, text, 40, "query")
+    assert text.startswith(cut) and text[len(cut)] == " "
+    with_next_word = text[:text.index(" ", len(cut) + 1)]
+    assert token_counts(encoder, [cut], "query")[0] <= 40 < token_counts(encoder, [with_next_word], "query")[0]
+    assert cut_to_tokens(encoder, "Cocinera", 40, "query") == "Cocinera"
+    assert cut_to_tokens(encoder, text, 2, "query") == ""    # the prefix and special tokens alone take more

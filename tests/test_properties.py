@@ -923,13 +923,20 @@ def test_encoder_reads_a_huge_text_as_its_head(encoder, text):
 @given(summary=any_text, jobs=st.lists(st.builds(Job, title=any_text), max_size=2),
        skills=st.lists(any_text, max_size=6).map(tuple))
 @example(summary=_repeat("enfermera 😀中文 ", 1_000_000), jobs=[], skills=tuple(f"skill {i}" for i in range(5000)))
-def test_embedded_documents_have_one_unit_vector_per_phrase(encoder, summary, jobs, skills):
+def test_embedded_documents_have_a_unit_vector_per_encoded_phrase_and_zero_past_the_budget(encoder, summary, jobs,
+                                                                                           skills):
+    from matching.documents import encoded_phrases
+
     p = ProfileDoc(id=1, country="CO", summary=summary, jobs=tuple(jobs), skills=skills)
     v = VacancyDoc(id=2, title=summary[:100], country="PE", description=summary[:300], essential_skills=skills[:50])
     for doc, embed in ((p, embed_profile), (v, embed_vacancy)):
         e = embed(encoder, doc)
         _check_unit_rows(e.vector[None, :], 1, encoder.dim)
-        _check_unit_rows(e.phrase_vectors, len(doc.phrases()), encoder.dim)
+        n = len(doc.phrases())
+        encoded = encoded_phrases(encoder, doc) if embed is embed_profile else list(range(n))   # a vacancy: all
+        assert e.phrase_vectors.shape == (n, encoder.dim)
+        _check_unit_rows(e.phrase_vectors[encoded], len(encoded), encoder.dim)
+        assert not e.phrase_vectors[[i for i in range(n) if i not in encoded]].any()
         back = Embedding.from_bytes(e.to_bytes(), encoder.dim)
         assert np.array_equal(back.vector, e.vector) and np.array_equal(back.phrase_vectors, e.phrase_vectors)
 

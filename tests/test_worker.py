@@ -957,17 +957,21 @@ def test_jobs_left_out_are_counted_only_when_they_would_be_matches(client, db, m
 
 
 class _Counting:
-    """The real encoder, counting what it is given (texts and characters)."""
+    """The real encoder, counting what it is given (texts, characters, and the tokens the
+    model reads: what encoding costs)."""
 
     def __init__(self, encoder):
-        self._encoder, self.texts, self.chars = encoder, 0, 0
+        self._encoder, self.texts, self.chars, self.tokens = encoder, 0, 0, 0
 
     def __getattr__(self, name):
         return getattr(self._encoder, name)
 
     def encode(self, texts, role="document"):
+        from matching.encoders import token_counts
+
         self.texts += len(texts)
         self.chars += sum(len(t) for t in texts)
+        self.tokens += sum(token_counts(self._encoder, texts, role))
         return self._encoder.encode(texts, role=role)
 
 
@@ -992,8 +996,15 @@ def _largest_profile() -> dict:
 def test_a_jobs_work_is_bounded_whatever_a_person_types(client, db, matcher, monkeypatch):
     import json
 
-    from matching.annotate import MAX_LINKED_SKILLS, MAX_LINKED_TITLE_CHARS, MAX_LINKED_TITLES
-    from matching.documents import MAX_PHRASE_CHARS, MAX_PHRASES_CHARS, MAX_SKILL_CHARS, MAX_TEXT_CHARS
+    from matching.annotate import MAX_LINKED_SKILLS, MAX_LINKED_TITLE_CHARS, MAX_LINKED_TITLES, MAX_LINKED_TITLES_TOKENS
+    from matching.documents import (
+        MAX_PHRASE_CHARS,
+        MAX_PHRASES_CHARS,
+        MAX_SKILL_CHARS,
+        MAX_TEXT_CHARS,
+        PROFILE_PHRASE_TOKENS,
+        PROFILE_TEXT_TOKENS,
+    )
 
     jobs.match_vacancy(factories.post(client, "vacancies", factories.vacancy()), matcher)   # embedded already
     counting = _Counting(matcher.encoder)
@@ -1007,7 +1018,7 @@ def test_a_jobs_work_is_bounded_whatever_a_person_types(client, db, matcher, mon
         monkeypatch.setattr(linker, "link", link)
 
     def work(body: dict) -> tuple[int, int, dict]:
-        counting.texts = counting.chars = 0
+        counting.texts = counting.chars = counting.tokens = 0
         linked["titles"], linked["skills"] = [], []
         p = _profile_row(db, factories.post(client, "profiles", body))
         result = jobs.match_profile(p.id, matcher)
@@ -1016,15 +1027,18 @@ def test_a_jobs_work_is_bounded_whatever_a_person_types(client, db, matcher, mon
 
     largest = _largest_profile()
     assert len(json.dumps(largest, ensure_ascii=False)) > 60_000
-    chars, texts, links = work(largest)
-    # What the encoder read: the whole text, the phrases, the titles it linked by meaning.
+    chars, _, links = work(largest)
+    # What the encoder read: the whole text, the phrases, the titles it linked by meaning
+    # (each also in its regional wording, when that differs), in tokens: what it costs.
+    tokens = counting.tokens
+    assert tokens <= PROFILE_TEXT_TOKENS + PROFILE_PHRASE_TOKENS + 2 * MAX_LINKED_TITLES_TOKENS
     assert chars <= MAX_TEXT_CHARS + MAX_PHRASES_CHARS + MAX_LINKED_TITLES * MAX_LINKED_TITLE_CHARS
     assert len(links["titles"]) <= MAX_LINKED_TITLES and len(links["skills"]) <= MAX_LINKED_SKILLS
     assert all(len(q) <= MAX_LINKED_TITLE_CHARS for q in links["titles"])
     assert all(len(q) <= MAX_PHRASE_CHARS for q in links["skills"])
     assert sum(map(len, links["skills"])) <= MAX_SKILL_CHARS   # what the character view reads
-    typical, typical_texts, _ = work(factories.profile())
-    assert 0 < typical < chars and texts > typical_texts
+    typical, _, _ = work(factories.profile())
+    assert 0 < typical < chars and 0 < counting.tokens < tokens
     # The same profile posted twice is linked and encoded once per distinct text: the
     # job's second run reads its caches.
     p = _profile_row(db, factories.post(client, "profiles", factories.profile(
