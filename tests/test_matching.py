@@ -252,6 +252,9 @@ def test_sentence_transformers_backend_offline():
     assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-4)
     assert out[0] @ out[1] > out[0] @ out[2]
     assert enc.version == "st-all-MiniLM-L6-v2"
+    # What a profile's budget counts: the model's tokens, its start and end ones included,
+    # at most its sequence length.
+    assert enc.count_tokens(["ICU nurse", "", "word " * 1000], "query") == [5, 2, enc._model.max_seq_length]
 
 
 def test_load_encoder_rejects_unknown_name():
