@@ -16,7 +16,7 @@ import numpy as np
 from .documents import MAX_SKILL_CHARS, MAX_SKILL_PHRASES, bounded_phrases, phrase_key
 from .encoders import content_key, cut_to_tokens, token_counts
 from .index import TaxonomyIndex
-from .linking import Link, phrase_case
+from .linking import Link
 from .taxonomy import Concept
 
 __all__ = ["INHERITED_SKILLS", "OCCUPATION_THRESHOLD", "RANKED_THRESHOLD", "SKILL_THRESHOLD", "annotate", "annotate_many",
@@ -54,9 +54,11 @@ LABEL_LANGUAGES = ("es", "pt", "en")
 # against every skill label's.
 MAX_LINKED_TITLES = 3   # the first jobs given (most people give the latest first)
 MAX_LINKED_TITLE_CHARS = 80   # of each title: what names the trade comes first
-# ... and in the encoder's tokens (a title is encoded in lower case: `phrase_case`): each
-# title at most MAX_LINKED_TITLE_TOKENS (every title of tests/data/real_titles fits: 31 at
-# most), a row's titles MAX_LINKED_TITLES_TOKENS in all (three titles of the median's 11).
+# ... and in the encoder's tokens, counting what linking encodes of a title (in lower case,
+# and again in ESCO's words when it has a regional one): each title at most
+# MAX_LINKED_TITLE_TOKENS (every title of tests/data/real_titles fits: 31 at most), a row's
+# titles MAX_LINKED_TITLES_TOKENS in all (three titles of the median's 11, or two of them
+# in regional words).
 MAX_LINKED_TITLE_TOKENS = 32
 MAX_LINKED_TITLES_TOKENS = 48
 MAX_LINKED_SKILLS = MAX_SKILL_PHRASES
@@ -124,18 +126,24 @@ def annotate_many(index: TaxonomyIndex, items: Sequence[tuple[Sequence[str], Seq
 
 
 def _title_tokens(index: TaxonomyIndex, titles: list[str]) -> list[str]:
-    """The titles within the encoder's token budgets (`MAX_LINKED_TITLE_TOKENS` each, cut at
-    a word; `MAX_LINKED_TITLES_TOKENS` in all, the first ones), when titles are encoded."""
-    encoder = index.occupations.encoder if index.occupations.vectors is not None else None
-    if encoder is None:
+    """The titles within the encoder's token budgets, counting what linking encodes of each
+    (`ConceptLinker.encoded_texts`: the title, and its regional wording when that differs):
+    each title cut at a word to `MAX_LINKED_TITLE_TOKENS`, the first ones within
+    `MAX_LINKED_TITLES_TOKENS` in all."""
+    linker = index.occupations
+    if not linker.encoded_texts("x"):
         return titles
+
+    def cost(text: str) -> int:
+        return sum(token_counts(linker.encoder, linker.encoded_texts(text), "query"))
+
     out, left = [], MAX_LINKED_TITLES_TOKENS
     for title in titles:
-        title = cut_to_tokens(encoder, title, min(MAX_LINKED_TITLE_TOKENS, left), "query", view=phrase_case)
+        title = cut_to_tokens(linker.encoder, title, min(MAX_LINKED_TITLE_TOKENS, left), cost=cost)
         if not title:
             break
         out.append(title)
-        left -= token_counts(encoder, [phrase_case(title)], "query")[0]
+        left -= cost(title)
     return out
 
 

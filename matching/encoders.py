@@ -101,13 +101,13 @@ def token_counts(encoder, texts: Sequence[str], role: Role = "document") -> list
     return [len(t[:MAX_ENCODE_CHARS]) // 3 + 4 for t in texts]
 
 
-def cut_to_tokens(encoder, text: str, most: int, role: Role = "document", view=None) -> str:
+def cut_to_tokens(encoder, text: str, most: int, role: Role = "query", cost=None) -> str:
     """The longest beginning of `text`, ending at a word (or inside the first one), whose
-    tokens (of `view(beginning)` when given: the text as it will be encoded) are at most
-    `most`; "" when not even a word's first character fits."""
+    tokens (`cost(beginning)` when given: what encoding it takes) are at most `most`; ""
+    when not even a word's first character fits."""
     def fits(n: int) -> bool:
         part = text[:n]
-        return token_counts(encoder, [view(part) if view else part], role)[0] <= most
+        return (cost(part) if cost else token_counts(encoder, [part], role)[0]) <= most
 
     if fits(len(text)):
         return text

@@ -380,17 +380,34 @@ class ConceptLinker:
 
     def _semantic(self, queries: list[str], normalised: list[str], query_vectors: np.ndarray | None) -> np.ndarray:
         """The encoder's view (cosines of centred phrase vectors)."""
+        # 'contador' means 'contable' here, not a meter: the encoder reads the regional
+        # wording in ESCO's words too.
+        changed, regional = _respelled(normalised, regional_variant) if self.portuguese else ([], [])
         if query_vectors is None:
-            query_vectors = self._encode(list(queries))
+            query_vectors = self._encode([*queries, *regional])   # both readings in one call
+            query_vectors, alt_vectors = query_vectors[:len(queries)], query_vectors[len(queries):]
+        elif changed:
+            alt_vectors = self._encode(regional)
         semantic = query_vectors @ self.vectors.T
-        if self.portuguese:
-            # 'contador' means 'contable' here, not a meter: the encoder reads the
-            # regional wording in ESCO's words too.
-            changed, regional = _respelled(normalised, regional_variant)
-            if changed:
-                alt = self._encode(regional) @ self.vectors.T
-                semantic[changed] = np.maximum(semantic[changed], alt)
+        if changed:
+            semantic[changed] = np.maximum(semantic[changed], alt_vectors @ self.vectors.T)
         return semantic
+
+    def encoded_texts(self, query: str) -> list[str]:
+        """What the encoder's view encodes for one query (as `_semantic` does): the query as
+        read, and its regional wording when that differs; nothing without that view.
+
+        Args:
+            query: a text.
+
+        Returns:
+            The texts, as the encoder is given them.
+        """
+        if self.vectors is None or self.lexical_weight >= 1.0 or self.encoder is None:
+            return []
+        read = self.read([query])[0]
+        regional = _respelled([normalise_title(read)], regional_variant)[1] if self.portuguese else []
+        return [phrase_case(t) for t in (read, *regional)]
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         texts = [phrase_case(t) for t in texts]
