@@ -509,10 +509,12 @@ def run(esco_dir: Path | None, n: int, data_dir: Path, tasks: str = "abcde",
 
 
 def _tasks(index, product, encoders, cache, n: int, tasks: str, split: str):
-    """(name, thunk) of each task asked for: (a)-(c) on ESCO's own words (`index`), (d) and
-    (e) on the product's taxonomy, with the regional terms (`product`)."""
-    from scripts.real_titles import SETS, load_set
+    """(name, thunk) of each task asked for: (a)-(c) and (f) on ESCO's own words (`index`),
+    (d) and (e) on the product's taxonomy, with the regional terms (`product`)."""
+    return _esco_tasks(index, encoders, cache, n, tasks) + _real_title_tasks(product, encoders, cache, tasks, split)
 
+
+def _esco_tasks(index, encoders, cache, n: int, tasks: str) -> list:
     out = []
     if "a" in tasks:
         out += [("(a) es label -> occupation", lambda: task_labels(index, encoders, cache, n)),
@@ -524,6 +526,13 @@ def _tasks(index, product, encoders, cache, n: int, tasks: str, split: str):
         out.append(("(c) profile -> vacancy, es<->en", lambda: task_pairs(index, encoders, cache, min(n, 400))))
     if "f" in tasks:
         out.append(("(f) rich profile -> vacancy, es<->en", lambda: task_rich(index, min(n, 400))))
+    return out
+
+
+def _real_title_tasks(product, encoders, cache, tasks: str, split: str) -> list:
+    from scripts.real_titles import SETS, load_set
+
+    out = []
     sets = {name: load_set(name, product.taxonomy, split) for name in SETS}
     sets = {name: ts for name, ts in sets.items() if ts is not None and len(ts)}
     if "d" in tasks:
