@@ -47,17 +47,16 @@ MAX_PHRASES_CHARS = MAX_TITLE_CHARS + MAX_SKILL_CHARS
 assert MAX_TEXT_CHARS <= MAX_ENCODE_CHARS
 # What a profile's job encodes, in the encoder's tokens (its cost is linear in them; a
 # character budget lets made-up or capitalised words cost three times what prose does):
-# the whole text cut to PROFILE_TEXT_TOKENS, and its phrases (its latest job titles, its
-# skills as listed, its other titles: `encoded_phrases`) while they fit in
-# PROFILE_PHRASE_TOKENS. A phrase past that is not encoded (its vector is zero): it is
+# the whole text cut to PROFILE_TEXT_TOKENS, and its phrases (its job titles within
+# PROFILE_TITLE_TOKENS, its skills as listed, its other titles: `encoded_phrases`) while
+# they fit in PROFILE_PHRASE_TOKENS. A phrase past that is not encoded (its vector is zero): it is
 # still matched by its words and by the ESCO skill it links to
 # (`matching.scoring._raise_matches`), not by meaning. Issue 18 bounds the most expensive
 # profile's job at 3x the median one; these are what fits (docs/benchmarks.md, "A job's
-# cost is bounded"). Every demo profile, and any of 3 jobs and 8 skills, fits whole.
+# cost is bounded"). Every demo profile, and any of about 4 jobs and 8 skills, fits whole.
 PROFILE_TEXT_TOKENS = 112
 PROFILE_PHRASE_TOKENS = 112
-FIRST_TITLES = 3   # the job titles encoded before the skills (the latest jobs, as people list them)
-PROFILE_BUDGET = f"tokens-{PROFILE_TEXT_TOKENS}-{PROFILE_PHRASE_TOKENS}"
+PROFILE_TITLE_TOKENS = 56   # of those, the most job titles take: skills keep the rest
 
 
 @dataclass(frozen=True)
@@ -275,7 +274,8 @@ def profile_key(encoder: Encoder, doc: ProfileDoc) -> str:
     Returns:
         A hash of the encoder, its phrase centring and the profile's texts.
     """
-    return content_key(encoder.version + PHRASE_VERSION + PROFILE_BUDGET, "query", [doc.text(), *doc.phrases()])
+    budget = f"tokens-{PROFILE_TEXT_TOKENS}-{PROFILE_PHRASE_TOKENS}-{PROFILE_TITLE_TOKENS}-v1"   # and their order
+    return content_key(encoder.version + PHRASE_VERSION + budget, "query", [doc.text(), *doc.phrases()])
 
 
 def vacancy_key(encoder: Encoder, doc: VacancyDoc) -> str:
@@ -305,20 +305,27 @@ def _embed(encoder: Encoder, text: str, phrases: list[str], role, encoded: Seque
 
 
 def encoded_phrases(encoder: Encoder, doc: ProfileDoc, budget: int | None = None) -> list[int]:
-    """Which of a profile's phrases (`doc.phrases()`) are encoded: in turn its first
-    `FIRST_TITLES` job titles, its skills as listed, its other titles, each if it still fits
-    in `budget` tokens (None: `PROFILE_PHRASE_TOKENS`). Returns their places, in order."""
+    """Which of a profile's phrases (`doc.phrases()`) are encoded: its job titles in order
+    while they fit in `PROFILE_TITLE_TOKENS` (a job's years count where its title is near the
+    vacancy's), then its skills as listed, then its other titles, each if it still fits in
+    `budget` tokens in all (None: `PROFILE_PHRASE_TOKENS`).
+
+    Returns:
+        Their places in `doc.phrases()`, in order.
+    """
     phrases = doc.phrases()
     budget = PROFILE_PHRASE_TOKENS if budget is None else budget
     titles = len(bounded_phrases([j.title for j in doc.jobs], MAX_TITLE_PHRASES, MAX_TITLE_CHARS))
-    first = min(titles, FIRST_TITLES)
-    order = [*range(first), *range(titles, len(phrases)), *range(first, titles)]
-    out, left = [], budget
-    for i, tokens in zip(order, token_counts(encoder, [phrases[i] for i in order], "query"), strict=True):
-        if tokens <= left:
-            out.append(i)
-            left -= tokens
-    return sorted(out)
+    tokens = token_counts(encoder, phrases, "query")
+    taken, left = set(), budget
+    for places, room in ((range(titles), PROFILE_TITLE_TOKENS), (range(titles, len(phrases)), budget),
+                         (range(titles), budget)):
+        for i in places:
+            if i not in taken and tokens[i] <= min(room, left):
+                taken.add(i)
+                left -= tokens[i]
+                room -= tokens[i]
+    return sorted(taken)
 
 
 def embed_profile(encoder: Encoder, doc: ProfileDoc) -> Embedding:

@@ -7,6 +7,7 @@ of an asymmetric retrieval model the text is on ("query": the job seeker's profi
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,21 +103,22 @@ def token_counts(encoder, texts: Sequence[str], role: Role = "document") -> list
 
 
 def cut_to_tokens(encoder, text: str, most: int, role: Role = "query", cost=None) -> str:
-    """The longest beginning of `text`, ending at a word (or inside the first one), whose
-    tokens (`cost(beginning)` when given: what encoding it takes) are at most `most`; ""
-    when not even a word's first character fits."""
-    def fits(n: int) -> bool:
-        part = text[:n]
+    """The longest beginning of `text` ending at a word (inside the first word when it is
+    the only one) whose tokens are at most `most`: `cost(beginning)` when given (what
+    encoding it takes, which need not grow with the text: the result is checked, and cut
+    back a word at a time until it fits); "" when nothing fits."""
+    def fits(part: str) -> bool:
         return (cost(part) if cost else token_counts(encoder, [part], role)[0]) <= most
 
-    if fits(len(text)):
+    if fits(text):
         return text
-    low, high = 0, len(text)         # fits(low), not fits(high)
+    low, high = 0, len(text)         # most often fits(low), never fits(high)
     while high - low > 1:
         mid = (low + high) // 2
-        low, high = (mid, high) if fits(mid) else (low, mid)
-    space = text.rfind(" ", 0, low + 1)
-    return (text[:space] if space > 0 else text[:low]).rstrip()
+        low, high = (mid, high) if fits(text[:mid]) else (low, mid)
+    ends = [m.start() for m in re.finditer(r"\s+", text[:low + 1]) if m.start() > 0]
+    cuts = [text[:end].rstrip() for end in reversed(ends)] or [text[:low]]
+    return next((cut for cut in cuts if cut and fits(cut)), "")
 
 
 def centre_phrases(vectors: np.ndarray, centre: np.ndarray) -> np.ndarray:

@@ -460,7 +460,8 @@ def test_phrases_past_the_encoding_budget_match_by_words_and_by_esco_not_by_mean
     assert matched(rich)["food preparation"][0] == "preparación de alimentos"    # encoded: by meaning
 
 
-def test_a_profile_encodes_its_latest_titles_then_its_skills_then_its_other_titles(encoder, monkeypatch):
+def test_a_profile_encodes_its_titles_within_their_share_then_its_skills_then_its_other_titles(encoder,
+                                                                                               monkeypatch):
     from matching import documents
     from matching.documents import encoded_phrases
     from matching.encoders import token_counts
@@ -470,10 +471,18 @@ def test_a_profile_encodes_its_latest_titles_then_its_skills_then_its_other_titl
     phrases = doc.phrases()
     assert phrases[:5] == list(titles)
     costs = token_counts(encoder, phrases, "query")
-    # Room for the first three titles and four skills: the fifth skill and the older titles wait.
-    room = sum(costs[:3]) + sum(costs[5:9])
-    monkeypatch.setattr(documents, "PROFILE_PHRASE_TOKENS", room)
+    # The titles' share holds three of them; the budget three titles and four skills: the
+    # fifth skill and the two other titles wait.
+    monkeypatch.setattr(documents, "PROFILE_TITLE_TOKENS", sum(costs[:3]))
+    monkeypatch.setattr(documents, "PROFILE_PHRASE_TOKENS", sum(costs[:3]) + sum(costs[5:9]))
     assert encoded_phrases(encoder, doc) == [0, 1, 2, 5, 6, 7, 8]
+    # Room left after every skill goes to the other titles.
+    monkeypatch.setattr(documents, "PROFILE_PHRASE_TOKENS", sum(costs[:3]) + sum(costs[5:]) + costs[3])
+    assert encoded_phrases(encoder, doc) == [0, 1, 2, 3, 5, 6, 7, 8, 9, 10]
+    # Every title within its share: all five, then the skills that fit.
+    monkeypatch.setattr(documents, "PROFILE_TITLE_TOKENS", 10**6)
+    monkeypatch.setattr(documents, "PROFILE_PHRASE_TOKENS", sum(costs[:7]))
+    assert encoded_phrases(encoder, doc) == [0, 1, 2, 3, 4, 5, 6]
     monkeypatch.setattr(documents, "PROFILE_PHRASE_TOKENS", 10**6)
     assert encoded_phrases(encoder, doc) == list(range(len(phrases)))
 
@@ -488,3 +497,10 @@ def test_a_text_is_cut_to_its_tokens_at_a_word(encoder):
     assert token_counts(encoder, [cut], "query")[0] <= 40 < token_counts(encoder, [with_next_word], "query")[0]
     assert cut_to_tokens(encoder, "Cocinera", 40, "query") == "Cocinera"
     assert cut_to_tokens(encoder, text, 2, "query") == ""    # the prefix and special tokens alone take more
+    # A cost that does not grow with the text (as linking's: a title read without its noise
+    # words, or in another wording): what is returned fits, cut back a word at a time.
+    def cost(part: str) -> int:
+        return 100 if part.endswith(("diez", "Caracas", "Bogotá,")) else len(part.split())
+    assert cut_to_tokens(encoder, text, 12, cost=cost) == "Cocinera con diez años de experiencia en restaurantes de Caracas y"
+    assert cut_to_tokens(encoder, text, 4, cost=cost) == "Cocinera con diez años"
+    assert cut_to_tokens(encoder, text, 3, cost=cost) == "Cocinera con"    # "... diez a" fits, "... diez" not

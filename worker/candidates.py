@@ -78,9 +78,10 @@ class SideIndex:
         return result
 
     def _sync_all(self, s: Session) -> dict:
-        # Rows are read, and enter the index, in id order (here and below): the same data
-        # makes the same matrix, row for row, in every worker and every run, whatever the
-        # table's physical order (a matrix product's last bit can depend on a row's place).
+        # Rows are read, and enter the index, in id order (here and below): after a full sync
+        # the same data makes the same matrix, row for row, in every worker and every run,
+        # whatever the table's physical order (a product's last bit can depend on a row's
+        # place); rows that change later go to the end, as they come.
         stmt = self._columns()
         if self.model is Vacancy:
             stmt = stmt.where(Vacancy.status == "open")
