@@ -57,10 +57,9 @@ MAX_LINKED_TITLE_CHARS = 80   # of each title: what names the trade comes first
 # ... and in the encoder's tokens, counting what linking encodes of a title (in lower case,
 # and again in ESCO's words when it has a regional one): each title at most
 # MAX_LINKED_TITLE_TOKENS (every title of tests/data/real_titles fits: 31 at most), a row's
-# titles MAX_LINKED_TITLES_TOKENS in all (three titles of the median's 11, or two of them
-# in regional words).
+# titles MAX_LINKED_TITLES_TOKENS in all (three titles of the median's 11).
 MAX_LINKED_TITLE_TOKENS = 32
-MAX_LINKED_TITLES_TOKENS = 48
+MAX_LINKED_TITLES_TOKENS = 40
 MAX_LINKED_SKILLS = MAX_SKILL_PHRASES
 
 

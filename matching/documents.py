@@ -53,10 +53,10 @@ assert MAX_TEXT_CHARS <= MAX_ENCODE_CHARS
 # still matched by its words and by the ESCO skill it links to
 # (`matching.scoring._raise_matches`), not by meaning. Issue 18 bounds the most expensive
 # profile's job at 3x the median one; these are what fits (docs/benchmarks.md, "A job's
-# cost is bounded"). Every demo profile, and any of about 4 jobs and 8 skills, fits whole.
+# cost is bounded"). Every demo profile, and one of 3 jobs and 5 skills, fits whole.
 PROFILE_TEXT_TOKENS = 112
-PROFILE_PHRASE_TOKENS = 112
-PROFILE_TITLE_TOKENS = 56   # of those, the most job titles take: skills keep the rest
+PROFILE_PHRASE_TOKENS = 80
+PROFILE_TITLE_TOKENS = 48   # of those, the most job titles take (four of the median's 11): skills keep the rest
 
 
 @dataclass(frozen=True)
