@@ -343,7 +343,7 @@ class ProfileIn(_In):
     jobs: Annotated[list[JobIn], Field(max_length=20)] = []
     skills: Annotated[Phrases, Field(description=(
         "The most important first: matching compares the first ones by meaning, as many as a "
-        "profile's encoding budget holds (about a dozen, after the job titles), and the "
+        "profile's encoding budget holds (about eight phrases, job titles first), and the "
         "others by their words and the ESCO skill they name."))] = []
     languages: Annotated[list[LanguageIn], Field(max_length=10)] = []
     education: EducationIn | None = None
