@@ -130,7 +130,7 @@ def _title_tokens(index: TaxonomyIndex, titles: list[str]) -> list[str]:
     each title cut at a word to `MAX_LINKED_TITLE_TOKENS`, the first ones within
     `MAX_LINKED_TITLES_TOKENS` in all."""
     linker = index.occupations
-    if not linker.encoded_texts("x"):
+    if not linker.encodes:
         return titles
 
     def cost(text: str) -> int:

@@ -393,6 +393,11 @@ class ConceptLinker:
             semantic[changed] = np.maximum(semantic[changed], alt_vectors @ self.vectors.T)
         return semantic
 
+    @property
+    def encodes(self) -> bool:
+        """Whether linking a query encodes it (the encoder's view is part of the score)."""
+        return self.encoder is not None and self.vectors is not None and self.lexical_weight < 1.0
+
     def encoded_texts(self, query: str) -> list[str]:
         """What the encoder's view encodes for one query (as `_semantic` does): the query as
         read, and its regional wording when that differs; nothing without that view.
@@ -403,7 +408,7 @@ class ConceptLinker:
         Returns:
             The texts, as the encoder is given them.
         """
-        if self.vectors is None or self.lexical_weight >= 1.0 or self.encoder is None:
+        if not self.encodes:
             return []
         read = self.read([query])[0]
         regional = _respelled([normalise_title(read)], regional_variant)[1] if self.portuguese else []
