@@ -49,11 +49,11 @@ assert MAX_TEXT_CHARS <= MAX_ENCODE_CHARS
 # character budget lets made-up or capitalised words cost three times what prose does):
 # the whole text cut to PROFILE_TEXT_TOKENS, and its phrases (its job titles within
 # PROFILE_TITLE_TOKENS, its skills as listed, its other titles: `encoded_phrases`) while
-# they fit in PROFILE_PHRASE_TOKENS. A phrase past that is not encoded (its vector is zero): it is
-# still matched by its words and by the ESCO skill it links to
+# they fit in PROFILE_PHRASE_TOKENS. A phrase past that is not encoded (its vector is
+# zero): it is still matched by its words and by the ESCO skill it links to
 # (`matching.scoring._raise_matches`), not by meaning. Issue 18 bounds the most expensive
-# profile's job at 3x the median one; these are what fits (docs/benchmarks.md, "A job's
-# cost is bounded"). Every demo profile, and one of 3 jobs and 5 skills, fits whole.
+# profile's job at 3x the median one; these are what fits (docs/benchmarks.md, "A budget in
+# tokens"). Every demo profile, and one of 3 jobs and 5 skills, fits whole.
 PROFILE_TEXT_TOKENS = 112
 PROFILE_PHRASE_TOKENS = 80
 PROFILE_TITLE_TOKENS = 48   # of those, the most job titles take (four of the median's 11): skills keep the rest
