@@ -382,7 +382,7 @@ class ConceptLinker:
         """The encoder's view (cosines of centred phrase vectors)."""
         # 'contador' means 'contable' here, not a meter: the encoder reads the regional
         # wording in ESCO's words too.
-        changed, regional = _respelled(normalised, regional_variant) if self.portuguese else ([], [])
+        changed, regional = self._regional(normalised)
         if query_vectors is None:
             query_vectors = self._encode([*queries, *regional])   # both readings in one call
             query_vectors, alt_vectors = query_vectors[:len(queries)], query_vectors[len(queries):]
@@ -411,8 +411,13 @@ class ConceptLinker:
         if not self.encodes:
             return []
         read = self.read([query])[0]
-        regional = _respelled([normalise_title(read)], regional_variant)[1] if self.portuguese else []
-        return [phrase_case(t) for t in (read, *regional)]
+        return [phrase_case(t) for t in (read, *self._regional([normalise_title(read)])[1])]
+
+    def _regional(self, normalised: list[str]) -> tuple[list[int], list[str]]:
+        """The queries the encoder also reads in ESCO's words (`regional_variant`), and those
+        words: where a query has a regional word, and the linker reads Portuguese and Latin
+        American wording."""
+        return _respelled(normalised, regional_variant) if self.portuguese else ([], [])
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         texts = [phrase_case(t) for t in texts]
